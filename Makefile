@@ -1,0 +1,49 @@
+# Self-documenting Makefile: `make help` lists every target with a `## ` comment.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PIP := $(BIN)/pip install --disable-pip-version-check -q -c constraints.txt
+DATA_DIR ?= ./data
+PYTEST_ARGS ?=
+
+.DEFAULT_GOAL := help
+.PHONY: help venv install install-test run test test-unit test-integration bench validate clean
+
+help: ## List the targets
+	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | \
+	  awk 'BEGIN {FS = ":.*?## "} {printf "  \033[36m%-18s\033[0m %s\n", $$1, $$2}'
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+venv: $(BIN)/python ## Create the virtualenv (.venv) if missing
+
+$(VENV)/.installed: pyproject.toml constraints.txt | $(BIN)/python
+	$(PIP) -e .
+	@touch $@
+
+$(VENV)/.installed-test: pyproject.toml constraints.txt | $(BIN)/python
+	$(PIP) -e '.[test]'
+	@touch $@ $(VENV)/.installed
+
+install: $(VENV)/.installed ## Install the runtime dependencies (pinned by constraints.txt)
+
+install-test: $(VENV)/.installed-test ## Install runtime and test dependencies
+
+run: install ## Start every service locally (foreground, Ctrl-C stops all); data under ./data/
+	@mkdir -p $(DATA_DIR)
+	PATH="$(CURDIR)/$(BIN):$$PATH" DATA_DIR=$(DATA_DIR) exec $(BIN)/honcho -f Procfile start
+
+test: install-test ## Install test dependencies and run the whole suite
+	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
+
+test-unit: install-test ## Run only the fast unit tests
+	$(BIN)/python -m pytest -n 2 -m "not integration" $(PYTEST_ARGS)
+
+bench: install-test ## Run the benchmarks in bench/ (prints figures; not pass/fail)
+	$(BIN)/python bench/bench_interpreter.py
+
+clean: ## Remove the virtualenv, caches and local data
+	rm -rf $(VENV) .pytest_cache .hypothesis $(DATA_DIR)
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +

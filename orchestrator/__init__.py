@@ -1,0 +1,1 @@
+"""Local, durable AWS Step Functions engine."""

@@ -1,0 +1,43 @@
+"""The door through which non-determinism enters the interpreter.
+
+Random numbers and UUIDs (``States.MathRandom``, ``States.UUID``, jitter) are
+drawn from an :class:`Effects` object supplied by the caller, so the engine can
+record them in the journal and a replay rebuilds exactly the same state.
+Tests pass :class:`SeededEffects` for reproducible results.
+"""
+from __future__ import annotations
+
+import random
+import uuid
+from typing import Protocol
+
+
+class Effects(Protocol):
+    def random(self) -> float:
+        """A float in [0.0, 1.0)."""
+
+    def uuid(self) -> str:
+        """A random (version 4) UUID in its canonical 36-character form."""
+
+
+class SystemEffects:
+    """Real randomness, for production runs (the engine records what it hands out)."""
+
+    def random(self) -> float:
+        return random.random()
+
+    def uuid(self) -> str:
+        return str(uuid.uuid4())
+
+
+class SeededEffects:
+    """Deterministic effects for tests: the same seed gives the same sequence."""
+
+    def __init__(self, seed: int = 0) -> None:
+        self._rng = random.Random(seed)
+
+    def random(self) -> float:
+        return self._rng.random()
+
+    def uuid(self) -> str:
+        return str(uuid.UUID(int=self._rng.getrandbits(128), version=4))

@@ -1,0 +1,1 @@
+"""The three HTTP microservices: users, orders, notifications."""
