@@ -1,0 +1,69 @@
+"""The ``/orders`` resource. DESIGN.md: "``POST /orders {userId, items: [{sku, quantity,
+unitPrice}]}`` → 201 order with ``orderId``, ``total``, ``status``; the order service checks
+the user exists (calls users); ``GET /orders/<id>``; ``GET /orders?userId=`` lists a user's
+orders"."""
+from __future__ import annotations
+
+from flask import Blueprint, current_app, jsonify, request
+
+from services.common import ApiError
+from services.common.db import get_db
+from services.common.idempotency import Idempotent
+from services.common.observability import request_id
+from services.common.openapi import Operation, path_parameter, query_parameter
+from services.common.records import ID_SCHEMA
+from services.common.validation import validate, validated_body
+
+from . import schemas, store
+
+bp = Blueprint("orders", __name__)
+
+PEER_ERRORS = {
+    422: ("The user does not exist (USER_NOT_FOUND)", None),
+    502: ("The users service answered with an unexpected status", None),
+    503: ("The users service (or this service's database) is unavailable", None),
+    504: ("The users service did not answer in time", None),
+}
+
+
+@bp.post("/orders")
+def create_order():
+    payload = validated_body(schemas.CREATE_ORDER)
+    idem = Idempotent(payload)
+    if (replay := idem.replay()) is not None:
+        return replay
+    # Outside the write transaction: the database lock is never held across a network call.
+    current_app.extensions["users_client"].ensure_user_exists(payload["userId"], request_id())
+    return idem.create(lambda conn: (201, store.insert_order(conn, payload["userId"], payload["items"])))
+
+
+@bp.get("/orders/<order_id>")
+def get_order(order_id: str):
+    order = store.find_order(get_db(), order_id)
+    if order is None:
+        raise ApiError(404, "ORDER_NOT_FOUND", "No order with id %s." % order_id)
+    return jsonify(order)
+
+
+@bp.get("/orders")
+def list_orders():
+    user_id = request.args.get("userId")
+    if user_id is None:
+        raise ApiError(400, "VALIDATION_ERROR", "userId is required (GET /orders?userId=...)", field="userId")
+    validate(user_id, ID_SCHEMA, root="userId")
+    return jsonify({"orders": store.orders_of_user(get_db(), user_id)})
+
+
+OPERATIONS = [
+    Operation("post", "/orders", "createOrder", "Place an order for an existing user", "orders",
+              {201: ("The new order", schemas.ORDER), **PEER_ERRORS},
+              body=schemas.CREATE_ORDER, idempotent=True,
+              description="Checks over HTTP that the user exists. Money: unitPrice is a number >= 0; "
+                          "total is the decimal sum of quantity × unitPrice rounded half-up to cents."),
+    Operation("get", "/orders/{orderId}", "getOrder", "Read an order", "orders",
+              {200: ("The order", schemas.ORDER), 404: ("No such order", None)},
+              parameters=(path_parameter("orderId", ID_SCHEMA, "The order's id"),)),
+    Operation("get", "/orders", "listOrders", "List a user's orders, oldest first", "orders",
+              {200: ("The user's orders (empty if none)", schemas.ORDER_LIST), 400: ("userId missing or malformed", None)},
+              parameters=(query_parameter("userId", ID_SCHEMA, "Whose orders"),)),
+]

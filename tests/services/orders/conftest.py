@@ -1,0 +1,11 @@
+import pytest
+
+
+@pytest.fixture
+def app(make_app):
+    return make_app("orders")
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
