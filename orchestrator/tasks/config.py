@@ -1,0 +1,151 @@
+"""Task resource configuration: one JSON file plus environment overrides.
+
+DESIGN.md: "definitions name services by their compose host names (``http://users:8001/...``);
+the map (file or env) rewrites hosts for local runs, so one definition serves both modes."
+
+File (``$ORCHESTRATOR_CONFIG``, default ``statemachines/endpoints.json``)::
+
+    {
+      "endpoints":   {"users:8001": "127.0.0.1:8001",             # host:port -> host:port
+                      "billing":    "http://127.0.0.1:9000/api"}, # host (any port) -> base URL
+      "allowlist":   ["127.0.0.1:8001", "localhost"],             # reachable as written
+      "lambdas":     {"CreateUser": "http://users:8001/users",    # POST the payload there
+                      "Echo": "python:orchestrator.tasks.standins:echo"},
+      "connections": {"arn:aws:events:...:connection/x/1": {...},  # or a file path (string)
+                      "*": {"AuthorizationType": "NONE"}},         # any other ARN
+      "httpTimeoutSeconds": 60                                    # AWS's HTTP Task cap
+    }
+
+A relative ``connections`` path is resolved against the config file's folder. A connection is
+written like EventBridge's ``CreateConnection`` request (see :mod:`.connections`).
+
+Environment overrides (applied after the file; comma-separated ``KEY=VALUE`` lists, split at
+the first ``=``):
+
+- ``ORCHESTRATOR_ENDPOINTS="users:8001=127.0.0.1:9001,orders:8002=http://127.0.0.1:9002"``
+  adds/replaces endpoint map entries;
+- ``ORCHESTRATOR_ALLOWED_HOSTS="127.0.0.1,example.com:443"`` adds allowlist entries;
+- ``ORCHESTRATOR_LAMBDAS="CreateUser=http://127.0.0.1:9001/users"`` adds/replaces Lambda
+  map entries;
+- ``ORCHESTRATOR_CONNECTIONS=/path/connections.json`` replaces the connections.
+"""
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+__all__ = ["TasksConfig", "load_config", "ConfigError", "DEFAULT_CONFIG_PATH"]
+
+DEFAULT_CONFIG_PATH = Path("statemachines") / "endpoints.json"
+# The checkout's copy, used when the working directory has none (started from elsewhere).
+REPO_CONFIG_PATH = Path(__file__).resolve().parents[2] / DEFAULT_CONFIG_PATH
+ENV_CONFIG = "ORCHESTRATOR_CONFIG"
+ENV_ENDPOINTS = "ORCHESTRATOR_ENDPOINTS"
+ENV_ALLOWED_HOSTS = "ORCHESTRATOR_ALLOWED_HOSTS"
+ENV_LAMBDAS = "ORCHESTRATOR_LAMBDAS"
+ENV_CONNECTIONS = "ORCHESTRATOR_CONNECTIONS"
+
+# AWS: "States.Http.Socket: This error occurs when an HTTP task times out after 60 seconds."
+AWS_HTTP_TASK_TIMEOUT = 60.0
+
+
+class ConfigError(ValueError):
+    """The config file or an override is malformed; the message names the culprit."""
+
+
+@dataclass(frozen=True)
+class TasksConfig:
+    """Everything the Task resources need. Build with :func:`load_config` or directly (tests)."""
+
+    endpoints: Mapping[str, str] = field(default_factory=dict)
+    allowlist: tuple[str, ...] = ()
+    lambdas: Mapping[str, Any] = field(default_factory=dict)
+    connections: Mapping[str, Any] = field(default_factory=dict)
+    http_timeout_seconds: float = AWS_HTTP_TASK_TIMEOUT
+    # Upper bound for a mapped Lambda call without TimeoutSeconds (Lambda's own maximum).
+    lambda_timeout_seconds: float = 900.0
+    region: str = "us-east-1"
+    account: str = "123456789012"
+    # Pool size of the shared requests Session (one per process): match the worker pool.
+    pool_size: int = 32
+
+
+def _pairs(text: str, variable: str) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for item in text.split(","):
+        item = item.strip()
+        if not item:
+            continue
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip() or not value.strip():
+            raise ConfigError(f"{variable}: expected KEY=VALUE items separated by commas, "
+                              f"got {item!r}")
+        out[key.strip()] = value.strip()
+    return out
+
+
+def _read_json(path: Path, what: str) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{what} not found: {path}") from None
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"{what} {path} is not valid JSON: {exc}") from None
+
+
+def _connections(value: Any, base: Path) -> dict[str, Any]:
+    if value is None:
+        return {}
+    if isinstance(value, str):
+        path = Path(value)
+        value = _read_json(path if path.is_absolute() else base / path, "connections file")
+    if not isinstance(value, dict):
+        raise ConfigError("connections must be an object keyed by ConnectionArn (or a file path)")
+    return value
+
+
+def load_config(path: str | os.PathLike | None = None,
+                env: Mapping[str, str] | None = None) -> TasksConfig:
+    """Read the config file (``path``, else ``$ORCHESTRATOR_CONFIG``, else
+    ``statemachines/endpoints.json`` of the working directory or of the checkout; no default
+    file at all means an empty config) and apply the environment overrides."""
+    env = os.environ if env is None else env
+    explicit = path if path is not None else env.get(ENV_CONFIG)
+    file = Path(explicit) if explicit else (
+        DEFAULT_CONFIG_PATH if DEFAULT_CONFIG_PATH.exists() else REPO_CONFIG_PATH)
+    data: dict[str, Any] = {}
+    if explicit or file.exists():
+        data = _read_json(file, "orchestrator config")
+        if not isinstance(data, dict):
+            raise ConfigError(f"orchestrator config {file} must be a JSON object")
+    base = file.parent
+
+    endpoints = dict(data.get("endpoints") or {})
+    allowlist = list(data.get("allowlist") or [])
+    lambdas = dict(data.get("lambdas") or {})
+    connections = _connections(data.get("connections"), base)
+    if not all(isinstance(k, str) and isinstance(v, str) for k, v in endpoints.items()):
+        raise ConfigError("endpoints must map host[:port] strings to host:port or base URLs")
+    if not all(isinstance(h, str) for h in allowlist):
+        raise ConfigError("allowlist must be a list of host[:port] strings")
+
+    if env.get(ENV_ENDPOINTS):
+        endpoints.update(_pairs(env[ENV_ENDPOINTS], ENV_ENDPOINTS))
+    if env.get(ENV_ALLOWED_HOSTS):
+        allowlist += [h.strip() for h in env[ENV_ALLOWED_HOSTS].split(",") if h.strip()]
+    if env.get(ENV_LAMBDAS):
+        lambdas.update(_pairs(env[ENV_LAMBDAS], ENV_LAMBDAS))
+    if env.get(ENV_CONNECTIONS):
+        connections = _connections(env[ENV_CONNECTIONS], Path.cwd())
+
+    kwargs: dict[str, Any] = {}
+    for key, attr in (("httpTimeoutSeconds", "http_timeout_seconds"),
+                      ("lambdaTimeoutSeconds", "lambda_timeout_seconds"),
+                      ("region", "region"), ("account", "account"), ("poolSize", "pool_size")):
+        if key in data:
+            kwargs[attr] = data[key]
+    return TasksConfig(endpoints=endpoints, allowlist=tuple(allowlist), lambdas=lambdas,
+                       connections=connections, **kwargs)

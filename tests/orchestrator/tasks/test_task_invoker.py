@@ -1,0 +1,91 @@
+"""orchestrator/tasks/__init__.py: dispatch, callbacks and the error contract."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from orchestrator.asl.errors import StatesError
+from orchestrator.tasks import TaskInvoker, TasksConfig, WaitForCallback, is_callback
+from orchestrator.tasks.standins import BY_NEED
+
+
+@pytest.fixture
+def invoker(srv):
+    return TaskInvoker(TasksConfig(allowlist=("127.0.0.1",),
+                                   lambdas={"Echo": BY_NEED["lambda-echo"]}))
+
+
+@pytest.mark.parametrize("resource", [
+    "arn:aws:states:::sqs:sendMessage", "arn:aws:states:::lambda:invoke.sync",
+    "arn:aws:states:us-east-1:123456789012:activity:Work", "arn:aws:states:::http:get",
+    "not-an-arn"])
+def test_unsupported_resources_are_a_runtime_error_naming_the_resource(
+        invoker, make_invoke, resource):
+    with pytest.raises(StatesError) as info:
+        invoker(make_invoke(resource, {}))
+    assert info.value.error == "States.Runtime"
+    assert f"The resource '{resource}' is not supported" in info.value.cause
+
+
+def test_dispatch_to_http_and_both_lambda_forms(invoker, make_invoke, srv):
+    http = invoker(make_invoke("arn:aws:states:::http:invoke",
+                               {"ApiEndpoint": f"{srv.base}/echo", "Method": "GET"}))
+    assert http["StatusCode"] == 200
+    plain = invoker(make_invoke("arn:aws:lambda:us-east-1:1:function:Echo:alias", {"a": 1}))
+    assert plain == {"a": 1}
+    wrapped = invoker(make_invoke("arn:aws:states:::lambda:invoke",
+                                  {"FunctionName": "Echo", "Payload": {"a": 1}}))
+    assert wrapped["Payload"] == {"a": 1}
+
+
+def test_wait_for_task_token_sends_the_call_and_returns_the_callback_sentinel(
+        invoker, make_invoke, srv):
+    resource = "arn:aws:states:::http:invoke.waitForTaskToken"
+    assert is_callback(resource) and not is_callback("arn:aws:states:::http:invoke")
+    outcome = invoker(make_invoke(resource, {
+        "ApiEndpoint": f"{srv.base}/echo", "Method": "POST",
+        "RequestBody": {"token": "tok-123"}}, token="tok-123"))
+    assert isinstance(outcome, WaitForCallback)
+    assert outcome.token == "tok-123"
+    assert outcome.response["StatusCode"] == 200
+    assert json.loads(srv.last["body"]) == {"token": "tok-123"}
+
+
+def test_wait_for_task_token_on_lambda_invoke(invoker, make_invoke):
+    outcome = invoker(make_invoke("arn:aws:states:::lambda:invoke.waitForTaskToken",
+                                  {"FunctionName": "Echo", "Payload": {"t": "tk"}}, token="tk"))
+    assert outcome == WaitForCallback("tk", outcome.response)
+    assert outcome.response["Payload"] == {"t": "tk"}
+
+
+def test_wait_for_task_token_failed_call_raises_instead(invoker, make_invoke, srv):
+    with pytest.raises(StatesError) as info:
+        invoker(make_invoke("arn:aws:states:::http:invoke.waitForTaskToken",
+                            {"ApiEndpoint": f"{srv.base}/status/500", "Method": "GET"},
+                            token="t"))
+    assert info.value.error == "States.Http.StatusCode.500"
+
+
+def test_wait_for_task_token_without_a_token_is_a_runtime_error(invoker, make_invoke):
+    with pytest.raises(StatesError) as info:
+        invoker(make_invoke("arn:aws:states:::lambda:invoke.waitForTaskToken",
+                            {"FunctionName": "Echo"}))
+    assert info.value.error == "States.Runtime" and "task token" in info.value.cause
+
+
+def test_unexpected_exceptions_become_states_runtime(invoker, make_invoke, monkeypatch):
+    def boom(invoke):
+        raise KeyError("oops")
+    monkeypatch.setattr(invoker, "_http", boom)
+    with pytest.raises(StatesError) as info:
+        invoker(make_invoke("arn:aws:states:::http:invoke", {}))
+    assert info.value.error == "States.Runtime"
+    assert "Internal error in the Task resource" in info.value.cause and "oops" in info.value.cause
+
+
+def test_default_config_is_loaded_from_the_environment(tmp_path, monkeypatch):
+    path = tmp_path / "c.json"
+    path.write_text(json.dumps({"lambdas": {"F": "python:x:y"}}))
+    monkeypatch.setenv("ORCHESTRATOR_CONFIG", str(path))
+    assert TaskInvoker().config.lambdas == {"F": "python:x:y"}
