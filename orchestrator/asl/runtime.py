@@ -1,0 +1,301 @@
+"""A tiny deterministic scheduler for interpreter coroutines (the core/engine seam).
+
+DESIGN.md, "How the core and the engine meet": "the interpreter advances an execution as
+far as it can without the outside world, then hands the engine the commands it is waiting
+on ... several at once when Parallel branches or Map iterations are running. The engine
+carries them out ... and feeds it back."
+
+Interpreter code is plain ``async def`` coroutines that ``await`` :class:`Command` objects
+(:class:`Invoke`, :class:`Sleep`). They are NOT driven by asyncio: :class:`Scheduler` runs
+ready coroutines in FIFO order until every one is blocked, then the driver reads
+:meth:`Scheduler.outstanding`, completes commands with :meth:`Scheduler.complete` /
+:meth:`Scheduler.fail`, and calls :meth:`Scheduler.run` again. FIFO order plus recorded
+command results make a run replayable: feeding the same results in the same order rebuilds
+exactly the same state (the durable engine journals them).
+
+Concurrency inside the interpreter uses three internal primitives handled here, never by the
+driver: :func:`spawn` (start a child coroutine), ``await task`` (join it) and
+:func:`first_of` (race several commands, e.g. a Task's Invoke against its timeout Sleep;
+the losers are withdrawn from :meth:`outstanding`). :meth:`Task.cancel` throws
+:class:`Cancelled` into a coroutine (a failed Parallel branch cancels its siblings).
+"""
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Coroutine, Iterable
+
+__all__ = [
+    "Cancelled", "Command", "Invoke", "Sleep", "Scheduler", "Task",
+    "spawn", "first_of", "yield_now", "gather",
+]
+
+
+class Cancelled(BaseException):
+    """Thrown into a coroutine whose work is no longer wanted (sibling branch failed,
+    execution timed out). A BaseException so ``except Exception`` blocks do not swallow it."""
+
+
+class Command:
+    """Something only the driver can do. Subclasses are plain data; identity is the key."""
+
+    __slots__ = ()
+
+    def __await__(self):
+        # The scheduler sends back the result (or throws the error) when it is done.
+        return (yield self)
+
+
+@dataclass(eq=False, slots=True)
+class Invoke(Command):
+    """Run a Task resource. ``parameters`` is the effective input (after Parameters);
+    ``state_name``/``attempt`` identify the call (the engine derives its idempotency key
+    from ``key``, stable across retries of one state entry); ``timeout_seconds`` and
+    ``heartbeat_seconds`` are informative (the interpreter enforces them itself by racing
+    a Sleep); ``task_token`` is set for ``.waitForTaskToken`` resources."""
+
+    resource: str
+    parameters: Any
+    state_name: str
+    key: str
+    attempt: int = 0
+    timeout_seconds: float | None = None
+    heartbeat_seconds: float | None = None
+    task_token: str | None = None
+    context: dict | None = None
+
+    def __await__(self):
+        return (yield self)
+
+
+@dataclass(eq=False, slots=True)
+class Sleep(Command):
+    """Wake me at ``until`` (an aware datetime). Used by Wait, retry backoff and timeouts."""
+
+    until: datetime
+
+    def __await__(self):
+        return (yield self)
+
+
+@dataclass(eq=False, slots=True)
+class _Join(Command):
+    task: "Task"
+
+    def __await__(self):
+        return (yield self)
+
+
+@dataclass(eq=False, slots=True)
+class _FirstOf(Command):
+    commands: tuple
+
+    def __await__(self):
+        return (yield self)
+
+
+@dataclass(eq=False, slots=True)
+class _Yield(Command):
+    def __await__(self):
+        return (yield self)
+
+
+@dataclass(eq=False, slots=True)
+class _Spawn(Command):
+    coro: Coroutine
+
+    def __await__(self):
+        return (yield self)
+
+
+class Task:
+    """A coroutine managed by the scheduler. ``await task`` joins it."""
+
+    __slots__ = ("coro", "done", "result", "error", "waiters", "blocked_on", "scheduler",
+                 "name", "_cancel_requested")
+
+    def __init__(self, coro: Coroutine, scheduler: "Scheduler", name: str = "") -> None:
+        self.coro = coro
+        self.done = False
+        self.result: Any = None
+        self.error: BaseException | None = None
+        self.waiters: list[Task] = []
+        self.blocked_on: Command | None = None
+        self.scheduler = scheduler
+        self.name = name
+        self._cancel_requested = False
+
+    def __await__(self):
+        return (yield _Join(self))
+
+    def cancel(self) -> None:
+        """Throw :class:`Cancelled` into the coroutine at its current await point."""
+        if self.done or self._cancel_requested:
+            return
+        self._cancel_requested = True
+        self.scheduler._withdraw(self)
+        self.scheduler._ready.append((self, None, Cancelled()))
+
+    def __repr__(self) -> str:
+        return f"Task({self.name!r}, done={self.done})"
+
+
+class Scheduler:
+    """Runs coroutines deterministically; see the module docstring for the protocol."""
+
+    def __init__(self) -> None:
+        self._ready: deque[tuple[Task, Any, BaseException | None]] = deque()
+        # Driver-visible commands in issue order (dict keeps insertion order).
+        self._outstanding: dict[Command, Task] = {}
+        # For a _FirstOf race: sub-command -> (race, index).
+        self._race_of: dict[Command, tuple[_FirstOf, int]] = {}
+
+    # -- creating work ---------------------------------------------------------------
+    def spawn(self, coro: Coroutine, name: str = "") -> Task:
+        task = Task(coro, self, name)
+        self._ready.append((task, None, None))
+        return task
+
+    # -- the driver's view -----------------------------------------------------------
+    def outstanding(self) -> list[Command]:
+        """Commands the driver must complete, oldest first."""
+        return list(self._outstanding)
+
+    def is_outstanding(self, command: Command) -> bool:
+        """False once a command was completed or withdrawn (a race lost, a branch
+        cancelled): a late result for it must simply be dropped."""
+        return command in self._outstanding
+
+    def complete(self, command: Command, result: Any = None) -> None:
+        self._resolve(command, result, None)
+
+    def fail(self, command: Command, error: BaseException) -> None:
+        self._resolve(command, None, error)
+
+    def run(self) -> None:
+        """Run ready coroutines until every one is blocked on a command or finished."""
+        ready = self._ready
+        while ready:
+            task, value, error = ready.popleft()
+            if task.done:
+                continue
+            self._step(task, value, error)
+
+    # -- internals -------------------------------------------------------------------
+    def _step(self, task: Task, value: Any, error: BaseException | None) -> None:
+        # No module state: schedulers of different executions may run on different threads.
+        coro = task.coro
+        while True:
+            try:
+                if error is not None:
+                    err, error = error, None
+                    cmd = coro.throw(err)
+                else:
+                    cmd = coro.send(value)
+            except StopIteration as stop:
+                self._finish(task, stop.value, None)
+                return
+            except BaseException as exc:  # the coroutine failed (or was cancelled)
+                self._finish(task, None, exc)
+                return
+            # Internal commands are handled inline so spawning and joining cost no trip
+            # through the ready queue.
+            kind = type(cmd)
+            if kind is _Spawn:
+                value = self.spawn(cmd.coro)
+                continue
+            if kind is _Yield:  # back of the ready queue: let the others run first
+                self._ready.append((task, None, None))
+                return
+            if kind is _Join:
+                child = cmd.task
+                if child.done:
+                    value, error = child.result, child.error
+                    continue
+                child.waiters.append(task)
+                task.blocked_on = cmd
+                return
+            if kind is _FirstOf:
+                task.blocked_on = cmd
+                for index, sub in enumerate(cmd.commands):
+                    self._outstanding[sub] = task
+                    self._race_of[sub] = (cmd, index)
+                return
+            if not isinstance(cmd, Command):
+                # A programming error in the coroutine: fail it there, not in the driver.
+                value, error = None, TypeError(f"interpreter awaited a non-command: {cmd!r}")
+                continue
+            task.blocked_on = cmd
+            self._outstanding[cmd] = task
+            return
+
+    def _finish(self, task: Task, result: Any, error: BaseException | None) -> None:
+        task.done = True
+        task.result = result
+        task.error = error
+        task.blocked_on = None
+        for waiter in task.waiters:
+            waiter.blocked_on = None
+            self._ready.append((waiter, result, error))
+        task.waiters = []
+
+    def _resolve(self, command: Command, result: Any, error: BaseException | None) -> None:
+        task = self._outstanding.pop(command, None)
+        if task is None:
+            raise KeyError(f"command is not outstanding: {command!r}")
+        race = self._race_of.pop(command, None)
+        if race is not None:
+            race_cmd, index = race
+            for sub in race_cmd.commands:  # withdraw the losers
+                if sub is not command:
+                    self._outstanding.pop(sub, None)
+                    self._race_of.pop(sub, None)
+            result = (index, result)
+        task.blocked_on = None
+        self._ready.append((task, result, error))
+
+    def _withdraw(self, task: Task) -> None:
+        cmd = task.blocked_on
+        if cmd is None:
+            return
+        if type(cmd) is _Join:
+            try:
+                cmd.task.waiters.remove(task)
+            except ValueError:
+                pass
+        elif type(cmd) is _FirstOf:
+            for sub in cmd.commands:
+                self._outstanding.pop(sub, None)
+                self._race_of.pop(sub, None)
+        else:
+            self._outstanding.pop(cmd, None)
+        task.blocked_on = None
+
+
+async def spawn(coro: Coroutine) -> Task:
+    """Start ``coro`` as a concurrent task of the current scheduler (FIFO after the caller)."""
+    return await _Spawn(coro)
+
+
+async def yield_now() -> None:
+    """Let every other ready coroutine run before continuing (FIFO fairness point)."""
+    await _Yield()
+
+
+async def first_of(*commands: Command) -> tuple[int, Any]:
+    """Wait for the first of ``commands`` to complete: returns ``(index, result)`` (or raises
+    its error). The others are withdrawn from the driver's outstanding list."""
+    return await _FirstOf(tuple(commands))
+
+
+async def gather(coros: Iterable[Coroutine]) -> list[Any]:
+    """Run coroutines concurrently; return their results in order (first error wins and
+    cancels the rest)."""
+    tasks = [await spawn(c) for c in coros]
+    try:
+        return [await t for t in tasks]
+    except BaseException:
+        for t in tasks:
+            t.cancel()
+        raise

@@ -1,0 +1,37 @@
+"""The Fail state.
+
+AWS: "A Fail state stops the execution of the state machine and marks it as a failure";
+``Error``/``Cause`` or ``ErrorPath``/``CausePath`` ("a path ... or an intrinsic function")
+give the error name and cause. InputPath/OutputPath do not apply.
+"""
+from __future__ import annotations
+
+from ..errors import StatesError
+from ..intrinsics import Intrinsic
+from ..paths import PathNotFound
+
+
+def _dynamic(expr, field: str, doc, run):
+    if isinstance(expr, Intrinsic):
+        value = expr.evaluate(doc.value, run.context(), run.frame.env.effects)
+    else:
+        try:
+            value = expr.find(run.context() if expr.is_context else doc.value)
+        except PathNotFound:
+            raise run.runtime_error(
+                f"The JSONPath '{expr.text}' specified for the field '{field}' could not be "
+                f"found in the input '{doc.text}'") from None
+    if not isinstance(value, str):
+        from ..document import dumps
+        value = dumps(value)
+    return value
+
+
+def run_fail(state, doc, run):
+    error = state.error
+    cause = state.cause
+    if state.error_path is not None:
+        error = _dynamic(state.error_path, "ErrorPath", doc, run)
+    if state.cause_path is not None:
+        cause = _dynamic(state.cause_path, "CausePath", doc, run)
+    raise StatesError(error, cause)

@@ -1,0 +1,168 @@
+"""The Task state: hand an :class:`~orchestrator.asl.runtime.Invoke` command to the driver.
+
+AWS: "A Task state represents a single unit of work performed by a state machine." The
+interpreter never performs the work: it awaits an ``Invoke`` the driver completes with the
+result (or fails with a :class:`StatesError`; transport errors are turned into ASL error
+names by the Task resources, not here). ``TimeoutSeconds`` is enforced here by racing the
+Invoke against a ``Sleep`` (no thread per attempt): "If the task runs longer than the
+specified seconds, this state fails with a States.Timeout error name". Heartbeats arrive
+at the driver (SendTaskHeartbeat), so the driver fails the Invoke with
+``States.HeartbeatTimeout`` when they stop; ``heartbeat_seconds`` tells it the period.
+
+History (GetExecutionHistory): a Lambda function ARN records ``LambdaFunctionScheduled /
+Started / Succeeded | Failed | TimedOut``; an optimised integration
+(``arn:aws:states:::lambda:invoke``, ``http:invoke``, ...) records ``TaskScheduled /
+Started / Succeeded | Failed | TimedOut`` with ``resourceType`` (``lambda``) and
+``resource`` (``invoke``).
+"""
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from ..document import Doc
+from ..errors import TIMEOUT, StatesError
+from ..paths import PathNotFound
+from ..runtime import Invoke, Sleep, first_of, yield_now
+from .retry_catch import retry_catch
+
+_LAMBDA_ARN = re.compile(r"^arn:[^:]+:lambda:[^:]*:[^:]*:function:")
+_SERVICE_ARN = re.compile(r"^arn:[^:]+:states:::(?P<rest>.+)$")
+_ACTIVITY_ARN = re.compile(r"^arn:[^:]+:states:[^:]*:[^:]*:activity:")
+_NOT_TRUNCATED = {"truncated": False}
+
+
+def _resource_kind(resource: str) -> tuple[str, str | None, str | None]:
+    """("lambda-function" | "service" | "activity", resourceType, resource)."""
+    if _LAMBDA_ARN.match(resource):
+        return "lambda-function", None, None
+    m = _SERVICE_ARN.match(resource)
+    if m:
+        resource_type, _, action = m.group("rest").rpartition(":")
+        return "service", resource_type, action
+    if _ACTIVITY_ARN.match(resource):
+        return "activity", None, None
+    return "service", "unknown", resource
+
+
+def _seconds(state, value_field, path_field, name, doc, run):
+    seconds = getattr(state, value_field)
+    path = getattr(state, path_field)
+    if path is None:
+        return seconds
+    try:
+        seconds = path.find(run.context() if path.is_context else doc.value)
+    except PathNotFound:
+        raise run.runtime_error(
+            f"The {name}Path parameter does not reference an input value: {path.text}") from None
+    if isinstance(seconds, bool) or not isinstance(seconds, int) or seconds <= 0:
+        raise run.runtime_error(
+            f"The {name}Path parameter references an invalid value: {path.text} == {seconds}")
+    return seconds
+
+
+class _Events:
+    """The per-attempt events of one resource kind."""
+
+    __slots__ = ("frame", "kind", "details", "_region")
+
+    def __init__(self, frame, kind, resource_type, resource, region):
+        self.frame = frame
+        self.kind = kind
+        self.details = {"resource": resource, "resourceType": resource_type}
+        self._region = region
+
+    def scheduled(self, state, parameters: Doc, timeout, heartbeat):
+        if self.kind == "lambda-function":
+            details = {"input": parameters.text, "inputDetails": _NOT_TRUNCATED,
+                       "resource": state.resource}
+            if timeout is not None:
+                details["timeoutInSeconds"] = timeout
+            self.frame.event("LambdaFunctionScheduled", details)
+        elif self.kind == "activity":
+            details = {"input": parameters.text, "inputDetails": _NOT_TRUNCATED,
+                       "resource": state.resource}
+            if timeout is not None:
+                details["timeoutInSeconds"] = timeout
+            if heartbeat is not None:
+                details["heartbeatInSeconds"] = heartbeat
+            self.frame.event("ActivityScheduled", details)
+        else:
+            details = {"parameters": parameters.text, "region": self._region, **self.details}
+            if timeout is not None:
+                details["timeoutInSeconds"] = timeout
+            if heartbeat is not None:
+                details["heartbeatInSeconds"] = heartbeat
+            self.frame.event("TaskScheduled", details)
+
+    def started(self):
+        if self.kind == "lambda-function":
+            self.frame.event("LambdaFunctionStarted")
+        elif self.kind == "activity":
+            self.frame.event("ActivityStarted", {})
+        else:
+            self.frame.event("TaskStarted", dict(self.details))
+
+    def _prefix(self):
+        return {"lambda-function": "LambdaFunction", "activity": "Activity"}.get(self.kind, "Task")
+
+    def succeeded(self, result: Doc):
+        details = {"output": result.text, "outputDetails": _NOT_TRUNCATED}
+        if self.kind == "service":
+            details.update(self.details)
+        self.frame.event(self._prefix() + "Succeeded", details)
+
+    def failed(self, err: StatesError, timed_out: bool):
+        details = {} if self.kind != "service" else dict(self.details)
+        if err.error is not None:
+            details["error"] = err.error
+        if err.cause:  # AWS omits an empty cause (recorded TaskTimedOut events)
+            details["cause"] = err.cause
+        self.frame.event(self._prefix() + ("TimedOut" if timed_out else "Failed"), details)
+
+
+async def run_task(state, doc: Doc, run):
+    io = state.io
+    frame = run.frame
+    env = frame.env
+    kind, resource_type, resource = _resource_kind(state.resource)
+    region = env.info.state_machine_arn.split(":")[3] if env.info.state_machine_arn.count(
+        ":") >= 3 else ""
+    events = _Events(frame, kind, resource_type, resource, region)
+    wait_for_token = state.resource.endswith(".waitForTaskToken")
+
+    async def attempt() -> Doc:
+        if wait_for_token and run.task_token is None:
+            run.task_token = env.effects.uuid()
+            run._ctx = None
+        timeout = _seconds(state, "timeout_seconds", "timeout_seconds_path", "TimeoutSeconds",
+                           doc, run)
+        heartbeat = _seconds(state, "heartbeat_seconds", "heartbeat_seconds_path",
+                             "HeartbeatSeconds", doc, run)
+        parameters = io.effective_input(doc, run)
+        events.scheduled(state, parameters, timeout, heartbeat)
+        # AWS records "started" once the call is under way: concurrent iterations all
+        # record their Scheduled events before any Started (timeouts/test_service_lambda_map_timeout).
+        await yield_now()
+        events.started()
+        command = Invoke(resource=state.resource, parameters=parameters.value,
+                         state_name=state.name, key=f"{env.info.execution_arn}#{run.entered_id}",
+                         attempt=run.retry_count, timeout_seconds=timeout,
+                         heartbeat_seconds=heartbeat, task_token=run.task_token,
+                         context=run.context())
+        try:
+            if timeout is not None:
+                index, result = await first_of(
+                    command, Sleep(env.now() + timedelta(seconds=timeout)))
+                if index == 1:
+                    raise StatesError(TIMEOUT, None)
+            else:
+                result = await command
+        except StatesError as err:
+            events.failed(err, timed_out=err.error in (TIMEOUT, "States.HeartbeatTimeout"))
+            raise
+        result_doc = result if isinstance(result, Doc) else Doc(result)
+        events.succeeded(result_doc)
+        return io.state_output(doc, result_doc, run)
+
+    return await retry_catch(state, run, doc, attempt)

@@ -1,0 +1,347 @@
+"""Run conformance cases (recorded against AWS) through the in-process runner and compare.
+
+The corpus lives in ``../shared/conformance`` (its README.md documents the case format,
+the placeholder identifiers and the masking). We run each case with the same placeholder
+identifiers, apply the same masking to our output and history, and compare: status,
+output (semantically, and ``output_raw`` exactly), error, cause and the full history.
+
+Selection (what is in scope for the JSONPath interpreter): ``needs == []`` (no Lambda),
+not JSONata (no ``jsonata`` feature and no ``QueryLanguage`` anywhere), no variables
+(``field:Assign``: JSONata/variables issue), kind one of the execution kinds.
+"""
+from __future__ import annotations
+
+import json
+import re
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from orchestrator.asl.errors import DefinitionError
+from orchestrator.asl.runner import run
+
+from tests.corpus import CORPUS
+KINDS = ("execution", "describe-execution", "sync-execution", "express-async-end-event",
+         "io-pair")
+ACCOUNT = "111111111111"
+REGION = "<region>"
+PARTITION = "<partition>"
+STATE_MACHINE_NAME = "<ArnPart_0idx>"
+EXECUTION_NAME = "<ExecArnPart_0idx>"
+ROLE_ARN = "snf_role_arn"
+
+# The README's ISO-8601 regex (the snapshot library's "date" masking).
+_DATE_RE = re.compile(
+    r"(?:[1-9]\d{3}-(?:(?:0[1-9]|1[0-2])-(?:0[1-9]|1\d|2[0-8])|(?:0[13-9]|1[0-2])-(?:29|30)|"
+    r"(?:0[13578]|1[02])-31)|(?:[1-9]\d(?:0[48]|[2468][048]|[13579][26])|"
+    r"(?:[2468][048]|[13579][26])00)-02-29)T(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d(?:\.\d{1,9})?"
+    r"(?:Z|[+-][01]\d:?([0-5]\d)?)")
+_UUID_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+_MAP_RUN_RE = re.compile(r"(:mapRun:[^/]+/)[^:\"]+:[0-9a-f-]+")
+_JSON_INPUT_RE = re.compile(r"'(\{.*\}|\[.*\])'")
+
+
+# Cases where we knowingly differ from the recording, with the reason. Each is still run
+# (test_known_divergences) and must differ in exactly the documented way.
+MAP_RUN_LINK = ("recorded after AWS changed Distributed Map history links (Nov 2024): "
+                "MapStateExited follows MapRunStarted; the 17 older recordings in the corpus "
+                "link it to MapRunSucceeded, which we follow")
+DIVERGENCES = {
+    "scenarios/test_base_scenarios.test_map_state_config_distributed_item_selector_parameters":
+        MAP_RUN_LINK,
+    "scenarios/test_base_scenarios.test_map_state_config_distributed_items_path_from_previous":
+        MAP_RUN_LINK,
+    "scenarios/test_base_scenarios.test_map_state_nested_config_distributed": MAP_RUN_LINK,
+    "scenarios/test_base_scenarios.test_max_concurrency_path_negative":
+        "AWS never finishes this execution (status RUNNING, no event after ExecutionStarted); "
+        "we fail it with States.Runtime 'MaxConcurrency cannot be negative.'",
+}
+
+
+@lru_cache(maxsize=1)
+def _index() -> list[dict]:
+    return json.loads((CORPUS / "index.json").read_text())["cases"]
+
+
+def load(case_file: str) -> dict:
+    return json.loads((CORPUS / case_file).read_text())
+
+
+def in_scope(entry: dict) -> bool:
+    if entry["needs"] or entry["kind"] not in KINDS:
+        return False
+    features = entry["features"]
+    if "jsonata" in features or "field:Assign" in features:
+        return False
+    return "QueryLanguage" not in (CORPUS / entry["file"]).read_text()
+
+
+def selected_cases() -> list[dict]:
+    """In-scope cases we must match exactly (the documented divergences excluded)."""
+    return [entry for entry in _index() if in_scope(entry) and entry["id"] not in DIVERGENCES]
+
+
+def divergent_cases() -> list[dict]:
+    return [entry for entry in _index() if in_scope(entry) and entry["id"] in DIVERGENCES]
+
+
+# --- masking (applied to our side, as the snapshot library did to AWS's side) ------------
+
+def _mask_string(text: str) -> str:
+    text = _DATE_RE.sub("date", text)
+    return _MAP_RUN_RE.sub(r"\1<MapRunArnPart0_0idx>:<MapRunArnPart1_0idx>", text)
+
+
+def _parse_json_strings(value: Any) -> Any:
+    """The snapshot library parsed every string that starts with ``{`` into an object."""
+    if isinstance(value, dict):
+        return {k: _parse_json_strings(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_parse_json_strings(v) for v in value]
+    if isinstance(value, str) and value.startswith("{"):
+        try:
+            return json.loads(value)  # only the outer text: inner strings stay strings
+        except ValueError:
+            return value
+    return value
+
+
+# Lambda/HTTP response metadata the recorder replaced by a fixed text (README, "Masking").
+_KEY_MASKS = {"X-Amzn-Trace-Id": "X-Amzn-Trace-Id", "x-amzn-RequestId": "x-amzn-RequestId",
+              "x-amz-crc32": "x-amz-crc32", "Date": "date", "RequestId": "RequestId"}
+
+
+def _mask(value: Any, key: str = "") -> Any:
+    if isinstance(value, dict):
+        return {k: _KEY_MASKS[k] if k in _KEY_MASKS else _mask(v, k) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_mask(v, key) for v in value]
+    if isinstance(value, str):
+        if "timestamp" in key.lower() and not _DATE_RE.match(value):
+            return "timestamp"
+        return _mask_string(value)
+    if "timestamp" in key.lower():
+        return "timestamp"
+    return value
+
+
+def _mask_uuids(value: Any) -> Any:
+    """``<uuid:N>``: a UUID under a key ending in ``id`` becomes a numbered token, and so
+    does every later occurrence of the same UUID anywhere in the entry."""
+    tokens: dict[str, str] = {}
+
+    def collect(node: Any, key: str = "") -> None:
+        if isinstance(node, dict):
+            for k, v in node.items():
+                collect(v, k)
+        elif isinstance(node, list):
+            for v in node:
+                collect(v, key)
+        elif isinstance(node, str) and key.lower().endswith("id") and _UUID_RE.fullmatch(node):
+            tokens.setdefault(node, f"<uuid:{len(tokens) + 1}>")
+
+    collect(value)
+    if not tokens:
+        return value
+    text = json.dumps(value)
+    for uuid_text, token in tokens.items():
+        text = text.replace(uuid_text, token)
+    return json.loads(text)
+
+
+def _mask_json_inputs(text: str, seen: dict) -> str:
+    def repl(match: re.Match) -> str:
+        inner = match.group(1)
+        try:
+            json.loads(inner)
+        except ValueError:
+            return match.group(0)
+        token = seen.setdefault(inner, f"<json-input:{len(seen) + 1}>")
+        return f"'{token}'"
+    return _JSON_INPUT_RE.sub(repl, text)
+
+
+def _apply_jsonpath_norm(value: Any, path: str, replacement: str) -> Any:
+    """``$..a.b`` style normalisations: replace ``a.b`` found at any depth."""
+    keys = [k for k in path.replace("$..events..", "").lstrip("$.").split(".") if k]
+    if isinstance(value, dict):
+        out = {}
+        for k, v in value.items():
+            out[k] = _apply_jsonpath_norm(v, path, replacement)
+        node = out
+        for k in keys[:-1]:
+            node = node.get(k) if isinstance(node, dict) else None
+        if isinstance(node, dict) and keys and keys[-1] in node:
+            node[keys[-1]] = replacement
+        return out
+    if isinstance(value, list):
+        return [_apply_jsonpath_norm(v, path, replacement) for v in value]
+    return value
+
+
+def _case_norms(case: dict, value: Any) -> Any:
+    for norm in case.get("snapshot_normalisations") or ():
+        if norm["type"] == "jsonpath":
+            value = _apply_jsonpath_norm(value, norm["jsonpath"], norm["replacement"])
+        elif norm["type"] == "regex" and norm["replacement"] == "generated-uuid":
+            value = json.loads(_UUID_RE.sub("generated-uuid", json.dumps(value)))
+    return value
+
+
+def normalise_parallel(events: list[dict]) -> None:
+    """The recording harness's Parallel normalisation, applied the same way to our side:
+    events between ``ParallelStateStarted`` and the next Parallel closing event get
+    ``id [0]`` / ``previousEventId 0`` and the collected run replaces that slice."""
+    closing = {"ParallelStateSucceeded", "ParallelStateAborted", "ParallelStateExited",
+               "ParallelStateFailed"}
+    start = None
+    sublist: list = []
+    collecting = False
+    i = 0
+    while i < len(events):
+        event = events[i]
+        kind = event.get("type")
+        if kind in closing:
+            # Like the recorder, keep scanning at i + 1 of the mutated list.
+            events[start:i] = sorted(sublist, key=lambda e: json.dumps(e, sort_keys=True))
+            collecting = False
+        elif kind == "ParallelStateStarted":
+            collecting = True
+            sublist = []
+            start = i + 1
+        elif collecting:
+            event["id"] = [0]
+            event["previousEventId"] = 0
+            sublist.append(event)
+        i += 1
+
+
+def _canonical_runs(events: list) -> list:
+    """Sort each run of normalised ([0]) events so branch order does not matter."""
+    out, run_ = [], []
+    for event in events:
+        if event.get("id") == [0]:
+            run_.append(event)
+            continue
+        out.extend(sorted(run_, key=lambda e: json.dumps(e, sort_keys=True)))
+        run_ = []
+        out.append(event)
+    out.extend(sorted(run_, key=lambda e: json.dumps(e, sort_keys=True)))
+    return out
+
+
+def execution_name(case: dict) -> str:
+    for norm in case.get("snapshot_normalisations") or ():
+        if norm["type"] == "regex" and norm["replacement"] == "<execution-name>":
+            return "<execution-name>"
+    return EXECUTION_NAME
+
+
+# --- running and comparing -----------------------------------------------------------
+
+def run_case(case: dict):
+    name, arn = execution_name(case), None
+    if case["state_machine_type"] == "EXPRESS":
+        # EXPRESS executions have ARNs ``...:express:<machine>:<name>:<id>``.
+        prefix = "SyncExecArn" if case["kind"] == "sync-execution" else "ExpressExecArn"
+        name = f"<{prefix}_Part1_0idx>"
+        arn = (f"arn:{PARTITION}:states:{REGION}:{ACCOUNT}:express:{STATE_MACHINE_NAME}:"
+               f"{name}:<{prefix}_Part2_0idx>")
+    role = "sfn_role_arn" if "sfn_role_arn" in json.dumps(case["expected"]) else ROLE_ARN
+    if any(n.get("replacement") == "<role-name>" for n in case.get("snapshot_normalisations") or ()):
+        role = f"arn:{PARTITION}:iam::{ACCOUNT}:role/<role-name>"  # a role created by the test
+    return run(case["definition"], input_text=json.dumps(case["input"]),
+               execution_name=name, execution_arn=arn, state_machine_name=STATE_MACHINE_NAME,
+               account=ACCOUNT, region=REGION, partition=PARTITION, role_arn=role,
+               redrive_count=None if case["kind"] == "sync-execution" else 0)
+
+
+def our_history(case: dict, result) -> list[dict]:
+    seen: dict = {}
+    events = []
+    for event in result.history:
+        event = dict(event)
+        event["timestamp"] = "timestamp"
+        for key, details in list(event.items()):
+            if key.endswith("EventDetails") and isinstance(details, dict) and "cause" in details:
+                details = dict(details)
+                details["cause"] = _mask_json_inputs(details["cause"], seen)
+                event[key] = details
+        events.append(event)
+    events = _case_norms(case, _mask_uuids(_mask(_parse_json_strings(events))))
+    return events
+
+
+def compare(case: dict) -> list[str]:
+    """Return the list of differences (empty when the case passes)."""
+    expected = case["expected"]
+    try:
+        result = run_case(case)
+    except DefinitionError as exc:
+        return [f"definition rejected: {exc}"]
+    problems: list[str] = []
+    if result.status != expected["status"]:
+        problems.append(f"status {result.status} != {expected['status']} "
+                        f"({result.error}: {result.cause})")
+        return problems
+    if "output" in expected:
+        ours = _case_norms(case, _mask(result.output))
+        history = our_history(case, result)
+        if history and history[-1]["type"] == "ExecutionSucceeded":
+            # The recorded output was read back from the (normalised) final event.
+            ours = history[-1]["executionSucceededEventDetails"]["output"]
+            if isinstance(ours, str) and not result.output_text.startswith("{"):
+                try:
+                    ours = json.loads(ours)
+                except ValueError:
+                    pass  # a case normalisation replaced the whole output by a marker
+        if ours != expected["output"]:
+            problems.append(f"output {json.dumps(ours)} != {json.dumps(expected['output'])}")
+    replaced = {n.get("replacement") for n in case.get("snapshot_normalisations") or ()}
+    if ("output_raw" in expected and expected["output_raw"] not in replaced
+            and _mask_string(result.output_text) != expected["output_raw"]):
+        if _case_norms(case, _mask(json.loads(result.output_text))) != json.loads(
+                expected["output_raw"]) or not case.get("snapshot_normalisations"):
+            problems.append(f"output_raw {result.output_text!r} != {expected['output_raw']!r}")
+    seen: dict = {}
+    history = our_history(case, result)
+    final = history[-1].get("executionFailedEventDetails") if history else None
+    for field in ("error", "cause"):
+        if field in expected:
+            ours = getattr(result, field)
+            if final is not None:
+                ours = final.get(field)  # the recorded values were read from this event
+            elif field == "cause" and ours is not None:
+                ours = _mask_string(_mask_json_inputs(ours, seen))
+            if ours != expected[field]:
+                problems.append(f"{field} {ours!r} != {expected[field]!r}")
+    if case["kind"] == "execution" and case.get("history"):
+        problems += _compare_history(case, result)
+    if case["kind"] == "express-async-end-event":
+        end = expected["end_event"]
+        last = result.history[-1]
+        if (last["type"], str(last["id"]), str(last["previousEventId"])) != (
+                end["type"], end["id"], end["previous_event_id"]):
+            problems.append(f"end event {last['type']}#{last['id']} != {end}")
+    return problems
+
+
+def _compare_history(case: dict, result) -> list[str]:
+    expected = json.loads(json.dumps(case["history"]))
+    ours = our_history(case, result)
+    if case.get("history_order") == "reverse":
+        expected = list(reversed(expected))
+    if any(n["type"] == "parallel-events-normalised"
+           for n in case.get("snapshot_normalisations") or ()):
+        normalise_parallel(ours)
+        expected, ours = _canonical_runs(expected), _canonical_runs(ours)
+    problems = []
+    for i, (want, got) in enumerate(zip(expected, ours)):
+        if want != got:
+            problems.append(f"event #{i + 1}: ours {json.dumps(got)[:600]}\n"
+                            f"          aws  {json.dumps(want)[:600]}")
+            break
+    if len(expected) != len(ours):
+        problems.append(f"history length {len(ours)} != {len(expected)}: ours "
+                        f"{[e['type'] for e in ours]}")
+    return problems

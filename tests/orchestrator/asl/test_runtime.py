@@ -1,0 +1,144 @@
+"""The deterministic scheduler: commands, FIFO order, spawn/join, races, cancellation."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+
+from orchestrator.asl.runtime import (Cancelled, Invoke, Scheduler, Sleep, first_of, gather,
+                                      spawn)
+
+T0 = datetime(2024, 1, 1, tzinfo=timezone.utc)
+
+
+def invoke(name: str) -> Invoke:
+    return Invoke(resource=name, parameters={}, state_name=name, key=name)
+
+
+def test_a_coroutine_blocks_on_a_command_until_the_driver_completes_it():
+    async def body():
+        return await invoke("a") + 1
+
+    s = Scheduler()
+    task = s.spawn(body())
+    s.run()
+    (cmd,) = s.outstanding()
+    assert cmd.resource == "a" and not task.done
+    s.complete(cmd, 41)
+    s.run()
+    assert task.done and task.result == 42
+
+
+def test_a_failed_command_raises_inside_the_coroutine():
+    async def body():
+        try:
+            await invoke("a")
+        except ValueError as exc:
+            return f"caught {exc}"
+
+    s = Scheduler()
+    task = s.spawn(body())
+    s.run()
+    s.fail(s.outstanding()[0], ValueError("boom"))
+    s.run()
+    assert task.result == "caught boom"
+
+
+def test_concurrent_children_hand_over_all_their_commands_at_once_in_fifo_order():
+    async def child(name):
+        return await invoke(name)
+
+    async def parent():
+        return await gather([child("x"), child("y"), child("z")])
+
+    s = Scheduler()
+    task = s.spawn(parent())
+    s.run()
+    pending = s.outstanding()
+    assert [c.resource for c in pending] == ["x", "y", "z"]
+    for cmd in reversed(pending):  # completion order does not change the result order
+        s.complete(cmd, cmd.resource.upper())
+    s.run()
+    assert task.result == ["X", "Y", "Z"]
+
+
+@pytest.mark.parametrize("winner, expected", [(0, (0, "done")), (1, (1, None))])
+def test_first_of_returns_the_winner_and_withdraws_the_losers(winner, expected):
+    async def body():
+        return await first_of(invoke("work"), Sleep(T0))
+
+    s = Scheduler()
+    task = s.spawn(body())
+    s.run()
+    pending = s.outstanding()
+    assert len(pending) == 2
+    s.complete(pending[winner], "done" if winner == 0 else None)
+    assert s.outstanding() == []
+    assert not s.is_outstanding(pending[1 - winner])  # a late result is to be dropped
+    s.run()
+    assert task.result == expected
+
+
+def test_cancel_throws_cancelled_at_the_await_point_and_withdraws_the_command():
+    seen = []
+
+    async def victim():
+        try:
+            await invoke("slow")
+        except Cancelled:
+            seen.append("cancelled")
+            raise
+
+    async def parent():
+        child = await spawn(victim())
+        await Sleep(T0)
+        child.cancel()
+        with pytest.raises(Cancelled):
+            await child
+        return "parent survived"
+
+    s = Scheduler()
+    task = s.spawn(parent())
+    s.run()
+    sleep = next(c for c in s.outstanding() if isinstance(c, Sleep))
+    s.complete(sleep)
+    s.run()
+    assert seen == ["cancelled"]
+    assert s.outstanding() == []
+    assert task.result == "parent survived"
+
+
+def test_joining_a_finished_task_does_not_block():
+    async def quick():
+        return 7
+
+    async def parent():
+        child = await spawn(quick())
+        await Sleep(T0)  # let the child finish first
+        return await child
+
+    s = Scheduler()
+    task = s.spawn(parent())
+    s.run()
+    s.complete(s.outstanding()[0])
+    s.run()
+    assert task.result == 7
+
+
+def test_completing_an_unknown_command_is_an_error():
+    with pytest.raises(KeyError):
+        Scheduler().complete(invoke("nope"), None)
+
+
+def test_awaiting_something_that_is_not_a_command_fails_the_coroutine():
+    class Odd:
+        def __await__(self):
+            return (yield "not a command")
+
+    async def body():
+        await Odd()
+
+    s = Scheduler()
+    task = s.spawn(body())
+    s.run()
+    assert isinstance(task.error, TypeError)
