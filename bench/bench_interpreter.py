@@ -63,6 +63,9 @@ class Case:
     make_input: Callable[[int], Any]
     expected_output: Callable[[int], Any]
     expected_transitions: Callable[[int], int]
+    # Engines that can run the case: moto evaluates JSONata through jpype and the Java
+    # JSONata library, which it does not install, so the JSONata loop is ours only.
+    engines: tuple[str, ...] = ("moto", "ours")
 
     def definition(self) -> dict:
         return load_definition(self.file)
@@ -126,6 +129,16 @@ CASES: list[Case] = [
         make_input=lambda n: {"n": n},
         expected_output=lambda n: {"i": n, "n": n},
         expected_transitions=lambda n: 2 * n + 3,
+    ),
+    Case(
+        name="counting_loop_jsonata",
+        file="counting_loop_jsonata.asl.json",
+        default_size=250,
+        describe="the counting loop in JSONata: variables, Choice Condition, Output",
+        make_input=lambda n: {"n": n},
+        expected_output=lambda n: {"i": n, "n": n},
+        expected_transitions=lambda n: 2 * n + 3,
+        engines=("ours",),
     ),
     Case(
         name="intrinsics_loop",
@@ -300,6 +313,7 @@ def measure(engines: dict[str, Any], case: Case, size: int, repeat: int, deadlin
     round so both see the same machine load; past `deadline` stop after the current round."""
     definition = case.definition()
     input_value = case.make_input(size)
+    engines = {name: engine for name, engine in engines.items() if name in case.engines}
     warmups = {name: _execute(engine, definition, input_value) for name, engine in engines.items()}
     measured: dict[str, list[Run]] = {name: [] for name in engines}
     for _ in range(repeat):
@@ -416,6 +430,9 @@ def main(argv: list[str] | None = None) -> int:
     notes: list[str] = []
     if "moto" in wanted:
         engines["moto"] = MotoEngine(args.poll_interval)
+        if any("moto" not in case.engines for case in cases):
+            notes.append("moto cannot evaluate JSONata (it needs jpype and the Java JSONata "
+                         "library): JSONata cases run on ours only")
     if "ours" in wanted:
         try:
             engines["ours"] = OursEngine()
@@ -455,6 +472,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"ASL interpreter benchmark: median of {args.repeat} runs, microseconds per state transition "
               f"(transitions = *StateEntered events; history recorded)")
         print_table(rows)
+        loops = {row["case"]: row["engines"].get("ours") for row in rows}
+        if loops.get("counting_loop") and loops.get("counting_loop_jsonata"):
+            print(f"counting loop, ours: JSONPath {_fmt(loops['counting_loop']['us_per_transition'], 2)}"
+                  f" us/transition, JSONata {_fmt(loops['counting_loop_jsonata']['us_per_transition'], 2)}"
+                  " us/transition")
         for note in notes:
             print(f"note: {note}")
     for failure in failures:

@@ -68,9 +68,15 @@ class History:
         return self.add(state_type + "StateEntered", previous,
                         {"input": input_text, "inputDetails": _NOT_TRUNCATED, "name": name})
 
-    def state_exited(self, state_type: str, name: str, output_text: str, previous: int) -> int:
-        return self.add(state_type + "StateExited", previous,
-                        {"name": name, "output": output_text, "outputDetails": _NOT_TRUNCATED})
+    def state_exited(self, state_type: str, name: str, output_text: str, previous: int,
+                     assigned: dict | None = None) -> int:
+        """``assigned``: the variables the state assigned (Assign) as JSON texts; AWS records
+        them as ``assignedVariables`` (name -> JSON text) with ``assignedVariablesDetails``."""
+        details = {"name": name, "output": output_text, "outputDetails": _NOT_TRUNCATED}
+        if assigned:  # AWS records nothing for an empty Assign
+            details["assignedVariables"] = dict(assigned)
+            details["assignedVariablesDetails"] = _NOT_TRUNCATED
+        return self.add(state_type + "StateExited", previous, details)
 
     def execution_started(self, input_text: str, role_arn: str) -> int:
         return self.add("ExecutionStarted", 0, {"input": input_text,

@@ -663,7 +663,7 @@ class _Validator:
         if "Timestamp" in state:
             value, where = state["Timestamp"], _join(location, "Timestamp")
             if language == JSONATA and _is_expression(value):
-                pass
+                self.jsonata_value(value, where)
             elif not isinstance(value, str):
                 self.wrong_type("Timestamp", "a STRING", value, where)
             elif not is_timestamp(value):
@@ -1011,6 +1011,8 @@ class _Validator:
                 if not isinstance(condition, bool) and not _is_expression(condition):
                     self.error("The value for the field 'Condition' must be a BOOLEAN or a JSONata "
                                "expression", _join(location, "Condition"))
+                elif _is_expression(condition):
+                    self.jsonata_value(condition, _join(location, "Condition"))
             self.optional_string(rule, "Next", location)
             if "Output" in rule:
                 self.jsonata_value(rule["Output"], _join(location, "Output"))
@@ -1171,6 +1173,7 @@ class _Validator:
     def integer(self, value: Any, field: str, location: str, low: int, high: int | None,
                 language: str) -> None:
         if language == JSONATA and _is_expression(value):
+            self.jsonata_value(value, location)
             return
         if not _is_int(value):
             expected = "an INTEGER" if language == JSONPATH else "an INTEGER or a JSONata expression"
@@ -1279,6 +1282,15 @@ class _Validator:
             else:
                 self.jsonata_value(item, _join(location, key))
 
+    def jsonata_syntax(self, value: str, location: str) -> None:
+        """Compile the expression now (it is compiled once per definition anyway): a syntax
+        error is reported at definition time with its position in the expression."""
+        from .jsonata import JsonataSyntaxError, compile_expression
+        try:
+            compile_expression(value)
+        except JsonataSyntaxError as exc:
+            self.error(str(exc), location)
+
     def jsonata_value(self, value: Any, location: str) -> None:
         """JSONata fields: any JSON value; *"Any string value, including those inside objects or
         arrays, will be evaluated as JSONata if surrounded by {% %} characters."* A string that
@@ -1289,6 +1301,8 @@ class _Validator:
                     self.error("The JSONata expression must end with '%}'", location)
                 elif not value[2:-2].strip():
                     self.error("The JSONata expression must not be empty", location)
+                else:
+                    self.jsonata_syntax(value, location)
         elif isinstance(value, dict):
             for key, item in value.items():
                 self.jsonata_value(item, _join(location, key))

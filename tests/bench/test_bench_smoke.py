@@ -29,6 +29,8 @@ bench = _load_bench()
 SMALL_RUNS = [
     ("counting_loop", 0),
     ("counting_loop", 4),
+    ("counting_loop_jsonata", 0),
+    ("counting_loop_jsonata", 4),
     ("intrinsics_loop", 1),
     ("intrinsics_loop", 3),
     ("map_1000", 0),

@@ -1,14 +1,15 @@
 """The judge: every in-scope conformance case recorded against AWS must match exactly.
 
-See ``harness.py`` for the selection (pure Step Functions, JSONPath, no variables), the
-masking, and the few documented divergences (each pinned by its own test below).
+See ``harness.py`` for the selection (pure Step Functions, no Lambda: JSONPath, JSONata,
+mixed machines and workflow variables), the masking, and the few documented divergences
+(each pinned by its own test below).
 """
 from __future__ import annotations
 
 import pytest
 
-from .harness import DIVERGENCES, compare, divergent_cases, load, our_history, run_case, \
-    selected_cases
+from .harness import DIVERGENCES, MAP_RUN_LINK, compare, divergent_cases, \
+    is_jsonata_or_variables, load, our_history, run_case, selected_cases
 
 CASES = selected_cases()
 
@@ -19,13 +20,16 @@ def test_case(entry):
     assert not problems, "\n".join(problems)
 
 
-def test_selection_is_the_jsonpath_corpus():
-    # 780 in-scope cases: if the corpus or the selection changes, this says so.
-    assert len(CASES) + len(divergent_cases()) == 780
+def test_selection_is_the_pure_corpus():
+    # 780 JSONPath cases and 146 JSONata / variables cases (issue 7) need no Lambda: if the
+    # corpus or the selection changes, this says so.
+    everything = CASES + divergent_cases()
+    jsonata = [c for c in everything if is_jsonata_or_variables(c)]
+    assert (len(everything) - len(jsonata), len(jsonata)) == (780, 146)
     assert {c["id"] for c in divergent_cases()} == set(DIVERGENCES)
 
 
-MAP_RUN_CASES = [c for c in divergent_cases() if "distributed" in c["id"]]
+MAP_RUN_CASES = [c for c in divergent_cases() if DIVERGENCES[c["id"]] == MAP_RUN_LINK]
 
 
 @pytest.mark.parametrize("entry", MAP_RUN_CASES, ids=[c["id"] for c in MAP_RUN_CASES])

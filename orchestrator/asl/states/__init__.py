@@ -6,6 +6,7 @@ and Fail never wait, so they are plain functions (no coroutine cost on the hot p
 """
 from __future__ import annotations
 
+from . import jsonata_io  # noqa: F401  (registers the JSONata pipeline)
 from .choice import run_choice
 from .fail import run_fail
 from .map import run_map

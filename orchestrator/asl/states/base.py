@@ -11,9 +11,10 @@ from typing import Any, Callable
 
 from ..context import ExecutionInfo, state_context
 from ..document import Doc
-from ..errors import DATA_LIMIT_EXCEEDED, RUNTIME, StatesError
+from ..errors import DATA_LIMIT_EXCEEDED, QUERY_EVALUATION_ERROR, RUNTIME, StatesError
 from ..history import History
 from ..runtime import Cancelled
+from ..variables import check_assignment
 
 __all__ = ["Env", "Frame", "StateRun", "run_program", "runtime_error", "RUNTIME_PREFIX"]
 
@@ -41,14 +42,24 @@ class Frame:
 
     ``prev`` is the id of the last event this thread recorded: AWS links each event to
     the previous one of the same thread (``previousEventId``). ``depth`` is the nesting
-    level (0 for the main flow)."""
+    level (0 for the main flow). ``variables`` are the workflow variables this thread sees
+    (Assign): a Parallel branch or Map iteration starts with a copy of the outer ones, so it
+    reads them but its own assignments stay inside it (developer guide, "Passing data
+    between states with variables", variable scope)."""
 
-    __slots__ = ("env", "prev", "depth")
+    __slots__ = ("env", "prev", "depth", "variables")
 
-    def __init__(self, env: Env, prev: int, depth: int = 0) -> None:
+    def __init__(self, env: Env, prev: int, depth: int = 0, variables: dict | None = None
+                 ) -> None:
         self.env = env
         self.prev = prev
         self.depth = depth
+        self.variables = {} if variables is None else variables
+
+    def child(self, prev: int, inherit: bool = True) -> "Frame":
+        """A branch/iteration thread; ``inherit=False`` for a Distributed Map iteration (a
+        child execution, which cannot read the parent's variables)."""
+        return Frame(self.env, prev, self.depth + 1, dict(self.variables) if inherit else {})
 
     def event(self, event_type: str, details: dict | None = None) -> int:
         """Record an event after this thread's last one, and make it the last one."""
@@ -60,7 +71,7 @@ class StateRun:
     """One entry into a state: its entered event id/time and a lazily built ``$$``."""
 
     __slots__ = ("state", "frame", "entered_id", "entered_time", "retry_count", "task_token",
-                 "_ctx")
+                 "assigned", "assigned_texts", "_ctx")
 
     def __init__(self, state, frame: Frame, entered_id: int, entered_time) -> None:
         self.state = state
@@ -69,6 +80,8 @@ class StateRun:
         self.entered_time = entered_time
         self.retry_count = 0 if state.type in ("Task", "Parallel", "Map") else None
         self.task_token = None
+        self.assigned = None  # the variables this entry assigns (applied when it exits)
+        self.assigned_texts = None
         self._ctx = None
 
     def context(self) -> dict:
@@ -78,6 +91,26 @@ class StateRun:
                 state_context(self.state.name, self.entered_time, self.retry_count),
                 self.task_token)
         return ctx
+
+    @property
+    def variables(self) -> dict:
+        return self.frame.variables
+
+    def find(self, path, value: Any) -> Any:
+        """Evaluate a JSONPath against its root: ``$$`` the Context object, ``$name`` the
+        workflow variable, else ``value``. Raises PathNotFound."""
+        if path.is_context:
+            return path.find(self.context())
+        if path.variable is not None:
+            return path.resolve(value, None, self.frame.variables)
+        return path.find(value)
+
+    def assign(self, values: dict | None) -> None:
+        """Record this entry's Assign result. AWS: "all right-hand sides see the values from
+        before the state", so the values take effect only when the state exits."""
+        self.assigned_texts = None if values is None else check_assignment(
+            values, self.frame.variables)
+        self.assigned = values
 
     def retried(self) -> None:
         self.retry_count += 1
@@ -93,6 +126,9 @@ class StateRun:
 
 def runtime_error(run: StateRun, cause: str) -> StatesError:
     return run.runtime_error(cause)
+
+
+_PREFIXED = frozenset({RUNTIME, QUERY_EVALUATION_ERROR})
 
 
 # --- the state loop ------------------------------------------------------------------
@@ -127,15 +163,19 @@ async def run_program(program, doc: Doc, frame: Frame) -> Doc:
         except StatesError as err:
             # Which state type failed: a Map/Parallel records "<Type>StateAborted" for it.
             err.failed_state_type = state.type
-            if err.error == RUNTIME and err.cause is not None and not err.cause.startswith(
+            if err.error in _PREFIXED and err.cause is not None and not err.cause.startswith(
                     RUNTIME_PREFIX):
-                err = StatesError(RUNTIME, run.prefix(err.cause))
+                err = StatesError(err.error, run.prefix(err.cause))
                 err.failed_state_type = state.type
             raise err
         except Cancelled as stop:
             stop.failed_state_type = state.type  # the state in progress is aborted
             raise
-        frame.prev = history.state_exited(state.type, name, text, frame.prev)
+        assigned = run.assigned
+        if assigned is not None:
+            frame.variables.update(assigned)
+        frame.prev = history.state_exited(state.type, name, text, frame.prev,
+                                          run.assigned_texts)
         if next_name is None:
             return out
         name = next_name

@@ -13,10 +13,11 @@ from ..paths import PathNotFound
 
 def _dynamic(expr, field: str, doc, run):
     if isinstance(expr, Intrinsic):
-        value = expr.evaluate(doc.value, run.context(), run.frame.env.effects)
+        value = expr.evaluate(doc.value, run.context(), run.frame.env.effects,
+                              run.frame.variables)
     else:
         try:
-            value = expr.find(run.context() if expr.is_context else doc.value)
+            value = run.find(expr, doc.value)
         except PathNotFound:
             raise run.runtime_error(
                 f"The JSONPath '{expr.text}' specified for the field '{field}' could not be "
@@ -27,9 +28,23 @@ def _dynamic(expr, field: str, doc, run):
     return value
 
 
+def _as_text(value):
+    if isinstance(value, str):
+        return value
+    from ..document import dumps
+    return dumps(value)
+
+
 def run_fail(state, doc, run):
     error = state.error
     cause = state.cause
+    if state.query_language == "JSONata":
+        fields = state.io.fields
+        if "Error" in fields:
+            error = _as_text(state.io.field("Error", doc, run))
+        if "Cause" in fields:
+            cause = _as_text(state.io.field("Cause", doc, run))
+        raise StatesError(error, cause)
     if state.error_path is not None:
         error = _dynamic(state.error_path, "ErrorPath", doc, run)
     if state.cause_path is not None:

@@ -16,6 +16,8 @@ of the failed iteration's states.
 """
 from __future__ import annotations
 
+import re
+
 from ..context import map_item_context
 from ..document import Doc, dumps
 from ..errors import EXCEED_TOLERATED_FAILURE_THRESHOLD, StatesError
@@ -34,13 +36,17 @@ def _shown(value) -> str:
 
 def _path_value(path, value, run):
     try:
-        return path.find(run.context() if path.is_context else value)
+        return run.find(path, value)
     except PathNotFound as exc:
         raise run.runtime_error(f"Invalid path '{path.text}' : {exc}") from None
 
 
 def _int_from_path(state_field: str, path, value, run) -> int:
     found = _path_value(path, value, run)
+    if path.variable is not None and isinstance(found, str) and re.fullmatch(r"-?\d+", found):
+        # A variable holding "1" is accepted (conformance assign/test_assign_reference_
+        # variables MAP_STATE_REFERENCE_IN_MAX_CONCURRENCY_PATH, ..._TOLERATED_FAILURE_PATH).
+        return int(found)
     if isinstance(found, bool) or not isinstance(found, int):
         raise run.runtime_error(f'The {state_field} field refers to value "{_shown(found)}" '
                                 f"which is not a valid integer: {path.text}")
@@ -49,20 +55,42 @@ def _int_from_path(state_field: str, path, value, run) -> int:
 
 def _float_from_path(state_field: str, path, value, run) -> float:
     found = _path_value(path, value, run)
+    if path.variable is not None and isinstance(found, str) and re.fullmatch(
+            r"-?\d+(\.\d+)?", found):
+        return float(found)
     if isinstance(found, bool) or not isinstance(found, (int, float)):
         raise run.runtime_error(f'The {state_field} field refers to value "{_shown(found)}" '
                                 f"which is not a valid float: {path.text}")
     return found
 
 
-def _tolerance(state, value, run) -> tuple[int | None, float | None]:
+def _jsonata_number(state, key: str, current, doc, run, kind):
+    """A JSONata Map field holding an expression (MaxConcurrency, Tolerated*)."""
+    io = state.io
+    if state.query_language != "JSONata" or key not in io.fields:
+        return current
+    value = io.field(key, doc, run)
+    ok = not isinstance(value, bool) and isinstance(value, (int, float)) and (
+        kind is float or float(value).is_integer())
+    if not ok:
+        from .jsonata_io import query_error
+        raise query_error(run, f"The {key} field must be a {'number' if kind is float else 'integer'}"
+                               f", but was: {_shown(value)}")
+    return kind(value)
+
+
+def _tolerance(state, value, run, doc=None) -> tuple[int | None, float | None]:
     count = state.tolerated_failure_count
+    if doc is not None:
+        count = _jsonata_number(state, "ToleratedFailureCount", count, doc, run, int)
     if state.tolerated_failure_count_path is not None:
         count = _int_from_path("ToleratedFailureCountPath", state.tolerated_failure_count_path,
                                value, run)
     if count is not None and count < 0:
         raise run.runtime_error("ToleratedFailureCount cannot be negative.")
     pct = state.tolerated_failure_percentage
+    if doc is not None:
+        pct = _jsonata_number(state, "ToleratedFailurePercentage", pct, doc, run, float)
     if state.tolerated_failure_percentage_path is not None:
         pct = _float_from_path("ToleratedFailurePercentagePath",
                                state.tolerated_failure_percentage_path, value, run)
@@ -87,13 +115,17 @@ async def run_map(state, doc: Doc, run):
     env = frame.env
     distributed = state.mode == "DISTRIBUTED"
 
+    jsonata = state.query_language == "JSONata"
+
     def items_of(selected: Doc) -> list:
+        if jsonata:
+            return io.map_items(selected, run)
         if state.items_path is None:
             items = selected.value
         else:
             path = state.items_path
             try:
-                items = path.find(run.context() if path.is_context else selected.value)
+                items = run.find(path, selected.value)
             except PathNotFound as exc:
                 raise run.runtime_error(f"Invalid path '{path.text}' : {exc}") from None
         if not isinstance(items, list):
@@ -104,7 +136,8 @@ async def run_map(state, doc: Doc, run):
     async def attempt() -> Doc:
         selected = io.selected_input(doc, run)
         items = items_of(selected)
-        limit = state.max_concurrency
+        limit = _jsonata_number(state, "MaxConcurrency", state.max_concurrency, selected, run,
+                                int)
         if state.max_concurrency_path is not None:
             limit = _int_from_path("MaxConcurrencyPath", state.max_concurrency_path,
                                    selected.value, run)
@@ -115,7 +148,7 @@ async def run_map(state, doc: Doc, run):
         frame.event("MapStateStarted", {"length": len(items)})
         tolerated_count, tolerated_pct = (None, None)
         if distributed:
-            tolerated_count, tolerated_pct = _tolerance(state, selected.value, run)
+            tolerated_count, tolerated_pct = _tolerance(state, selected.value, run, selected)
             info = env.info
             label = state.label or state.name
             frame.event("MapRunStarted", {"mapRunArn": (
@@ -130,7 +163,11 @@ async def run_map(state, doc: Doc, run):
             if selector is not None:
                 ctx = run.context()
                 ctx = {**ctx, "Map": {"Item": map_item_context(index, item)}}
-                inputs.append(Doc(selector.evaluate(selected.value, ctx, env.effects)))
+                if jsonata:
+                    inputs.append(Doc(io.select_item(selected, ctx, run)))
+                else:
+                    inputs.append(Doc(selector.evaluate(selected.value, ctx, env.effects,
+                                                        frame.variables)))
             else:
                 inputs.append(Doc(item))
 
@@ -149,7 +186,9 @@ async def run_map(state, doc: Doc, run):
             return prev
 
         async def iteration(index: int, start: int) -> None:
-            child = Frame(child_env, start, frame.depth + 1)
+            # A Distributed Map iteration is a child execution: no outer variables.
+            child = Frame(child_env, start, frame.depth + 1,
+                          {} if distributed else dict(frame.variables))
             try:
                 out = await run_program(state.processor, inputs[index], child)
             except StatesError as err:
@@ -239,7 +278,7 @@ async def run_map(state, doc: Doc, run):
     def on_failed(err: StatesError) -> None:
         # Only a failure of the iterations is the Map's own failure; a bad field value
         # (States.Runtime before or at MapStateStarted) fails the execution directly.
-        if getattr(err, "from_iterations", False):
+        if getattr(err, "from_iterations", False) or getattr(err, "evaluation_failed", False):
             frame.event("MapStateFailed")
 
     return await retry_catch(state, run, doc, attempt, on_failed)

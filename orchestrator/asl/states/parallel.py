@@ -36,7 +36,7 @@ async def run_parallel(state, doc: Doc, run):
         tasks: list = []
 
         async def branch(program) -> Doc:
-            child = Frame(env, started, frame.depth + 1)
+            child = frame.child(started)
             try:
                 return await run_program(program, effective, child)
             except StatesError as err:
@@ -72,7 +72,7 @@ async def run_parallel(state, doc: Doc, run):
         return io.state_output(doc, result, run)
 
     def on_failed(err: StatesError) -> None:
-        if getattr(err, "from_branches", False):
+        if getattr(err, "from_branches", False) or getattr(err, "evaluation_failed", False):
             frame.event("ParallelStateFailed")
 
     return await retry_catch(state, run, doc, attempt, on_failed)

@@ -12,8 +12,11 @@ from ..document import Doc
 
 def run_pass(state, doc: Doc, run):
     io = state.io
+    if state.query_language == "JSONata":
+        # JSONata: "Output" (default: the input); a Pass state has no $states.result.
+        return state.next, io.passthrough(doc, run)
     if state.has_result:
         result = Doc(state.result)
     else:
         result = io.effective_input(doc, run)
-    return state.next, io.output(io.merge(doc, result, run), run)
+    return state.next, io.state_output(doc, result, run)

@@ -37,7 +37,7 @@ def _compile_optional_path(raw: dict, key: str, reference: bool = False):
     if text is None:
         return None
     path = compile_reference_path(text) if reference else compile_path(text)
-    if path.keys == () and not path.is_context:  # "$" is the identity
+    if path.keys == () and not path.is_context and path.variable is None:  # "$" is the identity
         return IDENTITY
     return path
 
@@ -67,9 +67,13 @@ class JsonPathIO:
     """The compiled JSONPath data-flow fields of one state."""
 
     __slots__ = ("input_path", "parameters", "result_selector", "result_path", "output_path",
-                 "item_selector", "_parameters_use_context", "_selector_uses_context")
+                 "item_selector", "assign", "_parameters_use_context", "_selector_uses_context",
+                 "_assign_uses_context")
 
     def __init__(self, raw: dict, kind: str | None) -> None:
+        from ..variables import compile_jsonpath_assign
+        self.assign = compile_jsonpath_assign(raw)
+        self._assign_uses_context = _mentions_context(raw.get("Assign"))
         self.input_path = _compile_optional_path(raw, "InputPath")
         self.output_path = _compile_optional_path(raw, "OutputPath")
         self.result_path = _compile_optional_path(raw, "ResultPath", reference=True)
@@ -95,7 +99,8 @@ class JsonPathIO:
                 doc = doc.derive(_find(path, doc.value, run))
         if self.parameters is not None:
             ctx = run.context() if self._parameters_use_context else _NO_CONTEXT
-            doc = Doc(self.parameters.evaluate(doc.value, ctx, run.frame.env.effects))
+            doc = Doc(self.parameters.evaluate(doc.value, ctx, run.frame.env.effects,
+                                               run.frame.variables))
         return doc
 
     def selected_input(self, doc: Doc, run) -> Doc:
@@ -111,8 +116,17 @@ class JsonPathIO:
     def state_output(self, raw: Doc, result: Doc, run) -> Doc:
         if self.result_selector is not None:
             ctx = run.context() if self._selector_uses_context else _NO_CONTEXT
-            result = Doc(self.result_selector.evaluate(result.value, ctx, run.frame.env.effects))
+            result = Doc(self.result_selector.evaluate(result.value, ctx, run.frame.env.effects,
+                                                       run.frame.variables))
+        if self.assign is not None:
+            self.run_assign(result, run)
         return self.output(self.merge(raw, result, run), run)
+
+    def run_assign(self, doc: Doc, run) -> None:
+        """Assign with ``$`` = ``doc`` (the result, or the input for Choice/Wait)."""
+        ctx = run.context() if self._assign_uses_context else _NO_CONTEXT
+        run.assign(self.assign.evaluate(doc.value, ctx, run.frame.env.effects,
+                                        run.frame.variables))
 
     def merge(self, raw: Doc, result: Doc, run) -> Doc:
         """ResultPath: "$" replaces the input with the result, null keeps the input."""
@@ -133,19 +147,30 @@ class JsonPathIO:
 
     def passthrough(self, doc: Doc, run) -> Doc:
         """Choice/Wait/Succeed: output = OutputPath(InputPath(input))."""
-        return self.output(self.selected_input(doc, run), run)
+        selected = self.selected_input(doc, run)
+        if self.assign is not None:
+            self.run_assign(selected, run)
+        return self.output(selected, run)
 
 
 class JsonPathCatchIO:
     """A catcher's ``ResultPath`` (default ``$``): where the error output goes."""
 
-    __slots__ = ("result_path",)
+    __slots__ = ("result_path", "assign", "_assign_uses_context")
 
     def __init__(self, raw: dict) -> None:
+        from ..variables import compile_jsonpath_assign
         self.result_path = _compile_optional_path(raw, "ResultPath", reference=True)
+        self.assign = compile_jsonpath_assign(raw)
+        self._assign_uses_context = _mentions_context(raw.get("Assign"))
 
     def error_output(self, raw: Doc, error: StatesError, run) -> Doc:
         error_doc = Doc(error_output_value(error))
+        run.assign(None)  # a failed attempt's assignments never apply
+        if self.assign is not None:
+            ctx = run.context() if self._assign_uses_context else _NO_CONTEXT
+            run.assign(self.assign.evaluate(error_doc.value, ctx, run.frame.env.effects,
+                                            run.frame.variables))
         path = self.result_path
         if path is IDENTITY:
             return error_doc
@@ -163,9 +188,7 @@ def error_output_value(error: StatesError) -> dict:
 
 def _find(path: JsonPath, value: Any, run) -> Any:
     try:
-        if path.is_context:
-            return path.find(run.context())
-        return path.find(value)
+        return run.find(path, value)
     except PathNotFound as exc:
         raise run.runtime_error(f"Invalid path '{path.text}' : {exc}") from None
 
@@ -195,7 +218,24 @@ class JsonPathPipeline:
         """A Choices[] entry (JSONPath: ``Variable`` + comparator, And/Or/Not); JSONata
         compiles its ``Condition`` expression here instead."""
         from ..choice import compile_choice_rule
-        return compile_choice_rule(raw)
+        rule = compile_choice_rule(raw)
+        if "Assign" in raw:
+            from ..variables import compile_jsonpath_assign
+            return _RuleWithAssign(rule, compile_jsonpath_assign(raw))
+        return rule
+
+
+class _RuleWithAssign:
+    """A JSONPath Choice rule with its own ``Assign`` (applied when the rule matches)."""
+
+    __slots__ = ("rule", "assign")
+
+    def __init__(self, rule, assign) -> None:
+        self.rule = rule
+        self.assign = assign
+
+    def evaluate(self, input, context, variables=None) -> bool:
+        return self.rule.evaluate(input, context, variables)
 
 
 _PIPELINES: dict[str, Any] = {"JSONPath": JsonPathPipeline()}

@@ -47,11 +47,19 @@ def _resource_kind(resource: str) -> tuple[str, str | None, str | None]:
 
 def _seconds(state, value_field, path_field, name, doc, run):
     seconds = getattr(state, value_field)
+    if state.query_language == "JSONata" and name in state.io.fields:
+        seconds = state.io.field(name, doc, run)
+        if isinstance(seconds, bool) or not isinstance(seconds, int) or seconds <= 0:
+            from .jsonata_io import query_error
+            from ..document import dumps
+            raise query_error(run, f"The {name} field must be a positive integer, but was: "
+                                   f"{dumps(seconds)}", name)
+        return seconds
     path = getattr(state, path_field)
     if path is None:
         return seconds
     try:
-        seconds = path.find(run.context() if path.is_context else doc.value)
+        seconds = run.find(path, doc.value)
     except PathNotFound:
         raise run.runtime_error(
             f"The {name}Path parameter does not reference an input value: {path.text}") from None

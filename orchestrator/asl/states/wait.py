@@ -14,6 +14,7 @@ from datetime import timedelta
 from ..paths import PathNotFound
 from ..runtime import Sleep
 from ..timestamps import parse_timestamp
+from .jsonata_io import query_error
 
 
 def _text(value) -> str:
@@ -26,7 +27,7 @@ def _text(value) -> str:
 def _seconds_from_path(state, value, run) -> int:
     path = state.seconds_path
     try:
-        seconds = path.find(run.context() if path.is_context else value)
+        seconds = run.find(path, value)
     except PathNotFound:
         raise run.runtime_error(
             f"The SecondsPath parameter does not reference an input value: {path.text}") from None
@@ -52,7 +53,7 @@ def _deadline(state, value, run):
         return parse_timestamp(state.timestamp)
     path = state.timestamp_path
     try:
-        text = path.find(run.context() if path.is_context else value)
+        text = run.find(path, value)
     except PathNotFound:
         raise run.runtime_error(
             f"The TimestampPath parameter does not reference an input value: {path.text}"
@@ -65,10 +66,30 @@ def _deadline(state, value, run):
     return moment
 
 
+def _jsonata_deadline(state, doc, run):
+    """JSONata ``Seconds``/``Timestamp``: a number/timestamp or an expression giving one."""
+    io = state.io
+    if state.seconds is not None:
+        seconds = io.field("Seconds", doc, run) if "Seconds" in io.fields else state.seconds
+        if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or (
+                isinstance(seconds, float) and not seconds.is_integer()) or seconds < 0:
+            raise query_error(run, f"The Seconds field must be a non-negative integer, "
+                                   f"but was: {_text(seconds)}", "Seconds")
+        return run.entered_time + timedelta(seconds=int(seconds))
+    text = io.field("Timestamp", doc, run) if "Timestamp" in io.fields else state.timestamp
+    moment = parse_timestamp(text) if isinstance(text, str) else None
+    if moment is None:
+        raise query_error(run, "The Timestamp field cannot be parsed as an ISO-8601 extended "
+                               f"offset date-time format string: {_text(text)}", "Timestamp")
+    return moment
+
+
 async def run_wait(state, doc, run):
     io = state.io
-    selected = io.selected_input(doc, run)
-    until = _deadline(state, selected.value, run)
+    if state.query_language == "JSONata":
+        until = _jsonata_deadline(state, doc, run)
+    else:
+        until = _deadline(state, io.selected_input(doc, run).value, run)
     if until is not None and until > run.frame.env.now():
         await Sleep(until)
-    return state.next, io.output(selected, run)
+    return state.next, io.passthrough(doc, run)

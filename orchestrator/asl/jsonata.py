@@ -1,0 +1,411 @@
+"""JSONata expressions as Step Functions evaluates them (``QueryLanguage: JSONata``).
+
+AWS developer guide, "Transforming data with JSONata in Step Functions": *"Any string value,
+including those inside objects or arrays, will be evaluated as JSONata if surrounded by
+{% %} characters."* Expressions see the reserved ``$states`` variable (``input``,
+``result``, ``errorOutput``, ``context``, each only where AWS provides it), the workflow
+variables, and the Step Functions functions ``$partition``, ``$range``, ``$hash``,
+``$random`` (optional seed), ``$uuid`` and ``$parse``; ``$eval`` is not available.
+
+Library choice (issue 7, checked 2026-11-25 on PyPI from this machine):
+
+* ``jsonata-python`` 0.7.1 (chosen; pure Python, maintained, a port of the reference
+  jsonata-js 2.0 via jsonata-java). Its repository runs the jsonata-js test suite as a git
+  submodule and lists 11 known deviations in ``tests/test-overrides.json`` (number-to-words
+  beyond 64 bits, ``$formatNumber`` exponents, sort stability, a few regex and date edge
+  cases); the PyPI package ships neither. Here we ran a sample of the suite (the
+  ``boolean-expresssions``, ``array-constructor``, ``blocks`` and ``closures`` groups: 47/47
+  pass) and every expression of the conformance corpus. It compiles once (``Jsonata(text)``),
+  binds Python callables (``Jsonata.JLambda``) and variables per evaluation, tells JSONata
+  ``null`` from *undefined* (``set_output_convert_nulls(False)``) and reports jsonata-js'
+  codes and messages (``T1006: Attempted to invoke a non-function``, the exact text AWS
+  records). Speed: ~20 µs per evaluation of ``$states.input.x + 1`` through the library,
+  ~1 µs through our fast path for such simple expressions (:mod:`.jsonata_fast`, checked
+  against the library by differential tests). Its own ``timeout`` guard starts its clock
+  at compile time, so we install our own entry/exit hooks per evaluation (below).
+* ``jsonatapy`` 2.2.13 (Rust): ~1 µs per evaluation and built-in timeout/depth guards, but
+  bindings must be JSON (no Python functions, so no ``$uuid``/``$hash``/...), and a function
+  result comes back as ``None`` (indistinguishable from undefined). Rejected.
+* ``jsonata`` 0.2.5 (wraps the JS library, last release 2023) and ``pyjsonata`` (not on the
+  index) were not considered further.
+
+Guard: a runaway expression must fail the state (``States.QueryEvaluationError``), not hang
+the engine. The per-node entry hook counts evaluation steps and nesting depth; both limits
+are deterministic (no clock read, so a replay fails at the same point) and raise jsonata's
+own ``D1012``/``D1011`` errors. Python's ``RecursionError`` is mapped to ``D1011`` too.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import random as _random
+import re
+import threading
+from typing import Any
+
+from jsonata import Jsonata
+from jsonata.jexception import JException
+from jsonata.parser import Parser
+from jsonata.utils import Utils
+
+from .errors import QUERY_EVALUATION_ERROR, StatesError
+from .jsonata_fast import Fallback, compile_fast
+
+__all__ = ["is_expression", "contains_expression", "compile_expression", "compile_value",
+           "Expression", "JsonataValue", "JsonataSyntaxError", "MAX_STEPS", "MAX_DEPTH",
+           "evaluate_bindings", "json_type_name"]
+
+MAX_STEPS = 500_000     # evaluation nodes per expression evaluation (~1.5 s here)
+MAX_DEPTH = 500         # nested evaluation depth (a RecursionError first is mapped to D1011 too)
+
+
+def is_expression(value: Any) -> bool:
+    """``"{% ... %}"`` (AWS: the string must start with ``{%`` and end with ``%}``)."""
+    return type(value) is str and value.startswith("{%") and value.endswith("%}") and len(value) >= 4
+
+
+def contains_expression(value: Any) -> bool:
+    if isinstance(value, str):
+        return is_expression(value)
+    if isinstance(value, dict):
+        return any(contains_expression(v) for v in value.values())
+    if isinstance(value, list):
+        return any(contains_expression(v) for v in value)
+    return False
+
+
+class JsonataSyntaxError(ValueError):
+    """A definition-time syntax error: ``code`` (``S0201``...), ``position`` in the expression."""
+
+    def __init__(self, text: str, code: str, message: str, position: int) -> None:
+        super().__init__(f"The JSONata expression '{text}' is not valid: {code}: {message} "
+                         f"(at position {position})")
+        self.text = text
+        self.code = code
+        self.position = position
+
+
+# --- the Step Functions functions -------------------------------------------------------
+
+_local = threading.local()  # the effects of the evaluation running on this thread
+
+
+def _fail(code: str, message: str) -> JException:
+    exc = JException(code, -1)
+    exc.args = (message,)
+    return exc
+
+
+def _partition(array, size):
+    if not isinstance(array, list) or isinstance(size, bool) or not isinstance(size, (int, float)) \
+            or size != int(size) or size <= 0:
+        raise _fail("T0410", "Invalid arguments: $partition(array, chunkSize) needs an array "
+                             "and a positive integer")
+    size = int(size)
+    return [list(array[i:i + size]) for i in range(0, len(array), size)]
+
+
+def _range(first, last, step):
+    for v in (first, last, step):
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or v != int(v):
+            raise _fail("T0410", "Invalid arguments: $range(start, end, step) needs integers")
+    first, last, step = int(first), int(last), int(step)
+    if step == 0:
+        raise _fail("T0410", "Invalid arguments: $range step must not be 0")
+    out = list(range(first, last + (1 if step > 0 else -1), step))
+    if len(out) > 1000:
+        raise _fail("D3001", "$range produces more than 1000 items")
+    # A JSONata sequence: AWS returns a one-item range as the item itself (recorded:
+    # intrinsic_functions/test_array_jsonata.test_array_range, $range(1, 1, 1) = 1).
+    return Utils.create_sequence_from_iter(out)
+
+
+_HASHES = {"MD5": "md5", "SHA-1": "sha1", "SHA-256": "sha256", "SHA-384": "sha384",
+           "SHA-512": "sha512"}
+
+
+def _hash(data, algorithm):
+    if not isinstance(data, str) or algorithm not in _HASHES:
+        raise _fail("T0410", "Invalid arguments: $hash(string, algorithm) with algorithm one of "
+                             + ", ".join(_HASHES))
+    return hashlib.new(_HASHES[algorithm], data.encode("utf-8")).hexdigest()
+
+
+def _random_value(seed=None):
+    if seed is None:
+        return _local.effects.random()
+    if isinstance(seed, bool) or not isinstance(seed, (int, float)):
+        raise _fail("T0410", "Invalid arguments: $random(seed) needs a number")
+    return _random.Random(seed).random()
+
+
+def _uuid():
+    return _local.effects.uuid()
+
+
+def _parse(text):
+    if not isinstance(text, str):
+        raise _fail("T0410", "Invalid arguments: $parse(string) needs a string")
+    try:
+        return json.loads(text)
+    except ValueError as exc:
+        raise _fail("D3140", f"Unable to parse JSON: {exc}") from None
+
+
+_FUNCTIONS = {
+    "partition": Jsonata.JLambda(_partition),
+    "range": Jsonata.JLambda(_range),
+    "hash": Jsonata.JLambda(_hash),
+    "random": Jsonata.JLambda(_random_value),
+    "uuid": Jsonata.JLambda(_uuid),
+    "parse": Jsonata.JLambda(_parse),
+    # AWS: "$eval" is not supported; an unbound name makes a call fail with T1006.
+    "eval": None,
+}
+
+
+# --- the guard ----------------------------------------------------------------------------
+
+class _Guard:
+    __slots__ = ("steps", "depth")
+
+    def __init__(self) -> None:
+        self.steps = 0
+        self.depth = 0
+
+    def enter(self, expr, input, env) -> None:
+        self.steps += 1
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise JException("D1011", -1)
+        if self.steps > MAX_STEPS:
+            raise _fail("D1012", f"Evaluation exceeded {MAX_STEPS} steps. Check for infinite loop")
+
+    def leave(self, expr, input, env, result) -> None:
+        self.depth -= 1
+
+
+# --- expressions --------------------------------------------------------------------------
+
+_CONTEXT_FREE = re.compile(r"\$states\.(?:input|result|errorOutput)\b")
+
+
+class Expression:
+    """One compiled ``{% %}`` expression (shared by every definition that uses the text)."""
+
+    __slots__ = ("text", "_compiled", "_fast", "uses_context")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        try:
+            compiled = Jsonata(text)
+        except JException as exc:
+            raise JsonataSyntaxError(text, exc.error, str(exc), exc.location) from None
+        except Exception as exc:  # the parser has a few non-JException failures
+            raise JsonataSyntaxError(text, "S0200", str(exc), 0) from None
+        compiled.set_output_convert_nulls(False)
+        for name, fn in _FUNCTIONS.items():
+            compiled.environment.bind(name, fn)
+        self._compiled = compiled
+        # Tiny expressions ($states.input.x, $i + 1, $a < $b) skip the library's machinery.
+        self._fast = compile_fast(compiled.ast)
+        # $states.context costs a dict build: only expressions that may read it get it.
+        self.uses_context = "$states" in _CONTEXT_FREE.sub("", text)
+
+    def evaluate(self, bindings: dict, effects: Any) -> Any:
+        """The raw result: ``None`` is *undefined*; raises ``JException``/``_Unsupported``."""
+        fast = self._fast
+        if fast is not None:
+            try:
+                return fast(bindings)
+            except Fallback:
+                pass
+        guard = _Guard()
+        bindings["__evaluate_entry"] = guard.enter
+        bindings["__evaluate_exit"] = guard.leave
+        _local.effects = effects
+        try:
+            result = self._compiled.evaluate(None, bindings)
+        except RecursionError:
+            raise JException("D1011", -1) from None
+        return result
+
+
+_CACHE: dict[str, Expression] = {}
+
+
+def compile_expression(source: str) -> Expression:
+    """Compile ``"{% text %}"`` (or the bare text); raises :class:`JsonataSyntaxError`."""
+    text = source[2:-2].strip() if is_expression(source) else source
+    expr = _CACHE.get(text)
+    if expr is None:
+        expr = _CACHE[text] = Expression(text)
+    return expr
+
+
+def json_type_name(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, (int, float)):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    return "object"
+
+
+class _Unsupported(Exception):
+    pass
+
+
+def _to_json(value: Any) -> Any:
+    """JSONata values to plain JSON: ``null`` marker -> None, sequences -> lists, integral
+    floats -> ints (JSONata prints ``2.0`` as ``2``), functions rejected."""
+    if value is Utils.NULL_VALUE:
+        return None
+    t = type(value)
+    if t is str or t is int or t is bool:
+        return value
+    if t is float:
+        if value.is_integer() and abs(value) < 2 ** 53:
+            return int(value)
+        return value
+    if isinstance(value, dict):
+        return {k: _to_json(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_to_json(v) for v in value]
+    if value is None:
+        return None
+    raise _Unsupported()
+
+
+def evaluate_bindings(variables: dict, states: dict) -> dict:
+    """``$states`` and the variables; a variable holding ``null`` is bound to JSONata's
+    null (an unbound or None-bound name is *undefined*)."""
+    bindings = {k: (Utils.NULL_VALUE if v is None else v) for k, v in variables.items()}
+    bindings["states"] = states
+    return bindings
+
+
+# --- values holding expressions (Output, Arguments, Assign, ...) ---------------------------
+
+class _Const:
+    __slots__ = ("value",)
+
+    def __init__(self, value):
+        self.value = value
+
+    def evaluate(self, scope):
+        return self.value
+
+
+class _Expr:
+    __slots__ = ("expr", "field")
+
+    def __init__(self, expr: Expression, field: str) -> None:
+        self.expr = expr
+        self.field = field
+
+    def evaluate(self, scope):
+        return scope.run_expression(self.expr, self.field)
+
+
+class _Object:
+    __slots__ = ("items",)
+
+    def __init__(self, items):
+        self.items = items
+
+    def evaluate(self, scope):
+        return {k: node.evaluate(scope) for k, node in self.items}
+
+
+class _Array:
+    __slots__ = ("items",)
+
+    def __init__(self, items):
+        self.items = items
+
+    def evaluate(self, scope):
+        return [node.evaluate(scope) for node in self.items]
+
+
+def _compile(value: Any, field: str):
+    if isinstance(value, str):
+        if is_expression(value):
+            return _Expr(compile_expression(value), field)
+        return _Const(value)
+    if isinstance(value, dict):
+        items = tuple((k, _compile(v, f"{field}/{k}")) for k, v in value.items())
+        if all(isinstance(n, _Const) for _, n in items):
+            return _Const(value)
+        return _Object(items)
+    if isinstance(value, list):
+        nodes = tuple(_compile(v, f"{field}/{i}") for i, v in enumerate(value))
+        if all(isinstance(n, _Const) for n in nodes):
+            return _Const(value)
+        return _Array(nodes)
+    return _Const(value)
+
+
+class JsonataValue:
+    """A field's JSON value with ``{% %}`` strings at any depth, compiled once."""
+
+    __slots__ = ("field", "source", "_root", "uses_context")
+
+    def __init__(self, value: Any, field: str) -> None:
+        self.field = field
+        self.source = value
+        self._root = _compile(value, field)
+        self.uses_context = _uses_context(self._root)
+
+    @property
+    def is_constant(self) -> bool:
+        return isinstance(self._root, _Const)
+
+    def evaluate(self, scope) -> Any:
+        return self._root.evaluate(scope)
+
+
+def _uses_context(node) -> bool:
+    if isinstance(node, _Expr):
+        return node.expr.uses_context
+    if isinstance(node, _Object):
+        return any(_uses_context(n) for _, n in node.items)
+    if isinstance(node, _Array):
+        return any(_uses_context(n) for n in node.items)
+    return False
+
+
+def compile_value(value: Any, field: str) -> JsonataValue:
+    return JsonataValue(value, field)
+
+
+def expression_error(expr: Expression, field: str, what: str) -> StatesError:
+    return StatesError(QUERY_EVALUATION_ERROR,
+                       f"The JSONata expression '{expr.text}' specified for the field "
+                       f"'{field}' {what}")
+
+
+def run_expression(expr: Expression, field: str, bindings: dict, effects: Any) -> Any:
+    """Evaluate and convert to JSON, raising AWS's ``States.QueryEvaluationError`` causes."""
+    try:
+        raw = expr.evaluate(bindings, effects)
+    except JException as exc:
+        raise expression_error(expr, field, f"threw an error during evaluation. "
+                                            f"{exc.error}: {exc}") from None
+    except StatesError:
+        raise
+    except Exception as exc:  # a library defect must fail the state, not the engine
+        raise expression_error(expr, field, f"threw an error during evaluation. {exc}") from None
+    if raw is None:
+        raise expression_error(expr, field, "returned nothing (undefined).")
+    if isinstance(raw, (Parser.Symbol, Jsonata.JFunctionCallable)):
+        raise expression_error(expr, field, "returned an unsupported result type.")
+    try:
+        return _to_json(raw)
+    except _Unsupported:
+        raise expression_error(expr, field, "returned an unsupported result type.") from None
