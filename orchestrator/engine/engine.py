@@ -1,0 +1,558 @@
+"""The AWS operations of the engine: state machines, executions, history, callbacks.
+
+One method per AWS operation, named in snake_case, taking the request dict with AWS's
+member names (botocore's input shape, already type-checked by the API layer) and returning
+the response dict in AWS's output shape (timestamps as aware datetimes); semantic errors
+raise :class:`ApiError` with AWS's codes and messages. How executions are driven and made
+durable is :mod:`orchestrator.engine.driver`.
+"""
+from __future__ import annotations
+
+import base64
+import json
+import threading
+import uuid as uuidlib
+from pathlib import Path
+from typing import Any
+
+from orchestrator.asl.errors import TIMEOUT
+from orchestrator.asl.validator import (format_invalid_definition, validate,
+                                        validation_response)
+
+from . import logs
+from .arns import check_name, execution_arn, execution_parts, express_arn, machine_arn, parse_arn
+from .clock import from_us, real_us
+from .config import EngineConfig
+from .driver import Driver
+from .errors import ApiError
+from .run import ERR, OK, START, STOP, Run
+
+__all__ = ["Engine", "EngineConfig"]
+
+
+_DEFAULT_PAGE = 100
+_MAX_PAGE = 1000
+_EXPRESS_KEEP = 1000      # finished EXPRESS executions kept in memory (they are not journaled)
+_SYNC_LIMIT_SECONDS = 300  # EXPRESS maximum duration
+
+
+def _page_token(value: Any) -> str:
+    return base64.urlsafe_b64encode(json.dumps(value).encode()).decode()
+
+
+def _read_token(token: str | None, kind: str) -> Any:
+    if token is None:
+        return None
+    try:
+        data = json.loads(base64.urlsafe_b64decode(token.encode()))
+        if isinstance(data, dict) and data.get("k") == kind:
+            return data["v"]
+    except (ValueError, TypeError, KeyError):
+        pass
+    raise ApiError("InvalidToken", f"Invalid Token: '{token}'")
+
+
+def _page_size(value: Any) -> int:
+    if value is None or value == 0:
+        return _DEFAULT_PAGE
+    if not isinstance(value, int) or value < 0 or value > _MAX_PAGE:
+        raise ApiError("ValidationException",
+                       f"1 validation error detected: Value '{value}' at 'maxResults' failed to "
+                       f"satisfy constraint: Member must have value less than or equal to 1000")
+    return value
+
+
+def _dt(us: int | None):
+    return None if us is None else from_us(us)
+
+
+class Engine(Driver):
+    """See the module docstring. Thread-safe: API calls may come from any thread."""
+
+    def _finished_hook(self, run: Run) -> None:
+        if run.durable:
+            machine = self.store.get_machine(run.row["sm_arn"])
+            if machine is not None and machine["status"] == "DELETING":
+                self._purge_if_idle(machine)
+
+    def _machine(self, arn: str) -> dict:
+        parse_arn(arn, "stateMachine")
+        machine = self._require_started().get_machine(arn)
+        if machine is not None and machine["status"] == "DELETING":
+            machine = self._purge_if_idle(machine)
+        if machine is None:
+            raise ApiError("StateMachineDoesNotExist", f"State Machine Does Not Exist: '{arn}'")
+        return machine
+
+    def _purge_if_idle(self, machine: dict) -> dict | None:
+        """DeleteStateMachine: "A state machine is deleted only when all its executions are
+        completed" — until then it is DELETING."""
+        if self.store.count_running(machine["arn"]) == 0:
+            self.store.remove_machine(machine["arn"])
+            return None
+        return machine
+
+    def _check_definition(self, definition: str, machine_type: str) -> None:
+        errors = [d for d in validate(definition, machine_type=machine_type)
+                  if d.severity == "ERROR"]
+        if errors:
+            raise ApiError("InvalidDefinition", format_invalid_definition(errors))
+        try:
+            self._parsed(definition)
+        except Exception as exc:  # the validator passed it but the builder did not
+            raise ApiError("InvalidDefinition",
+                           f"Invalid State Machine Definition: '{exc}'") from None
+
+    def _execution_row(self, arn: str) -> dict | Run:
+        execution_parts(arn)
+        run = self._express.get(arn)
+        if run is None:
+            with self._lock:
+                active = self._active.get(arn)
+            if active is not None and not active.durable:
+                return active
+            row = self._require_started().get_execution(arn)
+            if row is not None:
+                return row
+            raise ApiError("ExecutionDoesNotExist", f"Execution Does Not Exist: '{arn}'")
+        return run
+
+    @staticmethod
+    def _as_row(found: dict | Run) -> dict:
+        if isinstance(found, Run):
+            row = dict(found.row)
+            if found.result_row:
+                row.update(found.result_row)
+            return row
+        return found
+
+    # -- state machines ------------------------------------------------------------------------
+    def create_state_machine(self, request: dict) -> dict:
+        """CreateStateMachine. "CreateStateMachine is an idempotent API ... based on the state
+        machine name, definition, type, LoggingConfiguration, TracingConfiguration ... If a
+        following request has a different roleArn or tags, Step Functions will ignore these
+        differences"; otherwise an existing name is ``StateMachineAlreadyExists``."""
+        store = self._require_started()
+        name = request["name"]
+        check_name(name)
+        definition = request["definition"]
+        machine_type = request.get("type") or "STANDARD"
+        role = request["roleArn"]
+        if not isinstance(role, str) or not role.startswith("arn:"):
+            raise ApiError("InvalidArn", f"Invalid Arn: 'Invalid ARN prefix: {role}'")
+        self._check_definition(definition, machine_type)
+        cfg = self.config
+        arn = machine_arn(cfg.partition, cfg.region, cfg.account, name)
+        logging_config = logs.normalize_logging(request.get("loggingConfiguration"))
+        if logging_config.get("level") not in logs.LEVELS:
+            raise ApiError("InvalidLoggingConfiguration",
+                           f"Invalid Logging Configuration: level {logging_config['level']!r}")
+        tracing = request.get("tracingConfiguration") or {"enabled": False}
+        with self._lock:
+            existing = store.get_machine(arn)
+            if existing is not None and existing["status"] == "DELETING":
+                if self._purge_if_idle(existing) is not None:
+                    raise ApiError("StateMachineDeleting",
+                                   f"State machine is being deleted: '{arn}'")
+                existing = None
+            if existing is not None:
+                same = (existing["definition"] == definition and existing["type"] == machine_type
+                        and existing["loggingConfiguration"] == logging_config
+                        and existing["tracingConfiguration"] == tracing)
+                if not same:
+                    raise ApiError("StateMachineAlreadyExists",
+                                   f"State Machine Already Exists: '{arn}'")
+                return {"stateMachineArn": arn, "creationDate": from_us(existing["creation_us"])}
+            now = real_us()
+            store.put_machine({
+                "arn": arn, "name": name, "definition": definition, "roleArn": role,
+                "type": machine_type, "creation_us": now, "update_us": None,
+                "loggingConfiguration": logging_config, "tracingConfiguration": tracing,
+                "revisionId": None, "status": "ACTIVE", "tags": request.get("tags") or []})
+        return {"stateMachineArn": arn, "creationDate": from_us(now)}
+
+    def update_state_machine(self, request: dict) -> dict:
+        """UpdateStateMachine: "Executions that are running ... continue to use the previous
+        definition and roleArn" (each execution keeps a copy of its definition)."""
+        arn = request["stateMachineArn"]
+        fields = ("definition", "roleArn", "loggingConfiguration", "tracingConfiguration")
+        if all(request.get(f) is None for f in fields):
+            raise ApiError("MissingRequiredParameter",
+                           "Either the definition, the role ARN, the LoggingConfiguration, "
+                           "or the TracingConfiguration must be specified")
+        with self._lock:
+            machine = self._machine(arn)
+            if request.get("definition") is not None:
+                self._check_definition(request["definition"], machine["type"])
+                machine["definition"] = request["definition"]
+            if request.get("roleArn") is not None:
+                role = request["roleArn"]
+                if not isinstance(role, str) or not role.startswith("arn:"):
+                    raise ApiError("InvalidArn", f"Invalid Arn: 'Invalid ARN prefix: {role}'")
+                machine["roleArn"] = role
+            if request.get("loggingConfiguration") is not None:
+                machine["loggingConfiguration"] = logs.normalize_logging(
+                    request["loggingConfiguration"])
+            if request.get("tracingConfiguration") is not None:
+                machine["tracingConfiguration"] = request["tracingConfiguration"]
+            now = real_us()
+            machine["update_us"] = now
+            machine["revisionId"] = str(uuidlib.uuid4())
+            self.store.put_machine(machine)
+        return {"updateDate": from_us(now), "revisionId": machine["revisionId"]}
+
+    def delete_state_machine(self, request: dict) -> dict:
+        """DeleteStateMachine: "sets the state machine's status to DELETING ... A state machine
+        is deleted only when all its executions are completed"; deleting an unknown one
+        succeeds."""
+        arn = request["stateMachineArn"]
+        parse_arn(arn, "stateMachine")
+        store = self._require_started()
+        with self._lock:
+            machine = store.get_machine(arn)
+            if machine is not None:
+                machine["status"] = "DELETING"
+                store.put_machine(machine)
+                self._purge_if_idle(machine)
+        return {}
+
+    def describe_state_machine(self, request: dict) -> dict:
+        m = self._machine(request["stateMachineArn"])
+        out = {"stateMachineArn": m["arn"], "name": m["name"], "status": m["status"],
+               "definition": m["definition"], "roleArn": m["roleArn"], "type": m["type"],
+               "creationDate": from_us(m["creation_us"]),
+               "loggingConfiguration": m["loggingConfiguration"],
+               "tracingConfiguration": m["tracingConfiguration"]}
+        if m.get("revisionId"):
+            out["revisionId"] = m["revisionId"]
+        return out
+
+    def list_state_machines(self, request: dict) -> dict:
+        store = self._require_started()
+        size = _page_size(request.get("maxResults"))
+        start = _read_token(request.get("nextToken"), "sm") or 0
+        machines = sorted((m for m in store.list_machines() if m["status"] == "ACTIVE"),
+                          key=lambda m: (m["creation_us"], m["name"]))
+        page = machines[start:start + size]
+        out: dict = {"stateMachines": [
+            {"stateMachineArn": m["arn"], "name": m["name"], "type": m["type"],
+             "creationDate": from_us(m["creation_us"])} for m in page]}
+        if start + size < len(machines):
+            out["nextToken"] = _page_token({"k": "sm", "v": start + size})
+        return out
+
+    def describe_state_machine_for_execution(self, request: dict) -> dict:
+        """The definition the execution runs (updates after it started do not change it)."""
+        row = self._as_row(self._execution_row(request["executionArn"]))
+        out = {"stateMachineArn": row["sm_arn"], "name": row["sm_arn"].rsplit(":", 1)[1],
+               "definition": row["definition"], "roleArn": row["role_arn"],
+               "updateDate": from_us(row["sm_update_us"]),
+               "loggingConfiguration": row["logging"],
+               "tracingConfiguration": row.get("tracing") or {"enabled": False}}
+        if row.get("revision_id"):
+            out["revisionId"] = row["revision_id"]
+        return out
+
+    def validate_state_machine_definition(self, request: dict) -> dict:
+        return validation_response(request["definition"],
+                                   machine_type=request.get("type") or "STANDARD",
+                                   severity=request.get("severity") or "ERROR",
+                                   max_results=request.get("maxResults") or 100)
+
+    def register_directory(self, path: str | Path,
+                           role_arn: str | None = None) -> list[str]:
+        """Create or update a state machine for every ``*.asl.json`` in ``path``, named by
+        the file stem (``order_flow.asl.json`` -> ``order_flow``)."""
+        cfg = self.config
+        role = role_arn or f"arn:{cfg.partition}:iam::{cfg.account}:role/StepFunctionsRole"
+        arns = []
+        for file in sorted(Path(path).glob("*.asl.json")):
+            name = file.name[:-len(".asl.json")]
+            definition = file.read_text(encoding="utf-8")
+            arn = machine_arn(cfg.partition, cfg.region, cfg.account, name)
+            try:
+                current = self.describe_state_machine({"stateMachineArn": arn})
+            except ApiError:
+                current = None
+            if current is None:
+                self.create_state_machine({"name": name, "definition": definition,
+                                           "roleArn": role})
+            elif current["definition"] != definition:
+                self.update_state_machine({"stateMachineArn": arn, "definition": definition})
+            arns.append(arn)
+        return arns
+
+    # -- executions ---------------------------------------------------------------------------
+    def _prepare_start(self, request: dict) -> tuple[dict, str, str]:
+        machine = self._machine(request["stateMachineArn"])
+        if machine["status"] == "DELETING":
+            raise ApiError("StateMachineDeleting",
+                           f"State machine is being deleted: '{machine['arn']}'")
+        name = request.get("name")
+        if name is None:
+            name = str(uuidlib.uuid4())
+        check_name(name)
+        input_text = request.get("input")
+        if input_text is None:
+            input_text = "{}"
+        if len(input_text.encode("utf-8")) > self.config.payload_limit:
+            raise ApiError("ValidationException",
+                           "1 validation error detected: Value at 'input' failed to satisfy "
+                           f"constraint: Member must have length less than or equal to "
+                           f"{self.config.payload_limit}")
+        try:
+            json.loads(input_text)
+        except ValueError as exc:
+            raise ApiError("InvalidExecutionInput",
+                           f"Invalid State Machine Execution Input: '{exc}'") from None
+        return machine, name, input_text
+
+    def _row(self, machine: dict, arn: str, name: str, input_text: str, request: dict) -> dict:
+        row = {"arn": arn, "sm_arn": machine["arn"], "name": name, "status": "RUNNING",
+               "start_us": real_us(), "stop_us": None, "input": input_text,
+               "definition": machine["definition"], "role_arn": machine["roleArn"],
+               "logging": machine["loggingConfiguration"],
+               "tracing": machine["tracingConfiguration"],
+               "revision_id": machine.get("revisionId"),
+               "sm_update_us": machine.get("update_us") or machine["creation_us"],
+               "type": machine["type"]}
+        if request.get("traceHeader") is not None:
+            row["trace_header"] = request["traceHeader"]
+        return row
+
+    def start_execution(self, request: dict) -> dict:
+        """StartExecution. "If StartExecution is called with the same name and input as a
+        running execution, the call succeeds and return the same response as the original
+        request. If the execution is closed or if the input is different, it returns a 400
+        ExecutionAlreadyExists error." EXPRESS machines run without a journal."""
+        machine, name, input_text = self._prepare_start(request)
+        if machine["type"] == "EXPRESS":
+            arn = express_arn(machine["arn"], name, str(uuidlib.uuid4()))
+            run = self._start_run(self._row(machine, arn, name, input_text, request), False)
+            return {"executionArn": arn, "startDate": from_us(run.row["start_us"])}
+        arn = execution_arn(machine["arn"], name)
+        with self._lock:
+            existing = self.store.get_execution(arn)
+            if existing is not None:
+                if existing["status"] == "RUNNING" and existing["input"] == input_text:
+                    return {"executionArn": arn, "startDate": from_us(existing["start_us"])}
+                raise ApiError("ExecutionAlreadyExists", f"Execution Already Exists: '{arn}'")
+            row = self._row(machine, arn, name, input_text, request)
+            self.store.insert_execution(row)  # durable before we answer
+        self._start_run(row, True)
+        return {"executionArn": arn, "startDate": from_us(row["start_us"])}
+
+    def _start_run(self, row: dict, durable: bool) -> Run:
+        run = self._new_run(row, durable)
+        with self._lock:
+            self._active[run.arn] = run
+            if not durable:
+                self._express[run.arn] = run
+                while len(self._express) > _EXPRESS_KEEP:
+                    self._express.popitem(last=False)
+        self._enqueue(run, (START,))
+        return run
+
+    def start_sync_execution(self, request: dict) -> dict:
+        """StartSyncExecution: EXPRESS only ("StateMachineTypeNotSupported" otherwise); runs
+        to completion and answers with the outcome."""
+        machine, name, input_text = self._prepare_start(request)
+        if machine["type"] != "EXPRESS":
+            raise ApiError("StateMachineTypeNotSupported",
+                           "This operation is not supported by this type of state machine")
+        arn = express_arn(machine["arn"], name, str(uuidlib.uuid4()))
+        row = self._row(machine, arn, name, input_text, request)
+        row["sync"] = True
+        run = self._start_run(row, False)
+        if not run.done.wait(_SYNC_LIMIT_SECONDS):
+            # "Express Workflows can run for up to five minutes."
+            self._enqueue(run, (STOP, TIMEOUT, None))
+            run.done.wait()
+        result = dict(run.result_row)
+        if result["status"] == "ABORTED":
+            result.update(status="TIMED_OUT", error=TIMEOUT, cause=None)
+        out = {"executionArn": arn, "stateMachineArn": machine["arn"], "name": name,
+               "startDate": from_us(row["start_us"]), "stopDate": from_us(result["stop_us"]),
+               "status": result["status"]}
+        included = request.get("includedData") != "METADATA_ONLY"
+        if included:
+            out["input"] = input_text
+            out["inputDetails"] = {"included": True}
+        if result["status"] == "SUCCEEDED" and included:
+            out["output"] = result["output"]
+        out["outputDetails"] = {"included": included}
+        for key in ("error", "cause"):
+            if result.get(key) is not None:
+                out[key] = result[key]
+        if row.get("trace_header") is not None:
+            out["traceHeader"] = row["trace_header"]
+        duration_ms = max(100, -(-(result["stop_us"] - row["start_us"]) // 100_000) * 100)
+        out["billingDetails"] = {"billedMemoryUsedInMB": 64,
+                                 "billedDurationInMilliseconds": duration_ms}
+        return out
+
+    def stop_execution(self, request: dict) -> dict:
+        """StopExecution: the execution ends ``ABORTED`` with an ``ExecutionAborted`` event
+        carrying the optional ``error`` and ``cause``."""
+        arn = request["executionArn"]
+        found = self._execution_row(arn)
+        with self._lock:
+            run = self._active.get(arn)
+        if run is not None:
+            self._enqueue(run, (STOP, request.get("error"), request.get("cause")))
+            run.done.wait(30)
+            found = self._execution_row(arn)
+        row = self._as_row(found)
+        return {"stopDate": _dt(row.get("stop_us")) or from_us(real_us())}
+
+    def describe_execution(self, request: dict) -> dict:
+        row = self._as_row(self._execution_row(request["executionArn"]))
+        status = row["status"]
+        out = {"executionArn": row["arn"], "stateMachineArn": row["sm_arn"], "name": row["name"],
+               "status": status, "startDate": from_us(row["start_us"])}
+        if row.get("stop_us") is not None:
+            out["stopDate"] = from_us(row["stop_us"])
+        included = request.get("includedData") != "METADATA_ONLY"
+        if included:
+            out["input"] = row["input"]
+        out["inputDetails"] = {"included": included}
+        if status == "SUCCEEDED":
+            if included:
+                out["output"] = row.get("output")
+            out["outputDetails"] = {"included": included}
+        for key in ("error", "cause"):
+            if row.get(key) is not None:
+                out[key] = row[key]
+        if row.get("trace_header") is not None:
+            out["traceHeader"] = row["trace_header"]
+        out["redriveCount"] = 0
+        # There is no RedriveExecution here, so no execution is redrivable.
+        out["redriveStatus"] = "NOT_REDRIVABLE"
+        out["redriveStatusReason"] = f"Execution is {status} and cannot be redriven"
+        return out
+
+    def list_executions(self, request: dict) -> dict:
+        """ListExecutions: most recent first; ``statusFilter``; ``nextToken`` paging."""
+        sm_arn = request.get("stateMachineArn")
+        if sm_arn is None:
+            raise ApiError("ValidationException",
+                           "Must provide a StateMachine ARN or MapRun ARN")
+        if self._machine(sm_arn)["type"] == "EXPRESS":
+            # AWS: "This API action is not supported by EXPRESS state machines."
+            raise ApiError("StateMachineTypeNotSupported",
+                           "This operation is not supported by this type of state machine")
+        size = _page_size(request.get("maxResults"))
+        before = _read_token(request.get("nextToken"), "ex")
+        status = request.get("statusFilter")
+        rows = self.store.list_executions(sm_arn, status, before, size + 1)
+        out: dict = {"executions": []}
+        for row in rows[:size]:
+            item = {"executionArn": row["arn"], "stateMachineArn": row["sm_arn"],
+                    "name": row["name"], "status": row["status"],
+                    "startDate": from_us(row["start_us"])}
+            if row["stop_us"] is not None:
+                item["stopDate"] = from_us(row["stop_us"])
+            out["executions"].append(item)
+        if len(rows) > size:
+            out["nextToken"] = _page_token({"k": "ex", "v": rows[size - 1]["ord"]})
+        return out
+
+    def _events(self, arn: str) -> tuple[list[dict], dict]:
+        found = self._execution_row(arn)
+        if isinstance(found, Run):
+            return list(found.history.events), found.row
+        return self.store.events(arn), found
+
+    def get_execution_history(self, request: dict) -> dict:
+        """GetExecutionHistory: pages of ``maxResults`` (default 100), ``reverseOrder``,
+        ``includeExecutionData: false`` leaves out every event's input and output."""
+        events, _ = self._events(request["executionArn"])
+        if request.get("reverseOrder"):
+            events.reverse()
+        size = _page_size(request.get("maxResults"))
+        start = _read_token(request.get("nextToken"), "h") or 0
+        page = events[start:start + size]
+        if request.get("includeExecutionData") is False:
+            page = [_strip_data(e) for e in page]
+        out: dict = {"events": page}
+        if start + size < len(events):
+            out["nextToken"] = _page_token({"k": "h", "v": start + size})
+        return out
+
+    def execution_logs(self, execution_arn: str) -> list[dict]:
+        """The log records the execution's loggingConfiguration selects (see :mod:`.logs`)."""
+        events, row = self._events(execution_arn)
+        return logs.log_records(events, execution_arn, row.get("logging"))
+
+    def wait_for(self, execution_arn: str, timeout: float | None = None) -> dict:
+        """Block until the execution is no longer RUNNING (or ``timeout`` seconds passed);
+        returns its DescribeExecution response."""
+        self._execution_row(execution_arn)
+        with self._lock:
+            run = self._active.get(execution_arn)
+        if run is not None:
+            run.done.wait(timeout)
+        return self.describe_execution({"executionArn": execution_arn})
+
+    # -- callbacks -----------------------------------------------------------------------------
+    def _token(self, token: str, claim: bool = False) -> tuple[Run, int]:
+        """AWS: ``InvalidToken`` for a malformed token, ``TaskDoesNotExist`` for an unknown
+        one, ``TaskTimedOut`` once its task is over (timed out, answered, or its execution
+        ended)."""
+        try:
+            uuidlib.UUID(token)
+        except (ValueError, AttributeError, TypeError):
+            raise ApiError("InvalidToken", "Invalid Token: 'Invalid token'") from None
+        with self._lock:
+            entry = self._tokens.get(token)
+            if entry is None or entry[0].finished:
+                if entry is not None or token in self._closed_tokens:
+                    raise ApiError("TaskTimedOut", "Task Timed Out: 'Provided task does not "
+                                                   "exist anymore'")
+                raise ApiError("TaskDoesNotExist", "Task Does Not Exist: 'Task token not found'")
+        if claim:  # a token is answered once: the first SendTaskSuccess/Failure wins
+            with self._lock:
+                if self._tokens.get(token) is not entry:
+                    raise ApiError("TaskTimedOut", "Task Timed Out: 'Provided task does not "
+                                                   "exist anymore'")
+                del self._tokens[token]
+            self._close_token(token)
+        return entry
+
+    def send_task_success(self, request: dict) -> dict:
+        output = request["output"]
+        try:
+            json.loads(output)
+        except (ValueError, TypeError) as exc:
+            self._token(request["taskToken"])  # an unknown token is reported first
+            raise ApiError("InvalidOutput", f"Invalid Output: '{exc}'") from None
+        run, seq = self._token(request["taskToken"], claim=True)
+        self._acknowledged(run, (seq, OK, output))
+        return {}
+
+    def _acknowledged(self, run: Run, item: tuple) -> None:
+        ack = threading.Event()
+        self._enqueue(run, item, ack)
+        ack.wait(30)
+
+    def send_task_failure(self, request: dict) -> dict:
+        run, seq = self._token(request["taskToken"], claim=True)
+        self._acknowledged(run, (seq, ERR, (request.get("error"), request.get("cause"))))
+        return {}
+
+    def send_task_heartbeat(self, request: dict) -> dict:
+        run, seq = self._token(request["taskToken"])
+        command = run.commands.get(seq)
+        if command is not None and command.heartbeat_seconds:
+            self._arm_heartbeat(run, seq, command)
+        return {}
+
+
+def _strip_data(event: dict) -> dict:
+    out = dict(event)
+    for key, value in event.items():
+        if key.endswith("EventDetails") and isinstance(value, dict):
+            out[key] = {k: v for k, v in value.items()
+                        if k not in ("input", "output", "parameters")}
+    return out
+
