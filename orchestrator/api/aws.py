@@ -1,0 +1,91 @@
+"""The AWS JSON 1.0 protocol at ``POST /`` (what boto3, the AWS CLI and the SDKs speak).
+
+DESIGN.md: "AWS Step Functions API over the AWS JSON 1.0 protocol (``POST /``, header
+``X-Amz-Target: AWSStepFunctions.<Operation>``) ... the protocol itself is
+``application/x-amz-json-1.0`` bodies and ``{"__type": CODE, "message": ...}`` errors with a
+400 status."
+
+A request goes: target header -> operation model -> JSON body -> validation against the
+input shape -> ``engine.<snake_case>(params)`` -> response rendered in the output shape.
+SigV4 ``Authorization`` headers are accepted and ignored (boto3 always signs).
+"""
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+
+from flask import Blueprint, Response, current_app, request
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from ..engine.errors import ApiError
+from . import shapes
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint("aws", __name__)
+
+CONTENT_TYPE = "application/x-amz-json-1.0"
+TARGET_PREFIX = "AWSStepFunctions."
+
+
+def _response(body: dict, status: int = 200, request_id: str | None = None) -> Response:
+    response = Response(json.dumps(body, separators=(",", ":"), ensure_ascii=False),
+                        status=status, content_type=CONTENT_TYPE)
+    response.headers["x-amzn-RequestId"] = request_id or str(uuid.uuid4())
+    return response
+
+
+def error_response(code: str, message: str, status: int = 400, request_id: str | None = None) -> Response:
+    """AWS's JSON error shape; botocore maps ``__type`` to ``client.exceptions.<code>``."""
+    return _response({"__type": code, "message": message}, status, request_id)
+
+
+def _operation_name() -> str | None:
+    target = request.headers.get("X-Amz-Target", "")
+    if not target.startswith(TARGET_PREFIX):
+        return None
+    return target[len(TARGET_PREFIX):]
+
+
+def _parse_body() -> dict:
+    raw = request.get_data(cache=False)
+    if not raw.strip():
+        return {}  # AWS treats an empty body like an empty request structure
+    try:
+        body = json.loads(raw)
+    except ValueError as exc:
+        raise ApiError("SerializationException", "The request body is not valid JSON: %s" % exc) from None
+    if not isinstance(body, dict):
+        raise ApiError("SerializationException", "The request body must be a JSON object")
+    return body
+
+
+@bp.post("/")
+def dispatch() -> Response:
+    request_id = str(uuid.uuid4())
+    name = _operation_name()
+    op = shapes.operation(name) if name else None
+    engine = current_app.extensions["engine"]
+    method = getattr(engine, shapes.method_name(name), None) if op is not None else None
+    if op is None or method is None:
+        target = request.headers.get("X-Amz-Target", "")
+        message = ("Operation %s is not supported by this local Step Functions engine" % name
+                   if op is not None else "Unknown operation: %r" % target)
+        return error_response("UnknownOperationException", message, 400, request_id)
+    try:
+        params = shapes.validate_request(op, _parse_body())
+        result = method(params)
+        return _response(shapes.serialise(op.output_shape, result or {}), 200, request_id)
+    except shapes.RequestInvalid as exc:
+        return error_response("ValidationException", exc.message, 400, request_id)
+    except RequestEntityTooLarge:
+        return error_response("ValidationException", "The request body is larger than the limit of %s bytes"
+                              % current_app.config["MAX_CONTENT_LENGTH"], 413, request_id)
+    except ApiError as exc:
+        return error_response(exc.code, exc.message, exc.status, request_id)
+    except Exception:  # a bug must not leak a traceback to the client, only a request id to grep
+        log.exception("%s failed (request id %s)", name, request_id)
+        return error_response("InternalFailure",
+                              "The request processing has failed because of an unknown error "
+                              "(request id %s)" % request_id, 500, request_id)

@@ -1,0 +1,10 @@
+"""Gunicorn settings for the orchestrator: ``gunicorn -c python:orchestrator.api.gunicorn_conf
+'orchestrator.api:create_app()'`` (Procfile, containers).
+
+The same options as ``python -m orchestrator serve`` (one worker, 16 threads, bind from
+``ORCHESTRATOR_HOST`` / ``ORCHESTRATOR_PORT``), taken from :func:`server.gunicorn_options`
+so the two ways to start the server cannot drift apart.
+"""
+from orchestrator.api.server import default_host, default_port, gunicorn_options
+
+globals().update(gunicorn_options(default_host(), default_port()))
