@@ -8,7 +8,7 @@ DATA_DIR ?= ./data
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help venv install install-test run test test-unit test-integration bench validate clean
+.PHONY: help venv install install-test console run test test-unit test-integration bench validate clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | \
@@ -31,14 +31,24 @@ install: $(VENV)/.installed ## Install the runtime dependencies (pinned by const
 
 install-test: $(VENV)/.installed-test ## Install runtime and test dependencies
 
-run: install ## Start every service locally (foreground, Ctrl-C stops all); data under ./data/
+# The web console's browser packages (elkjs), from the committed lock file; npm ci again
+# only when node_modules is missing or the lock changed (npm writes .package-lock.json).
+CONSOLE_DIR := orchestrator/console
+$(CONSOLE_DIR)/node_modules/.package-lock.json: $(CONSOLE_DIR)/package.json $(CONSOLE_DIR)/package-lock.json
+	@command -v npm >/dev/null || { echo "npm is required for the web console (apt-get install -y nodejs npm)"; exit 1; }
+	cd $(CONSOLE_DIR) && npm ci --no-audit --no-fund
+	@touch $@
+
+console: $(CONSOLE_DIR)/node_modules/.package-lock.json ## Install the web console's npm packages (elkjs) from package-lock.json
+
+run: install console ## Start every service locally (foreground, Ctrl-C stops all); data under ./data/
 	@mkdir -p $(DATA_DIR)
 	PATH="$(CURDIR)/$(BIN):$$PATH" DATA_DIR=$(DATA_DIR) exec $(BIN)/honcho -f Procfile start
 
-test: install-test ## Install test dependencies and run the whole suite
+test: install-test console ## Install test dependencies and run the whole suite
 	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
 
-test-unit: install-test ## Run only the fast unit tests
+test-unit: install-test console ## Run only the fast unit tests
 	$(BIN)/python -m pytest -n 2 -m "not integration" $(PYTEST_ARGS)
 
 bench: install-test ## Run the benchmarks in bench/ (prints figures; not pass/fail)

@@ -1,0 +1,279 @@
+"""The web console: the single-page app at ``/`` and its JSON under ``/console/api/``.
+
+Issue 6: "see the workflow, start an execution with input, follow its progress, read its
+events and logs". Every endpoint is a thin wrapper over the engine's AWS operations (the
+same ones boto3 reaches through :mod:`.aws`), plus the pure :mod:`orchestrator.console`
+helpers: the definition as a graph and the history as per-state outcomes.
+
+- ``GET /`` the app; ``GET /console/static/<file>``; ``GET /console/vendor/elk.js`` (elkjs,
+  installed by ``make console`` into ``orchestrator/console/node_modules``: nothing from a CDN);
+- ``GET /console/api/state-machines`` list (with each machine's latest execution);
+- ``GET /console/api/state-machines/<name-or-ARN>`` definition, graph, diagnostics;
+- ``POST /console/api/validate`` ``{"definition": TEXT, "type"?}`` diagnostics (+ graph);
+- ``GET|POST /console/api/state-machines/<name-or-ARN>/executions`` list
+  (``status``, ``pageSize``, ``nextToken``) / start (``{"input": TEXT, "name"?}``);
+- ``GET /console/api/executions/<ARN>`` description, graph and summary;
+  ``.../history`` (``pageSize``, ``nextToken``, ``reverse``), ``.../logs``, ``POST .../stop``.
+
+Timestamps are epoch milliseconds (what JavaScript's ``Date`` takes); errors are
+``{"error": CODE, "message": ...}``.
+"""
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from flask import Blueprint, abort, current_app, jsonify, request, send_from_directory
+
+from ..console.graph import build_graph, state_types
+from ..console.summary import summarize
+from ..engine.errors import ApiError
+
+bp = Blueprint("console", __name__)
+
+CONSOLE_DIR = Path(__file__).resolve().parents[1] / "console"
+STATIC_DIR = CONSOLE_DIR / "static"
+ELK_FILE = CONSOLE_DIR / "node_modules" / "elkjs" / "lib" / "elk.bundled.js"
+_STATUS = {"StateMachineDoesNotExist": 404, "ExecutionDoesNotExist": 404,
+           "ExecutionAlreadyExists": 409}
+_PAGE_SIZES = (10, 20, 25, 50, 100)
+_HISTORY_BATCH = 1000
+
+
+class ConsoleError(Exception):
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+
+@bp.errorhandler(ConsoleError)
+def _console_error(exc: ConsoleError):
+    return jsonify({"error": exc.code, "message": exc.message}), exc.status
+
+
+@bp.errorhandler(ApiError)
+def _api_error(exc: ApiError):
+    return jsonify({"error": exc.code, "message": exc.message}), _STATUS.get(exc.code, exc.status)
+
+
+def _engine():
+    return current_app.extensions["engine"]
+
+
+def _plain(value: Any) -> Any:
+    """datetimes -> epoch milliseconds, recursively."""
+    if isinstance(value, datetime):
+        return value.timestamp() * 1000.0
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _page_size(default: int = 20) -> int:
+    try:
+        size = int(request.args.get("pageSize", default))
+    except ValueError:
+        raise ConsoleError(400, "ValidationException", "'pageSize' must be a number") from None
+    if not 1 <= size <= 1000:
+        raise ConsoleError(400, "ValidationException", "'pageSize' must be between 1 and 1000")
+    return size
+
+
+def _body() -> dict:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise ConsoleError(400, "BAD_REQUEST", "The request body must be a JSON object")
+    return body
+
+
+def _machines() -> list[dict]:
+    out, token = [], None
+    while True:
+        page = _engine().list_state_machines({"maxResults": 1000, **({"nextToken": token} if token else {})})
+        out += page.get("stateMachines", [])
+        token = page.get("nextToken")
+        if not token:
+            return out
+
+
+def _machine_arn(ident: str) -> str:
+    if ident.startswith("arn:"):
+        return ident
+    for machine in _machines():
+        if machine["name"] == ident:
+            return machine["stateMachineArn"]
+    raise ConsoleError(404, "StateMachineDoesNotExist", "State Machine Does Not Exist: '%s'" % ident)
+
+
+def _all_events(arn: str) -> list[dict]:
+    events, token = [], None
+    while True:
+        params = {"executionArn": arn, "maxResults": _HISTORY_BATCH}
+        if token:
+            params["nextToken"] = token
+        page = _engine().get_execution_history(params)
+        events += page.get("events", [])
+        token = page.get("nextToken")
+        if not token:
+            return events
+
+
+def _state_of(location: str) -> str | None:
+    """``/States/P/Branches/0/States/X/Retry/0`` -> ``X``: the innermost state named by a
+    diagnostic's JSON pointer."""
+    parts = [p.replace("~1", "/").replace("~0", "~") for p in (location or "").split("/")]
+    name = None
+    for i, part in enumerate(parts[:-1]):
+        if part == "States":
+            name = parts[i + 1]
+    return name
+
+
+def _definition_view(text: str, machine_type: str) -> dict:
+    """Diagnostics (warnings too) and, when the text is JSON, the graph."""
+    result = _engine().validate_state_machine_definition(
+        {"definition": text, "type": machine_type, "severity": "WARNING", "maxResults": 100})
+    diagnostics = [dict(d, state=_state_of(d.get("location", ""))) for d in result["diagnostics"]]
+    try:
+        parsed = json.loads(text)
+    except ValueError:
+        parsed = None
+    graph = build_graph(parsed) if isinstance(parsed, dict) else None
+    return {"result": result["result"], "diagnostics": diagnostics,
+            "truncated": result.get("truncated", False), "graph": graph}
+
+
+# --- the app ---------------------------------------------------------------------------
+@bp.get("/")
+def index():
+    response = send_from_directory(STATIC_DIR, "index.html")
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+@bp.get("/console/static/<path:filename>")
+def static_file(filename: str):
+    response = send_from_directory(STATIC_DIR, filename)
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+@bp.get("/console/vendor/elk.js")
+def elk():
+    if not ELK_FILE.is_file():
+        abort(503, description="elkjs is not installed: run `make console` "
+                               "(npm ci in orchestrator/console)")
+    return send_from_directory(ELK_FILE.parent, ELK_FILE.name, max_age=3600)
+
+
+# --- state machines --------------------------------------------------------------------
+@bp.get("/console/api/state-machines")
+def list_machines():
+    engine = _engine()
+    out = []
+    for machine in _machines():
+        latest = engine.list_executions({"stateMachineArn": machine["stateMachineArn"],
+                                         "maxResults": 1}).get("executions", [])
+        definition = engine.describe_state_machine({"stateMachineArn": machine["stateMachineArn"]})["definition"]
+        try:
+            comment = json.loads(definition).get("Comment")
+        except (ValueError, AttributeError):
+            comment = None
+        out.append(dict(machine, comment=comment if isinstance(comment, str) else None,
+                        latestExecution=latest[0] if latest else None))
+    return jsonify(_plain({"stateMachines": out}))
+
+
+@bp.get("/console/api/state-machines/<path:ident>")
+def describe_machine(ident: str):
+    arn = _machine_arn(ident)
+    machine = _engine().describe_state_machine({"stateMachineArn": arn})
+    view = _definition_view(machine["definition"], machine.get("type") or "STANDARD")
+    latest = _engine().list_executions({"stateMachineArn": arn, "maxResults": 1}).get("executions", [])
+    latest_input = None
+    if latest:
+        latest_input = _engine().describe_execution({"executionArn": latest[0]["executionArn"]}).get("input")
+    return jsonify(_plain(dict(machine, latestInput=latest_input, **view)))
+
+
+@bp.post("/console/api/validate")
+def validate():
+    body = _body()
+    text = body.get("definition")
+    if not isinstance(text, str):
+        raise ConsoleError(400, "ValidationException", "'definition' must be the definition's JSON text")
+    return jsonify(_definition_view(text, body.get("type") or "STANDARD"))
+
+
+@bp.get("/console/api/state-machines/<path:ident>/executions")
+def list_executions(ident: str):
+    params: dict = {"stateMachineArn": _machine_arn(ident), "maxResults": _page_size()}
+    status = request.args.get("status")
+    if status:
+        params["statusFilter"] = status
+    if request.args.get("nextToken"):
+        params["nextToken"] = request.args["nextToken"]
+    return jsonify(_plain(_engine().list_executions(params)))
+
+
+@bp.post("/console/api/state-machines/<path:ident>/executions")
+def start_execution(ident: str):
+    body = _body()
+    text = body.get("input", "{}")
+    if not isinstance(text, str):
+        text = json.dumps(text)
+    params = {"stateMachineArn": _machine_arn(ident), "input": text}
+    if body.get("name"):
+        params["name"] = body["name"]
+    result = _engine().start_execution(params)
+    return jsonify(_plain(result)), 201
+
+
+# --- executions ------------------------------------------------------------------------
+@bp.get("/console/api/executions/<path:arn>")
+def describe_execution(arn: str):
+    engine = _engine()
+    execution = engine.describe_execution({"executionArn": arn})
+    machine = engine.describe_state_machine_for_execution({"executionArn": arn})
+    try:
+        definition = json.loads(machine["definition"])
+    except ValueError:
+        definition = {}
+    events = _all_events(arn)
+    summary = summarize(events, state_types(definition))
+    return jsonify(_plain({"execution": execution, "definition": machine["definition"],
+                           "stateMachineName": machine["name"],
+                           "loggingConfiguration": machine.get("loggingConfiguration"),
+                           "graph": build_graph(definition), "summary": summary,
+                           "eventCount": len(events)}))
+
+
+@bp.get("/console/api/executions/<path:arn>/history")
+def history(arn: str):
+    params: dict = {"executionArn": arn, "maxResults": _page_size(25),
+                    "reverseOrder": request.args.get("reverse", "").lower() in ("1", "true")}
+    if request.args.get("nextToken"):
+        params["nextToken"] = request.args["nextToken"]
+    return jsonify(_plain(_engine().get_execution_history(params)))
+
+
+@bp.get("/console/api/executions/<path:arn>/logs")
+def logs(arn: str):
+    engine = _engine()
+    machine = engine.describe_state_machine_for_execution({"executionArn": arn})
+    return jsonify(_plain({"loggingConfiguration": machine.get("loggingConfiguration"),
+                           "records": engine.execution_logs(arn)}))
+
+
+@bp.post("/console/api/executions/<path:arn>/stop")
+def stop_execution(arn: str):
+    body = request.get_json(silent=True) or {}
+    params: dict = {"executionArn": arn}
+    for key in ("error", "cause"):
+        if isinstance(body.get(key), str) and body[key]:
+            params[key] = body[key]
+    return jsonify(_plain(_engine().stop_execution(params)))

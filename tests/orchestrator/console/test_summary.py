@@ -1,0 +1,203 @@
+"""History -> per-state outcome, on histories AWS recorded (the conformance corpus) and on
+small hand-written ones for what the corpus lacks (a retry that then succeeds, a run in
+progress)."""
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from orchestrator.console.graph import state_types
+from orchestrator.console.summary import STATUSES, state_status, summarize, timestamp_ms
+from tests.corpus import CASES
+
+
+def _case(name: str) -> dict:
+    return json.loads((CASES / f"{name}.json").read_text())
+
+
+def _summary(name: str) -> dict:
+    case = _case(name)
+    return summarize(case["history"], state_types(case["definition"]))
+
+
+def _outcomes(summary: dict) -> dict:
+    return {name: (s["status"], s["attempts"]) for name, s in summary["states"].items()}
+
+
+# (corpus case, execution status, {state: (status, attempts)})
+CORPUS = [
+    ("states_variables/test_error_output.test_task_catch_error_with_retry_TASK_CATCH_ERROR_OUTPUT_WITH_RETRY",
+     "SUCCEEDED", {"Task": ("caught", 2), "Fallback": ("succeeded", 0), "Finish": ("not_reached", 0)}),
+    ("scenarios/test_base_scenarios.test_lambda_invoke_with_retry_base",
+     "SUCCEEDED", {"InvokeLambdaWithRetry": ("caught", 4), "HandleError": ("succeeded", 0)}),
+    # AWS records no ParallelStateFailed: the retry and the exit without success tell.
+    ("states_variables/test_error_output.test_parallel_catch_error_PARALLEL_CATCH_ERROR_OUTPUT_WITH_RETRY",
+     "SUCCEEDED", {"ParallelState": ("caught", 2), "Fallback": ("succeeded", 0),
+                   "Finish": ("not_reached", 0)}),
+    # A Fail state inside a Map iteration fails the Map and the execution.
+    ("scenarios/test_base_scenarios.test_map_state_break_condition",
+     "FAILED", {"StartState": ("succeeded", 0), "MapState": ("failed", 1), "Break": ("failed", 0),
+                "Equals3": ("succeeded", 0), "Final": ("not_reached", 0)}),
+    ("error_handling/test_task_service_lambda.test_invoke_timeout",
+     "SUCCEEDED", {"Start": ("caught", 1), "EndWithHandler": ("succeeded", 0)}),
+    ("error_handling/test_task_lambda.test_raise_exception",
+     "FAILED", {"Start": ("failed", 1)}),
+]
+
+
+@pytest.mark.parametrize("name,status,expected", CORPUS, ids=[c[0].split(".")[-1] for c in CORPUS])
+def test_corpus_histories(name, status, expected):
+    summary = _summary(name)
+    assert summary["status"] == status == _case(name)["expected"]["status"]
+    outcomes = _outcomes(summary)
+    assert {k: outcomes[k] for k in expected} == expected
+
+
+def test_every_recorded_history_summarises_to_the_recorded_status():
+    cases = [json.loads(p.read_text()) for p in sorted(CASES.glob("*/*.json"))]
+    with_history = [c for c in cases if c.get("history") and c.get("history_order") != "reverse"]
+    assert len(with_history) > 300
+    for case in with_history:
+        summary = summarize(case["history"], state_types(case["definition"])
+                            if isinstance(case["definition"], dict) else {})
+        assert summary["status"] == case["expected"]["status"], case["id"]
+        for state in summary["states"].values():
+            assert state["status"] in STATUSES, case["id"]
+            # A state that ran has visits; one that did not has none.
+            assert (state["status"] == "not_reached") == (not state["visits"]), case["id"]
+
+
+def test_caught_state_keeps_its_error_and_pipeline():
+    summary = _summary("states_variables/test_error_output.test_task_catch_error_with_retry_"
+                       "TASK_CATCH_ERROR_OUTPUT_WITH_RETRY")
+    (visit,) = [v for v in summary["visits"] if v["name"] == "Task"]
+    assert visit["error"] == "Exception"
+    assert [a["status"] for a in visit["attempts"]] == ["failed", "failed"]
+    assert visit["retries"] == 1
+    assert visit["pipeline"]["input"] == {"inputData": "dummy"}
+    assert visit["pipeline"]["parameters"]["Payload"] == {"foo": "foobar"}
+    assert visit["pipeline"]["result"] is None        # no attempt succeeded
+    assert visit["pipeline"]["output"]["stateError"]["Error"] == "Exception"
+
+
+def test_map_iterations_are_counted_and_linked():
+    summary = _summary("scenarios/test_base_scenarios.test_map_state_break_condition")
+    (map_visit,) = [v for v in summary["visits"] if v["name"] == "MapState"]
+    assert [i["status"] for i in map_visit["iterations"]][-1] == "failed"
+    inner = [v for v in summary["visits"] if v["name"] == "Equals3"]
+    assert [v["iteration"] for v in inner] == list(range(len(inner)))
+    assert {v["parentId"] for v in inner} == {map_visit["id"]}
+
+
+# --- hand-written histories ------------------------------------------------------------
+T0 = datetime(2024, 1, 1, tzinfo=timezone.utc)
+
+
+def _history(*rows):
+    """rows: (type, previousEventId, seconds after T0, details or None)."""
+    events = []
+    for i, (etype, prev, seconds, details) in enumerate(rows, start=1):
+        event = {"id": i, "previousEventId": prev, "type": etype,
+                 "timestamp": T0 + timedelta(seconds=seconds)}
+        if details is not None:
+            key = ("stateEnteredEventDetails" if etype.endswith("StateEntered") else
+                   "stateExitedEventDetails" if etype.endswith("StateExited") else
+                   etype[0].lower() + etype[1:] + "EventDetails")
+            event[key] = details
+        events.append(event)
+    return events
+
+
+RETRIED = _history(
+    ("ExecutionStarted", 0, 0, {"input": '{"a":1}'}),
+    ("TaskStateEntered", 1, 0, {"name": "Fetch", "input": '{"a":1}'}),
+    ("TaskScheduled", 2, 0, {"parameters": '{"url":"x"}', "resource": "invoke", "resourceType": "http"}),
+    ("TaskStarted", 3, 0, {}),
+    ("TaskFailed", 4, 1, {"error": "States.Http.StatusCode.503", "cause": "busy"}),
+    ("TaskScheduled", 5, 3, {"parameters": '{"url":"x"}', "resource": "invoke", "resourceType": "http"}),
+    ("TaskStarted", 6, 3, {}),
+    ("TaskSucceeded", 7, 4, {"output": '{"rate":2}'}),
+    ("TaskStateExited", 8, 4, {"name": "Fetch", "output": '{"a":1,"rate":2}'}),
+    ("ExecutionSucceeded", 9, 4, {"output": '{"a":1,"rate":2}'}),
+)
+
+
+def test_retried_then_succeeded():
+    summary = summarize(RETRIED, {"Fetch": "Task", "Other": "Pass"})
+    assert _outcomes(summary) == {"Fetch": ("retried", 2), "Other": ("not_reached", 0)}
+    (visit,) = summary["visits"]
+    first, second = visit["attempts"]
+    assert (first["status"], first["error"], first["durationMs"]) == ("failed", "States.Http.StatusCode.503", 1000.0)
+    assert (second["status"], second["backoffMs"], second["result"]) == ("succeeded", 2000.0, {"rate": 2})
+    assert visit["error"] is None          # the retry fixed it
+    assert visit["durationMs"] == 4000.0
+    assert visit["pipeline"] == {"input": {"a": 1}, "parameters": {"url": "x"},
+                                 "result": {"rate": 2}, "output": {"a": 1, "rate": 2}}
+    assert summary["durationMs"] == 4000.0
+
+
+@pytest.mark.parametrize("cut,expected", [
+    (2, "running"),   # just entered
+    (5, "running"),   # failed once, waiting for the retry: still running
+    (8, "running"),   # second attempt succeeded, not exited yet
+    (9, "retried"),
+], ids=["entered", "in-backoff", "before-exit", "exited"])
+def test_running_prefixes(cut, expected):
+    summary = summarize(RETRIED[:cut])
+    assert summary["status"] == ("RUNNING" if cut < 10 else "SUCCEEDED")
+    assert summary["states"]["Fetch"]["status"] == expected
+
+
+def test_stopped_execution_aborts_the_open_state():
+    events = _history(
+        ("ExecutionStarted", 0, 0, {"input": "{}"}),
+        ("WaitStateEntered", 1, 0, {"name": "Nap", "input": "{}"}),
+        ("ExecutionAborted", 2, 5, {}),
+    )
+    summary = summarize(events)
+    assert summary["status"] == "ABORTED"
+    assert summary["states"]["Nap"]["status"] == "aborted"
+    assert summary["visits"][0]["durationMs"] == 5000.0
+
+
+def test_failing_branch_state_fails_and_its_sibling_is_aborted():
+    # The engine's record of a Parallel whose Map branch fails on its ItemsPath.
+    events = _history(
+        ("ExecutionStarted", 0, 0, {"input": "{}"}),
+        ("ParallelStateEntered", 1, 0, {"name": "P", "input": "{}"}),
+        ("ParallelStateStarted", 2, 0, None),
+        ("WaitStateEntered", 3, 0, {"name": "W", "input": "{}"}),
+        ("MapStateEntered", 3, 0, {"name": "M", "input": "{}"}),
+        ("MapStateAborted", 5, 0, None),
+        ("ParallelStateFailed", 6, 0, None),
+        ("ExecutionFailed", 7, 0, {"error": "States.Runtime", "cause": "no items"}),
+    )
+    summary = summarize(events)
+    assert _outcomes(summary) == {"P": ("failed", 1), "W": ("aborted", 0), "M": ("failed", 0)}
+    by_name = {v["name"]: v for v in summary["visits"]}
+    assert by_name["W"]["branch"] == 0 and by_name["M"]["branch"] == 1
+    assert by_name["M"]["error"] == "States.Runtime"
+
+
+@pytest.mark.parametrize("statuses,expected", [
+    ([], "not_reached"),
+    (["succeeded", "retried"], "retried"),
+    (["succeeded", "caught", "retried"], "caught"),
+    (["caught", "failed"], "failed"),
+    (["failed", "running"], "running"),
+])
+def test_state_status_picks_the_most_telling(statuses, expected):
+    assert state_status(statuses) == expected
+
+
+@pytest.mark.parametrize("value,expected", [
+    (datetime(1970, 1, 1, 0, 0, 1, tzinfo=timezone.utc), 1000.0),
+    (1.5, 1500.0),
+    ("1970-01-01T00:00:02Z", 2000.0),
+    ("timestamp", None),
+    (None, None),
+])
+def test_timestamp_ms(value, expected):
+    assert timestamp_ms(value) == expected
