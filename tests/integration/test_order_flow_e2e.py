@@ -138,3 +138,23 @@ def test_an_unknown_service_host_is_refused(services, sfn):
         time.sleep(0.05)
     described = sfn.describe_execution(executionArn=started)
     assert described["status"] == "FAILED" and described["error"] == "States.Permissions"
+
+
+@pytest.mark.parametrize("flow", ["order_flow", "order_flow_lambda", "order_flow_jsonata"])
+def test_exhausted_order_retries_notify_the_user_and_fail_clearly(services, sfn, flow):
+    requests.post(f"{services.orders.url}/chaos", json={"count": 5, "status": 503},
+                  timeout=5).raise_for_status()
+    data = _order_input()
+    described = _run(sfn, flow, data)
+    assert described["status"] == "FAILED", described
+    assert described["error"] == "OrderNotPlaced"
+    assert "States.Http.StatusCode.503" in described["cause"] or "Http.StatusCode.503" in described["cause"]
+    history = _history(sfn, described["executionArn"])
+    user_id = json.loads(next(e for e in history if e["type"] == "TaskSucceeded")
+                         ["taskSucceededEventDetails"]["output"])
+    user_id = user_id.get("ResponseBody", user_id.get("Payload", {}))["userId"]
+    notes = requests.get(f"{services.notifications.url}/notifications", params={"userId": user_id},
+                         timeout=5).json()["notifications"]
+    assert len(notes) == 1 and notes[0]["message"].startswith("We could not place your order")
+    assert requests.get(f"{services.orders.url}/orders", params={"userId": user_id},
+                        timeout=5).json()["orders"] == []

@@ -27,6 +27,7 @@ class FakeServices:
         self.status = status
         self.calls: dict[str, list] = defaultdict(list)
         self.created: dict[str, dict] = {}  # idempotency key -> response body
+        self.notifications: list[dict] = []
 
     def _service(self, url_or_fn: str) -> str:
         for name, fn in (("users", "CreateUser"), ("orders", "PlaceOrder"),
@@ -51,6 +52,7 @@ class FakeServices:
             result = {"orderId": f"o{len(self.created) + 1}", "total": total, "status": "CREATED", **body}
         else:
             result = {"notificationId": f"n{len(self.created) + 1}", **body}
+            self.notifications.append(body)
         self.created[key] = result
         return 201, result
 
@@ -69,7 +71,7 @@ class FakeServices:
         return {"StatusCode": 200, "Payload": body}
 
 
-FLOWS = ["order_flow", "order_flow_lambda"]
+FLOWS = ["order_flow", "order_flow_lambda", "order_flow_jsonata"]
 
 
 def _run(flow: str, services: FakeServices, data=INPUT, name="exec-1"):
@@ -124,3 +126,27 @@ def test_http_flow_keys_differ_between_executions_and_steps():
     _run("order_flow", services, {**INPUT, "user": {"name": "C", "email": "c@example.com"}}, name="second")
     keys = [k for calls in services.calls.values() for k in calls]
     assert len(keys) == len(set(keys)) == 6
+
+
+@pytest.mark.parametrize("flow", FLOWS)
+def test_order_failure_after_retries_notifies_the_user_then_fails(flow):
+    services = FakeServices(failures={"orders": 99})
+    result = _run(flow, services)
+    assert result.status == "FAILED"
+    assert result.error == "OrderNotPlaced"
+    assert result.cause.startswith("PlaceOrder failed after its retries with ")
+    assert "StatusCode.503" in result.cause
+    assert len(services.calls["orders"]) == 5
+    assert [n["message"] for n in services.notifications] == \
+        [f"We could not place your order: {result.cause.split(' with ')[1].split(':')[0]}"]
+    entered = [e["stateEnteredEventDetails"]["name"] for e in result.history
+               if e["type"].endswith("StateEntered")]
+    assert entered[-2:] == ["NotifyOrderFailed", "OrderNotPlaced"]
+
+
+@pytest.mark.parametrize("flow", FLOWS)
+def test_order_failure_still_fails_clearly_when_the_notification_fails_too(flow):
+    services = FakeServices(failures={"orders": 99, "notifications": 99})
+    result = _run(flow, services)
+    assert result.status == "FAILED" and result.error == "OrderNotPlaced"
+    assert len(services.calls["notifications"]) == 5 and not services.notifications
