@@ -134,7 +134,7 @@ def test_order_failure_after_retries_notifies_the_user_then_fails(flow):
     result = _run(flow, services)
     assert result.status == "FAILED"
     assert result.error == "OrderNotPlaced"
-    assert result.cause.startswith("PlaceOrder failed after its retries with ")
+    assert result.cause.startswith("PlaceOrder failed with ")
     assert "StatusCode.503" in result.cause
     assert len(services.calls["orders"]) == 5
     assert [n["message"] for n in services.notifications] == \
