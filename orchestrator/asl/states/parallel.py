@@ -60,8 +60,12 @@ async def run_parallel(state, doc: Doc, run):
                 task.cancel()
             if not failed:
                 raise
+            # AWS links what follows a failed Parallel (the retry's ParallelStateStarted,
+            # ParallelStateFailed) to the event that failed the branch, not to the
+            # TaskStateAborted recorded after it (states_variables/test_error_output
+            # .test_parallel_catch_error[PARALLEL_CATCH_ERROR_OUTPUT_WITH_RETRY]).
             err, last = failed[0]
-            frame.prev = len(history.events)
+            frame.prev = last
             err.from_branches = True
             raise err from None
         # The state's closing events follow the last event any branch recorded.

@@ -1,7 +1,9 @@
 """Lambda results and errors vs. what AWS recorded (the conformance corpus).
 
-Two levels: each recorded Lambda call on its own, then whole JSONPath executions run by
-the interpreter's in-process runner with :class:`TaskInvoker` as its ``invoke`` hook.
+Two levels: each recorded Lambda call on its own, then the final outcome of whole JSONPath
+executions run by the interpreter's in-process runner with :class:`TaskInvoker` as its
+``invoke`` hook (the full histories, both query languages, are compared by
+``tests/conformance``, which runs every Lambda case on the virtual clock).
 
 For every recorded Lambda call of a corpus case whose ``needs`` are our stand-ins, we call
 the same function with the same input through :class:`TaskInvoker` and compare the outcome
@@ -13,7 +15,6 @@ the masked function names are normalised.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
@@ -24,8 +25,8 @@ from orchestrator.asl.runtime import Invoke
 from orchestrator.tasks import TaskInvoker, TasksConfig
 from orchestrator.tasks import standins
 from orchestrator.tasks.standins import BY_NEED, lambda_map
+from tests.corpus import CORPUS
 
-CORPUS = Path(__file__).resolve().parents[4] / "shared" / "conformance"
 CONTEXT = {"Execution": {"Id": "arn:aws:states:<region>:111111111111:execution:sm:ex"}}
 
 
