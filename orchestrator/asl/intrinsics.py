@@ -32,6 +32,7 @@ from functools import lru_cache
 from typing import Any, Callable
 
 from .errors import INTRINSIC_FAILURE, RUNTIME, StatesError
+from .jsontext import json_type_name
 from .paths import JsonPath, PathNotFound, PathSyntaxError, compile_path
 
 __all__ = [
@@ -339,7 +340,14 @@ def java_double(x: float) -> str:
     return f"{minus}{digits[0]}.{digits[1:] or '0'}E{point - 1}"
 
 
-def _number_text(value: Any) -> str:
+def _scalar_text(value: Any) -> str:
+    """``null``, ``true``, ``false`` or a number, as both renderings below print them."""
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
     if isinstance(value, float):
         return java_double(value)
     return str(value)
@@ -351,17 +359,11 @@ def java_string(value: Any) -> str:
     AWS: ``{Arg1=1, Arg2=[]}``)."""
     if isinstance(value, str):
         return value
-    if value is None:
-        return "null"
-    if value is True:
-        return "true"
-    if value is False:
-        return "false"
-    if isinstance(value, (int, float)):
-        return _number_text(value)
     if isinstance(value, list):
         return "[" + ", ".join(java_string(v) for v in value) + "]"
-    return "{" + ", ".join(f"{k}={java_string(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}={java_string(v)}" for k, v in value.items()) + "}"
+    return _scalar_text(value)
 
 
 _json_string = json.JSONEncoder(ensure_ascii=False).encode
@@ -371,17 +373,11 @@ def to_json_text(value: Any) -> str:
     """Compact JSON as AWS writes it (no spaces; floats as Java prints them)."""
     if isinstance(value, str):
         return _json_string(value)
-    if value is None:
-        return "null"
-    if value is True:
-        return "true"
-    if value is False:
-        return "false"
-    if isinstance(value, (int, float)):
-        return _number_text(value)
     if isinstance(value, list):
         return "[" + ",".join(to_json_text(v) for v in value) + "]"
-    return "{" + ",".join(_json_string(str(k)) + ":" + to_json_text(v) for k, v in value.items()) + "}"
+    if isinstance(value, dict):
+        return "{" + ",".join(_json_string(str(k)) + ":" + to_json_text(v) for k, v in value.items()) + "}"
+    return _scalar_text(value)
 
 
 def json_equal(a: Any, b: Any) -> bool:
@@ -396,22 +392,6 @@ def json_equal(a: Any, b: Any) -> bool:
     return a == b
 
 
-def _type_name(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "array"
-    return "object"
-
-
 # --------------------------------------------------------------------------
 # The functions.  Each takes (call, evaluated args, env).
 # --------------------------------------------------------------------------
@@ -423,8 +403,8 @@ def _fail(call: Intrinsic, message: str) -> StatesError:
 def _want(call: Intrinsic, value: Any, kinds: tuple, what: str, position: int) -> Any:
     ok = isinstance(value, kinds) and not (isinstance(value, bool) and bool not in kinds)
     if not ok:
-        raise _fail(call, f"argument {position} must be {what}, but was {_type_name(value)}: "
-                          f"{to_json_text(value)}")
+        found = json_type_name(value, integer=True)
+        raise _fail(call, f"argument {position} must be {what}, but was {found}: {to_json_text(value)}")
     return value
 
 

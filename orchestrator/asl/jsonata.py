@@ -53,7 +53,7 @@ from .jsonata_fast import Fallback, compile_fast
 
 __all__ = ["is_expression", "contains_expression", "compile_expression", "compile_value",
            "Expression", "JsonataValue", "JsonataSyntaxError", "MAX_STEPS", "MAX_DEPTH",
-           "evaluate_bindings", "json_type_name"]
+           "evaluate_bindings"]
 
 MAX_STEPS = 500_000     # evaluation nodes per expression evaluation (~1.5 s here)
 MAX_DEPTH = 500         # nested evaluation depth (a RecursionError first is mapped to D1011 too)
@@ -241,20 +241,6 @@ def compile_expression(source: str) -> Expression:
     if expr is None:
         expr = _CACHE[text] = Expression(text)
     return expr
-
-
-def json_type_name(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, (int, float)):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "array"
-    return "object"
 
 
 class _Unsupported(Exception):

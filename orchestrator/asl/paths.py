@@ -40,6 +40,8 @@ import re
 from functools import lru_cache
 from typing import Any, Callable
 
+from .jsontext import json_type_name
+
 __all__ = [
     "PathSyntaxError", "PathNotFound", "JsonPath",
     "compile_path", "compile_reference_path", "assign", "jayway_path", "is_path",
@@ -236,7 +238,7 @@ class JsonPath:
             upstream = jayway_path(self._root, steps[:i])
             if kind == "key":
                 if type(node) is not dict:
-                    found = "null" if node is None else _java_class(node)
+                    found = _java_class(node)
                     return PathNotFound(
                         self.text,
                         f"Expected to find an object with property ['{key}'] in path {upstream} but "
@@ -259,18 +261,14 @@ class JsonPath:
         return PathNotFound(self.text, "No results for path: " + self.normalized)
 
 
+# The class json-smart (Jayway's JSON provider) parses each JSON type into; a null is "null".
+_JAVA_CLASS = {"null": "null", "boolean": "java.lang.Boolean", "string": "java.lang.String",
+               "integer": "java.lang.Integer", "number": "java.lang.Double",
+               "array": "net.minidev.json.JSONArray", "object": "java.util.LinkedHashMap"}
+
+
 def _java_class(value: Any) -> str:
-    if isinstance(value, bool):
-        return "java.lang.Boolean"
-    if isinstance(value, str):
-        return "java.lang.String"
-    if isinstance(value, int):
-        return "java.lang.Integer"
-    if isinstance(value, float):
-        return "java.lang.Double"
-    if isinstance(value, list):
-        return "net.minidev.json.JSONArray"
-    return "java.util.LinkedHashMap"
+    return _JAVA_CLASS[json_type_name(value, integer=True)]
 
 
 def _java_str(value: Any) -> str:
@@ -896,7 +894,7 @@ def _assign(node: Any, keys: tuple, i: int, value: Any, ref: JsonPath) -> Any:
     last = i == len(keys) - 1
     if type(key) is str:
         if type(node) is not dict:
-            raise TypeError(f"cannot set property '{key}' of {_json_kind(node)} at {ref.text}")
+            raise TypeError(f"cannot set property '{key}' of {json_type_name(node)} at {ref.text}")
         new = dict(node)
         if last:
             new[key] = value
@@ -905,24 +903,10 @@ def _assign(node: Any, keys: tuple, i: int, value: Any, ref: JsonPath) -> Any:
             new[key] = _assign({} if child is _MISSING else child, keys, i + 1, value, ref)
         return new
     if type(node) is not list:
-        raise TypeError(f"cannot set index [{key}] of {_json_kind(node)} at {ref.text}")
+        raise TypeError(f"cannot set index [{key}] of {json_type_name(node)} at {ref.text}")
     size = len(node)
     if not -size <= key < size:
         raise PathNotFound(ref.text, f"Index {key} out of bounds for length {size}")
     new_list = list(node)
     new_list[key] = value if last else _assign(node[key], keys, i + 1, value, ref)
     return new_list
-
-
-def _json_kind(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, (int, float)):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "array"
-    return "object"

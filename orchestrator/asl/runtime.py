@@ -167,6 +167,13 @@ class Scheduler:
         cancelled): a late result for it must simply be dropped."""
         return command in self._outstanding
 
+    def race_of(self, command: Command) -> tuple[Command, ...]:
+        """The commands of the :func:`first_of` race ``command`` is in (itself included), or
+        ``()`` when it is not racing: the driver reads a command's purpose from its rivals
+        (a Sleep racing an Invoke is that Task's timeout)."""
+        race = self._race_of.get(command)
+        return () if race is None else race[0].commands
+
     def complete(self, command: Command, result: Any = None) -> None:
         self._resolve(command, result, None)
 

@@ -32,6 +32,7 @@ from typing import Any
 
 from orchestrator.asl.errors import Diagnostic
 from orchestrator.asl.intrinsics import IntrinsicSyntaxError, compile_intrinsic
+from orchestrator.asl.jsontext import json_type_name
 from orchestrator.asl.paths import PathSyntaxError, compile_path, compile_reference_path
 from orchestrator.asl.timestamps import is_timestamp
 
@@ -344,19 +345,8 @@ def _jackson_location(text: str, end: int) -> str:
 # Small helpers
 # --------------------------------------------------------------------------------------------
 def _kind(value: Any) -> str:
-    if value is None:
-        return "NULL"
-    if isinstance(value, bool):
-        return "BOOLEAN"
-    if isinstance(value, int):
-        return "INTEGER"
-    if isinstance(value, float):
-        return "NUMBER"
-    if isinstance(value, str):
-        return "STRING"
-    if isinstance(value, list):
-        return "ARRAY"
-    return "OBJECT"
+    """Jackson's node type, as AWS's messages spell it (``INTEGER``, ``OBJECT``, ...)."""
+    return json_type_name(value, integer=True).upper()
 
 
 def _is_int(value: Any) -> bool:
@@ -571,15 +561,7 @@ class _Validator:
                 language = declared
         both, path_only, jsonata_only = _STATE_FIELDS[state_type]
         own, other = (path_only, jsonata_only) if language == JSONPATH else (jsonata_only, path_only)
-        for key in state:
-            if key in both or key in own:
-                continue
-            if key in other:
-                self.error(f"The field '{key}' is not supported when 'QueryLanguage' is "
-                           f"'{language}'", _join(location, key))
-            else:
-                self.error(f"The field '{key}' is not supported by Step Functions",
-                           _join(location, key))
+        self.unknown_fields(state, both | own, location, other=other, language=language)
         self.optional_string(state, "Comment", location)
         for literal, path in _EXCLUSIVE:
             if literal in state and path in state:
@@ -641,17 +623,9 @@ class _Validator:
         """Choice: *"Choices (Required) ... must be a non-empty array"*; *"Choice states don't
         support the End field. In addition, they use Next only inside their Choices field."*"""
         self.optional_string(state, "Default", location)
-        if "Choices" not in state:
-            self.error("These fields are required: [Choices]", location)
-            return
-        choices, choices_location = state["Choices"], _join(location, "Choices")
-        if not isinstance(choices, list):
-            self.wrong_type("Choices", "an ARRAY", choices, choices_location)
-            return
-        if not choices:
-            self.error("The field 'Choices' should be non-empty", choices_location)
+        choices, where = self.required_array(state, "Choices", location)
         for i, rule in enumerate(choices):
-            self.choice_rule(rule, _join(choices_location, i), language, top=True)
+            self.choice_rule(rule, _join(where, i), language, top=True)
 
     def visit_Wait(self, state: dict, location: str, language: str, depth: int) -> None:
         """Wait: exactly one of Seconds, SecondsPath, Timestamp, TimestampPath."""
@@ -698,17 +672,9 @@ class _Validator:
     def visit_Parallel(self, state: dict, location: str, language: str, depth: int) -> None:
         """Parallel: *"Branches (Required): An array of objects that specifies state machines to
         execute in parallel."*"""
-        if "Branches" not in state:
-            self.error("These fields are required: [Branches]", location)
-        else:
-            branches, where = state["Branches"], _join(location, "Branches")
-            if not isinstance(branches, list):
-                self.wrong_type("Branches", "an ARRAY", branches, where)
-            else:
-                if not branches:
-                    self.error("The field 'Branches' should be non-empty", where)
-                for i, branch in enumerate(branches):
-                    self.nested_machine(branch, "Branches", _join(where, i), language, depth)
+        branches, where = self.required_array(state, "Branches", location)
+        for i, branch in enumerate(branches):
+            self.nested_machine(branch, "Branches", _join(where, i), language, depth)
         self.retry_catch(state, location, language)
 
     def visit_Map(self, state: dict, location: str, language: str, depth: int) -> None:
@@ -931,15 +897,7 @@ class _Validator:
                                f"'States.ALL' must be the last one in '{field}'", item_location)
 
     def error_equals(self, item: dict, location: str) -> None:
-        if "ErrorEquals" not in item:
-            self.error("These fields are required: [ErrorEquals]", location)
-            return
-        errors, where = item["ErrorEquals"], _join(location, "ErrorEquals")
-        if not isinstance(errors, list):
-            self.wrong_type("ErrorEquals", "an ARRAY", errors, where)
-            return
-        if not errors:
-            self.error("The field 'ErrorEquals' should be non-empty", where)
+        errors, where = self.required_array(item, "ErrorEquals", location)
         for i, name in enumerate(errors):
             if not isinstance(name, str):
                 self.wrong_type(f"ErrorEquals[{i}]", "a STRING", name, _join(where, i))
@@ -1151,6 +1109,21 @@ class _Validator:
             self.error(f"These fields are required: [{field}]", location)
         else:
             self.optional_string(obj, field, location)
+
+    def required_array(self, obj: dict, field: str, location: str) -> tuple[list, str]:
+        """A required, non-empty array field: its items (none when it is missing or not an
+        array, both reported) and its location."""
+        where = _join(location, field)
+        if field not in obj:
+            self.error(f"These fields are required: [{field}]", location)
+            return [], where
+        items = obj[field]
+        if not isinstance(items, list):
+            self.wrong_type(field, "an ARRAY", items, where)
+            return [], where
+        if not items:
+            self.error(f"The field '{field}' should be non-empty", where)
+        return items, where
 
     def enum(self, obj: dict, field: str, values: tuple, location: str) -> None:
         if field in obj and obj[field] not in values:

@@ -180,15 +180,8 @@ class Driver:
         events = run.history.events
         run.history.failure("ExecutionFailed", RUNTIME, f"Internal error: {exc}",
                             events[-1]["id"] if events else 0)
-        run.finished = True
-        run.result_row = {"status": "FAILED", "error": RUNTIME,
-                          "cause": f"Internal error: {exc}", "stop_us": run.last_us}
-        for seq in list(run.commands):
-            run.released.append(seq)
-        run.commands.clear()
-        write = Write(run.arn, events=run.new_events, finish=run.result_row)
-        run.new_events = []
-        return write
+        return run.end({"status": "FAILED", "error": RUNTIME,
+                        "cause": f"Internal error: {exc}", "stop_us": run.last_us})
 
     def _release(self, run: Run) -> None:
         """Cancel the timers and close the task tokens of commands that are gone."""

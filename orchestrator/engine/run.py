@@ -228,7 +228,7 @@ class Run:
         """Feed one completion to the scheduler; returns its journal entry (None when the
         command is no longer outstanding: a race loser, or a late duplicate)."""
         command = self.commands.get(seq)
-        if command is None or command not in self.scheduler._outstanding:
+        if command is None or not self.scheduler.is_outstanding(command):
             return None
         if ok == OK:
             if type(command) is Sleep:
@@ -272,9 +272,8 @@ class Run:
 
     def _is_task_timeout(self, sleep: Sleep) -> bool:
         """Is ``sleep`` racing an Invoke (``first_of(invoke, Sleep(timeout))`` in task.py)?
-        Reads the scheduler's race table: the commands carry no purpose of their own."""
-        race = self.scheduler._race_of.get(sleep)
-        return race is not None and any(type(c) is not Sleep for c in race[0].commands)
+        Asks the scheduler for its rivals: the commands carry no purpose of their own."""
+        return any(type(c) is not Sleep for c in self.scheduler.race_of(sleep))
 
     def _real_deadline(self, until: datetime, scaled: bool = True) -> int:
         now_real = real_us()
@@ -313,13 +312,17 @@ class Run:
             details["error"] = error
         events = self.history.events
         self.history.add("ExecutionAborted", events[-1]["id"] if events else 0, details)
+        return self.end({"status": "ABORTED", "error": error, "cause": cause,
+                         "stop_us": to_us(self.history.events[-1]["timestamp"])})
+
+    def end(self, result_row: dict) -> Write:
+        """Finish from outside the interpreter (aborted, or crashed): every command still
+        numbered is released and the write carries the new events and the final row."""
         self.finished = True
-        self.result_row = {"status": "ABORTED", "error": error, "cause": cause,
-                           "stop_us": to_us(self.history.events[-1]["timestamp"])}
-        for seq in list(self.commands):
-            self.released.append(seq)
+        self.result_row = result_row
+        self.released.extend(self.commands)
         self.commands.clear()
-        write = Write(self.arn, events=self.new_events, finish=self.result_row)
+        write = Write(self.arn, events=self.new_events, finish=result_row)
         self.new_events = []
         return write
 

@@ -37,6 +37,13 @@ class ApiError(Exception):
         return body
 
 
+def found(record: dict | None, code: str, message: str) -> dict:
+    """``record`` as a lookup returned it, or a 404 ``code`` error when there is none."""
+    if record is None:
+        raise ApiError(404, code, message)
+    return record
+
+
 def error_response(error: ApiError):
     return jsonify(error.body()), error.status
 

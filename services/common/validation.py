@@ -98,5 +98,14 @@ def validate(instance: Any, schema: dict, root: str = "body") -> Any:
     return instance
 
 
+def required_query(name: str, schema: dict) -> str:
+    """The query parameter ``name`` of this GET, required and checked against ``schema``."""
+    value = request.args.get(name)
+    if value is None:
+        message = "%s is required (GET %s?%s=...)" % (name, request.path, name)
+        raise ApiError(400, "VALIDATION_ERROR", message, field=name)
+    return validate(value, schema, root=name)
+
+
 def validated_body(schema: dict) -> dict:
     return validate(json_body(), schema)

@@ -2,14 +2,14 @@
 channel, message}`` → 201; ``GET /notifications?userId=``"."""
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, jsonify
 
-from services.common import ApiError
 from services.common.db import get_db
+from services.common.errors import found
 from services.common.idempotency import Idempotent
 from services.common.openapi import Operation, path_parameter, query_parameter
 from services.common.records import ID_SCHEMA
-from services.common.validation import validate, validated_body
+from services.common.validation import required_query, validated_body
 
 from . import schemas, store
 
@@ -28,17 +28,13 @@ def create_notification():
 @bp.get("/notifications/<notification_id>")
 def get_notification(notification_id: str):
     notification = store.find_notification(get_db(), notification_id)
-    if notification is None:
-        raise ApiError(404, "NOTIFICATION_NOT_FOUND", "No notification with id %s." % notification_id)
-    return jsonify(notification)
+    return jsonify(found(notification, "NOTIFICATION_NOT_FOUND",
+                         "No notification with id %s." % notification_id))
 
 
 @bp.get("/notifications")
 def list_notifications():
-    user_id = request.args.get("userId")
-    if user_id is None:
-        raise ApiError(400, "VALIDATION_ERROR", "userId is required (GET /notifications?userId=...)", field="userId")
-    validate(user_id, ID_SCHEMA, root="userId")
+    user_id = required_query("userId", ID_SCHEMA)
     return jsonify({"notifications": store.notifications_of_user(get_db(), user_id)})
 
 

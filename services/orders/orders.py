@@ -4,15 +4,15 @@ the user exists (calls users); ``GET /orders/<id>``; ``GET /orders?userId=`` lis
 orders"."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, current_app, jsonify
 
-from services.common import ApiError
 from services.common.db import get_db
+from services.common.errors import found
 from services.common.idempotency import Idempotent
 from services.common.observability import request_id
 from services.common.openapi import Operation, path_parameter, query_parameter
 from services.common.records import ID_SCHEMA
-from services.common.validation import validate, validated_body
+from services.common.validation import required_query, validated_body
 
 from . import schemas, store
 
@@ -40,17 +40,12 @@ def create_order():
 @bp.get("/orders/<order_id>")
 def get_order(order_id: str):
     order = store.find_order(get_db(), order_id)
-    if order is None:
-        raise ApiError(404, "ORDER_NOT_FOUND", "No order with id %s." % order_id)
-    return jsonify(order)
+    return jsonify(found(order, "ORDER_NOT_FOUND", "No order with id %s." % order_id))
 
 
 @bp.get("/orders")
 def list_orders():
-    user_id = request.args.get("userId")
-    if user_id is None:
-        raise ApiError(400, "VALIDATION_ERROR", "userId is required (GET /orders?userId=...)", field="userId")
-    validate(user_id, ID_SCHEMA, root="userId")
+    user_id = required_query("userId", ID_SCHEMA)
     return jsonify({"orders": store.orders_of_user(get_db(), user_id)})
 
 

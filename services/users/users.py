@@ -6,6 +6,7 @@ from flask import Blueprint, jsonify
 
 from services.common import ApiError
 from services.common.db import get_db
+from services.common.errors import found
 from services.common.idempotency import Idempotent
 from services.common.openapi import Operation, path_parameter
 from services.common.records import ID_SCHEMA
@@ -37,9 +38,7 @@ def create_user():
 @bp.get("/users/<user_id>")
 def get_user(user_id: str):
     user = store.find_user(get_db(), user_id)
-    if user is None:
-        raise ApiError(404, "USER_NOT_FOUND", "No user with id %s." % user_id)
-    return jsonify(user)
+    return jsonify(found(user, "USER_NOT_FOUND", "No user with id %s." % user_id))
 
 
 OPERATIONS = [

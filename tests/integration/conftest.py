@@ -10,23 +10,17 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 import requests
 
+from tests.support.processes import free_port, kill_group, port_was_taken, spawn_group, wait_ready
+
 ROOT = Path(__file__).resolve().parents[2]
 START_TIMEOUT_S = 30
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class Service:
@@ -56,12 +50,7 @@ class Service:
         env = {k: v for k, v in os.environ.items() if not k.endswith(("_DB", "_URL")) and k != "CHAOS_ENABLED"}
         env.update({"DATA_DIR": str(self.data_dir), "WEB_CONCURRENCY": "2", "PYTHONUNBUFFERED": "1"})
         env.update(self.env)
-        log = open(self.log_path, "ab")
-        try:
-            return subprocess.Popen(self.command(), cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-                                    start_new_session=True)
-        finally:
-            log.close()
+        return spawn_group(self.command(), cwd=ROOT, env=env, log_path=self.log_path)
 
     def start(self) -> "Service":
         try:
@@ -78,7 +67,7 @@ class Service:
         for attempt in range(3):
             if self._wait_healthy():
                 return self
-            if self.process.poll() is not None and b"Address already in use" in self.log_path.read_bytes() and attempt < 2:
+            if port_was_taken(self.process, self.log_path) and attempt < 2:
                 self.port = free_port()  # another xdist worker took it in between: try elsewhere
                 self.process = self.spawn()
                 continue
@@ -87,23 +76,15 @@ class Service:
         raise AssertionError("unreachable")
 
     def _wait_healthy(self) -> bool:
-        deadline = time.monotonic() + START_TIMEOUT_S
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                return False
-            try:
-                if requests.get(self.url + "/health", timeout=1).status_code == 200:
-                    return True
-            except requests.RequestException:  # not listening yet, or no worker booted yet
-                pass
-            time.sleep(0.05)  # polling for start-up, not a retry interval under test
-        return False
+        return wait_ready(self.process, self._healthy, START_TIMEOUT_S)
+
+    def _healthy(self) -> bool:
+        return requests.get(self.url + "/health", timeout=1).status_code == 200
 
     def kill(self) -> None:
         """kill -9 the whole process group: a crash, no graceful shutdown."""
         if self.process is not None and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait()
+            kill_group(self.process)
 
     def terminate(self) -> None:
         if self.process is not None and self.process.poll() is None:
@@ -116,8 +97,7 @@ class Service:
         try:
             self.process.wait(timeout=15)
         except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait()
+            kill_group(self.process)
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""

@@ -43,3 +43,9 @@ def make_app(tmp_path, users_client_fake):
         return {"users": create_users, "notifications": create_notifications}[service](config)
 
     return make
+
+
+@pytest.fixture
+def client(app):
+    """A test client of the folder's (or module's) own ``app`` fixture."""
+    return app.test_client()

@@ -19,7 +19,8 @@ from typing import Any
 from ..document import Doc, dumps
 from ..errors import QUERY_EVALUATION_ERROR, StatesError
 from ..jsonata import (JsonataValue, compile_value, evaluate_bindings, expression_error,
-                       is_expression, json_type_name, run_expression)
+                       is_expression, run_expression)
+from ..jsontext import json_type_name
 from .pipeline import error_output_value, register_pipeline
 
 __all__ = ["Scope", "JsonataIO", "JsonataCatchIO", "JsonataPipeline", "EXPRESSION_FIELDS"]

@@ -105,12 +105,7 @@ class JsonPathIO:
 
     def selected_input(self, doc: Doc, run) -> Doc:
         """InputPath only (Map applies ItemSelector per item, not to the whole input)."""
-        path = self.input_path
-        if path is IDENTITY:
-            return doc
-        if path is None:
-            return Doc({})
-        return doc.derive(_find(path, doc.value, run))
+        return _select(self.input_path, doc, run)
 
     # ResultSelector, ResultPath, OutputPath ---------------------------------------------
     def state_output(self, raw: Doc, result: Doc, run) -> Doc:
@@ -130,20 +125,10 @@ class JsonPathIO:
 
     def merge(self, raw: Doc, result: Doc, run) -> Doc:
         """ResultPath: "$" replaces the input with the result, null keeps the input."""
-        path = self.result_path
-        if path is IDENTITY:
-            return result
-        if path is None:
-            return raw
-        return Doc(_assign(raw.value, path, result.value, run))
+        return _merge(self.result_path, raw, result, run)
 
     def output(self, doc: Doc, run) -> Doc:
-        path = self.output_path
-        if path is IDENTITY:
-            return doc
-        if path is None:
-            return Doc({})
-        return doc.derive(_find(path, doc.value, run))
+        return _select(self.output_path, doc, run)
 
     def passthrough(self, doc: Doc, run) -> Doc:
         """Choice/Wait/Succeed: output = OutputPath(InputPath(input))."""
@@ -171,12 +156,7 @@ class JsonPathCatchIO:
             ctx = run.context() if self._assign_uses_context else _NO_CONTEXT
             run.assign(self.assign.evaluate(error_doc.value, ctx, run.frame.env.effects,
                                             run.frame.variables))
-        path = self.result_path
-        if path is IDENTITY:
-            return error_doc
-        if path is None:
-            return raw
-        return Doc(_assign(raw.value, path, error_doc.value, run))
+        return _merge(self.result_path, raw, error_doc, run)
 
 
 def error_output_value(error: StatesError) -> dict:
@@ -184,6 +164,24 @@ def error_output_value(error: StatesError) -> dict:
     empty ``Cause`` when there is none (recorded: a caught ``States.Timeout`` has
     ``"Cause": ""``)."""
     return {"Error": error.error, "Cause": error.cause if error.cause is not None else ""}
+
+
+def _select(path: JsonPath | None, doc: Doc, run) -> Doc:
+    """InputPath / OutputPath: ``$`` keeps the document (and its text), null gives ``{}``."""
+    if path is IDENTITY:
+        return doc
+    if path is None:
+        return Doc({})
+    return doc.derive(_find(path, doc.value, run))
+
+
+def _merge(path: JsonPath | None, raw: Doc, result: Doc, run) -> Doc:
+    """ResultPath (a state's, or a Catcher's): ``$`` gives the result, null the input."""
+    if path is IDENTITY:
+        return result
+    if path is None:
+        return raw
+    return Doc(_assign(raw.value, path, result.value, run))
 
 
 def _find(path: JsonPath, value: Any, run) -> Any:

@@ -4,22 +4,16 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import requests
 
+from tests.support.processes import free_port, kill_group, port_was_taken, spawn_group, wait_ready
+
 ROOT = Path(__file__).resolve().parents[3]
 START_TIMEOUT_S = 60
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class Orchestrator:
@@ -42,17 +36,15 @@ class Orchestrator:
                     "ORCHESTRATOR_STATEMACHINES_DIR": str(self.statemachines),
                     "PYTHONUNBUFFERED": "1"})
         env.update(self.env)
-        with open(self.log_path, "ab") as log:
-            return subprocess.Popen([sys.executable, "-m", "orchestrator", "serve", "--port", str(self.port)],
-                                    cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-                                    start_new_session=True)
+        return spawn_group([sys.executable, "-m", "orchestrator", "serve", "--port", str(self.port)],
+                           cwd=ROOT, env=env, log_path=self.log_path)
 
     def start(self) -> "Orchestrator":
         for _attempt in range(3):
             self.process = self._spawn()
             if self._wait_healthy():
                 return self
-            if self.process.poll() is not None and b"Address already in use" in self.log_path.read_bytes():
+            if port_was_taken(self.process, self.log_path):
                 self.port = free_port()  # another xdist worker took the port in between
                 continue
             self.stop()
@@ -60,22 +52,15 @@ class Orchestrator:
         raise RuntimeError("orchestrator found no free port:\n" + self.log())
 
     def _wait_healthy(self) -> bool:
-        deadline = time.monotonic() + START_TIMEOUT_S
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                return False
-            try:
-                # Our own server, not whatever else may answer on a reused port: the AWS
-                # endpoint answers with a request id.
-                ready = requests.get(self.url + "/ready", timeout=2)
-                probe = requests.post(self.url + "/", data="{}", timeout=2,
-                                      headers={"X-Amz-Target": "AWSStepFunctions.ListStateMachines"})
-                if ready.status_code == 200 and "x-amzn-RequestId" in probe.headers:
-                    return True
-            except requests.RequestException:
-                pass
-            time.sleep(0.05)
-        return False
+        return wait_ready(self.process, self._answers, START_TIMEOUT_S)
+
+    def _answers(self) -> bool:
+        # Our own server, not whatever else may answer on a reused port: the AWS
+        # endpoint answers with a request id.
+        ready = requests.get(self.url + "/ready", timeout=2)
+        probe = requests.post(self.url + "/", data="{}", timeout=2,
+                              headers={"X-Amz-Target": "AWSStepFunctions.ListStateMachines"})
+        return ready.status_code == 200 and "x-amzn-RequestId" in probe.headers
 
     def terminate(self, timeout: float = 20) -> int:
         """SIGTERM, as honcho and docker send it; returns the exit code."""
@@ -87,8 +72,7 @@ class Orchestrator:
             try:
                 self.terminate()
             except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait()
+                kill_group(self.process)
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""

@@ -79,6 +79,24 @@ def test_first_of_returns_the_winner_and_withdraws_the_losers(winner, expected):
     assert task.result == expected
 
 
+def test_race_of_names_the_rivals_of_a_racing_command_until_the_race_is_decided():
+    async def body():
+        await invoke("alone")
+        return await first_of(invoke("work"), Sleep(T0))
+
+    s = Scheduler()
+    s.spawn(body())
+    s.run()
+    (alone,) = s.outstanding()
+    assert s.race_of(alone) == ()
+    s.complete(alone, None)
+    s.run()
+    work, timeout = s.outstanding()
+    assert s.race_of(work) == s.race_of(timeout) == (work, timeout)
+    s.complete(work, "done")
+    assert s.race_of(work) == s.race_of(timeout) == ()
+
+
 def test_cancel_throws_cancelled_at_the_await_point_and_withdraws_the_command():
     seen = []
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 
 from orchestrator.asl.errors import StatesError
 from orchestrator.engine import Engine
@@ -34,9 +35,32 @@ def run_to_end(engine: Engine, sm_arn: str, input_text: str = "{}", **extra) -> 
     return out
 
 
+def history(engine: Engine, arn: str) -> list[dict]:
+    return engine.get_execution_history({"executionArn": arn, "maxResults": 1000})["events"]
+
+
 def event_types(engine: Engine, arn: str) -> list[str]:
-    return [e["type"] for e in engine.get_execution_history(
-        {"executionArn": arn, "maxResults": 1000})["events"]]
+    return [e["type"] for e in history(engine, arn)]
+
+
+def wait_until_waiting(engine: Engine, arn: str, state: str = "WaitStateEntered", count: int = 1) -> None:
+    """Poll the durable history until the execution reached ``state`` (bounded)."""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if sum(e["type"] == state for e in history(engine, arn)) >= count:
+            return
+        time.sleep(0.005)
+    raise AssertionError(f"{arn} never reached {state}")
+
+
+def finish_after_restart(engine: Engine, make_engine, arn: str, **options) -> tuple[dict, list, list]:
+    """Close ``engine`` mid-execution (its threads stop; as in a crash nothing more is
+    written) and let a new engine on the same journal finish ``arn``: returns the result,
+    the history before the restart and the history after."""
+    before = history(engine, arn)
+    engine.close()
+    again = make_engine(**options)
+    return again.wait_for(arn, 30), before, history(again, arn)
 
 
 class FakeInvoker:

@@ -5,24 +5,9 @@ import json
 import sqlite3
 import threading
 
-from engine_helpers import create, definition
+from engine_helpers import create, definition, finish_after_restart, history, wait_until_waiting
 
 HTTP = "arn:aws:states:::http:invoke"
-
-
-def history(engine, arn):
-    return engine.get_execution_history({"executionArn": arn, "maxResults": 1000})["events"]
-
-
-def wait_until_waiting(engine, arn, state="WaitStateEntered", count=1):
-    """Poll the durable history until the execution reached ``state`` (bounded)."""
-    import time
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if sum(e["type"] == state for e in history(engine, arn)) >= count:
-            return
-        time.sleep(0.005)
-    raise AssertionError(f"{arn} never reached {state}")
 
 
 def check_history(events):
@@ -40,12 +25,8 @@ def test_wait_resumes_with_its_original_deadline(make_engine, invoker):
         "After": {"Type": "Task", "Resource": HTTP, "Parameters": {"n": 2}, "End": True}}))
     arn = engine.start_execution({"stateMachineArn": sm})["executionArn"]
     wait_until_waiting(engine, arn)
-    before = history(engine, arn)
-    engine.close()
-    again = make_engine(time_scale=1.0)
-    out = again.wait_for(arn, 30)
+    out, before, events = finish_after_restart(engine, make_engine, arn, time_scale=1.0)
     assert out["status"] == "SUCCEEDED"
-    events = history(again, arn)
     check_history(events)
     assert events[:len(before)] == before  # nothing rewritten
     entered = next(e for e in events if e["type"] == "WaitStateEntered")["timestamp"]
@@ -100,13 +81,9 @@ def test_random_draws_and_retries_replay_identically(make_engine, invoker):
         "End": {"Type": "Pass", "End": True}}))
     arn = engine.start_execution({"stateMachineArn": sm})["executionArn"]
     wait_until_waiting(engine, arn, "WaitStateEntered", count=2)  # in "Long"
-    before = history(engine, arn)
-    engine.close()
     # The journaled real deadline (300 s * 0.001) holds whatever the new scale is.
-    again = make_engine(time_scale=1.0)
-    out = again.wait_for(arn, 30)
+    out, before, events = finish_after_restart(engine, make_engine, arn, time_scale=1.0)
     assert out["status"] == "SUCCEEDED"
-    events = history(again, arn)
     check_history(events)
     assert events[:len(before)] == before
     drawn = json.loads(next(e for e in events if e["type"] == "PassStateExited")

@@ -2,18 +2,12 @@
 (the same recorded results and effect draws) rebuilds them exactly (issue 7)."""
 import json
 
-from engine_helpers import create, definition
+from engine_helpers import create, definition, finish_after_restart, wait_until_waiting
 
 HTTP = "arn:aws:states:::http:invoke"
 
 
-def history(engine, arn):
-    return engine.get_execution_history({"executionArn": arn, "maxResults": 1000})["events"]
-
-
 def test_variables_and_their_random_draws_replay_after_a_restart(make_engine, invoker):
-    import time
-
     engine = make_engine(time_scale=1.0)
     sm = create(engine, name="vars", defn=definition({
         "Draw": {"Type": "Pass", "Next": "Call", "Assign": {
@@ -26,16 +20,9 @@ def test_variables_and_their_random_draws_replay_after_a_restart(make_engine, in
             "id": "{% $id %}", "r": "{% $r %}", "echoed": "{% $echoed %}", "n": "{% $n %}"}}},
         QueryLanguage="JSONata"))
     arn = engine.start_execution({"stateMachineArn": sm, "input": '{"n": 1}'})["executionArn"]
-    deadline = time.monotonic() + 30
-    while not any(e["type"] == "WaitStateEntered" for e in history(engine, arn)):
-        assert time.monotonic() < deadline
-        time.sleep(0.005)
-    before = history(engine, arn)
-    engine.close()
-    again = make_engine(time_scale=1.0)
-    out = again.wait_for(arn, 30)
+    wait_until_waiting(engine, arn)
+    out, before, events = finish_after_restart(engine, make_engine, arn, time_scale=1.0)
     assert out["status"] == "SUCCEEDED"
-    events = history(again, arn)
     assert events[:len(before)] == before
     drawn = json.loads(next(e for e in events if e["type"] == "PassStateExited")
                        ["stateExitedEventDetails"]["assignedVariables"]["id"])

@@ -2,8 +2,6 @@
 from __future__ import annotations
 
 import base64
-import json
-import socket
 import threading
 import time
 from typing import Any
@@ -13,6 +11,7 @@ from flask import Flask, Response, jsonify, request
 from werkzeug.serving import make_server
 
 from orchestrator.asl.runtime import Invoke
+from tests.support.processes import free_port
 
 
 class Recorder:
@@ -131,9 +130,7 @@ def srv(server):
 @pytest.fixture
 def closed_port() -> int:
     """A loopback port nobody listens on (connection refused)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    return free_port()
 
 
 def _make_invoke(resource: str, parameters: Any = None, *, key: str = "exec-arn#2",

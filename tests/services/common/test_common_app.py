@@ -14,11 +14,6 @@ def app(make_app):
     return make_app("users")
 
 
-@pytest.fixture
-def client(app):
-    return app.test_client()
-
-
 @pytest.mark.parametrize("method,path,status,code", [
     ("get", "/nowhere", 404, "NOT_FOUND"),
     ("delete", "/users", 405, "METHOD_NOT_ALLOWED"),

@@ -12,11 +12,6 @@ def app(make_app):
     return make_app("users", CHAOS_ENABLED=True)
 
 
-@pytest.fixture
-def client(app):
-    return app.test_client()
-
-
 def test_off_unless_enabled(make_app):
     client = make_app("users").test_client()
     for method in ("get", "post", "delete"):

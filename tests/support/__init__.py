@@ -1,0 +1,1 @@
+"""Helpers the test folders share (imported as ``tests.support.<module>``)."""
