@@ -312,6 +312,10 @@ def test_compose_stack_builds_runs_the_order_flow_and_keeps_its_data(stack: Stac
         assert uid.returncode == 0 and uid.stdout.strip() not in ("", "0"), (container, uid)
     for service in SERVICES:
         assert get(stack, service, "/ready")
+    # The console's graph library was installed by npm inside the build, not copied from a
+    # developer's node_modules (.dockerignore keeps those out).
+    elk = requests.get(stack.url("orchestrator") + "/console/vendor/elk.js", timeout=10)
+    assert elk.status_code == 200 and len(elk.content) > 100_000, elk.status_code
 
     # The README's order flow (REST facade), then its boto3 example (Lambda-ARN flow).
     run_console(before_restart, stack)
