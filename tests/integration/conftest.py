@@ -8,6 +8,7 @@ just reported free (and is restarted on another one in the rare case it was take
 """
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -112,6 +113,16 @@ class Stack:
         self.orders = Service("orders", data_dir, dict(common, USERS_URL=self.users.url, USERS_TIMEOUT="1.5",
                                                        USERS_RETRIES="2", **(orders_env or {})))
         self.notifications = Service("notifications", data_dir, common)
+
+    def write_endpoint_map(self, path: Path) -> Path:
+        """The shipped endpoint map (statemachines/endpoints.json) with the definitions' host
+        names (users:8001, ...) pointed at this stack's ports, which alone are allowed."""
+        config = json.loads((ROOT / "statemachines" / "endpoints.json").read_text())
+        config["endpoints"] = {"%s:%d" % (service.name, default): "127.0.0.1:%d" % service.port
+                               for service, default in zip(self.services, (8001, 8002, 8003))}
+        config["allowlist"] = ["127.0.0.1:%d" % service.port for service in self.services]
+        path.write_text(json.dumps(config))
+        return path
 
     @property
     def services(self) -> list[Service]:

@@ -24,13 +24,7 @@ pytestmark = pytest.mark.integration
 @pytest.fixture(scope="module")
 def cli_env(stack, tmp_path_factory):
     work = tmp_path_factory.mktemp("cli")
-    ports = {"users": stack.users.port, "orders": stack.orders.port,
-             "notifications": stack.notifications.port}
-    config = json.loads((ROOT / "statemachines" / "endpoints.json").read_text())
-    config["endpoints"] = {f"{name}:{8001 + i}": f"127.0.0.1:{ports[name]}"
-                           for i, name in enumerate(["users", "orders", "notifications"])}
-    config["allowlist"] = [f"127.0.0.1:{port}" for port in ports.values()]
-    (work / "endpoints.json").write_text(json.dumps(config))
+    stack.write_endpoint_map(work / "endpoints.json")
     env = {k: v for k, v in os.environ.items() if not k.startswith("ORCHESTRATOR_")}
     # Real time, scaled: the retry backoff of 1 s, 2 s ... takes hundredths of a second.
     env.update(ORCHESTRATOR_CONFIG=str(work / "endpoints.json"), ORCHESTRATOR_TIME_SCALE="0.01")

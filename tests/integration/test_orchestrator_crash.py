@@ -34,14 +34,7 @@ DEADLINE_S = 45  # for the restarted orchestrator to finish all of them
 
 
 def _endpoints(stack, path) -> str:
-    ports = {"users": stack.users.port, "orders": stack.orders.port,
-             "notifications": stack.notifications.port}
-    config = json.loads((ROOT / "statemachines" / "endpoints.json").read_text())
-    config["endpoints"] = {f"{name}:{8001 + i}": f"127.0.0.1:{ports[name]}"
-                           for i, name in enumerate(["users", "orders", "notifications"])}
-    config["allowlist"] = [f"127.0.0.1:{port}" for port in ports.values()]
-    path.write_text(json.dumps(config))
-    return str(path)
+    return str(stack.write_endpoint_map(path))
 
 
 def _client(orchestrator: Orchestrator):

@@ -131,12 +131,7 @@ def orchestrator(stack, tmp_path_factory):
     """A real orchestrator serving the repository's statemachines/, its endpoint map pointed
     at the stack's ports, retry backoff a hundred times faster (time scale 0.01)."""
     work = tmp_path_factory.mktemp("orchestrator-readme")
-    config = json.loads((ROOT / "statemachines" / "endpoints.json").read_text())
-    ports = {name: getattr(stack, name).port for name in SERVICE_PORTS}
-    config["endpoints"] = {"%s:%d" % (name, port): "127.0.0.1:%d" % ports[name]
-                           for name, port in SERVICE_PORTS.items()}
-    config["allowlist"] = ["127.0.0.1:%d" % port for port in ports.values()]
-    (work / "endpoints.json").write_text(json.dumps(config))
+    stack.write_endpoint_map(work / "endpoints.json")
     running = Orchestrator(work, {"ORCHESTRATOR_CONFIG": str(work / "endpoints.json"),
                                   "ORCHESTRATOR_STATEMACHINES_DIR": str(ROOT / "statemachines"),
                                   "ORCHESTRATOR_TIME_SCALE": "0.01"})

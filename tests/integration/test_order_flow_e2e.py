@@ -25,13 +25,7 @@ pytestmark = pytest.mark.integration
 @pytest.fixture(scope="module")
 def orchestrator(stack, tmp_path_factory):
     work = tmp_path_factory.mktemp("orchestrator")
-    ports = {"users": stack.users.port, "orders": stack.orders.port,
-             "notifications": stack.notifications.port}
-    config = json.loads((repo_root / "statemachines" / "endpoints.json").read_text())
-    config["endpoints"] = {f"{name}:{8001 + i}": f"127.0.0.1:{ports[name]}"
-                           for i, name in enumerate(["users", "orders", "notifications"])}
-    config["allowlist"] = [f"127.0.0.1:{port}" for port in ports.values()]
-    (work / "endpoints.json").write_text(json.dumps(config))
+    stack.write_endpoint_map(work / "endpoints.json")
     running = Orchestrator(work, {"ORCHESTRATOR_CONFIG": str(work / "endpoints.json"),
                                   "ORCHESTRATOR_TIME_SCALE": "0.01"})
     for flow in ("order_flow", "order_flow_lambda", "order_flow_jsonata"):

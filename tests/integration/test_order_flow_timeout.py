@@ -31,13 +31,7 @@ SLOW_MS = 2500  # longer than the scaled 1 s TimeoutSeconds
 @pytest.fixture(scope="module")
 def orchestrator(stack, tmp_path_factory):
     work = tmp_path_factory.mktemp("orchestrator")
-    ports = {"users": stack.users.port, "orders": stack.orders.port,
-             "notifications": stack.notifications.port}
-    config = json.loads((ROOT / "statemachines" / "endpoints.json").read_text())
-    config["endpoints"] = {f"{name}:{8001 + i}": f"127.0.0.1:{ports[name]}"
-                           for i, name in enumerate(["users", "orders", "notifications"])}
-    config["allowlist"] = [f"127.0.0.1:{port}" for port in ports.values()]
-    (work / "endpoints.json").write_text(json.dumps(config))
+    stack.write_endpoint_map(work / "endpoints.json")
     running = Orchestrator(work, {"ORCHESTRATOR_CONFIG": str(work / "endpoints.json"),
                                   "ORCHESTRATOR_TIME_SCALE": "0.1",
                                   "ORCHESTRATOR_SCALE_TASK_TIMEOUTS": "1"})
