@@ -28,7 +28,7 @@ from typing import Any
 from flask import Blueprint, abort, current_app, jsonify, request, send_from_directory
 
 from ..console.graph import build_graph, state_types
-from ..console.summary import summarize
+from ..console.summary import query_languages, summarize
 from ..engine.errors import ApiError
 
 bp = Blueprint("console", __name__)
@@ -244,7 +244,7 @@ def describe_execution(arn: str):
     except ValueError:
         definition = {}
     events = _all_events(arn)
-    summary = summarize(events, state_types(definition))
+    summary = summarize(events, state_types(definition), query_languages(definition))
     return jsonify(_plain({"execution": execution, "definition": machine["definition"],
                            "stateMachineName": machine["name"],
                            "loggingConfiguration": machine.get("loggingConfiguration"),

@@ -34,7 +34,10 @@ import json
 from datetime import datetime
 from typing import Any, Iterable
 
-__all__ = ["summarize", "STATUSES", "state_status", "timestamp_ms"]
+__all__ = ["summarize", "STATUSES", "state_status", "timestamp_ms", "query_languages",
+           "pipeline_steps", "JSONPATH", "JSONATA"]
+
+JSONPATH, JSONATA = "JSONPath", "JSONata"
 
 # Most telling first: the aggregate of a state's visits is the first that occurs.
 STATUSES = ("running", "failed", "aborted", "caught", "retried", "succeeded", "not_reached")
@@ -97,6 +100,77 @@ def _owner_type(event_type: str) -> str | None:
     return None
 
 
+def query_languages(definition: Any) -> dict[str, str]:
+    """Every state name of the definition (nested ones included) -> its query language.
+
+    AWS developer guide, "Transforming data with JSONata": *"QueryLanguage ... can be
+    specified at the top level of the state machine or in each state"*; a state without one
+    uses its enclosing one (the engine's parser passes a Parallel's / Map's language down to
+    its branches and processor, which may declare their own)."""
+    out: dict[str, str] = {}
+
+    def walk(machine: Any, inherited: str) -> None:
+        states = machine.get("States") if isinstance(machine, dict) else None
+        if not isinstance(states, dict):
+            return
+        language = machine.get("QueryLanguage", inherited)
+        for name, state in states.items():
+            if not isinstance(state, dict):
+                continue
+            own = state.get("QueryLanguage", language)
+            out[name] = own
+            children = list(state.get("Branches") or []) if state.get("Type") == "Parallel" else []
+            if state.get("Type") == "Map":
+                children = [state.get("ItemProcessor") or state.get("Iterator")]
+            for child in children:
+                walk(child, own)
+
+    walk(definition, JSONPATH)
+    return out
+
+
+# The steps of a state's data flow, in order: (pipeline key, label, what it shows).
+_STEPS = {
+    # AWS developer guide, "Processing input and output": InputPath -> Parameters (the
+    # effective input, recorded as the Task's ``parameters``) -> the result ->
+    # ResultSelector / ResultPath / OutputPath -> the state output.
+    JSONPATH: (
+        ("input", "State input", "As the state received it"),
+        ("parameters", "Effective input (parameters)",
+         "After InputPath and Parameters/Arguments: what the last attempt sent"),
+        ("result", "Result",
+         "What the task / branches / iterations returned, before ResultSelector and ResultPath"),
+        ("output", "State output",
+         "After ResultSelector, ResultPath and OutputPath: the next state's input"),
+    ),
+    # AWS developer guide, "Transforming data with JSONata": *"Arguments ... the input to
+    # the task"*, ``$states.result`` is what it returned, and *"Output ... the state output"*;
+    # there is no InputPath / ResultPath / OutputPath in JSONata states.
+    JSONATA: (
+        ("input", "State input", "As the state received it ($states.input)"),
+        ("parameters", "Arguments", "The evaluated Arguments: what the last attempt sent"),
+        ("result", "Result", "What the task / branches / iterations returned ($states.result)"),
+        ("output", "Output", "The evaluated Output (the state input when there is none): "
+                             "the next state's input"),
+    ),
+}
+
+
+def pipeline_steps(query_language: str) -> list[dict]:
+    """The labelled data-flow steps the console shows for a state of ``query_language``."""
+    steps = _STEPS.get(query_language, _STEPS[JSONPATH])
+    return [{"key": key, "label": label, "help": help_text} for key, label, help_text in steps]
+
+
+def _assigned(details: dict) -> dict | None:
+    """``assignedVariables`` of a ``*StateExited`` event: name -> JSON text (the API's
+    shape; the corpus stores some values parsed) -> name -> JSON value."""
+    assigned = details.get("assignedVariables")
+    if not isinstance(assigned, dict):
+        return None
+    return {name: _data(value) for name, value in assigned.items()}
+
+
 def state_status(visit_statuses: Iterable[str]) -> str:
     """The most telling status of a state's visits (``not_reached`` when there are none)."""
     return min(visit_statuses, key=_RANK.__getitem__, default="not_reached")
@@ -128,6 +202,9 @@ class _Visit:
         self.events: list[int] = []
         self.iterations: list[dict] = []
         self.children_started: int | None = None  # event id starting a branch / iteration
+        self.query_language = JSONPATH
+        self.assigned: dict | None = None          # variables its exit assigned
+        self.evaluation_failed: dict | None = None  # EvaluationFailed: error/cause/location
 
     def attempt(self) -> dict | None:
         return self.attempts[-1] if self.attempts else None
@@ -154,19 +231,24 @@ class _Visit:
             "parentId": self.parent.id if self.parent else None,
             "iteration": self.iteration, "branch": self.branch,
             "iterations": self.iterations, "events": self.events,
-            # AWS developer guide, "Processing input and output": InputPath -> Parameters
-            # (the effective input, recorded as the Task's ``parameters``) -> the result ->
-            # ResultSelector / ResultPath / OutputPath -> the state output.
+            "queryLanguage": self.query_language,
+            "assignedVariables": self.assigned, "evaluationFailed": self.evaluation_failed,
+            # The values at each step of the data flow; ``pipelineSteps`` names them for
+            # the state's query language.
             "pipeline": {"input": self.input, "parameters": parameters, "result": result,
                          "output": self.output},
+            "pipelineSteps": pipeline_steps(self.query_language),
         }
 
 
-def summarize(events: list[dict], definition_states: dict[str, str] | None = None) -> dict:
+def summarize(events: list[dict], definition_states: dict[str, str] | None = None,
+              languages: dict[str, str] | None = None) -> dict:
     """Summary of an execution from its history ``events`` (ascending ``id``).
 
     ``definition_states`` maps every state name of the definition to its type, so that
-    states the execution never reached are listed as ``not_reached``.
+    states the execution never reached are listed as ``not_reached``; ``languages`` maps
+    state names to their query language (``query_languages(definition)``; JSONPath when
+    missing), which names the steps of each visit's pipeline.
 
     Returns ``{"status", "startMs", "stopMs", "durationMs", "input", "output", "error",
     "cause", "states": {name: {...}}, "visits": [...]}``; see the module docstring."""
@@ -233,6 +315,7 @@ def summarize(events: list[dict], definition_states: dict[str, str] | None = Non
                     parent, iteration, branch = before.parent, before.iteration, before.branch
             visit = _Visit(eid, details.get("name", "?"), etype[:-len("StateEntered")], at,
                            _data(details.get("input")), parent, iteration, branch)
+            visit.query_language = (languages or {}).get(visit.name, JSONPATH)
             visits.append(visit)
         elif etype.endswith("StateExited"):
             name = details.get("name")
@@ -241,6 +324,7 @@ def summarize(events: list[dict], definition_states: dict[str, str] | None = Non
                 visit.open = False
                 visit.exited = visit.ended = at
                 visit.output = _data(details.get("output"))
+                visit.assigned = _assigned(details)
                 attempt = visit.attempt()
                 if attempt is not None and attempt["status"] == "running":
                     # Every attempt that succeeds records its success first (TaskSucceeded,
@@ -286,6 +370,11 @@ def summarize(events: list[dict], definition_states: dict[str, str] | None = Non
             name = details.get("state")
             visit = resolve(event, lambda v: name is None or v.name == name)
             if visit is not None:
+                # AWS records it when a JSONata state cannot evaluate a field: ``location``
+                # names the field (Arguments, Output, Assign, Items, ...).
+                visit.evaluation_failed = {"error": details.get("error"),
+                                           "cause": details.get("cause"),
+                                           "location": details.get("location")}
                 visit.fail(details.get("error"), details.get("cause"), at)
         else:
             owner_type = _owner_type(etype)
@@ -356,12 +445,25 @@ def summarize(events: list[dict], definition_states: dict[str, str] | None = Non
             visits=[d["id"] for d in mine],
             attempts=sum(len(d["attempts"]) for d in mine),
             retries=sum(d["retries"] for d in mine),
-            durationMs=sum(d["durationMs"] or 0.0 for d in mine) if mine else None)
+            durationMs=sum(d["durationMs"] or 0.0 for d in mine) if mine else None,
+            queryLanguage=(languages or {}).get(name, mine[-1]["queryLanguage"] if mine
+                                                else JSONPATH),
+            # The latest values each variable got from this state, over its visits.
+            assignedVariables=_merged(d["assignedVariables"] for d in mine),
+            evaluationFailed=next((d["evaluationFailed"] for d in reversed(mine)
+                                   if d["evaluationFailed"]), None))
     return {"status": status, "startMs": execution["startMs"], "stopMs": execution["stopMs"],
             "durationMs": _span(execution["startMs"], execution["stopMs"]),
             "input": execution["input"], "output": execution["output"],
             "error": execution["error"], "cause": execution["cause"],
             "states": states, "visits": dumped}
+
+
+def _merged(assignments: Iterable[dict | None]) -> dict | None:
+    merged: dict = {}
+    for assigned in assignments:
+        merged.update(assigned or {})
+    return merged or None
 
 
 def _end_attempt(attempt: dict, status: str, at: float | None) -> None:

@@ -393,9 +393,29 @@ async function executionPage(arn, params) {
       h("dt", {}, "Entered"), h("dd", {}, fmtTime(v.enteredMs)),
       h("dt", {}, "Duration"), h("dd", {}, fmtDuration(v.durationMs) + (v.status === "running" ? " so far" : "")),
       v.attempts.length ? [h("dt", {}, "Attempts"), h("dd", {}, String(v.attempts.length) + (v.retries ? " (" + v.retries + " retr" + (v.retries === 1 ? "y" : "ies") + ")" : ""))] : null));
-    if (v.error || v.cause) {
+    const failed = v.evaluationFailed;   // EvaluationFailed: a JSONata field could not be evaluated
+    // The evaluation failure below says the same, and which field: show the error once.
+    const sameAsFailure = failed && failed.error === v.error && failed.cause === v.cause;
+    if ((v.error || v.cause) && !sameAsFailure) {
       card.appendChild(h("div", { class: "error-box", id: "state-error" }, h("strong", {}, v.error || "Error"),
         v.cause ? h("pre", { class: "cause" }, causeText(v.cause)) : null));
+    }
+    if (failed) {
+      card.appendChild(h("section", { class: "error-box", id: "evaluation-failed", "aria-label": "Evaluation failure" },
+        h("h3", {}, "Evaluation failed"),
+        h("dl", { class: "facts small" },
+          h("dt", {}, "Field"), h("dd", {}, failed.location ? h("code", {}, failed.location) : "—"),
+          h("dt", {}, "Error"), h("dd", {}, h("code", {}, failed.error || "—"))),
+        failed.cause ? h("pre", { class: "cause" }, causeText(failed.cause)) : null));
+    }
+    const assigned = v.assignedVariables;  // Assign: the workflow variables this entry set
+    if (assigned && Object.keys(assigned).length) {
+      card.appendChild(h("h3", {}, "Assigned variables"));
+      card.appendChild(h("table", { class: "table compact", id: "assigned-variables" },
+        h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Variable"), h("th", { scope: "col" }, "Value"))),
+        h("tbody", {}, Object.entries(assigned).map(([name, value]) => h("tr", {},
+          h("th", { scope: "row" }, h("code", {}, "$" + name)),
+          h("td", {}, h("pre", { class: "json", tabindex: "0", "aria-label": "Value of $" + name }, pretty(value))))))));
     }
     if (v.attempts.length) {
       card.appendChild(h("h3", {}, "Attempts and retries"));
@@ -412,17 +432,19 @@ async function executionPage(arn, params) {
       for (const it of v.iterations) by[it.status] = (by[it.status] || 0) + 1;
       card.appendChild(h("p", {}, "Iterations: ", Object.entries(by).map(([k, n]) => h("span", {}, statusBadge(k), " " + n + " "))));
     }
-    card.appendChild(h("h3", {}, "Input and output pipeline"));
-    const steps = [["State input", v.pipeline.input, "As the state received it"],
-      ["Effective input (parameters)", v.pipeline.parameters, "After InputPath and Parameters/Arguments: what the last attempt sent"],
-      ["Result", v.pipeline.result, "What the task / branches / iterations returned, before ResultSelector and ResultPath"],
-      ["State output", v.pipeline.output, "After ResultSelector, ResultPath and OutputPath: the next state's input"]];
+    card.appendChild(h("h3", {}, "Input and output pipeline",
+      v.queryLanguage ? [" ", h("span", { class: "pill", id: "query-language" }, v.queryLanguage)] : null));
+    // The summary names the steps for the state's query language (JSONPath or JSONata).
+    const steps = v.pipelineSteps || [
+      { key: "input", label: "State input", help: "As the state received it" },
+      { key: "parameters", label: "Effective input (parameters)", help: "After InputPath and Parameters/Arguments: what the last attempt sent" },
+      { key: "result", label: "Result", help: "What the task / branches / iterations returned, before ResultSelector and ResultPath" },
+      { key: "output", label: "State output", help: "After ResultSelector, ResultPath and OutputPath: the next state's input" }];
     const pipe = h("ol", { class: "pipeline", id: "pipeline" });
-    for (const [label, value, help] of steps) {
-      if (value === null || value === undefined) {
-        if (label.startsWith("Effective") || label === "Result") continue;  // not recorded for this state type
-      }
-      pipe.appendChild(h("li", {}, h("div", { class: "step-label" }, label, " ", h("span", { class: "muted" }, help)), jsonBlock(value, label)));
+    for (const { key, label, help } of steps) {
+      const value = v.pipeline[key];
+      if ((value === null || value === undefined) && (key === "parameters" || key === "result")) continue;  // not recorded for this state type
+      pipe.appendChild(h("li", { "data-step": key }, h("div", { class: "step-label" }, label, " ", h("span", { class: "muted" }, help)), jsonBlock(value, label)));
     }
     card.appendChild(pipe);
   }

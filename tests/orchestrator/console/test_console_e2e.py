@@ -4,7 +4,8 @@ serve``) on a free loopback port, driven by Playwright in Debian's headless Chro
 No service is needed: the order flow's services point at a closed port (its Tasks fail,
 are retried, and the failure is caught), ``console_demo`` calls a local HTTP server that
 answers 503 twice before 200 (retried, then succeeded) and a Lambda stand-in that always
-raises (retried, then caught). A tiny time scale makes Waits and backoff take milliseconds.
+raises (retried, then caught), ``jsonata_vars`` assigns workflow variables and then fails
+to evaluate a JSONata Output. A tiny time scale makes Waits and backoff take milliseconds.
 The screenshots of the README (``docs/console-*.png``) are taken here, so they stay current.
 """
 from __future__ import annotations
@@ -93,6 +94,7 @@ def server(tmp_path_factory):
     demo = (HERE / "console_demo.asl.json").read_text().replace("__RATE_PORT__", str(port))
     (orchestrator.statemachines / "console_demo.asl.json").write_text(demo)
     shutil.copy(HERE / "sleeper.asl.json", orchestrator.statemachines)
+    shutil.copy(HERE / "jsonata_vars.asl.json", orchestrator.statemachines)
     (orchestrator.statemachines / "hundred.asl.json").write_text(json.dumps(hundred_states()))
     order_flow = ROOT / "statemachines" / "order_flow.asl.json"
     if order_flow.exists():
@@ -310,6 +312,45 @@ def test_demo_execution_states_details_history_and_timeline(page):
     page.click("#tab-logs")
     page.wait_for_selector("#logs-empty, #logs-table")
     assert "logging is OFF" in page.inner_text("#pane-logs")
+
+
+def test_jsonata_variables_and_evaluation_failure_in_state_details(page):
+    _start(page, "jsonata_vars", {"name": "Ada", "items": ["pen", "ink"]}, "vars-1")
+    _wait_status(page, "FAILED")
+    assert _status(page, "Greet") == "succeeded"
+    assert _status(page, "Broken") == "failed"
+
+    # The variables Greet assigned, and its pipeline named for JSONata.
+    page.click("#execution-graph [data-state='Greet']")
+    page.wait_for_selector("#assigned-variables")
+    rows = page.locator("#assigned-variables tbody tr")
+    assert rows.count() == 2
+    variables = dict(zip(rows.locator("th").all_inner_texts(), rows.locator("td").all_inner_texts()))
+    assert variables == {"$greeting": '"Hello Ada"', "$itemCount": "2"}
+    assert page.inner_text("#query-language") == "JSONata"
+    labels = page.locator("#pipeline .step-label").all_inner_texts()
+    assert [label.split(" ")[0] for label in labels] == ["State", "Output"]
+    assert "Effective input" not in page.inner_text("#pipeline")
+    assert page.locator("#evaluation-failed").count() == 0
+
+    # Broken: the EvaluationFailed event, with the field it was about; no variables.
+    page.click("#execution-graph [data-state='Broken']")
+    page.wait_for_selector("#evaluation-failed")
+    failure = page.inner_text("#evaluation-failed")
+    assert "States.QueryEvaluationError" in failure
+    assert page.locator("#evaluation-failed dd code").all_inner_texts() == [
+        "Output", "States.QueryEvaluationError"]
+    assert "returned nothing (undefined)" in failure
+    assert page.locator("#assigned-variables").count() == 0
+
+    # A JSONPath state keeps the JSONPath step names.
+    _start(page, "console_demo", {"items": ["pen"]}, "demo-jsonpath-names")
+    _wait_status(page, "SUCCEEDED")
+    page.click("#execution-graph [data-state='FetchRate']")
+    assert page.inner_text("#query-language") == "JSONPath"
+    assert "Effective input (parameters)" in page.inner_text("#pipeline")
+    assert "State output" in page.inner_text("#pipeline")
+    assert page.locator("#assigned-variables, #evaluation-failed").count() == 0
 
 
 def test_live_updates_and_stop(page):

@@ -9,7 +9,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from orchestrator.console.graph import state_types
-from orchestrator.console.summary import STATUSES, state_status, summarize, timestamp_ms
+from orchestrator.console.summary import (STATUSES, pipeline_steps, query_languages, state_status,
+                                          summarize, timestamp_ms)
 from tests.corpus import CASES
 
 
@@ -201,3 +202,129 @@ def test_state_status_picks_the_most_telling(statuses, expected):
 ])
 def test_timestamp_ms(value, expected):
     assert timestamp_ms(value) == expected
+
+
+# --- both query languages: variables, EvaluationFailed, pipeline step names ------------
+
+def _lang_summary(name: str) -> dict:
+    case = _case(name)
+    return summarize(case["history"], state_types(case["definition"]),
+                     query_languages(case["definition"]))
+
+
+def _visits(summary: dict, name: str) -> list[dict]:
+    return [v for v in summary["visits"] if v["name"] == name]
+
+
+@pytest.mark.parametrize("definition,expected", [
+    ({"StartAt": "A", "States": {"A": {"Type": "Pass", "End": True}}}, {"A": "JSONPath"}),
+    ({"QueryLanguage": "JSONata", "StartAt": "A", "States": {"A": {"Type": "Pass", "End": True}}},
+     {"A": "JSONata"}),
+    # A JSONPath machine may hold JSONata states; a Map's processor inherits the Map's.
+    ({"StartAt": "A", "States": {
+        "A": {"Type": "Pass", "QueryLanguage": "JSONata", "Next": "M"},
+        "M": {"Type": "Map", "QueryLanguage": "JSONata", "ItemProcessor": {
+            "StartAt": "In", "States": {"In": {"Type": "Pass", "End": True}}}, "Next": "P"},
+        "P": {"Type": "Parallel", "Branches": [
+            {"StartAt": "B", "States": {"B": {"Type": "Pass", "End": True}}}], "End": True}}},
+     {"A": "JSONata", "M": "JSONata", "In": "JSONata", "P": "JSONPath", "B": "JSONPath"}),
+    ("not a definition", {}),
+])
+def test_query_languages(definition, expected):
+    assert query_languages(definition) == expected
+
+
+# (corpus case, state, visit index, assigned variables (a subset), query language)
+ASSIGNED = [
+    # JSONPath Assign: values recorded as JSON texts come back as JSON values.
+    ("assign/test_assign_base.test_base_cases_BASE_SCOPE_MAP", "State0", 0,
+     {"x": 42, "items": [1, 2, 3]}, "JSONPath"),
+    ("assign/test_assign_base.test_base_cases_BASE_SCOPE_MAP", "Inner", 2, {"innerX": 42}, "JSONPath"),
+    ("assign/test_assign_base.test_base_cases_BASE_VAR", "State1", 0,
+     {"varname2": "varname2", "varnameconstant_int": 0, "varnameconstant_bool": True}, "JSONPath"),
+    # A Catch's Assign in a JSONata Task: $states.errorOutput.
+    ("assign/test_assign_reference_variables.test_assign_in_catch_state", "Task", 0,
+     {"result": {"Error": "Exception"}}, "JSONata"),
+]
+
+
+@pytest.mark.parametrize("name,state,index,subset,language", ASSIGNED,
+                         ids=[f"{c[0].split('.')[-1]}-{c[1]}" for c in ASSIGNED])
+def test_assigned_variables_per_visit(name, state, index, subset, language):
+    visit = _visits(_lang_summary(name), state)[index]
+    assert visit["queryLanguage"] == language
+    assigned = visit["assignedVariables"]
+    for key, value in subset.items():
+        if isinstance(value, dict):
+            assert {k: assigned[key][k] for k in value} == value
+        else:
+            assert assigned[key] == value
+
+
+def test_states_without_assign_have_no_variables_and_the_state_merges_its_visits():
+    summary = _lang_summary("assign/test_assign_base.test_base_cases_BASE_SCOPE_MAP")
+    assert _visits(summary, "State1")[0]["assignedVariables"] is None
+    assert summary["states"]["State1"]["assignedVariables"] is None
+    assert summary["states"]["Inner"]["assignedVariables"] == {"innerX": 42}
+    assert summary["states"]["State2"]["assignedVariables"] == {"final": 42}
+    assert all(v["evaluationFailed"] is None for v in summary["visits"])
+
+
+EVALUATION_FAILED = [
+    ("assign/test_assign_reference_variables.test_undefined_reference_BASE_UNDEFINED_OUTPUT",
+     "State0", "Output", "returned nothing (undefined)"),
+    ("assign/test_assign_reference_variables.test_undefined_reference_BASE_UNDEFINED_ASSIGN",
+     "State0", "Assign/result", "$doesNotExist"),
+    ("assign/test_assign_reference_variables.test_undefined_reference_BASE_UNDEFINED_ARGUMENTS",
+     "State0", "Arguments", "$doesNotExist"),
+]
+
+
+@pytest.mark.parametrize("name,state,location,in_cause", EVALUATION_FAILED,
+                         ids=[c[0].split("_BASE_")[-1] for c in EVALUATION_FAILED])
+def test_evaluation_failed_belongs_to_its_state(name, state, location, in_cause):
+    case = _case(name)
+    summary = _lang_summary(name)
+    (recorded,) = [e["evaluationFailedEventDetails"] for e in case["history"]
+                   if e["type"] == "EvaluationFailed"]
+    (visit,) = _visits(summary, state)
+    failed = visit["evaluationFailed"]
+    assert failed == {"error": recorded["error"], "cause": recorded["cause"],
+                      "location": recorded["location"]}
+    assert (failed["error"], failed["location"]) == ("States.QueryEvaluationError", location)
+    assert in_cause in failed["cause"]
+    assert (visit["status"], visit["error"]) == ("failed", "States.QueryEvaluationError")
+    assert summary["states"][state]["evaluationFailed"] == failed
+    assert summary["states"][state]["queryLanguage"] == "JSONata"
+
+
+def test_jsonata_task_pipeline_is_named_for_arguments_and_output():
+    summary = _lang_summary("evaluate_jsonata/test_base_evaluate_expressions.test_base_task_TIMEOUT_SECONDS")
+    (visit,) = _visits(summary, "Start")
+    assert [s["label"] for s in visit["pipelineSteps"]] == ["State input", "Arguments", "Result", "Output"]
+    assert [s["key"] for s in visit["pipelineSteps"]] == ["input", "parameters", "result", "output"]
+    # Arguments: the effective task input, as TaskScheduled recorded it.
+    assert visit["pipeline"]["parameters"]["Payload"] == {}
+    assert visit["pipeline"]["parameters"]["FunctionName"].endswith("<lambda-function-name>")
+    assert visit["pipeline"]["result"]["ExecutedVersion"] == "$LATEST"
+
+
+def test_jsonata_map_items_pipeline():
+    summary = _lang_summary("evaluate_jsonata/test_base_evaluate_expressions.test_base_map_from_input_ITEMS")
+    (start,) = _visits(summary, "Start")
+    assert start["queryLanguage"] == "JSONata"
+    assert start["pipeline"]["input"] == {"input_value": [1, 2, 3]}
+    assert start["pipeline"]["output"] == [1, 2, 3]
+    assert [v["pipeline"]["output"] for v in _visits(summary, "Process")] == [1, 2, 3]
+    assert all(v["queryLanguage"] == "JSONata" for v in _visits(summary, "Process"))
+
+
+def test_jsonpath_pipeline_names_are_unchanged():
+    assert [s["label"] for s in pipeline_steps("JSONPath")] == [
+        "State input", "Effective input (parameters)", "Result", "State output"]
+    summary = _lang_summary("assign/test_assign_base.test_base_cases_BASE_SCOPE_MAP")
+    assert all(v["pipelineSteps"] == pipeline_steps("JSONPath") for v in summary["visits"])
+    # Without languages every state is JSONPath, as before.
+    case = _case("evaluate_jsonata/test_base_evaluate_expressions.test_base_task_TIMEOUT_SECONDS")
+    (visit,) = summarize(case["history"], state_types(case["definition"]))["visits"]
+    assert visit["queryLanguage"] == "JSONPath"
