@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import json
 import re
+from contextlib import contextmanager
 from typing import Any
 
 from orchestrator.asl.errors import Diagnostic
@@ -418,6 +419,9 @@ class _Validator:
         self.top_language = JSONPATH
         self.state_names: set[str] = set()
         self.labels: set[str] = set()
+        # The $states fields beyond input/context that the field being visited may read (see
+        # _STATES_SCOPED); set only around the Output/Assign fields that allow one.
+        self.states_scope: frozenset = frozenset()
 
     # -- reporting --------------------------------------------------------------------------
     def error(self, message: str, location: str, code: str = SCHEMA) -> None:
@@ -579,11 +583,14 @@ class _Validator:
                 if field in state and (state_type != "Map" or field == "ResultSelector"):
                     self.template(state[field], field, _join(location, field), object_only=True)
         else:
-            for field in ("Arguments", "Output"):
-                if field in state:
-                    self.jsonata_value(state[field], _join(location, field))
+            if "Arguments" in state:
+                self.jsonata_value(state["Arguments"], _join(location, "Arguments"))
+            if "Output" in state:
+                with self.scoped(_RESULT_SCOPE if state_type in _RESULT_STATES else frozenset()):
+                    self.jsonata_value(state["Output"], _join(location, "Output"))
         if "Assign" in state:
-            self.assign(state["Assign"], _join(location, "Assign"), language)
+            with self.scoped(_RESULT_SCOPE if state_type in _RESULT_STATES else frozenset()):
+                self.assign(state["Assign"], _join(location, "Assign"), language)
         getattr(self, "visit_" + state_type)(state, location, language, depth)
 
     def check_next_end(self, state: dict, location: str) -> None:
@@ -943,10 +950,11 @@ class _Validator:
         if language == JSONPATH and "ResultPath" in catcher and catcher["ResultPath"] is not None:
             self.path_field(catcher["ResultPath"], "ResultPath", _join(location, "ResultPath"),
                             reference=True, context=False, variables=False)
-        if language == JSONATA and "Output" in catcher:
-            self.jsonata_value(catcher["Output"], _join(location, "Output"))
-        if "Assign" in catcher:
-            self.assign(catcher["Assign"], _join(location, "Assign"), language)
+        with self.scoped(_ERROR_OUTPUT_SCOPE):
+            if language == JSONATA and "Output" in catcher:
+                self.jsonata_value(catcher["Output"], _join(location, "Output"))
+            if "Assign" in catcher:
+                self.assign(catcher["Assign"], _join(location, "Assign"), language)
 
     # -- Choice rules -----------------------------------------------------------------------
     def choice_rule(self, rule: Any, location: str, language: str, *, top: bool) -> None:
@@ -1260,9 +1268,33 @@ class _Validator:
         error is reported at definition time with its position in the expression."""
         from .jsonata import JsonataSyntaxError, compile_expression
         try:
-            compile_expression(value)
+            expression = compile_expression(value)
         except JsonataSyntaxError as exc:
             self.error(str(exc), location)
+            return
+        self.states_fields(expression, location)
+
+    def states_fields(self, expression: Any, location: str) -> None:
+        """*"$states.result: API or sub-workflow's result (if successful)"* and
+        *"$states.errorOutput: Error Output (only available in Catch)"* (developer guide,
+        "Transforming data with JSONata", reserved variable ``$states``): outside the fields
+        where the value exists the reference can only ever be undefined, so it is reported at
+        definition time instead of silently evaluating to nothing at run time."""
+        for field in sorted(_states_references(expression) - self.states_scope):
+            # A WARNING, not an ERROR: the developer guide says where these values are
+            # *available*, and no recording shows AWS rejecting a definition that reads them
+            # elsewhere (at run time they are simply undefined there, as here).
+            self.warning("STATES_FIELD_UNAVAILABLE", _STATES_SCOPED[field], location)
+
+    @contextmanager
+    def scoped(self, fields: frozenset):
+        """Let the JSONata values visited inside the block read the given ``$states`` fields;
+        restored afterwards so nested states (Parallel branches, Map processors) start clean."""
+        saved, self.states_scope = self.states_scope, fields
+        try:
+            yield
+        finally:
+            self.states_scope = saved
 
     def jsonata_value(self, value: Any, location: str) -> None:
         """JSONata fields: any JSON value; *"Any string value, including those inside objects or
@@ -1282,6 +1314,62 @@ class _Validator:
         elif isinstance(value, list):
             for i, item in enumerate(value):
                 self.jsonata_value(item, _join(location, i))
+
+
+# --------------------------------------------------------------------------------------------
+# $states.result / $states.errorOutput placement
+# --------------------------------------------------------------------------------------------
+# Where AWS makes each scoped $states field exist (developer guide, "Transforming data with
+# JSONata", reserved variable $states): "result" - the API or sub-workflow's result, so only the
+# Output and Assign of the states that have one (Task, Parallel, Map), evaluated after it
+# succeeded; "errorOutput" - "only available in Catch", i.e. a catcher's Output and Assign.
+# $states.input and $states.context exist in every JSONata field and are never checked.
+_RESULT_STATES = frozenset({"Task", "Parallel", "Map"})
+_RESULT_SCOPE = frozenset({"result"})
+_ERROR_OUTPUT_SCOPE = frozenset({"errorOutput"})
+_STATES_SCOPED = {
+    "result": "The JSONata expression references '$states.result', which is only available in "
+              "the Output and Assign fields of Task, Parallel and Map states",
+    "errorOutput": "The JSONata expression references '$states.errorOutput', which is only "
+                   "available in the Output and Assign fields of a Catch",
+}
+
+
+def _states_references(expression: Any) -> set[str]:
+    """The scoped ``$states`` fields (``result``, ``errorOutput``) an expression reads.
+
+    Walks the parsed JSONata tree rather than scanning the text: a path whose first step is the
+    variable ``$states`` and whose second step names the field.  A token scan would have to
+    re-implement JSONata's lexer (string literals in both quote styles, backquoted names,
+    comments) to avoid flagging ``"$states.result"`` inside a string; the tree already has.
+    Indirect reads (``$lookup($states, "result")``, ``$s := $states; $s.result``) are not
+    seen - they are rare and are then simply undefined at run time, as before."""
+    found: set[str] = set()
+    ast = getattr(getattr(expression, "_compiled", None), "ast", None)
+    seen: set[int] = set()
+    stack: list[Any] = [ast]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (list, tuple)):
+            stack.extend(node)
+            continue
+        if node is None or not hasattr(node, "__dict__") or id(node) in seen:
+            continue
+        if not hasattr(node, "type") or not hasattr(node, "position"):  # not a parser Symbol
+            continue
+        seen.add(id(node))
+        steps = getattr(node, "steps", None)
+        if node.type == "path" and isinstance(steps, list) and len(steps) >= 2:
+            first, second = steps[0], steps[1]
+            if (getattr(first, "type", None) == "variable" and first.value == "states"
+                    and getattr(second, "type", None) == "name"
+                    and second.value in _STATES_SCOPED):
+                found.add(second.value)
+        for key, child in vars(node).items():
+            if key != "_outer_instance" and child is not None and not isinstance(
+                    child, (str, int, float, bool)):
+                stack.append(child)
+    return found
 
 
 # --------------------------------------------------------------------------------------------
