@@ -38,6 +38,7 @@ import pytest
 import requests
 import yaml
 
+from tests.support.readme import console_blocks, readme_section
 pytestmark = [pytest.mark.integration, pytest.mark.docker, pytest.mark.slow]
 
 REPO = Path(__file__).resolve().parents[2]
@@ -215,22 +216,7 @@ def stack(tmp_path_factory):
 # --- the README's examples ------------------------------------------------------------------
 
 def docker_section() -> str:
-    readme = (REPO / "README.md").read_text(encoding="utf-8")
-    start = readme.index("\n## Run with Docker\n")
-    end = readme.find("\n## ", start + 1)
-    return readme[start:] if end < 0 else readme[start:end]
-
-
-def console_blocks(section: str) -> list[list[tuple[str, str]]]:
-    """Per ```console block: ``(command, shown output)`` for each ``$ `` line."""
-    blocks = []
-    for block in re.findall(r"```console\n(.*?)```", section, re.S):
-        examples = []
-        for chunk in re.split(r"^\$ ", block, flags=re.M)[1:]:
-            command, _, output = chunk.partition("\n")
-            examples.append((command.strip(), output.strip()))
-        blocks.append(examples)
-    return blocks
+    return readme_section((REPO / "README.md").read_text(encoding="utf-8"), "Run with Docker")
 
 
 def python_blocks(section: str) -> list[str]:

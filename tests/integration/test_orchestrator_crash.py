@@ -19,11 +19,10 @@ import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
-import boto3
 import pytest
 import requests
-from botocore.config import Config
 
+from tests.support.aws import stepfunctions_client
 from tests.orchestrator.api.orchestrator_server import ROOT, Orchestrator
 from tests.support.processes import kill_group
 
@@ -38,9 +37,7 @@ def _endpoints(stack, path) -> str:
 
 
 def _client(orchestrator: Orchestrator):
-    return boto3.client("stepfunctions", endpoint_url=orchestrator.url, region_name="us-east-1",
-                        aws_access_key_id="local", aws_secret_access_key="local",
-                        config=Config(retries={"max_attempts": 1}))
+    return stepfunctions_client(orchestrator.url)
 
 
 def _resumed(log: str) -> int:

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.readme import console_examples as examples, readme_section
 from tests.orchestrator.api.orchestrator_server import ROOT, Orchestrator
 
 pytestmark = pytest.mark.integration
@@ -34,19 +35,7 @@ BIN = Path(sys.executable).parent  # the venv's bin: python, aws
 
 
 def orchestrator_section(readme: str) -> str:
-    start = readme.index("\n## Orchestrator\n")
-    end = readme.find("\n## ", start + 1)
-    return readme[start:] if end < 0 else readme[start:end]
-
-
-def examples(section: str) -> list[tuple[str, str]]:
-    """``(command, shown output)`` for every ``$ `` line of every console block, in order."""
-    found = []
-    for block in re.findall(r"```console\n(.*?)```", section, re.S):
-        for chunk in re.split(r"^\$ ", block, flags=re.M)[1:]:
-            command, _, output = chunk.partition("\n")
-            found.append((command.strip(), output.strip()))
-    return found
+    return readme_section(readme, "Orchestrator")
 
 
 def code_block(section: str, language: str) -> str:

@@ -12,11 +12,10 @@ import shutil
 import time
 import uuid
 
-import boto3
 import pytest
 import requests
-from botocore.config import Config
 
+from tests.support.aws import stepfunctions_client
 from tests.orchestrator.api.orchestrator_server import ROOT as repo_root, Orchestrator
 
 pytestmark = pytest.mark.integration
@@ -37,9 +36,7 @@ def orchestrator(stack, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def sfn(orchestrator):
-    return boto3.client("stepfunctions", endpoint_url=orchestrator.url, region_name="us-east-1",
-                        aws_access_key_id="local", aws_secret_access_key="local",
-                        config=Config(retries={"max_attempts": 1}))
+    return stepfunctions_client(orchestrator.url)
 
 
 def _machine_arn(sfn, name: str) -> str:

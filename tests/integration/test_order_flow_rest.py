@@ -16,11 +16,10 @@ import time
 import uuid
 from urllib.parse import quote
 
-import boto3
 import pytest
 import requests
-from botocore.config import Config
 
+from tests.support.aws import stepfunctions_client
 from tests.orchestrator.api.orchestrator_server import ROOT, Orchestrator
 
 pytestmark = pytest.mark.integration
@@ -49,9 +48,7 @@ def url(orchestrator) -> str:
 
 @pytest.fixture(scope="module")
 def sfn(orchestrator):
-    return boto3.client("stepfunctions", endpoint_url=orchestrator.url, region_name="us-east-1",
-                        aws_access_key_id="local", aws_secret_access_key="local",
-                        config=Config(retries={"max_attempts": 1}))
+    return stepfunctions_client(orchestrator.url)
 
 
 def aws(url: str, operation: str, body: dict) -> requests.Response:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.readme import console_examples as examples, readme_section
 pytestmark = pytest.mark.integration
 
 PORTS = {"users": 8001, "orders": 8002, "notifications": 8003}
@@ -18,19 +19,7 @@ SEPARATOR = "@@@ next example @@@"
 
 
 def services_section(readme: str) -> str:
-    start = readme.index("\n## Services\n")
-    end = readme.find("\n## ", start + 1)
-    return readme[start:] if end < 0 else readme[start:end]
-
-
-def examples(section: str) -> list[tuple[str, str]]:
-    """``(command, shown output)`` for every ``$ `` line of every console block, in order."""
-    found = []
-    for block in re.findall(r"```console\n(.*?)```", section, re.S):
-        for chunk in re.split(r"^\$ ", block, flags=re.M)[1:]:
-            command, _, output = chunk.partition("\n")
-            found.append((command.strip(), output.strip()))
-    return found
+    return readme_section(readme, "Services")
 
 
 def run_all(commands: list[str], urls: dict[str, str], cwd: Path) -> list[str]:
