@@ -10,12 +10,31 @@ them as they are. ``timestamp`` is the driver's clock reading (a ``datetime``); 
 formats it. ``previousEventId`` is supplied by the caller: the interpreter keeps one
 "last event" pointer per thread of execution (main flow, each Parallel branch, each Map
 iteration), see :class:`orchestrator.asl.states.base.Frame`.
+
+The history limit (developer guide, "Avoid reaching the history quota"): "AWS Step
+Functions has a hard quota of 25,000 entries in the execution event history. When an
+execution reaches 24,999 events, it waits for the next event to happen. If the event
+number 25,000 is ExecutionSucceeded, the execution finishes successfully. If the event
+number 25,000 isn't ExecutionSucceeded, the ExecutionFailed event is logged and the state
+machine execution fails because of reaching the history limit" (AWS's error is
+``States.Runtime`` with the cause "The execution reached the maximum number of history
+events (25000)."). :class:`History` records that event itself and raises
+:class:`HistoryLimitReached`; the driver then ends the execution (see
+:meth:`History.limit_result`). An ``ExecutionAborted`` (StopExecution, from outside the
+interpreter) is let through as the last event too.
+
+Memory: a durable engine keeps the events in its journal, so its histories are built with
+``keep=False`` and hold only the count and the last event; ``events`` is then empty.
 """
 from __future__ import annotations
 
 from typing import Any, Callable
 
-__all__ = ["History", "DETAILS_KEY"]
+__all__ = ["History", "HistoryLimitReached", "DETAILS_KEY", "HISTORY_LIMIT"]
+
+HISTORY_LIMIT = 25_000
+# Terminal events that may be the last one the limit admits.
+_ADMITTED_AT_LIMIT = frozenset({"ExecutionSucceeded", "ExecutionAborted"})
 
 _NOT_TRUNCATED = {"truncated": False}
 
@@ -38,30 +57,65 @@ class _Keys(dict):
 DETAILS_KEY: dict[str, str] = _Keys()
 
 
+class HistoryLimitReached(BaseException):
+    """The history is full (see the module docstring). A BaseException, like
+    ``Cancelled``: no Retry or Catch may handle it; the driver ends the execution."""
+
+
 class History:
     """The append-only event list of one execution."""
 
-    __slots__ = ("events", "now", "listener")
+    __slots__ = ("events", "count", "last", "now", "listener", "limit", "keep", "full")
 
-    def __init__(self, now: Callable[[], Any], listener: Callable[[dict], None] | None = None
-                 ) -> None:
+    def __init__(self, now: Callable[[], Any], listener: Callable[[dict], None] | None = None,
+                 *, limit: int | None = None, keep: bool = True) -> None:
         self.events: list[dict] = []
+        self.count = 0
+        self.last: dict | None = None
         self.now = now
         # Optional hook (the engine journals/logs each event as it is appended).
         self.listener = listener
+        self.limit = limit
+        self.keep = keep
+        self.full = False  # the limit's ExecutionFailed was recorded
 
     def add(self, event_type: str, previous: int, details: dict | None = None) -> int:
         """Append one event and return its id (ids start at 1)."""
-        events = self.events
-        event_id = len(events) + 1
+        if self.full:
+            raise HistoryLimitReached()
+        event_id = self.count + 1
+        limit = self.limit
+        if limit is not None and event_id >= limit and event_type not in _ADMITTED_AT_LIMIT:
+            self._limit_reached(previous)
         event = {"timestamp": self.now(), "type": event_type, "id": event_id,
                  "previousEventId": previous}
         if details is not None:
             event[DETAILS_KEY[event_type]] = details
-        events.append(event)
+        self._append(event)
+        return event_id
+
+    def _append(self, event: dict) -> None:
+        self.count = event["id"]
+        self.last = event
+        if self.keep:
+            self.events.append(event)
         if self.listener is not None:
             self.listener(event)
-        return event_id
+
+    def _limit_reached(self, previous: int) -> None:
+        self.full = True
+        self._append({"timestamp": self.now(), "type": "ExecutionFailed", "id": self.count + 1,
+                      "previousEventId": previous,
+                      "executionFailedEventDetails": self.limit_result()})
+        raise HistoryLimitReached()
+
+    def limit_result(self) -> dict:
+        """The error and cause an execution fails with when its history is full."""
+        return {"cause": f"The execution reached the maximum number of history events "
+                         f"({self.limit}).", "error": "States.Runtime"}
+
+    def last_timestamp(self) -> Any:
+        return None if self.last is None else self.last["timestamp"]
 
     # Shorthands for the common shapes --------------------------------------------------
     def state_entered(self, state_type: str, name: str, input_text: str, previous: int) -> int:

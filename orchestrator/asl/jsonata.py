@@ -33,6 +33,11 @@ Guard: a runaway expression must fail the state (``States.QueryEvaluationError``
 the engine. The per-node entry hook counts evaluation steps and nesting depth; both limits
 are deterministic (no clock read, so a replay fails at the same point) and raise jsonata's
 own ``D1012``/``D1011`` errors. Python's ``RecursionError`` is mapped to ``D1011`` too.
+Each evaluation also has a time budget (:mod:`.budget`: the effects hand it out and the
+engine journals the evaluations that ran out, so a replay fails the same ones): the hook
+checks it every few hundred steps, and regular expression literals are compiled by the
+``regex`` module and matched within it (a backtracking ``/^(a|aa)+$/`` cannot freeze the
+process). Running out is jsonata's ``D1012`` "Evaluation timeout after N milliseconds".
 """
 from __future__ import annotations
 
@@ -48,6 +53,7 @@ from jsonata.jexception import JException
 from jsonata.parser import Parser
 from jsonata.utils import Utils
 
+from .budget import Deadline, EvaluationTimedOut, PatternError, compile_pattern, new_deadline
 from .errors import QUERY_EVALUATION_ERROR, StatesError
 from .jsonata_fast import Fallback, compile_fast
 
@@ -166,23 +172,49 @@ _FUNCTIONS = {
 
 # --- the guard ----------------------------------------------------------------------------
 
-class _Guard:
-    __slots__ = ("steps", "depth")
+_CLOCK_EVERY = 256      # evaluation steps between two looks at the time budget
 
-    def __init__(self) -> None:
+
+class _Guard:
+    __slots__ = ("steps", "depth", "deadline")
+
+    def __init__(self, deadline: Deadline) -> None:
         self.steps = 0
         self.depth = 0
+        self.deadline = deadline
 
     def enter(self, expr, input, env) -> None:
-        self.steps += 1
+        steps = self.steps = self.steps + 1
         self.depth += 1
         if self.depth > MAX_DEPTH:
             raise JException("D1011", -1)
-        if self.steps > MAX_STEPS:
+        if steps > MAX_STEPS:
             raise _fail("D1012", f"Evaluation exceeded {MAX_STEPS} steps. Check for infinite loop")
+        if steps == 1 or not steps % _CLOCK_EVERY:
+            self.deadline.check()  # EvaluationTimedOut, reported by Expression.evaluate
 
     def leave(self, expr, input, env, result) -> None:
         self.depth -= 1
+
+
+def _current_deadline() -> Deadline:
+    """The budget of the evaluation running on this thread (a pattern used elsewhere, such
+    as a regex value passed on in a variable, gets a budget of its own)."""
+    deadline = getattr(_local, "deadline", None)
+    return deadline if deadline is not None else new_deadline()
+
+
+def _regex_engine(pattern: str, flags) -> Any:
+    """jsonata's pluggable regex engine: user patterns are matched within the budget."""
+    try:
+        return compile_pattern(pattern, ("i" if flags.case_insensitive else "")
+                               + ("m" if flags.multiline else ""), deadline=_current_deadline)
+    except PatternError as exc:
+        raise _fail("S0302", f"Invalid regular expression /{pattern}/: {exc}") from None
+
+
+def _timed_out(deadline: Deadline) -> JException:
+    return JException("D1012", -1, int(deadline.seconds * 1000))
 
 
 # --- expressions --------------------------------------------------------------------------
@@ -198,7 +230,7 @@ class Expression:
     def __init__(self, text: str) -> None:
         self.text = text
         try:
-            compiled = Jsonata(text)
+            compiled = Jsonata(text, _regex_engine)
         except JException as exc:
             raise JsonataSyntaxError(text, exc.error, str(exc), exc.location) from None
         except Exception as exc:  # the parser has a few non-JException failures
@@ -220,14 +252,27 @@ class Expression:
                 return fast(bindings)
             except Fallback:
                 pass
-        guard = _Guard()
+        make = getattr(effects, "deadline", None)
+        deadline = make() if make is not None else new_deadline()
+        guard = _Guard(deadline)
         bindings["__evaluate_entry"] = guard.enter
         bindings["__evaluate_exit"] = guard.leave
         _local.effects = effects
+        _local.deadline = deadline
         try:
             result = self._compiled.evaluate(None, bindings)
         except RecursionError:
             raise JException("D1011", -1) from None
+        except (JException, EvaluationTimedOut):
+            # jsonata turns some foreign exceptions into its own "Unexpected": the deadline
+            # knows whether the budget is what ended the evaluation.
+            if deadline.expired:
+                raise _timed_out(deadline) from None
+            raise
+        finally:
+            _local.deadline = None
+        if deadline.expired:  # a callback swallowed the timeout: still a timeout
+            raise _timed_out(deadline)
         return result
 
 

@@ -40,6 +40,7 @@ import re
 from functools import lru_cache
 from typing import Any, Callable
 
+from .budget import BudgetedPattern, PatternError, compile_pattern
 from .jsontext import json_type_name
 
 __all__ = [
@@ -639,7 +640,7 @@ def _order(op: str) -> Callable[[Any, Any], bool]:
 
 
 def _regex_match(a: Any, b: Any) -> bool:
-    if isinstance(b, re.Pattern) and isinstance(a, str):
+    if isinstance(b, BudgetedPattern) and isinstance(a, str):
         return b.fullmatch(a) is not None
     return False
 
@@ -757,11 +758,15 @@ class _FilterParser:
                 raise p.error("unterminated regular expression")
             pattern = self.text[p.pos + 1:end]
             p.pos = end + 1
-            flags = 0
+            flags = ""
             while p.peek() in ("i", "m", "s", "x"):
-                flags |= {"i": re.I, "m": re.M, "s": re.S, "x": re.X}[p.peek()]
+                flags += p.peek()
                 p.pos += 1
-            rx = re.compile(pattern, flags)
+            try:
+                # A user pattern: matched within a time budget (see .budget).
+                rx = compile_pattern(pattern, flags)
+            except PatternError as exc:
+                raise p.error(f"invalid regular expression /{pattern}/: {exc}") from None
             return (lambda item, root: rx), False
         if c in ("[", "{"):
             depth, start = 0, p.pos

@@ -21,7 +21,8 @@ from .context import ExecutionInfo
 from .effects import Effects, SeededEffects
 from .errors import StatesError, TASK_FAILED
 from .execution import ExecutionResult, start_execution
-from .history import History
+from . import budget
+from .history import HISTORY_LIMIT, History
 from .model import StateMachine, parse
 from .runtime import Invoke, Sleep
 from .states.base import Env
@@ -65,8 +66,8 @@ def make_env(input_text: str, *, now: Callable[[], datetime], effects: Effects,
              execution_name: str, state_machine_name: str, account: str = "123456789012",
              region: str = "us-east-1", partition: str = "aws", role_arn: str | None = None,
              execution_arn: str | None = None, redrive_count: int | None = 0,
-             payload_limit: int = 262144, listener: Callable[[dict], None] | None = None
-             ) -> Env:
+             payload_limit: int = 262144, listener: Callable[[dict], None] | None = None,
+             history_limit: int | None = HISTORY_LIMIT) -> Env:
     """The execution environment: identifiers (``$$``), history, clock, effects, limits.
     ``now()`` is read once here for ``$$.Execution.StartTime``."""
     sm_arn = f"arn:{partition}:states:{region}:{account}:stateMachine:{state_machine_name}"
@@ -77,8 +78,8 @@ def make_env(input_text: str, *, now: Callable[[], datetime], effects: Effects,
         state_machine_name=state_machine_name,
         role_arn=role_arn or f"arn:{partition}:iam::{account}:role/StepFunctionsRole",
         start_time=now(), input=json.loads(input_text), redrive_count=redrive_count)
-    return Env(history=History(now, listener), now=now, effects=effects, info=info,
-               payload_limit=payload_limit)
+    return Env(history=History(now, listener, limit=history_limit), now=now, effects=effects,
+               info=info, payload_limit=payload_limit)
 
 
 def run(definition: dict | str | StateMachine, input: Any = None, *,
@@ -95,8 +96,10 @@ def run(definition: dict | str | StateMachine, input: Any = None, *,
         execution_arn: str | None = None,
         redrive_count: int | None = 0,
         payload_limit: int = 262144,
+        history_limit: int | None = HISTORY_LIMIT,
         max_steps: int = 10_000_000) -> ExecutionResult:
-    """Run ``definition`` on ``input`` (or the exact JSON ``input_text``) to completion."""
+    """Run ``definition`` on ``input`` (or the exact JSON ``input_text``) to completion
+    (AWS's 25,000-event history limit applies unless ``history_limit`` is None)."""
     machine = definition if isinstance(definition, StateMachine) else parse(definition)
     if input_text is None:
         input_text = json.dumps({} if input is None else input)
@@ -105,13 +108,24 @@ def run(definition: dict | str | StateMachine, input: Any = None, *,
                    execution_name=execution_name, state_machine_name=state_machine_name,
                    account=account, region=region, partition=partition, role_arn=role_arn,
                    execution_arn=execution_arn, redrive_count=redrive_count,
-                   payload_limit=payload_limit)
+                   payload_limit=payload_limit, history_limit=history_limit)
     invoke = invoke or _no_invoke
-    scheduler, main = start_execution(machine, input_text, env)
+    with budget.using(env.effects):
+        scheduler, main = start_execution(machine, input_text, env)
+        return _drive(scheduler, main, env, clock, invoke, max_steps)
+
+
+def _drive(scheduler, main, env: Env, clock: VirtualClock, invoke: Callable[[Invoke], Any],
+           max_steps: int) -> ExecutionResult:
     timers: list[tuple[datetime, Invoke, Delayed]] = []
     dispatched: set = set()  # Invokes already handed to the hook (a Delayed one stays pending)
+    history = env.history
     for _ in range(max_steps):
         scheduler.run()
+        if history.full:  # the history limit ended it (see .history)
+            failed = history.limit_result()
+            return ExecutionResult("FAILED", error=failed["error"], cause=failed["cause"],
+                                   history=history.events)
         if main.done:
             break
         pending = scheduler.outstanding()

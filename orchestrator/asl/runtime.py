@@ -18,9 +18,19 @@ driver: :func:`spawn` (start a child coroutine), ``await task`` (join it) and
 :func:`first_of` (race several commands, e.g. a Task's Invoke against its timeout Sleep;
 the losers are withdrawn from :meth:`outstanding`). :meth:`Task.cancel` throws
 :class:`Cancelled` into a coroutine (a failed Parallel branch cancels its siblings).
+
+Slices: one driver serves many executions, so :meth:`Scheduler.run` can stop after a
+number of coroutine steps or at a deadline and say that ready work remains; the driver
+runs the rest in a later activation. A step is one resumption of one coroutine; the
+interpreter keeps steps short by yielding (:func:`yield_now`) every few state transitions
+(:data:`TRANSITIONS_PER_STEP`), so a Pass/Choice loop that never waits for anything
+still returns control. Steps are deterministic, so a replay that stops after the same
+number of steps rebuilds exactly the same state.
 """
 from __future__ import annotations
 
+import inspect
+import time
 from collections import deque
 from dataclasses import dataclass
 from datetime import datetime
@@ -28,8 +38,12 @@ from typing import Any, Coroutine, Iterable
 
 __all__ = [
     "Cancelled", "Command", "Invoke", "Sleep", "Scheduler", "Task",
-    "spawn", "first_of", "yield_now", "gather",
+    "spawn", "first_of", "yield_now", "gather", "TRANSITIONS_PER_STEP",
 ]
+
+# The state loop yields after this many transitions in a row (part of the replayed
+# behaviour: changing it changes how concurrent branches interleave after a replay point).
+TRANSITIONS_PER_STEP = 64
 
 
 class Cancelled(BaseException):
@@ -180,14 +194,48 @@ class Scheduler:
     def fail(self, command: Command, error: BaseException) -> None:
         self._resolve(command, None, error)
 
-    def run(self) -> None:
-        """Run ready coroutines until every one is blocked on a command or finished."""
+    def discard(self) -> None:
+        """Drop every coroutine (the driver ended the execution from outside: stopped,
+        history full). Those never started are closed, so Python does not warn about them;
+        suspended ones are simply let go (closing them would run their cleanup)."""
+        for task, _, _ in self._ready:
+            if inspect.getcoroutinestate(task.coro) == inspect.CORO_CREATED:
+                task.coro.close()
+        self._ready.clear()
+        self._outstanding.clear()
+        self._race_of.clear()
+
+    def has_ready(self) -> bool:
+        """Is there work that needs no command completion (a preempted slice)?"""
+        return bool(self._ready)
+
+    def run(self, max_steps: int | None = None, deadline: float | None = None) -> int | None:
+        """Run ready coroutines until every one is blocked on a command or finished.
+
+        With ``max_steps`` and/or ``deadline`` (a ``time.monotonic()`` value) the run stops
+        early once that many steps ran or the deadline passed, leaving the rest ready:
+        it then returns the number of steps it ran (feed it back as ``max_steps`` to
+        replay the same slice); it returns None when it ran out of ready work."""
         ready = self._ready
+        if max_steps is None and deadline is None:
+            while ready:
+                task, value, error = ready.popleft()
+                if not task.done:
+                    self._step(task, value, error)
+            return None
+        steps = 0
+        clock = time.monotonic
         while ready:
+            # At least one step per slice, so every activation makes progress.
+            if steps and ((max_steps is not None and steps >= max_steps) or (
+                    deadline is not None and clock() >= deadline)):
+                return steps
             task, value, error = ready.popleft()
             if task.done:
                 continue
             self._step(task, value, error)
+            steps += 1
+        return None
 
     # -- internals -------------------------------------------------------------------
     def _step(self, task: Task, value: Any, error: BaseException | None) -> None:

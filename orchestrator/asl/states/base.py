@@ -13,7 +13,7 @@ from ..context import ExecutionInfo, state_context
 from ..document import Doc
 from ..errors import DATA_LIMIT_EXCEEDED, QUERY_EVALUATION_ERROR, RUNTIME, StatesError
 from ..history import History
-from ..runtime import Cancelled
+from ..runtime import TRANSITIONS_PER_STEP, Cancelled, yield_now
 from ..variables import check_assignment
 
 __all__ = ["Env", "Frame", "StateRun", "run_program", "runtime_error", "RUNTIME_PREFIX"]
@@ -70,13 +70,15 @@ class Frame:
 class StateRun:
     """One entry into a state: its entered event id/time and a lazily built ``$$``."""
 
-    __slots__ = ("state", "frame", "entered_id", "entered_time", "retry_count", "task_token",
-                 "assigned", "assigned_texts", "_ctx")
+    __slots__ = ("state", "frame", "entered_id", "entered_prev", "entered_time", "retry_count",
+                 "task_token", "assigned", "assigned_texts", "_ctx")
 
-    def __init__(self, state, frame: Frame, entered_id: int, entered_time) -> None:
+    def __init__(self, state, frame: Frame, entered_id: int, entered_time,
+                 entered_prev: int = 0) -> None:
         self.state = state
         self.frame = frame
         self.entered_id = entered_id
+        self.entered_prev = entered_prev  # the entered event's previousEventId
         self.entered_time = entered_time
         self.retry_count = 0 if state.type in ("Task", "Parallel", "Map") else None
         self.task_token = None
@@ -143,11 +145,18 @@ async def run_program(program, doc: Doc, frame: Frame) -> Doc:
     states = program.states
     name = program.start_at
     limit = env.payload_limit
+    transitions = 0
     while True:
+        transitions += 1
+        if transitions >= TRANSITIONS_PER_STEP:
+            # Let the driver (and every other coroutine) in: see runtime, "Slices".
+            transitions = 0
+            await yield_now()
         state = states[name]
-        entered = history.state_entered(state.type, name, doc.text, frame.prev)
+        entered_prev = frame.prev
+        entered = history.state_entered(state.type, name, doc.text, entered_prev)
         frame.prev = entered
-        run = StateRun(state, frame, entered, history.events[-1]["timestamp"])
+        run = StateRun(state, frame, entered, history.last["timestamp"], entered_prev)
         handler, is_async = handlers[state.type]
         try:
             if is_async:

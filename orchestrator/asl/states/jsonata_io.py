@@ -79,7 +79,7 @@ def evaluation_failed(err: StatesError, run, location: str | None) -> None:
     if run.state.type == "Wait":
         prev = run.entered_id
     else:
-        prev = history.events[run.entered_id - 1]["previousEventId"]
+        prev = run.entered_prev
     details = {"cause": err.cause, "error": err.error}
     if location:
         details["location"] = location

@@ -160,6 +160,8 @@ async def run_map(state, doc: Doc, run):
         selector = io.item_selector
         inputs = []
         for index, item in enumerate(items):
+            if index and not index % 1024:
+                await yield_now()  # a long ItemSelector loop must not hold the driver
             if selector is not None:
                 ctx = run.context()
                 ctx = {**ctx, "Map": {"Item": map_item_context(index, item)}}

@@ -69,7 +69,7 @@ async def run_parallel(state, doc: Doc, run):
             err.from_branches = True
             raise err from None
         # The state's closing events follow the last event any branch recorded.
-        frame.prev = len(history.events)
+        frame.prev = history.count
         history.add("ParallelStateSucceeded", frame.prev)
         result = Doc([out.value for out in outputs],
                      "[" + ",".join(out.text for out in outputs) + "]")
