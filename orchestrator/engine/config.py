@@ -7,8 +7,13 @@
 | region       | ``ORCHESTRATOR_REGION`` / ``AWS_DEFAULT_REGION`` | ``us-east-1`` |
 | time_scale   | ``ORCHESTRATOR_TIME_SCALE``  | ``1.0`` (0.01: a 10 s Wait takes 0.1 s) |
 | scale_task_timeouts | ``ORCHESTRATOR_SCALE_TASK_TIMEOUTS`` | ``0``: a Task's TimeoutSeconds / HeartbeatSeconds stay real seconds |
-| workers      | ``ORCHESTRATOR_WORKERS``     | ``8`` (threads calling Task resources) |
+| workers      | ``ORCHESTRATOR_WORKERS``     | ``8`` (threads for a blocking ``invoker`` callable; the built-in Task resources need none) |
 | payload_limit| ``ORCHESTRATOR_PAYLOAD_LIMIT`` | ``262144`` (AWS's 256 KiB) |
+| history_limit| ``ORCHESTRATOR_HISTORY_LIMIT`` | ``25000`` (AWS's events per execution) |
+| activators   | ``ORCHESTRATOR_ACTIVATORS``  | ``4`` (threads running interpreter activations) |
+| slice_seconds| ``ORCHESTRATOR_SLICE_MS``    | ``20`` ms: the longest one activation (and one batch) runs before the others' turn |
+| slice_steps  | (none)                       | ``1000`` scheduler steps per activation |
+| evaluation_seconds | ``ORCHESTRATOR_EVALUATION_TIMEOUT_MS`` | ``1000`` ms: time budget of one JSONata evaluation or regular-expression match |
 | log_level    | ``ORCHESTRATOR_LOG_LEVEL``   | ``INFO`` (Python logging of the engine) |
 
 ``invoker`` (a callable ``invoker(Invoke) -> result``, raising ``StatesError``) wins over
@@ -36,6 +41,11 @@ class EngineConfig:
     scale_task_timeouts: bool = False
     workers: int = 8
     payload_limit: int = 262144
+    history_limit: int = 25000
+    activators: int = 4
+    slice_seconds: float = 0.02
+    slice_steps: int = 1000
+    evaluation_seconds: float = 1.0
     log_level: str = "INFO"
     tasks: Any = None
     invoker: Callable | None = None
@@ -45,8 +55,14 @@ class EngineConfig:
     def __post_init__(self) -> None:
         if not self.time_scale > 0:
             raise ValueError(f"time_scale must be > 0, got {self.time_scale!r}")
-        if self.workers < 1:
-            raise ValueError(f"workers must be >= 1, got {self.workers!r}")
+        for name in ("workers", "activators", "slice_steps"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)!r}")
+        for name in ("slice_seconds", "evaluation_seconds"):
+            if not getattr(self, name) > 0:
+                raise ValueError(f"{name} must be > 0, got {getattr(self, name)!r}")
+        if self.history_limit < 3:
+            raise ValueError(f"history_limit must be >= 3, got {self.history_limit!r}")
 
     @classmethod
     def from_env(cls, env: dict | None = None, **overrides: Any) -> "EngineConfig":
@@ -61,6 +77,12 @@ class EngineConfig:
             in ("1", "true", "yes"),
             "workers": int(env.get("ORCHESTRATOR_WORKERS", cls.workers)),
             "payload_limit": int(env.get("ORCHESTRATOR_PAYLOAD_LIMIT", cls.payload_limit)),
+            "history_limit": int(env.get("ORCHESTRATOR_HISTORY_LIMIT", cls.history_limit)),
+            "activators": int(env.get("ORCHESTRATOR_ACTIVATORS", cls.activators)),
+            "slice_seconds": float(env.get("ORCHESTRATOR_SLICE_MS", cls.slice_seconds * 1000))
+            / 1000,
+            "evaluation_seconds": float(env.get("ORCHESTRATOR_EVALUATION_TIMEOUT_MS",
+                                                cls.evaluation_seconds * 1000)) / 1000,
             "log_level": env.get("ORCHESTRATOR_LOG_LEVEL", cls.log_level),
         }
         values.update(overrides)

@@ -1,35 +1,56 @@
-"""The driving half of the engine: one driver thread, a worker pool, the timer thread,
-group commit to the journal, and resume after a restart.
+"""The driving half of the engine: activator threads, Task calls, the timer thread, group
+commit to the journal, and resume after a restart.
 
 DESIGN.md, "How the core and the engine meet": every active execution is a
-:class:`~orchestrator.engine.run.Run` (its own Scheduler). ONE driver thread runs
-activations (interpreter steps) for every execution that has something in its inbox,
-commits their history events and journal records in one SQLite transaction (group commit),
-and only then dispatches the new commands (write-ahead): ``Invoke`` to a bounded worker
-pool calling the Task resources, ``Sleep`` to the single timer thread. An execution
-waiting in a Wait, a retry backoff or a callback holds no thread - only a heap entry or a
-task token in a dict. Interpreter code only ever runs on the driver thread (the Scheduler
-is not thread-safe), so API threads talk to it through :meth:`Driver._enqueue`.
+:class:`~orchestrator.engine.run.Run` (its own Scheduler). A few *activator* threads
+(``EngineConfig.activators``) take executions that have something in their inbox from one
+ready queue, run one activation each (interpreter steps), commit the history events and
+journal records of the activations they ran in ONE SQLite transaction (group commit), and
+only then dispatch the new commands (write-ahead): ``Invoke`` to the Task resources
+(:mod:`orchestrator.tasks` calls them on an event loop: no thread per call), ``Sleep`` to
+the single timer thread. An execution waiting in a Wait, a retry backoff or a callback
+holds no thread - only a heap entry or a task token in a dict. A Run is activated by one
+thread at a time (the Scheduler is not thread-safe); other threads talk to it through
+:meth:`Driver._enqueue`.
 
-Durability: :meth:`Driver.start` replays the journal of every RUNNING execution through a
-fresh Scheduler and continues: Sleeps keep their journaled real deadlines, Invokes that had
-no recorded completion are dispatched again with the same ``Invoke.key`` —
-``<execution ARN>#<StateEntered event id>``: one value per state entry, the same for every
-retry attempt and after a replay (event ids are deterministic). The Task resources send it
-as the ``Idempotency-Key`` header, so the services return the first response instead of
-creating anything new.
+Isolation - one execution must never hold back the others:
+
+- an activation runs one *slice* (``slice_seconds`` / ``slice_steps``, see
+  :mod:`.run`): a busy execution goes to the back of the ready queue and the others run in
+  between; StopExecution jumps ahead of whatever the execution is doing;
+- a batch of activations stops growing after ``slice_seconds`` too, so the executions
+  in a batch wait at most that long for their commit;
+- several activators: an evaluation that takes its whole time budget (a JSONata
+  expression, a regular expression: :mod:`orchestrator.asl.budget`) holds one of them,
+  not the engine;
+- a write whose data cannot be stored fails its own execution only (a clear
+  ``ExecutionFailed`` and a log line), the rest of its batch is committed; a journal that
+  cannot be written at all (disk full, read-only) pauses every activation, keeps every
+  write, reports not ready (:meth:`Driver.unavailable`) and tries again until it can.
+
+Durability: :meth:`Driver.start` opens the journal (refusing a corrupt one) and answers at
+once; the activators then replay the journal of every RUNNING execution through a fresh
+Scheduler (a ``RESUME`` activation) and continue it: Sleeps keep their journaled real
+deadlines, Invokes that had no recorded completion are dispatched again with the same
+``Invoke.key`` — ``<execution ARN>#<StateEntered event id>``: one value per state entry, the
+same for every retry attempt and after a replay (event ids are deterministic). The Task
+resources send it as the ``Idempotency-Key`` header, so the services return the first
+response instead of creating anything new. An execution whose journal cannot be replayed
+is failed with a clear cause; it is never resumed half-way.
 """
 from __future__ import annotations
 
+import dataclasses
 import logging
 import sys
 import threading
+import time
 from collections import OrderedDict, deque
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
-from typing import Any
+from typing import Any, Callable
 
-from orchestrator.asl.document import Doc, dumps
+from orchestrator.asl.document import Doc, InvalidJson, check_text, dumps
 from orchestrator.asl.errors import HEARTBEAT_TIMEOUT, RUNTIME, TASK_FAILED, StatesError
 from orchestrator.asl.model import StateMachine, parse
 from orchestrator.asl.runtime import Invoke, Sleep
@@ -37,16 +58,19 @@ from orchestrator.asl.runtime import Invoke, Sleep
 from . import logs
 from .clock import from_us, real_us
 from .config import EngineConfig
-from .run import ERR, OK, START, Run
+from .errors import StoreUnavailable
+from .run import ERR, OK, START, STOP, Run
 from .store import SqliteStore, Write
 from .timers import Timers
 
-__all__ = ["Driver"]
+__all__ = ["Driver", "RESUME"]
 
 log = logging.getLogger("orchestrator.engine")
 
-_BATCH = 256              # activations per group commit
+RESUME = "resume"         # inbox item: replay the journal, then continue (after a restart)
+_BATCH = 256              # activations per group commit (at most)
 _CLOSED_TOKENS_KEPT = 100_000   # answered/timed-out tokens remembered for TaskTimedOut
+_RETRY_FIRST, _RETRY_MAX = 0.05, 2.0   # seconds between two commits of an unwritable journal
 
 
 class Driver:
@@ -63,15 +87,21 @@ class Driver:
         self._closed_tokens: OrderedDict[str, None] = OrderedDict()
         self._express: OrderedDict[str, Run] = OrderedDict()
         self._machines: dict[str, StateMachine] = {}   # parsed definitions by text
+        self._machines_lock = threading.Lock()
         self._timers = Timers()
-        self._pool: ThreadPoolExecutor | None = None
-        self._driver: threading.Thread | None = None
+        self._activators: list[threading.Thread] = []
         self._stopping = False
-        self._invoker = None
+        self._invoker: Any = None
+        self._unavailable: str | None = None   # why the journal cannot be written
+        self._resuming = 0                     # executions not replayed yet
+        self._replayed = 0
+        self._resumed = threading.Event()
+        self._probed: tuple[float, str | None] = (float("-inf"), None)
 
     # -- lifecycle -------------------------------------------------------------------------
     def start(self):
-        """Open the journal, resume in-flight executions, start the timer and worker threads."""
+        """Open the journal, start the timer and activator threads; in-flight executions
+        resume in the background (the engine answers at once)."""
         if self.store is not None:
             return self
         cfg = self.config
@@ -82,27 +112,29 @@ class Driver:
             logs.LOGGER.addHandler(handler)
             logs.LOGGER.setLevel(logging.INFO)
             logs.LOGGER.propagate = False
-        self._invoker = cfg.invoker or _default_invoker(cfg)
-        self.store = SqliteStore(cfg.db_path)
-        self._pool = ThreadPoolExecutor(cfg.workers, thread_name_prefix="engine-worker")
-        resumed = self._resume()
+        self.store = SqliteStore(cfg.db_path)  # JournalCorrupt: refuse to serve it
+        invoker = cfg.invoker or _default_invoker(cfg)
+        self._invoker = invoker if hasattr(invoker, "submit") else _Threaded(invoker,
+                                                                             cfg.workers)
+        self._queue_resumes()
         self._timers.start()
-        self._driver = threading.Thread(target=self._drive, name="engine-driver", daemon=True)
-        self._driver.start()
-        for run in resumed:
-            for seq in list(run.commands):
-                self._dispatch(run, seq)
+        for index in range(cfg.activators):
+            thread = threading.Thread(target=self._activate_loop, daemon=True,
+                                      name=f"engine-activator-{index}")
+            thread.start()
+            self._activators.append(thread)
         return self
 
     def close(self) -> None:
         with self._cond:
             self._stopping = True
             self._cond.notify_all()
-        if self._driver is not None:
-            self._driver.join(timeout=10)
+        for thread in self._activators:
+            thread.join(timeout=10)
+        self._activators = []
         self._timers.stop()
-        if self._pool is not None:
-            self._pool.shutdown(wait=False, cancel_futures=True)
+        if self._invoker is not None and hasattr(self._invoker, "close"):
+            self._invoker.close()
         if self.store is not None:
             self.store.close()
             self.store = None
@@ -113,73 +145,201 @@ class Driver:
     def __exit__(self, *exc) -> None:
         self.close()
 
-    # -- the driver --------------------------------------------------------------------------
-    def _enqueue(self, run: Run, item: tuple, ack: threading.Event | None = None) -> None:
-        """Hand ``item`` to the driver; ``ack`` is set once the activation that consumed it
-        is committed (SendTask* answer only after the outcome is durable)."""
+    def unavailable(self, probe: bool = False) -> str | None:
+        """Why the engine cannot take writes now (its journal cannot be written), or None.
+        ``probe`` also tries a tiny write (at most once a second), so that a full disk is
+        noticed before an execution needs it."""
+        if self._unavailable is not None or not probe or self.store is None:
+            return self._unavailable
+        now = time.monotonic()
+        if now - self._probed[0] >= 1.0:
+            try:
+                self.store.probe()
+                self._probed = (now, None)
+            except StoreUnavailable as exc:
+                self._probed = (now, exc.reason)
+        return self._probed[1]
+
+    # -- the ready queue -----------------------------------------------------------------
+    def _enqueue(self, run: Run, item: tuple, ack: threading.Event | None = None,
+                 first: bool = False) -> None:
+        """Hand ``item`` to the activators; ``ack`` is set once the activation that consumed
+        it is committed (SendTask* answer only after the outcome is durable). ``first``
+        puts the run at the head of the queue (StopExecution)."""
         with self._cond:
             if run.finished or self._stopping:
                 if ack is not None:
                     ack.set()
                 return
-            run.inbox.append(item)
+            if first:
+                run.inbox.insert(0, item)
+            else:
+                run.inbox.append(item)
             if ack is not None:
                 run.acks.append(ack)
             if not run.queued:
                 run.queued = True
-                self._ready.append(run)
+                if first:
+                    self._ready.appendleft(run)
+                else:
+                    self._ready.append(run)
                 self._cond.notify()
+            elif first and run in self._ready:  # waiting its turn: to the head of the queue
+                self._ready.remove(run)
+                self._ready.appendleft(run)
 
     def _deliver(self, run: Run, seq: int, ok: int, payload: Any) -> None:
         self._enqueue(run, (seq, ok, payload))
 
-    def _drive(self) -> None:
+    def _activate_loop(self) -> None:
+        cfg = self.config
         while True:
             with self._cond:
-                while not self._ready and not self._stopping:
+                while (not self._ready or self._unavailable) and not self._stopping:
                     self._cond.wait()
                 if self._stopping:
                     return
-                batch, acks = [], []
-                while self._ready and len(batch) < _BATCH:
-                    run = self._ready.popleft()
-                    items, run.inbox, run.queued = run.inbox, [], False
-                    acks += run.acks
-                    run.acks = []
-                    batch.append((run, items))
             try:
-                self._process(batch)
-            except Exception:  # never let the driver die: that would stall every execution
-                log.exception("engine driver step failed")
-            for ack in acks:
-                ack.set()
+                self._round(cfg.slice_seconds, cfg.slice_steps)
+            except Exception:  # never let an activator die: that would stall executions
+                log.exception("engine activation round failed")
 
-    def _process(self, batch: list) -> None:
-        done = []
-        for run, items in batch:
-            try:
-                write, new = run.activate(items)
-            except Exception as exc:
-                log.exception("execution %s failed inside the engine", run.arn)
-                write, new = self._crash(run, exc), []
-            self._release(run)
-            if write is not None:
-                done.append((run, write, new))
-        self.store.commit([w for run, w, _ in done if run.durable])
+    def _take(self) -> tuple[Run, list, list] | None:
+        with self._cond:
+            if not self._ready or self._unavailable or self._stopping:
+                return None
+            run = self._ready.popleft()   # stays "queued" until this round requeues it
+            items, run.inbox = run.inbox, []
+            acks, run.acks = run.acks, []
+            return run, items, acks
+
+    def _round(self, slice_seconds: float, slice_steps: int) -> None:
+        """One group commit: activate ready runs (one slice each) until the batch is full or
+        its time is up, commit, dispatch, requeue what has more to do."""
+        started = time.monotonic()
+        batch: list[tuple[Run, Write | None, list[int]]] = []
+        acks: list[threading.Event] = []
+        while len(batch) < _BATCH:
+            taken = self._take()
+            if taken is None:
+                break
+            run, items, run_acks = taken
+            acks += run_acks
+            batch.append(self._activate(run, items, slice_steps,
+                                        time.monotonic() + slice_seconds))
+            if time.monotonic() - started >= slice_seconds:
+                break
+        if not batch:
+            return
+        if not self._commit([(run, write) for run, write, _ in batch if write is not None]):
+            return  # stopping with the journal unwritable: dispatch nothing (write-ahead)
         # Write-ahead: only now that history and journal are durable do effects start.
-        for run, write, new in done:
-            self._log(run, write.events)
+        for run, write, new in batch:
+            if write is not None:
+                self._log(run, write.events)
             if run.finished:
                 self._on_finished(run)
             else:
                 for seq in new:
                     self._dispatch(run, seq)
+        for ack in acks:
+            ack.set()
+        with self._cond:
+            for run, _, _ in batch:
+                if run.finished or not (run.inbox or run.preempted):
+                    run.queued = False
+                elif run.inbox and run.inbox[0][0] == STOP:
+                    self._ready.appendleft(run)  # StopExecution does not wait its turn
+                    self._cond.notify()
+                else:
+                    self._ready.append(run)  # behind every other ready execution
+                    self._cond.notify()
+
+    def _activate(self, run: Run, items: list, max_steps: int,
+                  deadline: float) -> tuple[Run, Write | None, list[int]]:
+        new: list[int] = []
+        if items and items[0][0] == RESUME:
+            items = items[1:]
+            resumed, failure = self._resume(run)
+            if failure is not None:
+                return run, failure, []
+            if resumed:
+                new = list(run.commands)  # re-dispatch whatever was outstanding
+            else:  # crashed between StartExecution and the first activation
+                items.insert(0, (START,))
+            if not items:
+                return run, None, new
+        try:
+            write, fresh = run.activate(items, max_steps, deadline)
+        except Exception as exc:
+            log.exception("execution %s failed inside the engine", run.arn)
+            write, fresh = self._crash(run, exc), []
+        self._release(run)
+        return run, write, new + fresh
+
+    # -- the journal ---------------------------------------------------------------------
+    def _commit(self, done: list[tuple[Run, Write]]) -> bool:
+        """Commit the durable writes; poison fails its own execution; an unwritable journal
+        is retried (everything kept, activations paused) until it takes the writes. False:
+        the engine is stopping and they were not written."""
+        writes = [write for run, write in done if run.durable]
+        failed: set[str] = set()
+        delay = _RETRY_FIRST
+        while writes:
+            try:
+                poisoned = self.store.commit(writes)
+            except StoreUnavailable as exc:
+                if self._stopping:
+                    log.error("engine stopping with %d activations not written: %s",
+                              len(writes), exc.reason)
+                    return False
+                if self._unavailable is None:
+                    log.error("the journal cannot be written (%s): activations paused, "
+                              "retrying", exc.reason)
+                self._unavailable = exc.reason
+                time.sleep(delay)
+                delay = min(delay * 2, _RETRY_MAX)
+                continue
+            if self._unavailable is not None:
+                log.warning("the journal can be written again: activations resume")
+                with self._cond:
+                    self._unavailable = None
+                    self._cond.notify_all()
+            writes = []
+            by_arn = {run.arn: run for run, _ in done}
+            for bad in poisoned:
+                run = by_arn[bad.write.arn]
+                if run.arn in failed:  # even its failure cannot be stored: say so, stop
+                    log.error("execution %s: its failure cannot be stored either (%s); it "
+                              "stays as the journal last recorded it", run.arn, bad.reason)
+                    continue
+                failed.add(run.arn)
+                writes.append(self._poisoned(run, bad.write, bad.reason, bad.storable))
+        return True
+
+    def _poisoned(self, run: Run, write: Write, reason: str, storable: int) -> Write:
+        """A write that cannot be stored: the execution fails after the events of it that
+        can be (the journal record is dropped: a failed execution is never replayed)."""
+        kept = write.events[:storable]
+        first = write.events[0]["id"] if write.events else run.history.count + 1
+        last = first - 1 + len(kept)
+        cause = (f"Internal error: the execution's history could not be stored ({reason}); "
+                 f"the execution was stopped after event {last}.")
+        log.error("execution %s failed: %s", run.arn, cause)
+        now = real_us()
+        event = {"timestamp": from_us(now), "type": "ExecutionFailed", "id": last + 1,
+                 "previousEventId": last,
+                 "executionFailedEventDetails": {"cause": cause, "error": RUNTIME}}
+        run.end({"status": "FAILED", "error": RUNTIME, "cause": cause, "stop_us": now})
+        self._release(run)
+        return Write(run.arn, events=kept + [event], finish=run.result_row)
 
     def _crash(self, run: Run, exc: Exception) -> Write:
         # Events the broken step already appended are kept: ids stay contiguous.
-        events = run.history.events
-        run.history.failure("ExecutionFailed", RUNTIME, f"Internal error: {exc}",
-                            events[-1]["id"] if events else 0)
+        history = run.history
+        if not history.full:
+            history.failure("ExecutionFailed", RUNTIME, f"Internal error: {exc}",
+                            history.count)
         return run.end({"status": "FAILED", "error": RUNTIME,
                         "cause": f"Internal error: {exc}", "stop_us": run.last_us})
 
@@ -200,11 +360,15 @@ class Driver:
             if len(closed) > _CLOSED_TOKENS_KEPT:
                 closed.popitem(last=False)
 
+    # -- effects ------------------------------------------------------------------------
     def _dispatch(self, run: Run, seq: int) -> None:
         command = run.commands.get(seq)
         kind = type(command)
         if kind is Sleep:
             when = run.deadlines.get(seq)
+            if when is None:
+                invoke = run.task_timeout(command)
+                when = run.call_deadline(invoke) if invoke is not None else None
             if when is None:  # not journaled (cannot happen for a replayed Sleep): recompute
                 when = run.deadlines[seq] = run._real_deadline(command.until)
             run.handles[seq] = [self._timers.schedule(
@@ -216,7 +380,10 @@ class Driver:
                     self._tokens[command.task_token] = (run, seq)
                 if command.heartbeat_seconds:
                     self._arm_heartbeat(run, seq, command)
-            self._pool.submit(self._call, run, seq, command)
+            # The timeout counts from here, when the call starts (see .run).
+            deadline_us = run.call_deadline(command)
+            self._invoker.submit(command, partial(self._outcome, run, seq, command),
+                                 deadline=None if deadline_us is None else deadline_us / 1e6)
         elif command is not None:
             self._deliver(run, seq, ERR, (RUNTIME, f"unsupported command {command!r}"))
 
@@ -230,25 +397,27 @@ class Driver:
         run.handles[seq] = [self._timers.schedule(
             when, partial(self._deliver, run, seq, ERR, (HEARTBEAT_TIMEOUT, None)))]
 
-    def _call(self, run: Run, seq: int, command: Invoke) -> None:
-        """A worker thread: run one Task resource call and hand back the outcome."""
+    def _outcome(self, run: Run, seq: int, command: Invoke, result: Any,
+                 error: StatesError | None) -> None:
+        """A Task call ended (any thread; quick): hand its outcome to the activators."""
         if run.finished:
             return
-        try:
-            result = self._invoker(command)
-        except StatesError as err:
-            self._deliver(run, seq, ERR, (err.error, err.cause))
-            return
-        except Exception as exc:  # a resource bug is the Task's failure, not the engine's
-            log.exception("Task resource %s raised", command.resource)
-            self._deliver(run, seq, ERR, (TASK_FAILED, f"{type(exc).__name__}: {exc}"))
+        if error is not None:
+            self._deliver(run, seq, ERR, (error.error, error.cause))
             return
         if command.task_token is not None:
             return  # .waitForTaskToken: the result arrives through SendTaskSuccess/Failure
         try:
-            text = result.text if isinstance(result, Doc) else dumps(result)
-        except (TypeError, ValueError) as exc:
-            self._deliver(run, seq, ERR, (RUNTIME, f"the Task result is not JSON: {exc}"))
+            if isinstance(result, Doc):
+                text = result.text
+                check_text(text, result.value)
+            else:
+                text = dumps(result)
+                check_text(text, result)
+        except (StatesError, InvalidJson, TypeError, ValueError) as exc:
+            cause = exc.cause if isinstance(exc, StatesError) else str(exc)
+            self._deliver(run, seq, ERR, (RUNTIME, f"The Task result is not valid JSON: "
+                                                   f"{cause}"))
             return
         self._deliver(run, seq, OK, text)
 
@@ -267,42 +436,82 @@ class Driver:
         self._finished_hook(run)
 
     def _finished_hook(self, run: Run) -> None:
-        """Called on the driver thread after an execution's end is committed."""
+        """Called on an activator thread after an execution's end is committed."""
 
     # -- resume after a restart ---------------------------------------------------------------
-    def _resume(self) -> list[Run]:
-        resumed = []
-        for row in self.store.running_executions():
-            run = self._new_run(row, durable=True)
-            records = self.store.journal(row["arn"])
-            if not records:  # crashed between StartExecution and the first activation
-                self._active[run.arn] = run
-                self._enqueue(run, (START,))
-                continue
+    def _queue_resumes(self) -> None:
+        rows = self.store.running_executions()
+        with self._cond:
+            self._resuming = len(rows)
+            if not rows:
+                self._resumed.set()
+        for row in rows:
             try:
-                run.replay_journal(records, self.store.events(row["arn"]))
-            except Exception as exc:
+                run = self._new_run(row, durable=True)
+            except Exception as exc:  # a definition or input that no longer loads
                 log.exception("cannot resume %s", row["arn"])
                 self._fail_unresumable(row, exc)
+                self._resume_done()
                 continue
+            with self._lock:
+                self._active[run.arn] = run
+            self._enqueue(run, (RESUME,))
+        if rows:
+            log.info("resuming %d in-flight executions from the journal", len(rows))
+
+    def _resume_done(self, replayed: bool = False) -> None:
+        with self._lock:
+            self._resuming -= 1
+            self._replayed += replayed
+            finished = self._resuming <= 0 and not self._resumed.is_set()
+            if finished:
+                self._resumed.set()
+        if finished:
+            log.info("resumed %d in-flight executions from the journal", self._replayed)
+
+    def _resume(self, run: Run) -> tuple[bool, Write | None]:
+        """Replay ``run``'s journal (on an activator): (True, None) when it was replayed,
+        (False, None) when there was nothing to replay (it never started), (False, write)
+        when it could not be replayed: ``write`` fails it."""
+        try:
+            records = self.store.journal(run.arn)
+            if not records:
+                self._resume_done(True)
+                return False, None
+            run.replay_journal(records, self.store.iter_events(run.arn))
             for seq, command in run.commands.items():
                 if type(command) is Invoke and command.task_token is not None:
-                    self._tokens[command.task_token] = (run, seq)
-            self._active[run.arn] = run
-            resumed.append(run)
-        if resumed:
-            log.info("resumed %d in-flight executions from the journal", len(resumed))
-        return resumed
+                    with self._lock:
+                        self._tokens[command.task_token] = (run, seq)
+            self._resume_done(True)
+            return True, None
+        except Exception as exc:
+            log.exception("cannot resume %s", run.arn)
+            failure = self._unresumable_write(run.row, exc)
+            run.end(failure.finish)
+            self._release(run)
+            self._resume_done()
+            return False, failure
 
-    def _fail_unresumable(self, row: dict, exc: Exception) -> None:
-        events = self.store.events(row["arn"])
+    def _unresumable_write(self, row: dict, exc: Exception) -> Write:
+        last = self.store.last_event_id(row["arn"])
         now = real_us()
         cause = f"The execution could not be resumed after a restart: {exc}"
         event = {"timestamp": from_us(now), "type": "ExecutionFailed",
-                 "id": len(events) + 1, "previousEventId": events[-1]["id"] if events else 0,
+                 "id": (last or 0) + 1, "previousEventId": last or 0,
                  "executionFailedEventDetails": {"cause": cause, "error": RUNTIME}}
-        self.store.commit([Write(row["arn"], events=[event], finish={
-            "status": "FAILED", "stop_us": now, "error": RUNTIME, "cause": cause})])
+        return Write(row["arn"], events=[event], finish={
+            "status": "FAILED", "stop_us": now, "error": RUNTIME, "cause": cause})
+
+    def _fail_unresumable(self, row: dict, exc: Exception) -> None:
+        try:
+            self.store.commit([self._unresumable_write(row, exc)])
+        except StoreUnavailable as err:  # it stays RUNNING: the next start tries again
+            log.error("cannot record that %s failed: %s", row["arn"], err.reason)
+
+    def wait_resumed(self, timeout: float | None = None) -> bool:
+        """Block until every execution found RUNNING at start has been replayed."""
+        return self._resumed.wait(timeout)
 
     # -- helpers -------------------------------------------------------------------------------
     def _require_started(self) -> SqliteStore:
@@ -314,20 +523,54 @@ class Driver:
         machine = self._machines.get(definition)
         if machine is None:
             machine = parse(definition, validate=False)
-            if len(self._machines) > 512:
-                self._machines.clear()
-            self._machines[definition] = machine
+            with self._machines_lock:  # API threads hold self._lock while they parse
+                if len(self._machines) > 512:
+                    self._machines.clear()
+                self._machines[definition] = machine
         return machine
 
     def _new_run(self, row: dict, durable: bool) -> Run:
-        run = Run(row, self._parsed(row["definition"]), time_scale=self.config.time_scale,
-                  scale_task_timeouts=self.config.scale_task_timeouts,
-                  payload_limit=self.config.payload_limit, durable=durable,
-                  redrive_count=0 if durable or row.get("sync") is not True else None)
+        cfg = self.config
+        run = Run(row, self._parsed(row["definition"]), time_scale=cfg.time_scale,
+                  scale_task_timeouts=cfg.scale_task_timeouts,
+                  payload_limit=cfg.payload_limit, durable=durable,
+                  redrive_count=0 if durable or row.get("sync") is not True else None,
+                  evaluation_seconds=cfg.evaluation_seconds)
         run.done = threading.Event()
         run.tokens = {}
         run.acks = []
         return run
+
+
+class _Threaded:
+    """The ``submit`` API over a blocking ``invoker(Invoke) -> result`` callable (test
+    fakes, custom resources): each call runs on a bounded thread pool."""
+
+    def __init__(self, invoker: Callable[[Invoke], Any], workers: int) -> None:
+        self._invoker = invoker
+        self._pool = ThreadPoolExecutor(workers, thread_name_prefix="engine-worker")
+
+    def submit(self, invoke: Invoke, done: Callable[[Any, StatesError | None], None], *,
+               deadline: float | None = None) -> None:
+        self._pool.submit(self._call, invoke, done)
+
+    def _call(self, invoke: Invoke, done: Callable[[Any, StatesError | None], None]) -> None:
+        try:
+            result = self._invoker(invoke)
+        except StatesError as err:
+            done(None, err)
+            return
+        except Exception as exc:  # a resource bug is the Task's failure, not the engine's
+            log.exception("Task resource %s raised", invoke.resource)
+            done(None, StatesError(TASK_FAILED, f"{type(exc).__name__}: {exc}"))
+            return
+        done(result, None)
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        close = getattr(self._invoker, "close", None)
+        if close is not None:
+            close()
 
 
 class _StdoutHandler(logging.StreamHandler):
@@ -346,7 +589,8 @@ class _StdoutHandler(logging.StreamHandler):
 
 
 def _default_invoker(config: EngineConfig):
-    """The Task resources of :mod:`orchestrator.tasks` (HTTP Task, Lambda-ARN map, ...)."""
+    """The Task resources of :mod:`orchestrator.tasks` (HTTP Task, Lambda-ARN map, ...), in
+    the engine's account and region (one home for both: the engine's settings)."""
     try:
         from orchestrator.tasks import TaskInvoker, load_config
     except ImportError:
@@ -354,4 +598,5 @@ def _default_invoker(config: EngineConfig):
             raise StatesError(TASK_FAILED, f"No Task resource handler is available for "
                                            f"'{command.resource}'")
         return unavailable
-    return TaskInvoker(config.tasks if config.tasks is not None else load_config())
+    tasks = config.tasks if config.tasks is not None else load_config()
+    return TaskInvoker(dataclasses.replace(tasks, account=config.account, region=config.region))

@@ -15,6 +15,7 @@ import uuid as uuidlib
 from pathlib import Path
 from typing import Any
 
+from orchestrator.asl import document
 from orchestrator.asl.errors import TIMEOUT
 from orchestrator.asl.validator import (format_invalid_definition, validate,
                                         validation_response)
@@ -24,7 +25,7 @@ from .arns import check_name, execution_arn, execution_parts, express_arn, machi
 from .clock import from_us, real_us
 from .config import EngineConfig
 from .driver import Driver
-from .errors import ApiError
+from .errors import ApiError, StoreUnavailable
 from .run import ERR, OK, START, STOP, Run
 
 __all__ = ["Engine", "EngineConfig"]
@@ -97,6 +98,11 @@ class Engine(Driver):
                   if d.severity == "ERROR"]
         if errors:
             raise ApiError("InvalidDefinition", format_invalid_definition(errors))
+        try:
+            document.parse(definition)  # lone surrogates, non-finite numbers, depth
+        except document.InvalidJson as exc:
+            raise ApiError("InvalidDefinition",
+                           f"Invalid State Machine Definition: '{exc}'") from None
         try:
             self._parsed(definition)
         except Exception as exc:  # the validator passed it but the builder did not
@@ -301,8 +307,8 @@ class Engine(Driver):
                            f"constraint: Member must have length less than or equal to "
                            f"{self.config.payload_limit}")
         try:
-            json.loads(input_text)
-        except ValueError as exc:
+            document.parse(input_text)
+        except document.InvalidJson as exc:
             raise ApiError("InvalidExecutionInput",
                            f"Invalid State Machine Execution Input: '{exc}'") from None
         return machine, name, input_text
@@ -315,7 +321,7 @@ class Engine(Driver):
                "tracing": machine["tracingConfiguration"],
                "revision_id": machine.get("revisionId"),
                "sm_update_us": machine.get("update_us") or machine["creation_us"],
-               "type": machine["type"]}
+               "type": machine["type"], "history_limit": self.config.history_limit}
         if request.get("traceHeader") is not None:
             row["trace_header"] = request["traceHeader"]
         return row
@@ -399,7 +405,9 @@ class Engine(Driver):
         with self._lock:
             run = self._active.get(arn)
         if run is not None:
-            self._enqueue(run, (STOP, request.get("error"), request.get("cause")))
+            self._writable()
+            # At the head of the queue: a stop does not wait for the others' slices.
+            self._enqueue(run, (STOP, request.get("error"), request.get("cause")), first=True)
             run.done.wait(30)
             found = self._execution_row(arn)
         row = self._as_row(found)
@@ -459,7 +467,7 @@ class Engine(Driver):
 
     def _events(self, arn: str) -> tuple[list[dict], dict]:
         found = self._execution_row(arn)
-        if isinstance(found, Run):
+        if isinstance(found, Run):  # an EXPRESS execution: its history is in memory
             return list(found.history.events), found.row
         return self.store.events(arn), found
 
@@ -495,6 +503,11 @@ class Engine(Driver):
         return self.describe_execution({"executionArn": execution_arn})
 
     # -- callbacks -----------------------------------------------------------------------------
+    def _writable(self) -> None:
+        reason = self.unavailable()
+        if reason is not None:
+            raise StoreUnavailable(reason)
+
     def _token(self, token: str, claim: bool = False) -> tuple[Run, int]:
         """AWS: ``InvalidToken`` for a malformed token, ``TaskDoesNotExist`` for an unknown
         one, ``TaskTimedOut`` once its task is over (timed out, answered, or its execution
@@ -503,6 +516,12 @@ class Engine(Driver):
             uuidlib.UUID(token)
         except (ValueError, AttributeError, TypeError):
             raise ApiError("InvalidToken", "Invalid Token: 'Invalid token'") from None
+        with self._lock:
+            entry = self._tokens.get(token)
+        if entry is None and token not in self._closed_tokens:
+            # Right after a restart the journal may still be replaying: its tokens are
+            # registered as it goes.
+            self.wait_resumed(30)
         with self._lock:
             entry = self._tokens.get(token)
             if entry is None or entry[0].finished:
@@ -522,20 +541,26 @@ class Engine(Driver):
     def send_task_success(self, request: dict) -> dict:
         output = request["output"]
         try:
-            json.loads(output)
-        except (ValueError, TypeError) as exc:
+            document.parse(output)
+        except (document.InvalidJson, TypeError) as exc:
             self._token(request["taskToken"])  # an unknown token is reported first
             raise ApiError("InvalidOutput", f"Invalid Output: '{exc}'") from None
+        self._writable()
         run, seq = self._token(request["taskToken"], claim=True)
         self._acknowledged(run, (seq, OK, output))
         return {}
 
     def _acknowledged(self, run: Run, item: tuple) -> None:
+        """Answer only once the outcome is in the journal."""
         ack = threading.Event()
         self._enqueue(run, item, ack)
-        ack.wait(30)
+        if not ack.wait(30) and self.unavailable() is not None:
+            # Kept in memory and written as soon as the journal takes writes again.
+            raise StoreUnavailable(f"{self.unavailable()}; the outcome was accepted but is "
+                                   f"not written yet")
 
     def send_task_failure(self, request: dict) -> dict:
+        self._writable()
         run, seq = self._token(request["taskToken"], claim=True)
         self._acknowledged(run, (seq, ERR, (request.get("error"), request.get("cause"))))
         return {}

@@ -18,3 +18,14 @@ class ApiError(Exception):
         self.code = code
         self.message = message
         self.status = status
+
+
+class StoreUnavailable(ApiError):
+    """The journal cannot be written (disk full, read-only, I/O error): nothing was changed.
+    AWS's ``ServiceUnavailable`` (HTTP 503), which SDKs retry by themselves."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__("ServiceUnavailable",
+                         f"The engine's journal cannot be written ({reason}); nothing was "
+                         f"changed. Try again once it is writable.", 503)
+        self.reason = reason

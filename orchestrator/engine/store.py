@@ -10,6 +10,18 @@ it ended — and commits them in ONE transaction before dispatching any resultin
 orchestrator replicas) can be added beside :class:`SqliteStore` without touching it.
 SQLite runs in WAL mode with ``synchronous=NORMAL``: a commit survives ``kill -9`` of the
 process (the WAL is in the OS page cache); only a power cut can lose the last commits.
+
+Failures, kept apart so that one execution's bad data never costs the others theirs:
+
+- a write whose data cannot be stored (text that is not valid Unicode, such as a lone
+  surrogate; a duplicate event id) is *poison*: :meth:`SqliteStore.commit` leaves it out
+  (each write is its own savepoint), commits the rest and returns it with its error, and
+  the engine fails that one execution;
+- a database that cannot be written at all (disk full, read-only file system, I/O error)
+  raises :class:`~orchestrator.engine.errors.StoreUnavailable` with nothing committed; the
+  engine keeps the writes and tries again, and reports itself not ready meanwhile;
+- a database that is corrupt is refused when it is opened (``PRAGMA quick_check``), with
+  :class:`JournalCorrupt` saying what to do, rather than half-served.
 """
 from __future__ import annotations
 
@@ -18,11 +30,36 @@ import sqlite3
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Iterator, Protocol
 
-from .clock import from_us, to_us
+from .clock import from_us, real_us, to_us
+from .errors import StoreUnavailable
 
-__all__ = ["Store", "SqliteStore", "Write", "encode_event", "decode_event"]
+__all__ = ["Store", "SqliteStore", "Write", "encode_event", "decode_event", "JournalCorrupt",
+           "Poisoned"]
+
+_EVENT_PAGE = 1000   # events read per query when a history is streamed
+
+
+class _Unstorable(Exception):
+    def __init__(self, reason: str, storable: int) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.storable = storable
+
+
+class JournalCorrupt(RuntimeError):
+    """The journal file fails SQLite's integrity check (or is not a database at all)."""
+
+
+@dataclass
+class Poisoned:
+    """A write left out of a commit because its data cannot be stored; ``storable`` is how
+    many of its first events could be (the engine keeps those)."""
+
+    write: "Write"
+    reason: str
+    storable: int = 0
 
 
 @dataclass
@@ -39,7 +76,22 @@ class Write:
 def encode_event(event: dict) -> str:
     data = dict(event)
     data["timestamp"] = to_us(event["timestamp"])
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    return _storable(json.dumps(data, ensure_ascii=False, separators=(",", ":"),
+                                allow_nan=False))
+
+
+def _storable(text: str) -> str:
+    """``text`` if SQLite can store it as UTF-8; else ValueError naming the first bad
+    character (a lone surrogate) - checked before the transaction, so that the failure
+    belongs to one write and not to the whole batch."""
+    if not text.isascii():
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise ValueError(f"the text holds a character that is not valid Unicode "
+                             f"({text[exc.start]!r} at offset {exc.start}, a lone "
+                             f"surrogate)") from None
+    return text
 
 
 def decode_event(text: str) -> dict:
@@ -60,8 +112,11 @@ class Store(Protocol):
     def running_executions(self) -> list[dict]: ...
     def count_running(self, sm_arn: str) -> int: ...
     def events(self, arn: str) -> list[dict]: ...
+    def last_event_id(self, arn: str) -> int: ...
+    def iter_events(self, arn: str) -> Iterator[dict]: ...
     def journal(self, arn: str) -> list[str]: ...
-    def commit(self, writes: list[Write]) -> None: ...
+    def commit(self, writes: list[Write]) -> list[Poisoned]: ...
+    def probe(self) -> None: ...
     def close(self) -> None: ...
 
 
@@ -80,6 +135,7 @@ CREATE TABLE IF NOT EXISTS events (
 CREATE TABLE IF NOT EXISTS journal (
     arn TEXT NOT NULL, seq INTEGER NOT NULL, record TEXT NOT NULL,
     PRIMARY KEY (arn, seq)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS probe (id INTEGER PRIMARY KEY, at INTEGER NOT NULL);
 """
 
 # Columns of ``executions`` kept outside the JSON ``data`` blob (filtered / ordered on).
@@ -89,20 +145,44 @@ _EXEC_COLUMNS = ("arn", "sm_arn", "name", "status", "start_us", "stop_us")
 class SqliteStore:
     """:class:`Store` on one SQLite file (WAL). Thread-safe: one connection, one lock."""
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, *, check: bool = True) -> None:
         if path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
         self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self._lock = threading.Lock()
-        with self._lock:
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")
-            self._db.execute("PRAGMA busy_timeout=5000")
-            self._db.executescript(_SCHEMA)
+        try:
+            with self._lock:
+                if check:
+                    self._integrity_check()
+                self._db.execute("PRAGMA journal_mode=WAL")
+                self._db.execute("PRAGMA synchronous=NORMAL")
+                self._db.execute("PRAGMA busy_timeout=5000")
+                self._db.executescript(_SCHEMA)
+        except sqlite3.DatabaseError as exc:
+            self._db.close()
+            if isinstance(exc, sqlite3.OperationalError) and not _corruption(exc):
+                raise StoreUnavailable(str(exc)) from None
+            raise JournalCorrupt(self._corrupt_message(str(exc))) from None
+        except JournalCorrupt:
+            self._db.close()
+            raise
+
+    def _integrity_check(self) -> None:
+        """``PRAGMA quick_check``: every page and index of the file (O(size), seconds for a
+        large journal; it runs once, at start)."""
+        problems = [row[0] for row in self._db.execute("PRAGMA quick_check(20)")]
+        if problems != ["ok"]:
+            raise JournalCorrupt(self._corrupt_message("; ".join(problems)))
+
+    def _corrupt_message(self, detail: str) -> str:
+        return (f"The journal {self.path} is corrupt ({detail}). The engine will not serve "
+                f"it: restore a backup of the file, or move it aside to start with an empty "
+                f"journal (`sqlite3 {self.path} .recover` can salvage what is readable).")
 
     # -- state machines ----------------------------------------------------------------
     def put_machine(self, machine: dict) -> None:
-        with self._lock:
+        with self._lock, _writing():
             self._db.execute("INSERT OR REPLACE INTO state_machines VALUES (?, ?, ?)",
                              (machine["arn"], machine["name"], json.dumps(machine)))
 
@@ -118,13 +198,13 @@ class SqliteStore:
         return [json.loads(r[0]) for r in rows]
 
     def remove_machine(self, arn: str) -> None:
-        with self._lock:
+        with self._lock, _writing():
             self._db.execute("DELETE FROM state_machines WHERE arn = ?", (arn,))
 
     # -- executions --------------------------------------------------------------------
     def insert_execution(self, execution: dict) -> None:
         data = {k: v for k, v in execution.items() if k not in _EXEC_COLUMNS}
-        with self._lock:
+        with self._lock, _writing():
             self._db.execute(
                 "INSERT INTO executions (arn, sm_arn, name, status, start_us, stop_us, data)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -178,33 +258,90 @@ class SqliteStore:
                                     (arn,)).fetchall()
         return [decode_event(r[0]) for r in rows]
 
+    def last_event_id(self, arn: str) -> int:
+        with self._lock:
+            row = self._db.execute("SELECT MAX(id) FROM events WHERE arn = ?", (arn,)).fetchone()
+        return row[0] or 0
+
+    def iter_events(self, arn: str) -> Iterator[dict]:
+        """The history in id order, read a page at a time (keyset on the event id)."""
+        after = 0
+        while True:
+            with self._lock:
+                rows = self._db.execute(
+                    "SELECT id, event FROM events WHERE arn = ? AND id > ? ORDER BY id LIMIT ?",
+                    (arn, after, _EVENT_PAGE)).fetchall()
+            for _, text in rows:
+                yield decode_event(text)
+            if len(rows) < _EVENT_PAGE:
+                return
+            after = rows[-1][0]
+
     def journal(self, arn: str) -> list[str]:
         with self._lock:
             rows = self._db.execute("SELECT record FROM journal WHERE arn = ? ORDER BY seq",
                                     (arn,)).fetchall()
         return [r[0] for r in rows]
 
-    def commit(self, writes: list[Write]) -> None:
-        """Everything in ``writes`` in one transaction (write-ahead of any dispatch)."""
+    def commit(self, writes: list[Write]) -> list[Poisoned]:
+        """Everything in ``writes`` that can be stored, in one transaction (write-ahead of any
+        dispatch); returns the poison writes, left out (see the module docstring). Raises
+        StoreUnavailable, with nothing committed, when the database cannot be written."""
         if not writes:
-            return
+            return []
+        poisoned: list[Poisoned] = []
+        encoded = []
+        for w in writes:  # encoding problems belong to one write: found before BEGIN
+            try:
+                encoded.append((w, self._encode(w)))
+            except _Unstorable as exc:
+                poisoned.append(Poisoned(w, exc.reason, exc.storable))
         db = self._db
-        with self._lock:
+        with self._lock, _writing():
             db.execute("BEGIN")
             try:
-                for w in writes:
-                    if w.events:
-                        db.executemany("INSERT INTO events VALUES (?, ?, ?)",
-                                       [(w.arn, e["id"], encode_event(e)) for e in w.events])
-                    if w.record is not None:
-                        db.execute("INSERT INTO journal VALUES (?, ?, ?)",
-                                   (w.arn, w.record_seq, w.record))
-                    if w.finish is not None:
-                        self._finish(w.arn, w.finish)
+                for w, (events, record, finish) in encoded:
+                    db.execute("SAVEPOINT w")
+                    try:
+                        if events:
+                            db.executemany("INSERT INTO events VALUES (?, ?, ?)", events)
+                        if record is not None:
+                            db.execute("INSERT INTO journal VALUES (?, ?, ?)",
+                                       (w.arn, w.record_seq, record))
+                        if finish is not None:
+                            self._finish(w.arn, finish)
+                    except (sqlite3.IntegrityError, sqlite3.InterfaceError,
+                            ValueError) as exc:
+                        db.execute("ROLLBACK TO w")
+                        poisoned.append(Poisoned(w, f"{type(exc).__name__}: {exc}"))
+                    db.execute("RELEASE w")
+                db.execute("COMMIT")
             except BaseException:
-                db.execute("ROLLBACK")
+                if db.in_transaction:  # a failed COMMIT (disk full) leaves it open
+                    db.execute("ROLLBACK")
                 raise
-            db.execute("COMMIT")
+        return poisoned
+
+    @staticmethod
+    def _encode(w: Write) -> tuple[list, str | None, dict | None]:
+        events = []
+        for event in w.events:
+            try:
+                events.append((w.arn, event["id"], encode_event(event)))
+            except (ValueError, TypeError, RecursionError) as exc:
+                raise _Unstorable(f"event {event.get('id')} ({event.get('type')}): {exc}",
+                                  len(events)) from None
+        try:
+            record = None if w.record is None else _storable(w.record)
+            finish = None
+            if w.finish is not None:
+                finish = dict(w.finish)
+                for key in ("output", "error", "cause"):
+                    if isinstance(finish.get(key), str):
+                        _storable(finish[key])
+        except ValueError as exc:
+            raise _Unstorable(f"the execution's state: {exc}", len(events)) from None
+        return events, record, finish
 
     def _finish(self, arn: str, finish: dict) -> None:
         row = self._db.execute("SELECT data FROM executions WHERE arn = ?", (arn,)).fetchone()
@@ -213,10 +350,38 @@ class SqliteStore:
             if finish.get(key) is not None:
                 data[key] = finish[key]
         self._db.execute("UPDATE executions SET status = ?, stop_us = ?, data = ? WHERE arn = ?",
-                         (finish["status"], finish["stop_us"], json.dumps(data), arn))
+                         (finish["status"], finish["stop_us"],
+                          json.dumps(data, ensure_ascii=False), arn))
         # The replay records of a closed execution are never read again.
         self._db.execute("DELETE FROM journal WHERE arn = ?", (arn,))
+
+    def probe(self) -> None:
+        """A real (tiny) write: StoreUnavailable when the database cannot take one."""
+        with self._lock, _writing():
+            self._db.execute("INSERT OR REPLACE INTO probe VALUES (1, ?)", (real_us(),))
 
     def close(self) -> None:
         with self._lock:
             self._db.close()
+
+
+def _corruption(exc: sqlite3.DatabaseError) -> bool:
+    text = str(exc).lower()
+    return "malformed" in text or "not a database" in text or "corrupt" in text
+
+
+class _writing:
+    """Turns "the database cannot be written" (disk full, read-only, I/O error) into
+    StoreUnavailable; other errors pass through."""
+
+    __slots__ = ()
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind, exc, tb) -> bool:
+        if isinstance(exc, sqlite3.OperationalError) and not _corruption(exc):
+            raise StoreUnavailable(str(exc)) from exc
+        if isinstance(exc, sqlite3.DatabaseError) and _corruption(exc):
+            raise StoreUnavailable(f"the journal is corrupt: {exc}") from exc
+        return False

@@ -123,7 +123,7 @@ def test_a_journal_that_does_not_replay_fails_the_execution_visibly(make_engine,
     db.commit()
     db.close()
     again = make_engine()
-    out = again.describe_execution({"executionArn": arn})
+    out = again.wait_for(arn, 30)  # executions resume in the background after a start
     assert (out["status"], out["error"]) == ("FAILED", "States.Runtime")
     assert "could not be resumed" in out["cause"]
     assert history(again, arn)[-1]["type"] == "ExecutionFailed"
