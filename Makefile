@@ -54,6 +54,7 @@ test-unit: install-test console ## Run only the fast unit tests
 bench: install-test ## Run the benchmarks in bench/ (prints figures; not pass/fail)
 	$(BIN)/python bench/bench_interpreter.py
 	$(BIN)/python bench/bench_order_flow.py
+	$(BIN)/python bench/bench_task_calls.py
 
 clean: ## Remove the virtualenv, caches and local data
 	rm -rf $(VENV) .pytest_cache .hypothesis $(DATA_DIR)

@@ -6,12 +6,32 @@ ASL error names here and only here."
 The engine's side of the contract::
 
     invoker = TaskInvoker(load_config())       # once per process; thread-safe
-    result = invoker(invoke)                   # from a worker thread, blocking
+    invoker.submit(invoke, done, deadline=t)   # never blocks; from any thread
+    result = invoker(invoke)                   # the same, blocking (CLI, tests)
+    invoker.close()
 
-``invoker(invoke)`` returns the Task's result (a JSON value: dict, list, str, number, bool
-or None) or raises :class:`~orchestrator.asl.errors.StatesError` (``error``, ``cause``);
-it never raises anything else. Complete the ``Invoke`` with the value
+``submit(invoke, done, *, deadline=None)`` schedules the call on the Task resources' event
+loop (:mod:`.transport`: one ``tasks-io`` thread per process; thousands of calls can be in
+flight, and a slow service never holds back calls to others) and returns at once. It calls
+``done(result, None)`` or ``done(None, error)`` exactly once, on the loop thread - so
+``done`` must be quick (enqueue, don't work). ``result`` is the Task's result (a JSON value:
+dict, list, str, number, bool or None; :class:`WaitForCallback` for ``.waitForTaskToken``);
+``error`` is a :class:`~orchestrator.asl.errors.StatesError` (``error``, ``cause``), never
+anything else (a bug here is ``States.Runtime``). Complete the ``Invoke`` with the value
 (``Scheduler.complete``) or fail it with the error (``Scheduler.fail``).
+
+``deadline`` is the wall-clock instant (``time.time()`` seconds) at which the state's
+``TimeoutSeconds`` expires, or None when it has none; without it, ``invoke.timeout_seconds``
+(when set) counts from the call (``deadline = now + timeout_seconds``: blocking use from
+tests and the CLI). A call waits until the earlier of that deadline and its resource's own
+limit (``httpTimeoutSeconds``, ``lambdaTimeoutSeconds``); the state's deadline running out
+is ``States.Timeout``, the resource's limit is the resource's own error. Every HTTP request
+a Task makes carries that instant as ``X-Request-Deadline`` (:mod:`.transport`).
+
+``invoker(invoke)`` is ``submit`` plus a wait: it returns the result or raises the error;
+any thread but the loop's may call it, several at once. ``close()`` cancels the calls in
+flight (each ``done`` gets ``States.Runtime``), closes the HTTP client and stops the loop
+thread; a later call starts them again.
 
 Resources (one module each):
 
@@ -24,42 +44,53 @@ definitions at creation; we say so at the call rather than guess).
 
 Callbacks - ``.waitForTaskToken`` (AWS: "pause a workflow until a task token is
 returned"): the suffix is stripped, the underlying resource is called (the definition puts
-``$$.Task.Token`` into the payload), and instead of a result the invoker returns
+``$$.Task.Token`` into the payload), and instead of a result ``done`` gets
 :class:`WaitForCallback` (``token``, ``response``). The engine must then
 
-1. register ``invoke.task_token`` as pending BEFORE calling the invoker - the service may
-   call ``SendTaskSuccess`` before the call returns (use :func:`is_callback` to know);
+1. register ``invoke.task_token`` as pending BEFORE submitting - the service may call
+   ``SendTaskSuccess`` before the call returns (use :func:`is_callback` to know);
 2. on ``WaitForCallback``, leave the ``Invoke`` outstanding; ``SendTaskSuccess(output)``
    completes it with the parsed output, ``SendTaskFailure(error, cause)`` fails it with
    ``StatesError(error, cause)``, and missing heartbeats (``invoke.heartbeat_seconds``)
    fail it with ``States.HeartbeatTimeout``;
-3. if the invoker raises instead (the call itself failed), fail the ``Invoke`` with that
-   error and drop the pending token.
+3. if ``done`` gets an error instead (the call itself failed), fail the ``Invoke`` with
+   that error and drop the pending token.
 
 AWS supports ``.waitForTaskToken`` on service integrations (``lambda:invoke``); it is
 accepted here on every resource above, ``http:invoke`` included (a local extension).
 """
 from __future__ import annotations
 
+import asyncio
+import logging
 import re
+import time
+from concurrent.futures import Future
 from dataclasses import dataclass
-from typing import Any
+from functools import partial
+from typing import Any, Callable
 
 from ..asl.errors import RUNTIME, StatesError
 from ..asl.runtime import Invoke
 from .config import ConfigError, TasksConfig, load_config
 from .connections import Connections
-from .endpoints import EndpointMap
+from .endpoints import Destinations, EndpointMap
 from .http import HttpTask
 from .lambda_ import LambdaTasks
-from .transport import SessionHolder
+from .transport import IO
 
 __all__ = ["TaskInvoker", "WaitForCallback", "TasksConfig", "load_config", "ConfigError",
-           "is_callback", "WAIT_FOR_TASK_TOKEN"]
+           "is_callback", "WAIT_FOR_TASK_TOKEN", "Done"]
+
+log = logging.getLogger(__name__)
 
 WAIT_FOR_TASK_TOKEN = ".waitForTaskToken"
 _FUNCTION_ARN = re.compile(r"^arn:[^:]+:lambda:[^:]*:[^:]*:function:[^:]+(:[^:]+)?$")
 _SERVICE_ARN = re.compile(r"^arn:[^:]+:states:::(?P<service>[^:]+):(?P<action>[^:]+)$")
+_CLOSED = ("The Task resources were closed (the engine is stopping) before the call "
+           "completed")
+
+Done = Callable[[Any, "StatesError | None"], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,14 +111,35 @@ class TaskInvoker:
     """Dispatches an ``Invoke`` to its resource; see the module docstring for the contract."""
 
     def __init__(self, config: TasksConfig | None = None) -> None:
-        self.config = config if config is not None else load_config()
-        self._sessions = SessionHolder(self.config.pool_size)
-        endpoints = EndpointMap(self.config.endpoints, self.config.allowlist)
-        self.connections = Connections(self.config.connections, self._sessions, endpoints)
-        self._http = HttpTask(self.config, self._sessions, endpoints, self.connections)
-        self._lambda = LambdaTasks(self.config, self._sessions, endpoints)
+        self.config = config = config if config is not None else load_config()
+        endpoints = EndpointMap(config.endpoints)
+        self._io = IO(config, Destinations.from_config(
+            config.allowlist, endpoints, config.lambdas, config.connections))
+        self.connections = Connections(config.connections, self._io, endpoints,
+                                       float(config.http_timeout_seconds))
+        self._http = HttpTask(config, self._io, endpoints, self.connections)
+        self._lambda = LambdaTasks(config, self._io, endpoints)
+
+    def submit(self, invoke: Invoke, done: Done, *, deadline: float | None = None) -> None:
+        if deadline is None and invoke.timeout_seconds:
+            deadline = time.time() + float(invoke.timeout_seconds)
+        self._io.spawn(partial(self._call, invoke, deadline), partial(_finished, done))
 
     def __call__(self, invoke: Invoke) -> Any:
+        if self._io.on_loop():
+            raise RuntimeError("TaskInvoker() blocks: call submit() on the tasks-io loop")
+        future: Future = Future()
+        self.submit(invoke, lambda result, error: future.set_result((result, error)))
+        result, error = future.result()
+        if error is not None:
+            raise error
+        return result
+
+    def close(self) -> None:
+        self._io.close()
+
+    async def _call(self, invoke: Invoke, deadline: float | None) -> Any:
+        """The one implementation behind submit() and __call__."""
         resource = invoke.resource
         callback = is_callback(resource)
         if callback:
@@ -96,29 +148,42 @@ class TaskInvoker:
                 raise StatesError(RUNTIME, f"The resource '{invoke.resource}' waits for a task "
                                            f"token but the Invoke carries none")
         try:
-            result = self._dispatch(resource, invoke)
+            result = await self._dispatch(resource, invoke, deadline)
         except StatesError:
             raise
-        except Exception as exc:  # a bug here must fail the state, not kill the worker
+        except Exception as exc:  # a bug here must fail the state, not the engine
             raise StatesError(RUNTIME, f"Internal error in the Task resource '{resource}': "
                                        f"{exc.__class__.__name__}: {exc}") from exc
         return WaitForCallback(invoke.task_token, result) if callback else result
 
-    def _dispatch(self, resource: str, invoke: Invoke) -> Any:
+    async def _dispatch(self, resource: str, invoke: Invoke, deadline: float | None) -> Any:
         if _FUNCTION_ARN.match(resource):
-            return self._lambda.function_arn(invoke, resource)
+            return await self._lambda.function_arn(invoke, resource, deadline)
         match = _SERVICE_ARN.match(resource)
         if match:
             service, action = match.group("service"), match.group("action")
             if service == "http" and action == "invoke":
-                return self._http(invoke)
+                return await self._http(invoke, deadline)
             if service == "lambda" and action == "invoke":
-                return self._lambda.service_invoke(invoke)
+                return await self._lambda.service_invoke(invoke, deadline)
         raise StatesError(RUNTIME, (
             f"The resource '{invoke.resource}' is not supported by this engine. Supported: "
             f"arn:aws:states:::http:invoke, arn:aws:states:::lambda:invoke and "
             f"arn:aws:lambda:REGION:ACCOUNT:function:NAME, each optionally with "
             f"{WAIT_FOR_TASK_TOKEN}"))
 
-    def close(self) -> None:
-        self._sessions.close()
+
+def _finished(done: Done, task: asyncio.Task) -> None:
+    """The task of one call ended (on the loop): tell ``done``, exactly once."""
+    if task.cancelled():
+        outcome: tuple[Any, StatesError | None] = (None, StatesError(RUNTIME, _CLOSED))
+    elif isinstance(task.exception(), StatesError):
+        outcome = (None, task.exception())
+    elif task.exception() is not None:  # cannot happen: _call turns bugs into StatesError
+        outcome = (None, StatesError(RUNTIME, f"Internal error: {task.exception()!r}"))
+    else:
+        outcome = (task.result(), None)
+    try:
+        done(*outcome)
+    except Exception:  # the engine's callback failing must not take the loop down
+        log.exception("A Task completion callback raised")

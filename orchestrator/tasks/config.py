@@ -13,8 +13,17 @@ File (``$ORCHESTRATOR_CONFIG``, default ``statemachines/endpoints.json``)::
                       "Echo": "python:orchestrator.tasks.standins:echo"},
       "connections": {"arn:aws:events:...:connection/x/1": {...},  # or a file path (string)
                       "*": {"AuthorizationType": "NONE"}},         # any other ARN
-      "httpTimeoutSeconds": 60                                    # AWS's HTTP Task cap
+      "httpTimeoutSeconds": 60,                                   # AWS's HTTP Task cap
+      "lambdaTimeoutSeconds": 900,                                # Lambda's own maximum
+      "maxResponseBytes": 1048576,                                # larger answers fail
+      "maxConnections": 4096, "maxConnectionsPerHost": 512,       # see transport.py
+      "pythonWorkers": 8,                                         # threads for python: stand-ins
+      "region": "us-east-1", "account": "123456789012"            # the local "AWS account"
     }
+
+Every key is optional; the values shown are the defaults. Run by the engine, ``region`` and
+``account`` are the engine's own (``ORCHESTRATOR_REGION`` / ``ORCHESTRATOR_ACCOUNT``): the
+ARNs a definition names and the functions it may call are in one account.
 
 A relative ``connections`` path is resolved against the config file's folder. A connection is
 written like EventBridge's ``CreateConnection`` request (see :mod:`.connections`).
@@ -50,6 +59,7 @@ ENV_CONNECTIONS = "ORCHESTRATOR_CONNECTIONS"
 
 # AWS: "States.Http.Socket: This error occurs when an HTTP task times out after 60 seconds."
 AWS_HTTP_TASK_TIMEOUT = 60.0
+MAX_RESPONSE_BYTES = 1024 * 1024
 
 
 class ConfigError(ValueError):
@@ -68,9 +78,15 @@ class TasksConfig:
     # Upper bound for a mapped Lambda call without TimeoutSeconds (Lambda's own maximum).
     lambda_timeout_seconds: float = 900.0
     region: str = "us-east-1"
+    # Lambda ARNs must name this account (see lambda_.py).
     account: str = "123456789012"
-    # Pool size of the shared requests Session (one per process): match the worker pool.
-    pool_size: int = 32
+    # A response body larger than this fails the Task with States.DataLimitExceeded.
+    max_response_bytes: int = MAX_RESPONSE_BYTES
+    # Sockets of the shared HTTP client, in all and per destination (see transport.py).
+    max_connections: int = 4096
+    max_connections_per_host: int = 512
+    # Threads running the synchronous "python:module:function" Lambda stand-ins.
+    python_workers: int = 8
 
 
 def _pairs(text: str, variable: str) -> dict[str, str]:
@@ -144,7 +160,11 @@ def load_config(path: str | os.PathLike | None = None,
     kwargs: dict[str, Any] = {}
     for key, attr in (("httpTimeoutSeconds", "http_timeout_seconds"),
                       ("lambdaTimeoutSeconds", "lambda_timeout_seconds"),
-                      ("region", "region"), ("account", "account"), ("poolSize", "pool_size")):
+                      ("region", "region"), ("account", "account"),
+                      ("maxResponseBytes", "max_response_bytes"),
+                      ("maxConnections", "max_connections"),
+                      ("maxConnectionsPerHost", "max_connections_per_host"),
+                      ("pythonWorkers", "python_workers")):
         if key in data:
             kwargs[attr] = data[key]
     return TasksConfig(endpoints=endpoints, allowlist=tuple(allowlist), lambdas=lambdas,

@@ -22,6 +22,10 @@ config, written like EventBridge's ``CreateConnection`` request::
 OAuth client credentials: the token is requested from ``AuthorizationEndpoint`` with the
 client id/secret as HTTP Basic credentials and ``grant_type=client_credentials`` (unless
 given), cached until shortly before ``expires_in`` and dropped when the API answers 401.
+Concurrent calls needing the same connection's token share one token request; it is
+bounded by the HTTP Task's own limit (``httpTimeoutSeconds``), each waiting call by its own
+deadline, and carries no ``X-Request-Deadline`` (it serves many calls). The endpoint is
+operator-written, hence an allowed destination (:mod:`.endpoints`).
 Connection parameters override the Task's on duplicate keys.
 
 Local extensions, so that a definition written for AWS (where ``ConnectionArn`` is
@@ -31,17 +35,17 @@ is the connection used for any ARN not listed (the shipped config maps it to ``N
 """
 from __future__ import annotations
 
+import asyncio
 import base64
-import threading
+import json
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
-
-import requests
+from urllib.parse import urlencode
 
 from ..asl.errors import RUNTIME, StatesError
-from .endpoints import EndpointMap
-from .transport import SessionHolder
+from .endpoints import EndpointMap, parse_url
+from .transport import IO, CapExpired, Deadline, NetworkError, within
 
 __all__ = ["Connections", "Prepared", "CONNECTION_STATE_ERROR"]
 
@@ -66,14 +70,17 @@ def _params(block: Mapping[str, Any] | None, name: str) -> list[tuple[str, str]]
 
 
 class Connections:
-    def __init__(self, connections: Mapping[str, Any], sessions: SessionHolder,
-                 endpoints: EndpointMap, clock: Callable[[], float] = time.monotonic) -> None:
+    """Runs on the ``tasks-io`` loop (:mod:`.transport`): no locks needed."""
+
+    def __init__(self, connections: Mapping[str, Any], io: IO, endpoints: EndpointMap,
+                 token_timeout: float, clock: Callable[[], float] = time.monotonic) -> None:
         self._connections = dict(connections)
-        self._sessions = sessions
+        self._io = io
         self._endpoints = endpoints
+        self._token_timeout = token_timeout
         self._clock = clock
         self._tokens: dict[str, tuple[str, float]] = {}
-        self._lock = threading.Lock()
+        self._fetching: dict[str, asyncio.Task] = {}
 
     def _get(self, arn: str) -> Mapping[str, Any]:
         conn = self._connections.get(arn, self._connections.get("*"))
@@ -83,7 +90,7 @@ class Connections:
                 f"orchestrator config (or the file named by ORCHESTRATOR_CONNECTIONS)"))
         return conn
 
-    def prepare(self, arn: str, timeout: float) -> Prepared:
+    async def prepare(self, arn: str) -> Prepared:
         conn = self._get(arn)
         params = conn.get("AuthParameters") or {}
         kind = str(conn.get("AuthorizationType", "")).upper()
@@ -102,8 +109,8 @@ class Connections:
         elif kind == "NONE":
             pass
         elif kind == "OAUTH_CLIENT_CREDENTIALS":
-            out.headers["Authorization"] = "Bearer " + self._token(
-                arn, params.get("OAuthParameters") or {}, timeout)
+            out.headers["Authorization"] = "Bearer " + await self._token(
+                arn, params.get("OAuthParameters") or {})
         else:
             raise StatesError(RUNTIME, f"The connection '{arn}' has an unsupported "
                                        f"AuthorizationType {kind!r} (API_KEY, BASIC, "
@@ -112,23 +119,21 @@ class Connections:
 
     def invalidate(self, arn: str) -> None:
         """Forget a cached OAuth token (the API answered 401: the token was revoked)."""
-        with self._lock:
-            self._tokens.pop(arn, None)
+        self._tokens.pop(arn, None)
 
-    def _token(self, arn: str, oauth: Mapping[str, Any], timeout: float) -> str:
-        with self._lock:
-            cached = self._tokens.get(arn)
-            if cached and cached[1] > self._clock():
-                return cached[0]
-        token, lifetime = self._fetch_token(arn, oauth, timeout)
-        with self._lock:
-            expiry = self._clock() + max(0.0, lifetime - _EXPIRY_MARGIN) if lifetime else float(
-                "inf")
-            self._tokens[arn] = (token, expiry)
-        return token
+    async def _token(self, arn: str, oauth: Mapping[str, Any]) -> str:
+        cached = self._tokens.get(arn)
+        if cached and cached[1] > self._clock():
+            return cached[0]
+        fetch = self._fetching.get(arn)
+        if fetch is None or fetch.get_loop() is not asyncio.get_running_loop():
+            fetch = self._fetching[arn] = self._io.background(self._fetch_token(arn, oauth))
+            fetch.add_done_callback(lambda done: self._fetching.pop(arn, None)
+                                    if self._fetching.get(arn) is done else None)
+        # Shielded: a caller whose own deadline passes leaves the others' fetch running.
+        return await asyncio.shield(fetch)
 
-    def _fetch_token(self, arn: str, oauth: Mapping[str, Any],
-                     timeout: float) -> tuple[str, float | None]:
+    async def _fetch_token(self, arn: str, oauth: Mapping[str, Any]) -> str:
         endpoint = str(oauth.get("AuthorizationEndpoint", ""))
         method = str(oauth.get("HttpMethod", "POST")).upper()
         client = oauth.get("ClientParameters") or {}
@@ -138,27 +143,34 @@ class Connections:
         headers = dict(_params(extra, "HeaderParameters"))
         raw = f"{client.get('ClientID', '')}:{client.get('ClientSecret', '')}".encode()
         headers["Authorization"] = "Basic " + base64.b64encode(raw).decode("ascii")
-        # The operator wrote this URL (not a definition), so only the map applies.
-        url = self._endpoints.rewrite(endpoint, check=False)
+        url = self._endpoints.rewrite(parse_url(endpoint))
         send_body = method != "GET"
+        query = _params(extra, "QueryStringParameters") + ([] if send_body else list(body.items()))
+        if query:
+            url = url.extend_query(query)
+        data = None
+        if send_body:
+            data = urlencode(body).encode()
+            headers.setdefault("Content-Type", "application/x-www-form-urlencoded")
+        where = f"The OAuth token request of connection '{arn}' to {endpoint}"
         try:
-            response = self._sessions.get().request(
-                method, url, headers=headers, timeout=timeout,
-                params=_params(extra, "QueryStringParameters") + (
-                    [] if send_body else list(body.items())),
-                data=body if send_body else None)
-        except requests.RequestException as exc:
-            raise StatesError(CONNECTION_STATE_ERROR, (
-                f"The OAuth token request of connection '{arn}' to {endpoint} failed: "
-                f"{exc.__class__.__name__}: {exc}")) from None
-        try:
-            payload = response.json() if response.ok else None
+            async with within(Deadline.of(None, self._token_timeout)):
+                reply = await self._io.request(method, url, headers=headers, data=data)
+        except CapExpired:
+            raise StatesError(CONNECTION_STATE_ERROR, f"{where} got no answer within "
+                                                      f"{self._token_timeout:g} seconds") from None
+        except NetworkError as exc:
+            raise StatesError(CONNECTION_STATE_ERROR, f"{where} failed: {exc}") from None
+        try:  # whatever the content type says, as requests' .json() did
+            payload = json.loads(reply.text()) if reply.ok else None
         except ValueError:
             payload = None
         token = payload.get("access_token") if isinstance(payload, dict) else None
         if not isinstance(token, str) or not token:
             raise StatesError(CONNECTION_STATE_ERROR, (
-                f"The OAuth token request of connection '{arn}' to {endpoint} was refused: "
-                f"HTTP {response.status_code}: {response.text[:500]}"))
+                f"{where} was refused: HTTP {reply.status}: {reply.text()[:500]}"))
         lifetime = payload.get("expires_in")
-        return token, float(lifetime) if isinstance(lifetime, (int, float)) else None
+        expiry = (self._clock() + max(0.0, float(lifetime) - _EXPIRY_MARGIN)
+                  if isinstance(lifetime, (int, float)) else float("inf"))
+        self._tokens[arn] = (token, expiry)
+        return token

@@ -6,8 +6,10 @@ details, such as the API URL, method you want to use, and connection details."
 
 Parameters: ``ApiEndpoint`` and ``Method`` (required), ``Headers``, ``QueryParameters``,
 ``RequestBody``, ``Transform`` (:mod:`.formencode`), ``Authentication.ConnectionArn``
-(:mod:`.connections`; optional locally). The URL goes through the endpoint map and
-allowlist (:mod:`.endpoints`).
+(:mod:`.connections`; optional locally). The URL must pass :func:`.endpoints.parse_url`
+(else ``States.Runtime``), goes through the endpoint map, and may only reach an allowed
+destination - checked on the address connected to (:mod:`.endpoints`), before the
+connection's OAuth token is requested.
 
 Result: ``{"Headers": {name: [values]}, "ResponseBody": ..., "StatusCode": 200,
 "StatusText": "OK"}``; header names are lower-case, ``ResponseBody`` is parsed when the
@@ -20,32 +22,38 @@ Errors (transport errors become ASL names here and only here):
   redirect could leave the allowlist), so a 3xx is an error too;
 - the state's ``TimeoutSeconds`` elapsing while waiting -> ``States.Timeout``;
 - no answer within AWS's 60 s HTTP limit ("States.Http.Socket: This error occurs when an
-  HTTP task times out after 60 seconds"), or any network failure (refused, reset, DNS)
-  -> ``States.Http.Socket``;
+  HTTP task times out after 60 seconds"; ``httpTimeoutSeconds``), or any network failure
+  (refused, reset, DNS) -> ``States.Http.Socket``;
+- a destination that is not allowed -> ``States.Permissions``; a response body over
+  ``maxResponseBytes`` -> ``States.DataLimitExceeded``;
 - headers AWS forbids ("You can't use the following headers in your HTTP Task definition.
   If you use these headers, the HTTP Task fails with the States.Runtime error.")
   -> ``States.Runtime``.
 
 Every request carries ``Idempotency-Key: <Invoke.key>`` (stable across the retries of one
 state entry; the services dedupe on it - a definition may set its own), ``X-Request-Id``
-(fresh per attempt) and the ``User-Agent`` AWS sends.
+(fresh per attempt), the ``User-Agent`` AWS sends, and ``X-Request-Deadline`` (the instant
+the call stops waiting, :data:`~.transport.DEADLINE_HEADER`; a definition's own value is
+replaced by the engine's).
 """
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit, urlencode
 
-import requests
+from multidict import CIMultiDict
+from yarl import URL
 
-from ..asl.errors import RUNTIME, TIMEOUT, StatesError
+from ..asl.errors import RUNTIME, StatesError
 from ..asl.runtime import Invoke
 from .config import TasksConfig
 from .connections import Connections
-from .endpoints import EndpointMap
+from .endpoints import EndpointMap, parse_url
 from .formencode import urlencode_body
-from .transport import SessionHolder, header_safe, is_timeout
+from .transport import (DEADLINE_HEADER, IO, CapExpired, Deadline, NetworkError, Reply,
+                        header_safe, within)
 
 __all__ = ["HttpTask", "SOCKET_ERROR", "status_error_name", "FORBIDDEN_HEADERS"]
 
@@ -62,6 +70,8 @@ FORBIDDEN_HEADERS = frozenset({
     "proxy-authorization", "referer", "server", "te", "trailer", "transfer-encoding",
     "upgrade", "via", "warning"})
 FORBIDDEN_PREFIXES = ("x-forwarded-", "x-amz-", "x-amzn-")
+# A header value may not end the header early (request splitting).
+_BAD_HEADER_VALUE = re.compile(r"[\r\n\x00]")
 
 
 def status_error_name(status: int) -> str:
@@ -72,9 +82,9 @@ def _text(value: Any) -> str:
     return value if isinstance(value, str) else json.dumps(value, separators=(",", ":"))
 
 
-def _headers(raw: Any) -> dict[str, str]:
+def _headers(raw: Any) -> CIMultiDict[str]:
     if raw is None:
-        return {}
+        return CIMultiDict()
     if not isinstance(raw, dict):
         raise StatesError(RUNTIME, "The 'Headers' field must be a JSON object")
     bad = sorted(name.lower() for name in raw
@@ -83,8 +93,14 @@ def _headers(raw: Any) -> dict[str, str]:
     if bad:
         raise StatesError(RUNTIME, f"The 'Headers' field contains unsupported values: "
                                    f"[{', '.join(bad)}]")
-    return {name: ",".join(_text(v) for v in value) if isinstance(value, list) else _text(value)
-            for name, value in raw.items()}
+    out: CIMultiDict[str] = CIMultiDict()
+    for name, value in raw.items():
+        text = ",".join(_text(v) for v in value) if isinstance(value, list) else _text(value)
+        if _BAD_HEADER_VALUE.search(name + text):
+            raise StatesError(RUNTIME, f"The 'Headers' field's {name!r} contains a line break "
+                                       f"or NUL character")
+        out[name] = text
+    return out
 
 
 def _query(raw: Any) -> list[tuple[str, str]]:
@@ -99,42 +115,22 @@ def _query(raw: Any) -> list[tuple[str, str]]:
     return out
 
 
-def _has(headers: dict[str, str], name: str) -> bool:
-    return any(key.lower() == name.lower() for key in headers)
-
-
-def _response_headers(response: requests.Response) -> dict[str, list[str]]:
+def _response_headers(reply: Reply) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
-    raw = getattr(response.raw, "headers", None)
-    if raw is not None and hasattr(raw, "getlist"):
-        for name in raw.keys():  # urllib3 keeps repeated headers apart (Set-Cookie)
-            out.setdefault(name.lower(), []).extend(raw.getlist(name))
-    else:
-        for name, value in response.headers.items():
-            out.setdefault(name.lower(), []).append(value)
+    for name, value in reply.headers:  # repeated headers stay apart (Set-Cookie)
+        out.setdefault(name.lower(), []).append(value)
     return out
 
 
-def _response_body(response: requests.Response) -> Any:
-    text = response.content.decode(response.encoding or "utf-8", errors="replace")
-    media = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
-    if text and (media == "application/json" or media.endswith("+json")):
-        try:
-            return json.loads(text)
-        except ValueError:
-            pass  # a server that lies about its content type: keep the text
-    return text
-
-
 class HttpTask:
-    def __init__(self, config: TasksConfig, sessions: SessionHolder, endpoints: EndpointMap,
+    def __init__(self, config: TasksConfig, io: IO, endpoints: EndpointMap,
                  connections: Connections) -> None:
         self._config = config
-        self._sessions = sessions
+        self._io = io
         self._endpoints = endpoints
         self._connections = connections
 
-    def __call__(self, invoke: Invoke) -> dict[str, Any]:
+    async def __call__(self, invoke: Invoke, state_deadline: float | None) -> dict[str, Any]:
         params = invoke.parameters
         if not isinstance(params, dict):
             raise StatesError(RUNTIME, "The HTTP Task's Parameters must be a JSON object with "
@@ -153,28 +149,34 @@ class HttpTask:
         transform = params.get("Transform") or {}
         if not isinstance(transform, dict):
             raise StatesError(RUNTIME, "The 'Transform' field must be a JSON object")
+        url = self._endpoints.rewrite(parse_url(endpoint))
 
-        # Timeouts are resolved before any I/O (also bounds the OAuth token request).
-        cap = float(self._config.http_timeout_seconds)
-        state_timeout = invoke.timeout_seconds
-        timeout = min(float(state_timeout), cap) if state_timeout else cap
-        timeout_is_state = bool(state_timeout) and float(state_timeout) <= cap
+        deadline = Deadline.of(state_deadline, float(self._config.http_timeout_seconds))
+        where = f"The HTTP request to {method} {endpoint}"
+        try:
+            async with within(deadline):
+                await self._io.check(url)  # refused before any I/O, token requests too
+                return await self._send(invoke, method, url, headers, query, body, transform,
+                                        params, deadline)
+        except CapExpired:
+            raise StatesError(SOCKET_ERROR, f"{where} got no answer within "
+                                            f"{deadline.cap:g} seconds") from None
+        except NetworkError as exc:
+            raise StatesError(SOCKET_ERROR, f"{where} failed: {exc}") from None
 
-        url = self._endpoints.rewrite(endpoint)  # refuse before any I/O (token requests too)
+    async def _send(self, invoke: Invoke, method: str, url: URL, headers: CIMultiDict[str],
+                    query: list[tuple[str, str]], body: Any, transform: dict[str, Any],
+                    params: dict[str, Any], deadline: Deadline) -> dict[str, Any]:
         auth = params.get("Authentication")
         arn = auth.get("ConnectionArn") if isinstance(auth, dict) else None
-        prepared = self._connections.prepare(arn, timeout) if arn else None
+        prepared = await self._connections.prepare(arn) if arn else None
         if prepared is not None:
             headers.update(prepared.headers)  # connection values win on duplicate keys
             query += prepared.query
             if prepared.body and (body is None or isinstance(body, dict)):
                 body = {**(body or {}), **prepared.body}
-
         if query:
-            parts = urlsplit(url)
-            extra = urlencode(query)
-            url = urlunsplit(parts._replace(query=f"{parts.query}&{extra}" if parts.query
-                                            else extra))
+            url = url.extend_query(query)
 
         data: bytes | None = None
         if body is not None and method != "HEAD":
@@ -182,40 +184,22 @@ class HttpTask:
                 options = transform.get("RequestEncodingOptions") or {}
                 text = body if isinstance(body, str) else urlencode_body(
                     body, options.get("ArrayFormat", "INDICES"))
-                if not _has(headers, "Content-Type"):
-                    headers["Content-Type"] = "application/x-www-form-urlencoded"
+                headers.setdefault("Content-Type", "application/x-www-form-urlencoded")
             else:
                 text = body if isinstance(body, str) else json.dumps(body, separators=(",", ":"))
-                if not _has(headers, "Content-Type"):
-                    headers["Content-Type"] = "application/json; charset=UTF-8"
+                headers.setdefault("Content-Type", "application/json; charset=UTF-8")
             data = text.encode("utf-8")
-        if not _has(headers, "Idempotency-Key"):
-            headers["Idempotency-Key"] = header_safe(invoke.key)
-        if not _has(headers, "X-Request-Id"):
-            headers["X-Request-Id"] = str(uuid.uuid4())
-        if not _has(headers, "User-Agent"):
-            headers["User-Agent"] = f"Amazon|StepFunctions|HttpInvoke|{self._config.region}"
+        headers.setdefault("Idempotency-Key", header_safe(invoke.key))
+        headers.setdefault("X-Request-Id", str(uuid.uuid4()))
+        headers.setdefault("User-Agent", f"Amazon|StepFunctions|HttpInvoke|{self._config.region}")
+        headers[DEADLINE_HEADER] = deadline.header()  # the engine's value, always
 
-        try:
-            response = self._sessions.get().request(
-                method, url, headers=headers, data=data, timeout=timeout, allow_redirects=False)
-        except requests.RequestException as exc:
-            where = f"The HTTP request to {method} {endpoint}"
-            if not is_timeout(exc):
-                raise StatesError(SOCKET_ERROR, f"{where} failed: {exc.__class__.__name__}: "
-                                                f"{exc}") from None
-            if timeout_is_state:
-                raise StatesError(TIMEOUT, None) from None
-            raise StatesError(SOCKET_ERROR, f"{where} got no answer within {timeout:g} "
-                                            f"seconds") from None
-
-        result = {"Headers": _response_headers(response),
-                  "ResponseBody": _response_body(response),
-                  "StatusCode": response.status_code,
-                  "StatusText": response.reason or ""}
-        if not 200 <= response.status_code < 300:
-            if response.status_code == 401 and arn:
+        reply = await self._io.request(method, url, headers=headers, data=data)
+        result = {"Headers": _response_headers(reply), "ResponseBody": reply.json(),
+                  "StatusCode": reply.status, "StatusText": reply.reason}
+        if not reply.ok:
+            if reply.status == 401 and arn:
                 self._connections.invalidate(arn)  # the next attempt fetches a fresh token
-            raise StatesError(status_error_name(response.status_code),
+            raise StatesError(status_error_name(reply.status),
                               json.dumps(result, separators=(",", ":"), ensure_ascii=False))
         return result

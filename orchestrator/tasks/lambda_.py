@@ -11,17 +11,32 @@ Two forms, as on AWS:
   event (``"0.0"`` -> ``0.0``, ``"\\"HelloWorld\\""`` -> ``"HelloWorld"``); no Payload
   gives the Python runtime's empty event ``{}``.
 
-The map (:class:`~orchestrator.tasks.config.TasksConfig` ``lambdas``) is keyed by function
-name or ARN; a value is
+Which function is called - the map (:class:`~orchestrator.tasks.config.TasksConfig`
+``lambdas``), keyed by function name, ``name:qualifier`` or (qualified) ARN:
+
+- a full ARN (with its qualifier, if any) that is a key of the map is that entry, as
+  written: the operator declared that very function;
+- otherwise the function must be ours: AWS's "Function not found" (Lambda's
+  ``ResourceNotFoundException``) unless an ARN's account is the configured one
+  (``TasksConfig.account``) and its region the execution's (from the Context object, else
+  ``TasksConfig.region``). A bare name (or ``name:qualifier``) is always in the caller's
+  account and region, as on AWS. Then an unqualified or ``$LATEST`` reference is the entry
+  of its name; any other qualifier - an alias such as ``prod`` or a version such as ``3`` -
+  must itself be mapped (``"CreateUser:prod"``, or the qualified ARN): a bogus qualifier
+  must not reach the unqualified function.
+
+A value is
 
 - ``"http://users:8001/users"`` or ``{"url": ..., "method": "POST"}`` - the event is POSTed
-  as JSON (through the endpoint map; with ``Idempotency-Key: <Invoke.key>`` and
-  ``X-Request-Id``); a 2xx JSON answer is the function's result. A non-2xx answer is a
-  function error: its ``errorType``/``errorMessage`` when the body carries them, else
+  as JSON (through the endpoint map; the URL is operator-written, hence an allowed
+  destination; with ``Idempotency-Key: <Invoke.key>``, ``X-Request-Id`` and
+  ``X-Request-Deadline``); a 2xx JSON answer is the function's result. A non-2xx answer is
+  a function error: its ``errorType``/``errorMessage`` when the body carries them, else
   errorType ``Http.StatusCode.NNN`` with the body as errorMessage. A network failure is
   ``Lambda.SdkClientException`` (covered by AWS's recommended Lambda retrier);
 - ``"python:module:function"`` - ``function(event, context)`` is called in-process (the
-  conformance stand-ins of :mod:`.standins`). An exception it raises is a function error,
+  conformance stand-ins of :mod:`.standins`) on the small stand-in thread pool of
+  :mod:`.transport`, never on the event loop. An exception it raises is a function error,
   shaped like the Python runtime's; a :class:`StatesError` it raises passes through.
 
 Function errors, as recorded against AWS (conformance corpus): the error is the
@@ -30,7 +45,8 @@ Function errors, as recorded against AWS (conformance corpus): the error is the
 (``", "`` / ``": "`` separators) for the plain ARN form, and re-serialised compactly by the
 service integration for ``lambda:invoke``. An unmapped function is
 ``Lambda.ResourceNotFoundException``. ``TimeoutSeconds`` elapsing while waiting is
-``States.Timeout``.
+``States.Timeout``; the function's own limit (``lambdaTimeoutSeconds``, Lambda's 900 s)
+elapsing is the function error ``Sandbox.Timedout``, as Lambda reports it.
 """
 from __future__ import annotations
 
@@ -45,15 +61,15 @@ import traceback
 import uuid
 from dataclasses import dataclass
 from email.utils import formatdate
+from functools import partial
 from typing import Any, Callable, Mapping
 
-import requests
-
-from ..asl.errors import RUNTIME, TIMEOUT, StatesError
+from ..asl.errors import RUNTIME, StatesError
 from ..asl.runtime import Invoke
 from .config import TasksConfig
-from .endpoints import EndpointMap
-from .transport import SessionHolder, header_safe, is_timeout
+from .endpoints import EndpointMap, parse_url
+from .transport import (DEADLINE_HEADER, IO, CapExpired, Deadline, NetworkError, header_safe,
+                        within)
 
 __all__ = ["LambdaTasks", "FunctionError", "LambdaContext", "register_source"]
 
@@ -103,21 +119,33 @@ class LambdaContext:
 @dataclass(frozen=True)
 class _Function:
     name: str
-    arn: str
+    arn: str                    # unqualified
     qualifier: str | None
+    ours: bool                  # the configured account, the execution's region
+
+    @property
+    def qualified_arn(self) -> str:
+        return f"{self.arn}:{self.qualifier}" if self.qualifier else self.arn
 
 
-def _parse_function(ref: str, region: str, account: str) -> _Function:
-    """Name, unqualified ARN and qualifier of a FunctionName / function ARN."""
+def _parse_function(ref: str, region: str, account: str, config: TasksConfig) -> _Function:
+    """Name, unqualified ARN and qualifier of a FunctionName / function ARN, and whether it
+    is a function of ours (see the module docstring). ``region``/``account`` are the
+    execution's (:func:`_where`)."""
     parts = ref.split(":")
-    if ref.startswith("arn:") and len(parts) >= 7 and parts[5] == "function":
+    if ref.startswith("arn:") and len(parts) in (7, 8) and parts[5] == "function":
         name, qualifier = parts[6], (parts[7] if len(parts) > 7 else None)
-        return _Function(name, ":".join(parts[:7]), qualifier)
-    if len(parts) >= 3 and parts[1] == "function":  # ACCOUNT:function:NAME[:QUALIFIER]
+        return _Function(name, ":".join(parts[:7]), qualifier,
+                         parts[4] == config.account and parts[3] == region)
+    if len(parts) in (3, 4) and parts[1] == "function":  # ACCOUNT:function:NAME[:QUALIFIER]
         name, qualifier = parts[2], (parts[3] if len(parts) > 3 else None)
-        return _Function(name, f"arn:aws:lambda:{region}:{parts[0]}:function:{name}", qualifier)
+        return _Function(name, f"arn:aws:lambda:{region}:{parts[0]}:function:{name}",
+                         qualifier, parts[0] == config.account)
+    if ref.startswith("arn:") or len(parts) > 2:  # not a function reference Lambda knows
+        return _Function(ref, ref, None, False)
     name, qualifier = parts[0], (parts[1] if len(parts) > 1 else None)
-    return _Function(name, f"arn:aws:lambda:{region}:{account}:function:{name}", qualifier)
+    return _Function(name, f"arn:aws:lambda:{region}:{account}:function:{name}", qualifier,
+                     True)
 
 
 def _where(invoke: Invoke, config: TasksConfig) -> tuple[str, str]:
@@ -175,34 +203,36 @@ def _log_tail(request_id: str, version: str) -> str:
 
 
 class LambdaTasks:
-    def __init__(self, config: TasksConfig, sessions: SessionHolder,
-                 endpoints: EndpointMap) -> None:
+    def __init__(self, config: TasksConfig, io: IO, endpoints: EndpointMap) -> None:
         self._config = config
-        self._sessions = sessions
+        self._io = io
         self._endpoints = endpoints
         self._callables: dict[str, Callable[..., Any]] = {}
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # the stand-in pool's threads load callables
 
     # -- the two resource forms ------------------------------------------------------------
-    def function_arn(self, invoke: Invoke, resource: str) -> Any:
+    async def function_arn(self, invoke: Invoke, resource: str,
+                           state_deadline: float | None) -> Any:
         """``arn:aws:lambda:...:function:NAME``: the effective input is the event."""
         region, account = _where(invoke, self._config)
-        function = _parse_function(resource, region, account)
+        function = _parse_function(resource, region, account, self._config)
         event = {} if invoke.parameters is None else invoke.parameters
         try:
-            return self._run(function, event, invoke, str(uuid.uuid4()))
+            return await self._run(function, event, invoke, str(uuid.uuid4()),
+                                   self._deadline(state_deadline))
         except FunctionError as exc:
             # The plain form hands on the runtime's own JSON text (default separators).
             raise StatesError(self._error_name(exc.error), json.dumps(exc.error)) from None
 
-    def service_invoke(self, invoke: Invoke) -> dict[str, Any]:
+    async def service_invoke(self, invoke: Invoke,
+                             state_deadline: float | None) -> dict[str, Any]:
         """``arn:aws:states:::lambda:invoke``: FunctionName + Payload, wrapped result."""
         params = invoke.parameters if isinstance(invoke.parameters, dict) else {}
         ref = params.get("FunctionName")
         if not isinstance(ref, str) or not ref:
             raise StatesError(RUNTIME, "The lambda:invoke Task requires a 'FunctionName' string")
         region, account = _where(invoke, self._config)
-        function = _parse_function(ref, region, account)
+        function = _parse_function(ref, region, account, self._config)
         request_id = str(uuid.uuid4())
         event = self._event(params.get("Payload"), request_id)
         version = function.qualifier if (function.qualifier or "").isdigit() else LATEST
@@ -212,11 +242,13 @@ class LambdaTasks:
             return _sdk_response("", request_id, version, 204, None)
         if invocation_type == "Event":
             self._target(function)
-            threading.Thread(target=self._run_quietly, args=(function, event, invoke, request_id),
-                             daemon=True, name=f"lambda-event-{function.name}").start()
+            # Its outcome is nobody's business; bounded by the function's own limit only.
+            self._io.background(self._run_quietly(function, event, invoke, request_id,
+                                                  self._deadline(None)))
             return _sdk_response("", request_id, version, 202, None)
         try:
-            payload = self._run(function, event, invoke, request_id)
+            payload = await self._run(function, event, invoke, request_id,
+                                      self._deadline(state_deadline))
         except FunctionError as exc:
             raise StatesError(self._error_name(exc.error),
                               json.dumps(exc.error, separators=(",", ":"))) from None
@@ -224,6 +256,9 @@ class LambdaTasks:
         return _sdk_response(payload, request_id, version, 200, log_result)
 
     # -- helpers --------------------------------------------------------------------------
+    def _deadline(self, state_deadline: float | None) -> Deadline:
+        return Deadline.of(state_deadline, float(self._config.lambda_timeout_seconds))
+
     @staticmethod
     def _error_name(error: Mapping[str, Any]) -> str:
         name = error.get("errorType")
@@ -244,44 +279,56 @@ class LambdaTasks:
         return payload
 
     def _target(self, function: _Function) -> Any:
+        """The map entry of ``function`` (see the module docstring for the rules)."""
         lambdas = self._config.lambdas
-        keys = [f"{function.arn}:{function.qualifier}" if function.qualifier else None,
-                function.arn,
-                f"{function.name}:{function.qualifier}" if function.qualifier else None,
-                function.name]
+        latest = function.qualifier in (None, LATEST)
+        keys = [function.qualified_arn] + ([function.arn] if latest else [])
+        if function.ours:
+            keys += ([f"{function.name}:{LATEST}", function.name] if latest
+                     else [f"{function.name}:{function.qualifier}"])
         for key in keys:
-            if key is not None and key in lambdas:
+            if key in lambdas:
                 return lambdas[key]
         raise StatesError(NOT_FOUND, (
-            f"Function not found: {function.arn} (Service: AWSLambda; Status Code: 404; Error "
-            f"Code: ResourceNotFoundException; Request ID: {uuid.uuid4()}; Proxy: null) - map "
-            f"the function in \"lambdas\" of the orchestrator config or ORCHESTRATOR_LAMBDAS"))
+            f"Function not found: {function.qualified_arn} (Service: AWSLambda; Status Code: "
+            f"404; Error Code: ResourceNotFoundException; Request ID: {uuid.uuid4()}; Proxy: "
+            f"null) - map the function in \"lambdas\" of the orchestrator config or "
+            f"ORCHESTRATOR_LAMBDAS (an ARN must name account {self._config.account} and the "
+            f"execution's region)"))
 
-    def _run_quietly(self, function: _Function, event: Any, invoke: Invoke,
-                     request_id: str) -> None:
+    async def _run_quietly(self, function: _Function, event: Any, invoke: Invoke,
+                           request_id: str, deadline: Deadline) -> None:
         try:
-            self._run(function, event, invoke, request_id)
+            await self._run(function, event, invoke, request_id, deadline)
         except Exception:  # an asynchronous invocation's outcome is nobody's business
             pass
 
-    def _run(self, function: _Function, event: Any, invoke: Invoke, request_id: str) -> Any:
+    async def _run(self, function: _Function, event: Any, invoke: Invoke, request_id: str,
+                   deadline: Deadline) -> Any:
         target = self._target(function)
-        if isinstance(target, str) and target.startswith("python:"):
-            return self._run_python(target, function, event, invoke, request_id)
         if isinstance(target, dict) and "python" in target:
-            return self._run_python("python:" + str(target["python"]), function, event, invoke,
-                                    request_id)
-        if isinstance(target, str):
-            return self._run_http(target, "POST", function, event, invoke, request_id)
-        if isinstance(target, dict) and isinstance(target.get("url"), str):
-            return self._run_http(target["url"], str(target.get("method", "POST")).upper(),
-                                  function, event, invoke, request_id)
-        raise StatesError(RUNTIME, f"The Lambda map entry of {function.name} must be a URL, "
-                                   f"\"python:module:function\" or {{\"url\": ...}}; got "
-                                   f"{target!r}")
-
-    def _timeout(self, invoke: Invoke) -> float:
-        return float(invoke.timeout_seconds or self._config.lambda_timeout_seconds)
+            target = "python:" + str(target["python"])
+        if isinstance(target, str) and target.startswith("python:"):
+            run = partial(self._io.run_blocking, self._run_python, target, function, event,
+                          request_id, deadline)
+        elif isinstance(target, str):
+            run = partial(self._run_http, target, "POST", function, event, invoke, request_id,
+                          deadline)
+        elif isinstance(target, dict) and isinstance(target.get("url"), str):
+            run = partial(self._run_http, target["url"], str(target.get("method", "POST")).upper(),
+                          function, event, invoke, request_id, deadline)
+        else:
+            raise StatesError(RUNTIME, f"The Lambda map entry of {function.name} must be a "
+                                       f"URL, \"python:module:function\" or {{\"url\": ...}}; "
+                                       f"got {target!r}")
+        try:
+            async with within(deadline):
+                return await run()
+        except CapExpired:
+            raise FunctionError({
+                "errorMessage": f"RequestId: {request_id} Error: Task timed out after "
+                                f"{deadline.cap:.2f} seconds",
+                "errorType": "Sandbox.Timedout"}) from None
 
     def _callable(self, spec: str) -> Callable[..., Any]:
         with self._lock:
@@ -296,11 +343,12 @@ class LambdaTasks:
                 self._callables[spec] = fn
             return fn
 
-    def _run_python(self, spec: str, function: _Function, event: Any, invoke: Invoke,
-                    request_id: str) -> Any:
+    def _run_python(self, spec: str, function: _Function, event: Any, request_id: str,
+                    deadline: Deadline) -> Any:
+        """On a stand-in pool thread (blocking is fine here)."""
         fn = self._callable(spec)
         context = LambdaContext(function.name, function.arn, request_id,
-                                time.monotonic() + self._timeout(invoke))
+                                time.monotonic() + deadline.remaining())
         try:
             result = fn(event, context)
         except StatesError:
@@ -318,33 +366,25 @@ class LambdaTasks:
                                  "errorType": "Runtime.MarshalError",
                                  "requestId": request_id, "stackTrace": []}) from None
 
-    def _run_http(self, url: str, method: str, function: _Function, event: Any, invoke: Invoke,
-                  request_id: str) -> Any:
-        target = self._endpoints.rewrite(url, check=False)  # operator-written: trusted
-        timeout = self._timeout(invoke)
+    async def _run_http(self, url: str, method: str, function: _Function, event: Any,
+                        invoke: Invoke, request_id: str, deadline: Deadline) -> Any:
+        target = self._endpoints.rewrite(parse_url(url))
         headers = {"Content-Type": "application/json", "Idempotency-Key": header_safe(invoke.key),
-                   "X-Request-Id": request_id, "X-Amz-Function-Name": function.name}
+                   "X-Request-Id": request_id, "X-Amz-Function-Name": function.name,
+                   DEADLINE_HEADER: deadline.header()}
         try:
-            response = self._sessions.get().request(
-                method, target, data=json.dumps(event).encode(), headers=headers,
-                timeout=timeout, allow_redirects=False)
-        except requests.RequestException as exc:
-            if is_timeout(exc):
-                if invoke.timeout_seconds:
-                    raise StatesError(TIMEOUT, None) from None
-                raise FunctionError({
-                    "errorMessage": f"RequestId: {request_id} Error: Task timed out after "
-                                    f"{timeout:.2f} seconds",
-                    "errorType": "Sandbox.Timedout"}) from None
+            reply = await self._io.request(method, target, data=json.dumps(event).encode(),
+                                           headers=headers)
+        except NetworkError as exc:
             raise StatesError(SDK_CLIENT, (
                 f"Unable to execute HTTP request: the function {function.name} at {method} "
-                f"{url} is unreachable: {exc.__class__.__name__}: {exc}")) from None
-        text = response.content.decode("utf-8", errors="replace")
+                f"{url} is unreachable: {exc}")) from None
+        text = reply.text()
         try:
             body = json.loads(text) if text else None
         except ValueError:
             body = text
-        if 200 <= response.status_code < 300:
+        if reply.ok:
             return body
         if isinstance(body, dict) and isinstance(body.get("errorType"), str):
             error = {"errorMessage": str(body.get("errorMessage", "")),
@@ -352,6 +392,6 @@ class LambdaTasks:
                      "stackTrace": body.get("stackTrace", [])}
         else:
             error = {"errorMessage": text.strip(),
-                     "errorType": f"Http.StatusCode.{response.status_code}",
+                     "errorType": f"Http.StatusCode.{reply.status}",
                      "requestId": request_id, "stackTrace": []}
         raise FunctionError(error)

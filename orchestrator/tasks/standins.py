@@ -11,8 +11,9 @@ error causes match the recorded ones literally (apart from the masked ``requestI
 
 ``lambda-sleep-60s-echo`` sleeps through :func:`set_sleep`'s function (``time.sleep`` by
 default) so tests need not wait; it never sleeps past the invocation's deadline (the Task's
-``TimeoutSeconds``): then it fails with ``States.Timeout`` and frees the worker, while the
-interpreter's own timeout race has already decided the state's outcome.
+``TimeoutSeconds``): then it fails with ``States.Timeout`` and frees its thread of the
+stand-in pool (:mod:`.transport`), while the interpreter's own timeout race has already
+decided the state's outcome.
 """
 from __future__ import annotations
 

@@ -363,7 +363,9 @@ class _VirtualLambdas:
     def __init__(self, case: dict) -> None:
         # The function's own timeout is Lambda's (the config's 900 s), not the Task's:
         # the Task's TimeoutSeconds is the interpreter's business (it races a Sleep).
-        self.invoker = TaskInvoker(TasksConfig(lambdas=standins.lambda_map(case["lambdas"])))
+        # The recorded ARNs name the corpus' account: the functions live there.
+        self.invoker = TaskInvoker(TasksConfig(lambdas=standins.lambda_map(case["lambdas"]),
+                                               account=ACCOUNT))
 
     def __call__(self, command: Invoke):
         slept: list[float] = []

@@ -118,13 +118,34 @@ def test_unusable_connections_are_a_runtime_error(srv, make_invoke, connections,
     assert srv.requests == []
 
 
-def test_refused_hosts_never_trigger_a_token_request(srv, make_invoke):
-    invoker = make(srv, oauth(srv))
+def test_refused_hosts_never_trigger_a_token_request(srv, make_invoke, closed_port):
+    # Only the server's own port is allowed (the token endpoint reaches it through the map).
+    invoker = TaskInvoker(TasksConfig(endpoints={"auth": srv.base},
+                                      allowlist=(f"127.0.0.1:{srv.port}",),
+                                      connections=oauth(srv), http_timeout_seconds=2))
     with pytest.raises(StatesError) as info:
-        invoker(make_invoke(HTTP, {"ApiEndpoint": "http://elsewhere:80/x", "Method": "GET",
-                                   "Authentication": {"ConnectionArn": ARN}}))
+        invoker(make_invoke(HTTP, {"ApiEndpoint": f"http://127.0.0.1:{closed_port}/x",
+                                   "Method": "GET", "Authentication": {"ConnectionArn": ARN}}))
     assert info.value.error == "States.Permissions"
     assert srv.requests == []
+
+
+def test_concurrent_calls_share_one_token_request(srv, make_invoke):
+    invoker = make(srv, oauth(srv))
+    done = []
+    for _ in range(20):
+        invoker.submit(make_invoke(HTTP, params(srv, "/protected")),
+                       lambda result, error: done.append((result, error)))
+    import time
+    end = time.monotonic() + 30
+    while len(done) < 20 and time.monotonic() < end:
+        time.sleep(0.01)
+    assert [error for _, error in done] == [None] * 20
+    assert {result["ResponseBody"]["token"] for result, _ in done} == {"tok-1"}
+    assert len([r for r in srv.requests if r["path"] == "/token"]) == 1
+    assert not any("X-Request-Deadline" in r["headers"] for r in srv.requests
+                   if r["path"] == "/token")  # the token request serves many calls
+    invoker.close()
 
 
 def test_wildcard_connection_serves_unlisted_arns_and_none_adds_no_auth(srv, make_invoke):

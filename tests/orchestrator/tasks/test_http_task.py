@@ -14,8 +14,9 @@ HTTP = "arn:aws:states:::http:invoke"
 
 @pytest.fixture
 def invoker(srv):
+    # A cap well above a loaded machine's answer time; the cap test makes its own invoker.
     config = TasksConfig(endpoints={"svc": srv.base}, allowlist=("127.0.0.1",),
-                         http_timeout_seconds=0.1)
+                         http_timeout_seconds=5)
     invoker = TaskInvoker(config)
     yield invoker
     invoker.close()
@@ -178,8 +179,9 @@ def test_state_timeout_while_reading_the_body_is_states_timeout(invoker, make_in
     assert (err.error, err.cause) == ("States.Timeout", None)
 
 
-def test_no_answer_within_the_http_limit_is_states_http_socket(invoker, make_invoke, srv):
+def test_no_answer_within_the_http_limit_is_states_http_socket(make_invoke, srv):
     # No TimeoutSeconds (or a longer one): the HTTP Task's own limit (0.1 s here) applies.
+    invoker = TaskInvoker(TasksConfig(allowlist=("127.0.0.1",), http_timeout_seconds=0.1))
     for timeout in (None, 30):
         err = failure(invoker, make_invoke, {"ApiEndpoint": f"{srv.base}/slow?delay=0.3",
                                              "Method": "GET"}, timeout=timeout)
@@ -225,3 +227,30 @@ def test_headers_aws_forbids_are_a_runtime_error(invoker, make_invoke, srv, head
 def test_malformed_parameters_are_a_runtime_error(invoker, make_invoke, params, fragment):
     err = failure(invoker, make_invoke, params)
     assert err.error == "States.Runtime" and fragment in err.cause
+
+
+@pytest.mark.parametrize("endpoint", ["http://127.0.0.1:1\\@127.0.0.1:2/x", "http://u@svc/x",
+                                      "http://svc/a b", "svc/x", "http://2130706433/"])
+def test_malformed_api_endpoints_are_a_runtime_error_before_any_request(
+        invoker, make_invoke, srv, endpoint):
+    err = failure(invoker, make_invoke, {"ApiEndpoint": endpoint, "Method": "GET"})
+    assert err.error == "States.Runtime" and err.cause.startswith("Invalid URL")
+    assert srv.requests == []
+
+
+@pytest.mark.parametrize("value", ["a\r\nX-Injected: 1", "a\nb", "a\x00"])
+def test_header_values_cannot_split_the_request(invoker, make_invoke, srv, value):
+    err = failure(invoker, make_invoke, {"ApiEndpoint": f"{srv.base}/echo", "Method": "GET",
+                                         "Headers": {"X-Tenant": value}})
+    assert err.error == "States.Runtime" and "line break or NUL" in err.cause
+    assert srv.requests == []
+
+
+def test_the_refusal_names_the_address_and_not_the_query(make_invoke, srv):
+    invoker = TaskInvoker(TasksConfig(allowlist=("10.0.0.1",)))
+    err = failure(invoker, make_invoke, {"ApiEndpoint": f"{srv.base}/echo?secret=1",
+                                         "Method": "GET"})
+    assert err.error == "States.Permissions"
+    assert err.cause.startswith(f"Refused to call {srv.base}/echo: the address "
+                                f"127.0.0.1:{srv.port} is neither")
+    assert "secret" not in err.cause

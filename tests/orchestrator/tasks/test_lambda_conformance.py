@@ -28,6 +28,13 @@ from orchestrator.tasks.standins import BY_NEED, lambda_map
 from tests.corpus import CORPUS
 
 CONTEXT = {"Execution": {"Id": "arn:aws:states:<region>:111111111111:execution:sm:ex"}}
+# The recordings' (masked) account and region: Lambda ARNs must name the configured account
+# and the execution's region.
+ACCOUNT, REGION = "111111111111", "<region>"
+
+
+def config(lambdas: dict) -> TasksConfig:
+    return TasksConfig(lambdas=lambdas, account=ACCOUNT, region=REGION)
 
 
 def _cases() -> Iterator[dict]:
@@ -116,7 +123,7 @@ CALLS = [(case["id"], index, resource, given, event, case["lambdas"])
 @pytest.mark.parametrize("case_id, index, resource, given, event, lambdas", CALLS,
                          ids=[f"{c[0].split('/')[-1]}#{c[1]}" for c in CALLS])
 def test_recorded_lambda_call(case_id, index, resource, given, event, lambdas):
-    invoker = TaskInvoker(TasksConfig(lambdas=lambda_map(lambdas)))
+    invoker = TaskInvoker(config(lambda_map(lambdas)))
     invoke = Invoke(resource=resource, parameters=_json(given) if isinstance(given, str)
                     else given, state_name="S", key="k", context=CONTEXT)
     details = next(value for key, value in event.items() if key.endswith("EventDetails"))
@@ -137,13 +144,14 @@ def test_the_corpus_calls_were_found():
 
 
 @pytest.mark.parametrize("form, expected", [
-    ("arn:aws:lambda:us-east-1:1:function:f", '{"errorMessage": "Some exception was raised.", '),
+    (f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:f",
+     '{"errorMessage": "Some exception was raised.", '),
     ("arn:aws:states:::lambda:invoke", '{"errorMessage":"Some exception was raised.",'),
 ], ids=["plain-runtime-text", "service-compact-text"])
 def test_cause_text_spacing_follows_the_form(form, expected):
     # Plain ARN: the runtime's json.dumps text; lambda:invoke re-serialises compactly
     # (both as recorded: test_task_lambda.test_raise_custom_exception vs the service one).
-    invoker = TaskInvoker(TasksConfig(lambdas={"f": BY_NEED["lambda-raise-exception"]}))
+    invoker = TaskInvoker(config({"f": BY_NEED["lambda-raise-exception"]}))
     params = {"FunctionName": "f", "Payload": None} if "states" in form else {}
     with pytest.raises(StatesError) as info:
         invoker(Invoke(resource=form, parameters=params, state_name="S", key="k"))
@@ -189,7 +197,7 @@ def instant_sleep():
 
 @pytest.mark.parametrize("case", EXECUTIONS, ids=[c["id"].split("/")[-1] for c in EXECUTIONS])
 def test_recorded_execution_outcome(case, instant_sleep):
-    invoker = TaskInvoker(TasksConfig(lambdas=lambda_map(case["lambdas"])))
+    invoker = TaskInvoker(config(lambda_map(case["lambdas"])))
     result = run(case["definition"], input_text=json.dumps(case["input"]), invoke=invoker,
                  account="111111111111", region="<region>", partition="<partition>",
                  state_machine_name="<ArnPart_0idx>", execution_name="<ExecArnPart_0idx>")

@@ -62,7 +62,7 @@ def fails(invoker, invoke) -> StatesError:
 
 @pytest.mark.parametrize("function_name", [
     "Echo", "arn:aws:lambda:us-east-1:123456789012:function:Echo", "123456789012:function:Echo",
-    "Echo:$LATEST"], ids=["name", "arn", "partial-arn", "qualified-falls-back-to-name"])
+    "Echo:$LATEST"], ids=["name", "arn", "partial-arn", "latest-is-the-unqualified-function"])
 def test_function_name_forms(invoker, make_invoke, function_name):
     result = invoker(make_invoke(INVOKE, {"FunctionName": function_name, "Payload": {"a": 1}}))
     assert result["Payload"] == {"a": 1}
@@ -199,3 +199,72 @@ def test_bad_map_entries_are_a_runtime_error(invoker, make_invoke, name, fragmen
 def test_lambda_invoke_requires_a_function_name(invoker, make_invoke):
     err = fails(invoker, make_invoke(INVOKE, {"Payload": {}}))
     assert err.error == "States.Runtime" and "FunctionName" in err.cause
+
+
+# --- which function an ARN names: account, region, qualifier ---------------------------------
+
+OTHER_ACCOUNT = "arn:aws:lambda:us-east-1:999999999999:function:"
+
+
+@pytest.fixture
+def arns():
+    return TaskInvoker(TasksConfig(lambdas={
+        "Echo": BY_NEED["lambda-echo"],
+        "Echo:prod": BY_NEED["lambda-constant-helloworld"],
+        "Echo:3": BY_NEED["lambda-decorate-input"],
+        OTHER_ACCOUNT + "Declared": BY_NEED["lambda-echo"],
+        PLAIN + "Pinned:7": BY_NEED["lambda-echo"],
+    }))
+
+
+@pytest.mark.parametrize("ref", [
+    OTHER_ACCOUNT + "Echo",                                   # another account
+    "999999999999:function:Echo",                             # another account, partial ARN
+    "arn:aws:lambda:eu-west-1:123456789012:function:Echo",    # another region
+    PLAIN + "Echo:bogus", "Echo:bogus", "123456789012:function:Echo:bogus",  # unmapped alias
+    PLAIN + "Echo:4", "Echo:4",                               # unmapped version
+    PLAIN + "Pinned", "Pinned:8",                             # only version 7 is mapped
+    "arn:aws:lambda:us-east-1:123456789012:function:Echo:a:b",  # not an ARN Lambda knows
+], ids=["account", "partial-account", "region", "arn-alias", "name-alias", "partial-alias",
+        "arn-version", "name-version", "unqualified-of-versioned", "other-version", "garbage"])
+def test_arns_of_other_accounts_regions_or_unmapped_qualifiers_are_not_found(
+        arns, make_invoke, ref):
+    forms = [make_invoke(INVOKE, {"FunctionName": ref})]
+    if ref.startswith("arn:") and ref.count(":") <= 7:  # also as the plain resource
+        forms.append(make_invoke(ref, {}))
+    for invoke in forms:
+        err = fails(arns, invoke)
+        assert err.error == "Lambda.ResourceNotFoundException", (ref, err)
+        assert err.cause.startswith("Function not found: arn:aws:lambda:")
+
+
+def test_the_not_found_cause_names_the_qualified_arn(arns, make_invoke):
+    err = fails(arns, make_invoke(INVOKE, {"FunctionName": "Echo:bogus"}))
+    assert err.cause.startswith(f"Function not found: {PLAIN}Echo:bogus (Service: AWSLambda;")
+    assert "account 123456789012" in err.cause
+
+
+@pytest.mark.parametrize("ref, payload, version", [
+    ("Echo", {"x": 1}, "$LATEST"),
+    (PLAIN + "Echo:$LATEST", {"x": 1}, "$LATEST"),
+    ("Echo:prod", {"Return": "HelloWorld"}, "$LATEST"),
+    (PLAIN + "Echo:prod", {"Return": "HelloWorld"}, "$LATEST"),
+    ("Echo:3", "input-event-{'x': 1}", "3"),
+    ("123456789012:function:Echo:3", "input-event-{'x': 1}", "3"),
+    ("Pinned:7", {"x": 1}, "7"),
+    (OTHER_ACCOUNT + "Declared", {"x": 1}, "$LATEST"),
+], ids=["name", "latest", "alias", "arn-alias", "version", "partial-version", "arn-key-version",
+        "declared-foreign-arn"])
+def test_mapped_qualifiers_and_declared_arns_are_found(arns, make_invoke, ref, payload,
+                                                       version):
+    result = arns(make_invoke(INVOKE, {"FunctionName": ref, "Payload": {"x": 1}}))
+    assert (result["Payload"], result["ExecutedVersion"]) == (payload, version)
+
+
+def test_the_region_is_the_executions(arns, make_invoke):
+    context = {"Execution": {"Id": "arn:aws:states:eu-west-1:123456789012:execution:sm:e"}}
+    ok = arns(make_invoke("arn:aws:lambda:eu-west-1:123456789012:function:Echo", {"a": 1},
+                          context=context))
+    assert ok == {"a": 1}
+    err = fails(arns, make_invoke(PLAIN + "Echo", {}, context=context))  # us-east-1
+    assert err.error == "Lambda.ResourceNotFoundException"

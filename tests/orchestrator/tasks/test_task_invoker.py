@@ -32,7 +32,8 @@ def test_dispatch_to_http_and_both_lambda_forms(invoker, make_invoke, srv):
     http = invoker(make_invoke("arn:aws:states:::http:invoke",
                                {"ApiEndpoint": f"{srv.base}/echo", "Method": "GET"}))
     assert http["StatusCode"] == 200
-    plain = invoker(make_invoke("arn:aws:lambda:us-east-1:1:function:Echo:alias", {"a": 1}))
+    plain = invoker(make_invoke("arn:aws:lambda:us-east-1:123456789012:function:Echo",
+                                {"a": 1}))
     assert plain == {"a": 1}
     wrapped = invoker(make_invoke("arn:aws:states:::lambda:invoke",
                                   {"FunctionName": "Echo", "Payload": {"a": 1}}))
@@ -75,13 +76,26 @@ def test_wait_for_task_token_without_a_token_is_a_runtime_error(invoker, make_in
 
 
 def test_unexpected_exceptions_become_states_runtime(invoker, make_invoke, monkeypatch):
-    def boom(invoke):
+    async def boom(invoke, deadline):
         raise KeyError("oops")
     monkeypatch.setattr(invoker, "_http", boom)
     with pytest.raises(StatesError) as info:
         invoker(make_invoke("arn:aws:states:::http:invoke", {}))
     assert info.value.error == "States.Runtime"
     assert "Internal error in the Task resource" in info.value.cause and "oops" in info.value.cause
+
+
+def test_blocking_call_from_the_loop_thread_is_refused(invoker, make_invoke):
+    import asyncio
+    state = invoker._io._current()
+
+    async def nested():
+        try:
+            invoker(make_invoke("arn:aws:states:::lambda:invoke", {"FunctionName": "Echo"}))
+        except RuntimeError as exc:
+            return str(exc)
+    assert "call submit()" in asyncio.run_coroutine_threadsafe(nested(), state.loop).result(5)
+    invoker.close()
 
 
 def test_default_config_is_loaded_from_the_environment(tmp_path, monkeypatch):

@@ -95,3 +95,15 @@ def test_connections_env_replaces_the_file_connections(tmp_path):
     config = load_config(write(tmp_path, {"connections": {"arn:c": {}}}),
                          env={"ORCHESTRATOR_CONNECTIONS": str(other)})
     assert list(config.connections) == ["arn:d"]
+
+
+def test_transport_settings_come_from_the_file(tmp_path):
+    config = load_config(write(tmp_path, {
+        "maxResponseBytes": 10, "maxConnections": 20, "maxConnectionsPerHost": 5,
+        "pythonWorkers": 2, "lambdaTimeoutSeconds": 30, "account": "210987654321"}), env={})
+    assert (config.max_response_bytes, config.max_connections, config.max_connections_per_host,
+            config.python_workers, config.lambda_timeout_seconds, config.account) == (
+        10, 20, 5, 2, 30, "210987654321")
+    defaults = load_config(write(tmp_path, {}), env={})
+    assert (defaults.max_response_bytes, defaults.max_connections,
+            defaults.max_connections_per_host) == (1024 * 1024, 4096, 512)
