@@ -16,3 +16,10 @@ loglevel = os.environ.get("GUNICORN_LOGLEVEL", "warning")
 # Without --bind on the command line (containers): HOST (default 127.0.0.1) and PORT.
 if os.environ.get("PORT"):
     bind = ["%s:%s" % (os.environ.get("HOST", "127.0.0.1"), os.environ["PORT"])]
+
+
+def post_worker_init(worker):
+    """gunicorn's own error answers (414, 431, 400, 500...) are JSON too: see services/common/gunicorn_errors.py."""
+    from services.common.gunicorn_errors import install
+
+    install()

@@ -12,7 +12,7 @@ from typing import Any, Callable, Mapping
 
 from flask import Blueprint, Flask
 
-from . import chaos, db, health, observability, openapi
+from . import chaos, db, deadline, health, observability, openapi
 from .errors import register_error_handlers
 
 DEFAULT_MAX_BODY_BYTES = 64 * 1024
@@ -45,6 +45,13 @@ def parse_positive_int(text: str) -> int:
     return value
 
 
+def parse_non_negative_int(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise ValueError("expected an integer >= 0")
+    return value
+
+
 def read_environment(settings: list[Setting], environ: Mapping[str, str]) -> dict:
     values = {}
     for setting in settings:
@@ -63,6 +70,8 @@ def common_settings(service: str) -> list[Setting]:
         Setting("%s_DB" % service.upper(), "DATABASE", str, "SQLite file of the service"),
         Setting("MAX_BODY_BYTES", "MAX_CONTENT_LENGTH", parse_positive_int, "request body limit (413 above)"),
         Setting("CHAOS_ENABLED", "CHAOS_ENABLED", parse_bool, "1 turns on /chaos"),
+        Setting("DEADLINE_MARGIN_MS", "DEADLINE_MARGIN_MS", parse_non_negative_int,
+                "no write commits later than this many ms before the request's X-Request-Deadline"),
     ]
 
 
@@ -86,6 +95,7 @@ def make_app(
         DATABASE=os.path.join(data_dir, "%s.db" % service),
         MAX_CONTENT_LENGTH=DEFAULT_MAX_BODY_BYTES,
         CHAOS_ENABLED=False,
+        DEADLINE_MARGIN_MS=deadline.DEFAULT_MARGIN_MS,
     )
     app.config.update(defaults or {})
     app.config.update(read_environment(common_settings(service) + list(settings), os.environ))
@@ -96,6 +106,7 @@ def make_app(
     register_error_handlers(app)
     observability.init_app(app)
     db.init_app(app, schema)
+    deadline.init_app(app)  # before chaos: a request already too late draws nothing
     chaos.init_app(app)
     app.register_blueprint(health.bp)
     app.register_blueprint(openapi.bp)

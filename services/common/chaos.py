@@ -102,7 +102,7 @@ def _apply_chaos():
         return jsonify({}), 500  # never sent: DropConnectionMiddleware closes the socket
     if row["delay_ms"] is not None:
         g.chaos = "delay"
-        time.sleep(row["delay_ms"] / 1000)
+        current_app.config["CHAOS_SLEEP"](row["delay_ms"] / 1000)
         return None
     g.chaos = "status"
     raise ApiError(row["status"], "CHAOS_INJECTED", "Failure injected by POST /chaos (status %d)." % row["status"])
@@ -176,7 +176,8 @@ def set_chaos():
 @bp.delete("/chaos")
 def clear_chaos():
     conn = get_db()
-    conn.execute("DELETE FROM chaos")
+    with transaction(conn):
+        conn.execute("DELETE FROM chaos")
     return jsonify(read_state(conn))
 
 
@@ -185,6 +186,7 @@ def init_app(app: Flask) -> None:
     if not app.config["CHAOS_ENABLED"]:
         return
     app.config.setdefault("CHAOS_RANDOM", random.random)
+    app.config.setdefault("CHAOS_SLEEP", time.sleep)  # injected by tests that fake the clock
     app.register_blueprint(bp)
     app.before_request(_apply_chaos)
     app.wsgi_app = DropConnectionMiddleware(app.wsgi_app)

@@ -15,6 +15,8 @@ from typing import Iterator
 
 from flask import Flask, current_app, g
 
+from . import deadline
+
 BUSY_TIMEOUT_MS = 10_000
 
 # Tables every service has: the Idempotency-Key store and the chaos switch.
@@ -81,10 +83,14 @@ def _close_db(_exc: BaseException | None = None) -> None:
 
 @contextlib.contextmanager
 def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
-    """One write transaction: all of it is committed or none of it (no partial writes)."""
+    """One write transaction: all of it is committed or none of it (no partial writes).
+
+    Just before ``COMMIT``, still inside the transaction, a request whose X-Request-Deadline
+    is (nearly) up is refused with a 504 and everything it wrote is rolled back."""
     conn.execute("BEGIN IMMEDIATE")
     try:
         yield conn
+        deadline.check_before_commit()
     except BaseException:
         conn.execute("ROLLBACK")
         raise

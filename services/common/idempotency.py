@@ -98,7 +98,10 @@ class Idempotent:
         return None if row is None else _replay(row, self.fingerprint, self.key)
 
     def create(self, work: Callable[[sqlite3.Connection], tuple[int, dict]]) -> Response:
-        """Run ``work`` and record its response in one transaction (or replay a winner's)."""
+        """Run ``work`` and record its response in one transaction (or replay a winner's).
+
+        Past the request's X-Request-Deadline minus DEADLINE_MARGIN_MS, ``transaction`` refuses
+        to COMMIT (504): neither the resource nor the key is saved, so a retry with the key creates it."""
         conn = get_db()
         with transaction(conn):
             if self.key is not None:

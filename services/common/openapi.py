@@ -4,7 +4,8 @@ Issue 2: "an OpenAPI 3 document that matches the behaviour; prefer generating or
 it with a maintained library over hand-kept JSON". Each blueprint lists its operations with
 the very JSON Schemas its views validate against (OpenAPI 3.1 uses JSON Schema 2020-12, so
 they are embedded unchanged); this module adds what every operation shares (error shape,
-request id header, body limit, Idempotency-Key, database unavailability, chaos).
+request id header, body limit, Idempotency-Key, X-Request-Deadline, database unavailability,
+chaos).
 The document is checked with openapi-spec-validator and exercised with schemathesis in tests.
 """
 from __future__ import annotations
@@ -15,7 +16,8 @@ from typing import Any
 
 from flask import Blueprint, current_app, jsonify
 
-from . import idempotency
+from . import deadline, idempotency
+from .validation import MAX_DEPTH
 
 ERROR_SCHEMA = {
     "type": "object",
@@ -27,6 +29,9 @@ ERROR_SCHEMA = {
         "field": {"type": "string", "description": "The offending field (items[0].quantity) or header."},
     },
 }
+
+DEADLINE_NOTE = ("Any request may carry X-Request-Deadline (documented on the POST operations): past it, "
+                 "the answer is a 504 DEADLINE_EXCEEDED and nothing is done or saved.")
 
 REQUEST_ID_HEADER = {
     "description": "The request id: the caller's X-Request-Id if it sent one, otherwise a generated one.",
@@ -73,11 +78,17 @@ def _response(description: str, schema: dict | None) -> dict:
 def _operation(op: Operation, chaos: bool) -> dict:
     responses = dict(op.responses)
     if op.body is not None:
-        responses.setdefault(400, ("Invalid JSON or a field that breaks the schema (named in `field`)", None))
+        responses.setdefault(400, (
+            "Invalid JSON (not UTF-8, or NaN/Infinity) or a field that breaks the schema, holds a lone "
+            "UTF-16 surrogate or a number that overflows (1e400), or nests deeper than %d levels (named "
+            "in `field`); or a malformed header such as X-Request-Deadline (named in `field`)" % MAX_DEPTH, None))
         responses.setdefault(413, ("The body is larger than MAX_BODY_BYTES", None))
     if op.idempotent:
         responses.setdefault(400, ("Invalid input", None))
         responses.setdefault(422, ("Idempotency-Key reused with a different body", None))
+    if op.method == "post":  # every request honours X-Request-Deadline; it matters most where a write commits
+        responses.setdefault(400, ("A malformed X-Request-Deadline header", None))
+        responses.setdefault(504, ("X-Request-Deadline passed (DEADLINE_EXCEEDED): nothing was done or saved", None))
     if op.touches_db:
         responses.setdefault(503, ("The service database is unavailable", None))
     doc: dict[str, Any] = {
@@ -93,6 +104,8 @@ def _operation(op: Operation, chaos: bool) -> dict:
     parameters = list(op.parameters)
     if op.idempotent:
         parameters.append(idempotency.PARAMETER)
+    if op.method == "post":
+        parameters.append(deadline.PARAMETER)
     if parameters:
         doc["parameters"] = copy.deepcopy(parameters)
     if op.body is not None:
@@ -107,7 +120,7 @@ def build_document(title: str, description: str, operations: list[Operation], ch
         paths.setdefault(op.path, {})[op.method] = _operation(op, chaos)
     return {
         "openapi": "3.1.0",
-        "info": {"title": title, "version": "1.0.0", "description": description},
+        "info": {"title": title, "version": "1.0.0", "description": description + " " + DEADLINE_NOTE},
         "paths": paths,
         "components": {"schemas": {"Error": ERROR_SCHEMA}, "headers": {"RequestId": REQUEST_ID_HEADER}},
     }

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify
 
+from services.common import deadline
 from services.common.db import get_db
 from services.common.errors import found
 from services.common.idempotency import Idempotent
@@ -22,7 +23,8 @@ PEER_ERRORS = {
     422: ("The user does not exist (USER_NOT_FOUND)", None),
     502: ("The users service answered with an unexpected status", None),
     503: ("The users service (or this service's database) is unavailable", None),
-    504: ("The users service did not answer in time", None),
+    504: ("The users service did not answer within USERS_TIMEOUT (USERS_TIMEOUT), or the X-Request-Deadline "
+          "passed (DEADLINE_EXCEEDED): no order was created", None),
 }
 
 
@@ -33,7 +35,8 @@ def create_order():
     if (replay := idem.replay()) is not None:
         return replay
     # Outside the write transaction: the database lock is never held across a network call.
-    current_app.extensions["users_client"].ensure_user_exists(payload["userId"], request_id())
+    # The call gets at most the time left before the deadline, which travels on to users.
+    current_app.extensions["users_client"].ensure_user_exists(payload["userId"], request_id(), deadline.current())
     return idem.create(lambda conn: (201, store.insert_order(conn, payload["userId"], payload["items"])))
 
 

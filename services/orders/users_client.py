@@ -9,6 +9,11 @@ answers a clear 4xx/5xx when it does not or cannot". Mapping:
 - no answer within ``USERS_TIMEOUT`` seconds → 504 ``USERS_TIMEOUT``.
 Only connection errors are retried: the GET is safe to repeat, and a refused or dropped
 connection costs no waiting, whereas retrying a timeout would multiply the caller's wait.
+
+With the caller's X-Request-Deadline, each attempt waits at most until ``deadline - margin``
+(past that the order could not be committed anyway), the header is forwarded to users, and
+running out of that time (before an attempt, during one, or as users' own 504
+``DEADLINE_EXCEEDED``) is a 504 ``DEADLINE_EXCEEDED``.
 """
 from __future__ import annotations
 
@@ -20,11 +25,20 @@ import requests
 from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential
 
 from services.common import ApiError
+from services.common.deadline import HEADER as DEADLINE_HEADER, Deadline, exceeded
 
 
 def _is_connection_error(exc: BaseException) -> bool:
     # ConnectTimeout is both a ConnectionError and a Timeout: treat it as a timeout.
     return isinstance(exc, requests.ConnectionError) and not isinstance(exc, requests.Timeout)
+
+
+def _error_code(response: requests.Response) -> str | None:
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    return body.get("error") if isinstance(body, dict) else None
 
 
 class UsersClient:
@@ -36,7 +50,21 @@ class UsersClient:
         self.session = session or requests.Session()
         self.sleep = sleep  # injected so tests never wait for the backoff
 
-    def _get(self, url: str, headers: dict) -> requests.Response:
+    def _attempt(self, url: str, headers: dict, deadline: Deadline | None) -> requests.Response:
+        timeout = self.timeout
+        if deadline is not None:
+            left = deadline.seconds_left()
+            if left <= 0:
+                raise exceeded("No time was left before the X-Request-Deadline to ask the users service.")
+            timeout = min(timeout, left)
+        try:
+            return self.session.get(url, headers=headers, timeout=timeout)
+        except requests.Timeout:
+            if timeout < self.timeout:  # cut short by the deadline, not by USERS_TIMEOUT
+                raise exceeded("The users service did not answer before the X-Request-Deadline.") from None
+            raise
+
+    def _get(self, url: str, headers: dict, deadline: Deadline | None) -> requests.Response:
         retrying = Retrying(
             retry=retry_if_exception(_is_connection_error),
             stop=stop_after_attempt(self.retries + 1),
@@ -44,13 +72,15 @@ class UsersClient:
             sleep=self.sleep,
             reraise=True,
         )
-        return retrying(self.session.get, url, headers=headers, timeout=self.timeout)
+        return retrying(self._attempt, url, headers, deadline)
 
-    def ensure_user_exists(self, user_id: str, request_id: str | None = None) -> None:
+    def ensure_user_exists(self, user_id: str, request_id: str | None = None, deadline: Deadline | None = None) -> None:
         url = "%s/users/%s" % (self.base_url, urllib.parse.quote(user_id, safe=""))
         headers = {"X-Request-Id": request_id} if request_id else {}
+        if deadline is not None:
+            headers[DEADLINE_HEADER] = deadline.header_value
         try:
-            response = self._get(url, headers)
+            response = self._get(url, headers, deadline)
         except requests.Timeout:
             raise ApiError(504, "USERS_TIMEOUT", "The users service did not answer within %ss." % self.timeout) from None
         except requests.RequestException as exc:
@@ -60,4 +90,6 @@ class UsersClient:
             return
         if response.status_code == 404:
             raise ApiError(422, "USER_NOT_FOUND", "No user with id %s." % user_id, field="userId")
+        if response.status_code == 504 and deadline is not None and _error_code(response) == "DEADLINE_EXCEEDED":
+            raise exceeded("The X-Request-Deadline passed before the users service could answer.")
         raise ApiError(502, "USERS_BAD_RESPONSE", "The users service answered %d." % response.status_code)

@@ -10,15 +10,20 @@ from services.users import create_app as create_users
 
 
 class FakeUsersClient:
-    """Stands in for the HTTP call to users: knows a fixed set of ids, or fails as told."""
+    """Stands in for the HTTP call to users: knows a fixed set of ids, or fails as told;
+    ``during_call`` runs inside each call (a test makes a slow peer with it)."""
 
     def __init__(self, known=("u-1", "u-2")):
         self.known = set(known)
         self.error: ApiError | None = None
         self.calls: list[tuple[str, str | None]] = []
+        self.deadlines: list = []
+        self.during_call = lambda: None
 
-    def ensure_user_exists(self, user_id, request_id=None):
+    def ensure_user_exists(self, user_id, request_id=None, deadline=None):
         self.calls.append((user_id, request_id))
+        self.deadlines.append(deadline)
+        self.during_call()
         if self.error is not None:
             raise self.error
         if user_id not in self.known:

@@ -41,8 +41,22 @@ def test_document_is_valid_and_matches_the_routes(make_app, service, chaos):
 def test_every_post_documents_idempotency_and_errors(make_app, service):
     doc = make_app(service).test_client().get("/openapi.json").get_json()
     post = doc["paths"]["/" + service]["post"]
-    assert [p["name"] for p in post["parameters"]] == ["Idempotency-Key"]
-    assert {"201", "400", "413", "422"} <= set(post["responses"])
+    assert [p["name"] for p in post["parameters"]] == ["Idempotency-Key", "X-Request-Deadline"]
+    assert {"201", "400", "413", "422", "504"} <= set(post["responses"])
+    for case in ("surrogate", "1e400", "32 levels", "X-Request-Deadline"):
+        assert case in post["responses"]["400"]["description"]
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_every_post_documents_the_deadline_header(make_app, service):
+    doc = make_app(service, CHAOS_ENABLED=True).test_client().get("/openapi.json").get_json()
+    posts = [item["post"] for item in doc["paths"].values() if "post" in item]
+    assert len(posts) == 2  # the resource's and /chaos
+    for operation in posts:
+        header = [p for p in operation["parameters"] if p["name"] == "X-Request-Deadline"]
+        assert header and header[0]["in"] == "header" and header[0]["schema"]["pattern"] == "^[0-9]{1,16}$"
+        assert {"400", "504"} <= set(operation["responses"])
+    assert "X-Request-Deadline" in doc["info"]["description"]
 
 
 def test_request_schemas_are_the_validation_schemas(make_app):
