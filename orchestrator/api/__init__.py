@@ -13,6 +13,9 @@ Config (mapping, overrides the environment):
   default ``./statemachines``); an empty value registers nothing.
 - ``MAX_CONTENT_LENGTH``: request size limit in bytes (default 8 MiB: a definition may be
   1 MiB characters, up to six bytes each once JSON-escaped).
+- ``LONG_POLL_SLOTS``: requests that may wait for an execution at once (StartSyncExecution,
+  ``?wait=``; default: the server's threads less eight, see :mod:`.server`); past that they
+  are throttled (``ThrottlingException``, 429 on REST) instead of taking every thread.
 """
 from __future__ import annotations
 
@@ -34,9 +37,15 @@ def _settings(config: Mapping[str, Any] | None) -> dict:
     settings = {
         "STATEMACHINES_DIR": os.environ.get("ORCHESTRATOR_STATEMACHINES_DIR", DEFAULT_STATEMACHINES_DIR),
         "MAX_CONTENT_LENGTH": 8 * 1024 * 1024,
+        "LONG_POLL_SLOTS": _long_poll_slots(),
     }
     settings.update(config or {})
     return settings
+
+
+def _long_poll_slots() -> int:
+    from .server import long_poll_slots
+    return long_poll_slots()
 
 
 def _build_engine():
@@ -93,6 +102,8 @@ def create_app(engine=None, config: Mapping[str, Any] | None = None) -> Flask:
     if engine is None:
         engine = _build_engine()
     app.extensions["engine"] = engine
+    from .aws import LongPolls
+    app.extensions["long_polls"] = LongPolls(settings["LONG_POLL_SLOTS"])
     _register(engine, settings["STATEMACHINES_DIR"])
 
     from . import aws, rest

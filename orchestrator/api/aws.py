@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 import uuid
+from typing import Any
 
 from flask import Blueprint, Response, current_app, request
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -29,9 +31,19 @@ CONTENT_TYPE = "application/x-amz-json-1.0"
 TARGET_PREFIX = "AWSStepFunctions."
 
 
+def json_text(body: Any) -> str:
+    """Compact JSON, UTF-8 where it can be (a message may echo text holding a lone
+    surrogate, which UTF-8 cannot carry: then everything non-ASCII is escaped)."""
+    text = json.dumps(body, separators=(",", ":"), ensure_ascii=False)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = json.dumps(body, separators=(",", ":"))
+    return text
+
+
 def _response(body: dict, status: int = 200, request_id: str | None = None) -> Response:
-    response = Response(json.dumps(body, separators=(",", ":"), ensure_ascii=False),
-                        status=status, content_type=CONTENT_TYPE)
+    response = Response(json_text(body), status=status, content_type=CONTENT_TYPE)
     response.headers["x-amzn-RequestId"] = request_id or str(uuid.uuid4())
     return response
 
@@ -48,13 +60,42 @@ def _operation_name() -> str | None:
     return target[len(TARGET_PREFIX):]
 
 
+def _not_json(name: str) -> Any:
+    raise ValueError("%s is not a JSON value" % name)
+
+
+class LongPolls:
+    """Request threads that may wait for an execution (StartSyncExecution, the REST
+    facade's ``?wait=``): at most ``slots`` at once, so that waiting clients never take
+    every thread of the API; past that, a request is throttled at once."""
+
+    def __init__(self, slots: int) -> None:
+        self.slots = max(1, slots)
+        self._free = threading.BoundedSemaphore(self.slots)
+
+    def __enter__(self) -> "LongPolls":
+        if not self._free.acquire(blocking=False):
+            raise ApiError("ThrottlingException",
+                           "Rate exceeded: %d requests are already waiting for executions "
+                           "to finish; try again shortly" % self.slots)
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self._free.release()
+
+
+_WAITING = frozenset({"StartSyncExecution"})
+
+
 def _parse_body() -> dict:
     raw = request.get_data(cache=False)
     if not raw.strip():
         return {}  # AWS treats an empty body like an empty request structure
     try:
-        body = json.loads(raw)
-    except ValueError as exc:
+        body = json.loads(raw, parse_constant=_not_json)
+    except RecursionError:
+        raise ApiError("SerializationException", "The request body is nested too deeply") from None
+    except ValueError as exc:  # includes invalid UTF-8
         raise ApiError("SerializationException", "The request body is not valid JSON: %s" % exc) from None
     if not isinstance(body, dict):
         raise ApiError("SerializationException", "The request body must be a JSON object")
@@ -75,7 +116,11 @@ def dispatch() -> Response:
         return error_response("UnknownOperationException", message, 400, request_id)
     try:
         params = shapes.validate_request(op, _parse_body())
-        result = method(params)
+        if name in _WAITING:
+            with current_app.extensions["long_polls"]:
+                result = method(params)
+        else:
+            result = method(params)
         return _response(shapes.serialise(op.output_shape, result or {}), 200, request_id)
     except shapes.RequestInvalid as exc:
         return error_response("ValidationException", exc.message, 400, request_id)

@@ -17,19 +17,30 @@ helpers: the definition as a graph and the history as per-state outcomes.
 
 Timestamps are epoch milliseconds (what JavaScript's ``Date`` takes); errors are
 ``{"error": CODE, "message": ...}``.
+
+Browser safety: every console request must name a host this server serves (``Host``; a
+page from another site that re-points its own name at this address - DNS rebinding - is
+refused), a write must come as ``Content-Type: application/json`` (which a cross-site form
+cannot send without a CORS preflight, never granted here), and an ``Origin``, when sent,
+must be the server's own. Served hosts: ``localhost``, ``127.0.0.1``, ``[::1]``, the bind
+host, and ``ORCHESTRATOR_CONSOLE_HOSTS`` (comma-separated ``host`` or ``host:port``;
+``*`` admits any). Writes go through the same request validation as the AWS protocol.
 """
 from __future__ import annotations
 
 import json
+import os
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, jsonify, request, send_from_directory
 
 from ..console.graph import build_graph, state_types
 from ..console.summary import query_languages, summarize
 from ..engine.errors import ApiError
+from . import shapes
 
 bp = Blueprint("console", __name__)
 
@@ -58,6 +69,51 @@ def _api_error(exc: ApiError):
     return jsonify({"error": exc.code, "message": exc.message}), _STATUS.get(exc.code, exc.status)
 
 
+_LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
+
+
+def _served_hosts() -> tuple[set[str], bool]:
+    hosts = set(_LOCAL_HOSTS)
+    bind = os.environ.get("ORCHESTRATOR_HOST")
+    if bind and bind not in ("0.0.0.0", "::"):
+        hosts.add(bind.lower())
+    extra = [h.strip().lower() for h in os.environ.get("ORCHESTRATOR_CONSOLE_HOSTS", "").split(",")
+             if h.strip()]
+    return hosts | set(extra), "*" in extra
+
+
+def _host_of(netloc: str) -> tuple[str, str]:
+    parts = urlsplit("//" + netloc)
+    try:
+        port = "" if parts.port is None else str(parts.port)
+    except ValueError:
+        port = "?"
+    return (parts.hostname or "").lower(), port
+
+
+@bp.before_request
+def _same_site_only():
+    hosts, anything = _served_hosts()
+    host, port = _host_of(request.host or "")
+    if not anything and host not in hosts and "%s:%s" % (host, port) not in hosts:
+        raise ConsoleError(403, "FORBIDDEN_HOST",
+                           "The console is not served as %r: open it as http://localhost:<port>/ "
+                           "or add the host to ORCHESTRATOR_CONSOLE_HOSTS" % request.host)
+    origin = request.headers.get("Origin")  # "null" (a sandboxed page) is cross-site too
+    if origin is not None and urlsplit(origin).netloc.lower() != (request.host or "").lower():
+        raise ConsoleError(403, "FORBIDDEN_ORIGIN", "Cross-site requests are not accepted (Origin %s)" % origin)
+    if request.method not in ("GET", "HEAD", "OPTIONS") and request.mimetype != "application/json":
+        raise ConsoleError(415, "UNSUPPORTED_MEDIA_TYPE",
+                           "Console writes must be sent as Content-Type: application/json")
+
+
+def _call(operation: str, params: dict) -> dict:
+    try:
+        return shapes.call(_engine(), operation, params)
+    except shapes.RequestInvalid as exc:
+        raise ConsoleError(400, "ValidationException", exc.message) from None
+
+
 def _engine():
     return current_app.extensions["engine"]
 
@@ -84,7 +140,10 @@ def _page_size(default: int = 20) -> int:
 
 
 def _body() -> dict:
-    body = request.get_json(silent=True)
+    try:
+        body = request.get_json(silent=True)
+    except RecursionError:  # nested deeper than the parser goes: not a body we take
+        body = None
     if not isinstance(body, dict):
         raise ConsoleError(400, "BAD_REQUEST", "The request body must be a JSON object")
     return body
@@ -229,7 +288,7 @@ def start_execution(ident: str):
     params = {"stateMachineArn": _machine_arn(ident), "input": text}
     if body.get("name"):
         params["name"] = body["name"]
-    result = _engine().start_execution(params)
+    result = _call("StartExecution", params)
     return jsonify(_plain(result)), 201
 
 
@@ -271,9 +330,9 @@ def logs(arn: str):
 
 @bp.post("/console/api/executions/<path:arn>/stop")
 def stop_execution(arn: str):
-    body = request.get_json(silent=True) or {}
+    body = _body()
     params: dict = {"executionArn": arn}
     for key in ("error", "cause"):
-        if isinstance(body.get(key), str) and body[key]:
+        if body.get(key) is not None:
             params[key] = body[key]
-    return jsonify(_plain(_engine().stop_execution(params)))
+    return jsonify(_plain(_call("StopExecution", params)))

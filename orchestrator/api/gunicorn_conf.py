@@ -1,7 +1,7 @@
 """Gunicorn settings for the orchestrator: ``gunicorn -c python:orchestrator.api.gunicorn_conf
 'orchestrator.api:create_app()'`` (Procfile, containers).
 
-The same options as ``python -m orchestrator serve`` (one worker, 16 threads, bind from
+The same options as ``python -m orchestrator serve`` (one worker, 32 threads, bind from
 ``ORCHESTRATOR_HOST`` / ``ORCHESTRATOR_PORT``), taken from :func:`server.gunicorn_options`
 so the two ways to start the server cannot drift apart.
 """

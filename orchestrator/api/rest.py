@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 from typing import Any, Iterator
 from urllib.parse import quote, unquote
 
@@ -38,6 +39,7 @@ _STATUS = {
     "ExecutionDoesNotExist": 404,
     "ExecutionAlreadyExists": 409,
     "StateMachineAlreadyExists": 409,
+    "ThrottlingException": 429,
 }
 _TRUE = {"1", "true", "yes"}
 
@@ -56,7 +58,11 @@ def _rest_error(exc: RestError):
 @bp.errorhandler(ApiError)
 def _api_error(exc: ApiError):
     status = _STATUS.get(exc.code, exc.status)
-    return jsonify({"error": exc.code, "message": exc.message}), status
+    response = jsonify({"error": exc.code, "message": exc.message})
+    response.status_code = status
+    if status in (429, 503):
+        response.headers["Retry-After"] = "1"
+    return response
 
 
 def _engine():
@@ -65,12 +71,10 @@ def _engine():
 
 def _call(operation: str, params: dict) -> dict:
     """Runs one AWS operation with the AWS protocol's own request validation."""
-    op = shapes.operation(operation)
     try:
-        clean = shapes.validate_request(op, params)
+        return shapes.call(_engine(), operation, params)
     except shapes.RequestInvalid as exc:
         raise RestError(400, "ValidationException", exc.message) from None
-    return getattr(_engine(), shapes.method_name(operation))(clean) or {}
 
 
 def _render(operation: str, result: dict) -> dict:
@@ -121,7 +125,10 @@ def execution_arn(ident: str) -> str:
 
 
 def _json_body() -> dict:
-    body = request.get_json(silent=True)
+    try:
+        body = request.get_json(silent=True)
+    except RecursionError:  # nested deeper than the parser goes: not a body we take
+        body = None
     if not isinstance(body, dict):
         raise RestError(400, "BAD_REQUEST", "The request body must be a JSON object")
     return body
@@ -175,15 +182,16 @@ def describe_execution(ident: str):
     wait = request.args.get("wait")
     if wait is not None:
         try:
-            seconds = min(max(float(wait), 0.0), MAX_WAIT_SECONDS)
+            seconds = float(wait)
         except ValueError:
-            raise RestError(400, "ValidationException", "'wait' must be a number of seconds") from None
+            seconds = float("nan")
+        if math.isnan(seconds):
+            raise RestError(400, "ValidationException", "'wait' must be a number of seconds")
+        seconds = min(max(seconds, 0.0), MAX_WAIT_SECONDS)
         _call("DescribeExecution", {"executionArn": arn})  # a missing execution is a 404 first
         if seconds > 0:
-            try:
+            with current_app.extensions["long_polls"]:
                 _engine().wait_for(arn, seconds)
-            except TimeoutError:
-                pass  # still running: the description below says so
     return jsonify(_render("DescribeExecution", _call("DescribeExecution", {"executionArn": arn})))
 
 
@@ -200,10 +208,15 @@ def health():
 
 @bp.get("/ready")
 def ready() -> Response | tuple:
-    """Ready when the engine answers a read from its journal."""
+    """Ready when the engine answers a read from its journal and can write to it (a full
+    disk or a read-only journal is "unavailable", with the reason)."""
+    engine = _engine()
     try:
-        _engine().list_state_machines({"maxResults": 1})
+        engine.list_state_machines({"maxResults": 1})
+        reason = engine.unavailable(probe=True) if hasattr(engine, "unavailable") else None
     except Exception as exc:  # any failure means "not ready", reported, never raised
-        log.warning("not ready: %s", exc)
-        return jsonify({"status": "unavailable", "message": "%s: %s" % (type(exc).__name__, exc)}), 503
+        reason = "%s: %s" % (type(exc).__name__, exc)
+    if reason is not None:
+        log.warning("not ready: %s", reason)
+        return jsonify({"status": "unavailable", "message": reason}), 503
     return jsonify({"status": "ready"})

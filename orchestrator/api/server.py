@@ -3,7 +3,7 @@
 One worker process with threads, because the engine (its scheduler, timers and journal
 connection) lives inside the process: two workers would be two engines racing on one
 journal. Equivalent to
-``gunicorn -w 1 -k gthread --threads 16 -b HOST:PORT 'orchestrator.api:create_app()'``
+``gunicorn -w 1 -k gthread --threads 32 -b HOST:PORT 'orchestrator.api:create_app()'``
 (the Procfile runs exactly these options through :mod:`.gunicorn_conf`).
 SIGTERM / Ctrl-C stop gunicorn gracefully; the worker's exit closes the engine.
 """
@@ -15,7 +15,39 @@ from gunicorn.app.base import BaseApplication
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8083
-THREADS = 16
+# Request threads. Requests that wait for an execution (StartSyncExecution, ?wait=) may
+# hold at most THREADS - RESERVED_THREADS of them (aws.LongPolls): the rest of the API
+# always has threads left.
+THREADS = 32
+RESERVED_THREADS = 8
+
+
+def long_poll_slots(threads: int = THREADS) -> int:
+    return max(1, threads - RESERVED_THREADS)
+
+
+def json_errors(status_int: int, reason: str, message: str) -> bytes:
+    """An HTTP error gunicorn answers itself (before the app runs: request line too long,
+    too many headers, a malformed header) as JSON, in both error shapes this server speaks:
+    ``__type``/``message`` (AWS protocol) and ``error``/``message`` (REST, console)."""
+    import json
+
+    code = reason.upper().replace(" ", "_") or "ERROR"
+    body = json.dumps({"__type": code, "error": code, "message": message or reason})
+    return ("HTTP/1.1 %d %s\r\nConnection: close\r\nContent-Type: application/json\r\n"
+            "Content-Length: %d\r\n\r\n%s" % (status_int, reason, len(body), body)).encode("latin-1")
+
+
+def _install_json_errors(worker) -> None:
+    """gunicorn writes its own errors as HTML through ``gunicorn.util.write_error``, with no
+    setting to change the body; replacing that function (looked up at call time by the
+    worker's ``handle_error``) in the worker process is the smallest way to answer JSON."""
+    from gunicorn import util
+
+    def write_error(sock, status_int, reason, mesg):
+        util.write_nonblock(sock, json_errors(status_int, reason, mesg))
+
+    util.write_error = write_error
 
 
 def default_host() -> str:
@@ -43,6 +75,7 @@ def gunicorn_options(host: str, port: int, threads: int = THREADS) -> dict:
         "accesslog": None,
         "errorlog": "-",
         "loglevel": os.environ.get("GUNICORN_LOGLEVEL", "info"),
+        "post_worker_init": _install_json_errors,
     }
 
 

@@ -61,12 +61,34 @@ def _compile(pattern: str) -> re.Pattern | None:
 
 def _java_length(text: str) -> int:
     # AWS counts String.length(), i.e. UTF-16 code units (an emoji counts 2).
-    return len(text.encode("utf-16-le")) // 2
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
+
+
+# Members whose text the engine checks itself, with AWS's own errors for it
+# (InvalidExecutionInput, InvalidOutput, InvalidDefinition, InvalidName).
+_ENGINE_CHECKED = frozenset({"input", "output", "definition", "name"})
+
+
+def _valid_unicode(text: str) -> bool:
+    """False for a string holding a lone UTF-16 surrogate (not a character: it cannot be
+    stored or answered as UTF-8)."""
+    if text.isascii():
+        return True
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def printable(text: str) -> str:
+    """``text`` for a message: a lone surrogate is shown as its ``\\uXXXX`` escape."""
+    return text if _valid_unicode(text) else text.encode("utf-8", "backslashreplace").decode()
 
 
 def _render(value: Any) -> str:
     if isinstance(value, str):
-        return "'%s'" % value
+        return "'%s'" % printable(value)
     if isinstance(value, bool):
         return "'%s'" % str(value).lower()
     if isinstance(value, (int, float)):
@@ -127,6 +149,9 @@ class _Validator:
     def _string(self, shape, value, path):
         if not isinstance(value, str):
             self.fail(path, value, shape, "Member must be a string")
+            return value
+        if not _valid_unicode(value) and path.rpartition(".")[2] not in _ENGINE_CHECKED:
+            self.fail(path, value, shape, "Member must contain only valid Unicode characters")
             return value
         enum = shape.enum
         if enum and value not in enum:
@@ -220,6 +245,15 @@ def validate_request(op: OperationModel, params: dict) -> dict:
     if validator.problems:
         raise RequestInvalid(validator.problems)
     return clean
+
+
+def call(engine: Any, operation_name: str, params: dict) -> dict:
+    """Run one AWS operation on ``engine`` with the AWS protocol's own request validation
+    (every front - AWS protocol, REST, console - checks requests the same way); raises
+    RequestInvalid or the engine's ApiError."""
+    op = operation(operation_name)
+    clean = validate_request(op, params)
+    return getattr(engine, method_name(operation_name))(clean) or {}
 
 
 def epoch_seconds(value: datetime) -> float:
