@@ -40,9 +40,16 @@ def _client(orchestrator: Orchestrator):
     return stepfunctions_client(orchestrator.url)
 
 
-def _resumed(log: str) -> int:
-    found = re.findall(r"resumed (\d+) in-flight executions from the journal", log)
-    assert found, "the restarted orchestrator resumed nothing:\n" + log[-3000:]
+def _resumed(orchestrator: Orchestrator) -> int:
+    """The count the restarted orchestrator logs once its journal is replayed (it answers
+    requests at once and replays in the background)."""
+    deadline = time.monotonic() + 30
+    while True:  # polling for a log line, not timing anything
+        found = re.findall(r"resumed (\d+) in-flight executions from the journal", orchestrator.log())
+        if found or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
+    assert found, "the restarted orchestrator resumed nothing:\n" + orchestrator.log()[-3000:]
     return int(found[-1])
 
 
@@ -91,7 +98,7 @@ def test_kill_9_with_100_executions_in_flight_loses_and_duplicates_nothing(start
 
         orchestrator.start()  # same data directory: the journal is replayed
         sfn = _client(orchestrator)  # the port changes if another test took it meanwhile
-        assert _resumed(orchestrator.log()) >= EXECUTIONS // 2
+        assert _resumed(orchestrator) >= EXECUTIONS // 2
         deadline = time.monotonic() + DEADLINE_S
         while sfn.list_executions(stateMachineArn=machine, statusFilter="RUNNING")["executions"]:
             assert time.monotonic() < deadline, "executions still running after the restart"
