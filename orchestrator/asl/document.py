@@ -9,7 +9,7 @@ with that text so the hot path serialises each new value once and never copies.
 
 What counts as a JSON document here, one set of rules for every edge (execution input,
 SendTaskSuccess output, Task results, definitions) and for every value the interpreter
-computes: text that is valid Unicode (no lone UTF-16 surrogate such as ``"\ud800"``,
+computes: text that is valid Unicode (no lone UTF-16 surrogate such as ``"\\ud800"``,
 which cannot be stored or sent as UTF-8), finite numbers only (no ``NaN``, ``Infinity``
 or ``1e400``, which would print as text that is not JSON), and at most
 :data:`MAX_DEPTH` levels of nesting. (AWS parses with Jackson, whose default limit is

@@ -66,8 +66,9 @@ class Invoke(Command):
     """Run a Task resource. ``parameters`` is the effective input (after Parameters);
     ``state_name``/``attempt`` identify the call (the engine derives its idempotency key
     from ``key``, stable across retries of one state entry); ``timeout_seconds`` and
-    ``heartbeat_seconds`` are informative (the interpreter enforces them itself by racing
-    a Sleep); ``task_token`` is set for ``.waitForTaskToken`` resources."""
+    ``heartbeat_seconds`` tell the driver the limits the interpreter enforces by racing a
+    Sleep (a driver starts that Sleep's clock when the call starts, and bounds the call by
+    it); ``task_token`` is set for ``.waitForTaskToken`` resources."""
 
     resource: str
     parameters: Any

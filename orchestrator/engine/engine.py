@@ -34,6 +34,7 @@ __all__ = ["Engine", "EngineConfig"]
 _DEFAULT_PAGE = 100
 _MAX_PAGE = 1000
 _EXPRESS_KEEP = 1000      # finished EXPRESS executions kept in memory (they are not journaled)
+_EXPRESS_EVENTS_KEPT = 250_000  # ... and at most this many history events among them
 _SYNC_LIMIT_SECONDS = 300  # EXPRESS maximum duration
 
 
@@ -353,9 +354,13 @@ class Engine(Driver):
         with self._lock:
             self._active[run.arn] = run
             if not durable:
-                self._express[run.arn] = run
-                while len(self._express) > _EXPRESS_KEEP:
-                    self._express.popitem(last=False)
+                express = self._express
+                express[run.arn] = run
+                events = sum(kept.history.count for kept in express.values())
+                while len(express) > 1 and (len(express) > _EXPRESS_KEEP
+                                            or events > _EXPRESS_EVENTS_KEPT):
+                    _, oldest = express.popitem(last=False)
+                    events -= oldest.history.count
         self._enqueue(run, (START,))
         return run
 

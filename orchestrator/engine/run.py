@@ -128,7 +128,8 @@ class _JournaledEffects:
 
 
 class Run:
-    """The in-memory state of one active execution (driver-thread only, except ``inbox``)."""
+    """The in-memory state of one active execution (touched by one activator thread at a
+    time, except ``inbox``, which other threads append to under the engine lock)."""
 
     def __init__(self, row: dict, machine: StateMachine, *, time_scale: float,
                  payload_limit: int, durable: bool = True, redrive_count: int | None = 0,

@@ -74,7 +74,7 @@ def test_the_last_event_may_be_execution_succeeded(make_engine, limit, status):
     assert len(history(engine, out["executionArn"])) == limit
 
 
-def test_a_huge_map_fails_at_the_limit_and_others_finish_first(make_engine):
+def test_a_huge_map_fails_at_the_limit_while_others_run(make_engine):
     engine = make_engine(history_limit=2000)
     defn = definition({"M": {"Type": "Map", "ItemProcessor": {
         "StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}}, "End": True}})
