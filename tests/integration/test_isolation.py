@@ -35,6 +35,7 @@ EVIL_INPUT = json.dumps({"s": "a" * 40 + "!"})
 
 @pytest.fixture
 def orchestrator(tmp_path):
+    """A server of the test's own (for tests that set it up specially or restart it)."""
     running = []
 
     def start(**env) -> Orchestrator:
@@ -45,6 +46,14 @@ def orchestrator(tmp_path):
     yield start
     for server in running:
         server.stop()
+
+
+@pytest.fixture(scope="module")
+def shared(tmp_path_factory):
+    """One default server for the tests that only send it requests."""
+    server = Orchestrator(tmp_path_factory.mktemp("shared")).start()
+    yield server
+    server.stop()
 
 
 def _machine(sfn, name: str, definition: dict) -> str:
@@ -151,10 +160,9 @@ def test_one_bad_execution_in_a_batch_fails_alone(orchestrator):
     ('{"a": NaN}', "NaN"), ('{"a": Infinity}', "Infinity"), ('{"a": 1e400}', "too large"),
     ("[" * 5000 + "]" * 5000, "nested more than 500"),
 ])
-def test_non_json_input_is_refused_with_invalid_execution_input(orchestrator, input_text, message):
-    server = orchestrator()
-    sfn = stepfunctions_client(server.url)
-    machine = _machine(sfn, "p", SIMPLE)
+def test_non_json_input_is_refused_with_invalid_execution_input(shared, input_text, message):
+    sfn = stepfunctions_client(shared.url)
+    machine = _machine(sfn, "p", SIMPLE)  # idempotent: the same definition each time
     with pytest.raises(sfn.exceptions.InvalidExecutionInput, match=message):
         sfn.start_execution(stateMachineArn=machine, input=input_text)
 
@@ -164,8 +172,8 @@ def _aws(server, target: str, body: bytes | str) -> requests.Response:
         "X-Amz-Target": "AWSStepFunctions." + target, "Content-Type": "application/x-amz-json-1.0"})
 
 
-def test_hostile_requests_get_clear_json_errors(orchestrator):
-    server = orchestrator()
+def test_hostile_requests_get_clear_json_errors(shared):
+    server = shared
     sfn = stepfunctions_client(server.url)
     machine = _machine(sfn, "p", SIMPLE)
     deep = _aws(server, "ListStateMachines", '{"a":' * 10000 + "1" + "}" * 10000)
@@ -205,16 +213,15 @@ def _raw(server, request: bytes) -> tuple[int, dict, bytes]:
     (b"GET / HTTP/1.1\r\nHost: x\r\n" + b"".join(b"X-H%d: v\r\n" % i for i in range(200)) + b"\r\n", 431),
     (b"GET / HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n", 400),
 ], ids=["uri-too-long", "too-many-headers", "malformed-header"])
-def test_errors_before_the_app_are_json(orchestrator, request_bytes, status):
-    server = orchestrator()
-    code, headers, body = _raw(server, request_bytes)
+def test_errors_before_the_app_are_json(shared, request_bytes, status):
+    code, headers, body = _raw(shared, request_bytes)
     assert code == status and headers["Content-Type"] == "application/json"
     parsed = json.loads(body)
     assert parsed["__type"] == parsed["error"] and parsed["message"]
 
 
-def test_the_console_refuses_cross_site_writes_and_foreign_hosts(orchestrator):
-    server = orchestrator()
+def test_the_console_refuses_cross_site_writes_and_foreign_hosts(shared):
+    server = shared
     sfn = stepfunctions_client(server.url)
     machine = _machine(sfn, "w", {"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 600,
                                                                     "End": True}}})
@@ -234,8 +241,8 @@ def test_the_console_refuses_cross_site_writes_and_foreign_hosts(orchestrator):
     assert sfn.describe_execution(executionArn=arn)["status"] == "ABORTED"
 
 
-def test_long_polls_never_take_every_request_thread(orchestrator):
-    server = orchestrator()
+def test_long_polls_never_take_every_request_thread(shared):
+    server = shared
     sfn = stepfunctions_client(server.url)
     machine = _machine(sfn, "w", {"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 600,
                                                                     "End": True}}})
@@ -269,8 +276,8 @@ def test_a_corrupt_journal_is_reported_at_start(orchestrator, tmp_path):
     server = orchestrator()
     sfn = stepfunctions_client(server.url)
     machine = _machine(sfn, "p", SIMPLE)
-    for _ in range(300):
-        sfn.start_execution(stateMachineArn=machine, input=json.dumps({"pad": "x" * 500}),
+    for _ in range(60):  # enough pages that the middle of the file holds table rows
+        sfn.start_execution(stateMachineArn=machine, input=json.dumps({"pad": "x" * 3000}),
                             name=uuid.uuid4().hex)
     server.terminate()
     journal = tmp_path / "data" / "orchestrator.db"
@@ -307,6 +314,21 @@ class _CountingListener:
         self.sock.close()
 
 
+@pytest.fixture(scope="module")
+def probed(tmp_path_factory):
+    """A server whose allowlist admits one listener (allowed) and not another (denied)."""
+    allowed, denied = _CountingListener(), _CountingListener()
+    work = tmp_path_factory.mktemp("probed")
+    config = work / "endpoints.json"
+    config.write_text(json.dumps({"allowlist": [f"127.0.0.1:{allowed.port}"],
+                                  "connections": {"*": {"AuthorizationType": "NONE"}}}))
+    server = Orchestrator(work, {"ORCHESTRATOR_CONFIG": str(config)}).start()
+    yield server, allowed, denied
+    server.stop()
+    allowed.close()
+    denied.close()
+
+
 @pytest.mark.parametrize("url,error", [
     ("http://127.0.0.1:{denied}\\@127.0.0.1:{allowed}/x", "States.Runtime"),
     ("http://127.0.0.1:{allowed}@127.0.0.1:{denied}/", "States.Runtime"),
@@ -314,21 +336,16 @@ class _CountingListener:
     ("http://localhost.:{denied}/", "States.Permissions"),
     ("http://127.0.0.1:{denied}/", "States.Permissions"),
 ], ids=["backslash-userinfo", "userinfo", "ipv4-mapped", "trailing-dot", "plain"])
-def test_the_allowlist_holds_on_the_connected_address(orchestrator, tmp_path, url, error):
-    allowed, denied = _CountingListener(), _CountingListener()
-    config = tmp_path / "endpoints.json"
-    config.write_text(json.dumps({"allowlist": [f"127.0.0.1:{allowed.port}"],
-                                  "connections": {"*": {"AuthorizationType": "NONE"}}}))
-    server = orchestrator(ORCHESTRATOR_CONFIG=config)
+def test_the_allowlist_holds_on_the_connected_address(probed, url, error):
+    server, allowed, denied = probed
     sfn = stepfunctions_client(server.url)
     endpoint = url.format(allowed=allowed.port, denied=denied.port)
-    machine = _machine(sfn, "probe", {"StartAt": "Call", "States": {"Call": {
+    name = "probe-" + uuid.uuid4().hex[:8]
+    machine = _machine(sfn, name, {"StartAt": "Call", "States": {"Call": {
         "Type": "Task", "Resource": "arn:aws:states:::http:invoke", "End": True,
         "Parameters": {"ApiEndpoint": endpoint, "Method": "GET",
                        "Authentication": {"ConnectionArn": "arn:aws:events:us-east-1:123456789012:connection/x/y"}}}}})
     out = _run(sfn, machine)
     assert (out["status"], out["error"]) == ("FAILED", error), out
-    server.stop()  # nothing of the engine's can still be connecting when we count
+    # The call is over and refused before any connection: none can still be on its way.
     assert denied.accepted == 0
-    allowed.close()
-    denied.close()

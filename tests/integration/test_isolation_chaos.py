@@ -11,7 +11,7 @@ users fails 30% of its calls, notifications is healthy. Forty order flows run at
   commits after the engine gave up: the engine sends X-Request-Deadline) and the user was
   told; nothing is created twice.
 
-TimeoutSeconds (10 s) and the retry backoff are scaled by 0.2 to keep the test short.
+TimeoutSeconds (10 s) and the retry backoff are scaled by 0.15 to keep the test short.
 """
 from __future__ import annotations
 
@@ -58,7 +58,7 @@ def test_slow_failing_and_healthy_services_statuses_agree_with_the_services(star
     work.mkdir()
     config = stack.write_endpoint_map(work / "endpoints.json")
     orchestrator = Orchestrator(work, {"ORCHESTRATOR_CONFIG": str(config),
-                                       "ORCHESTRATOR_TIME_SCALE": "0.2",
+                                       "ORCHESTRATOR_TIME_SCALE": "0.15",
                                        "ORCHESTRATOR_SCALE_TASK_TIMEOUTS": "1"})
     shutil.copy(ROOT / "statemachines" / "order_flow.asl.json", orchestrator.statemachines)
     orchestrator.start()
@@ -68,7 +68,7 @@ def test_slow_failing_and_healthy_services_statuses_agree_with_the_services(star
                     if m["name"] == "order_flow")
         ping = sfn.create_state_machine(name="ping", definition=json.dumps(PING),
                                         roleArn="arn:aws:iam::123456789012:role/r")["stateMachineArn"]
-        requests.post(stack.orders.url + "/chaos", json={"rate": 0.5, "delayMs": 2500},
+        requests.post(stack.orders.url + "/chaos", json={"rate": 0.5, "delayMs": 2000},
                       timeout=5).raise_for_status()
         requests.post(stack.users.url + "/chaos", json={"rate": 0.3, "status": 503},
                       timeout=5).raise_for_status()
