@@ -70,7 +70,8 @@ def test_a_full_disk_pauses_the_engine_and_loses_nothing(small_disk, tmp_path):
             sfn.start_execution(stateMachineArn=machine)
         assert err.value.response["Error"]["Code"] == "ServiceUnavailable"
         assert err.value.response["ResponseMetadata"]["HTTPStatusCode"] == 503
-        time.sleep(1.5)  # past the naps: their activations are waiting for the disk
+        # The naps end: their activations cannot be written, so they wait in memory.
+        _until(lambda: "the journal cannot be written" in server.log())
         assert {sfn.describe_execution(executionArn=a)["status"] for a in arns} == {"RUNNING"}
 
         (small_disk / "filler").unlink()

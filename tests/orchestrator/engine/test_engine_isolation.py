@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import time
 from datetime import datetime, timezone
 
 import pytest
@@ -51,6 +52,33 @@ def test_an_endless_loop_does_not_stop_other_executions_and_stops_on_request(mak
     assert event_types(engine, loop)[0] == "ExecutionStarted"
     assert last["type"] == "ExecutionAborted"
     assert last["id"] > 100  # it really was looping when it was stopped
+
+
+def _last_event_id(engine, arn: str) -> int:
+    events = engine.get_execution_history({"executionArn": arn, "reverseOrder": True,
+                                           "maxResults": 1})["events"]
+    return events[0]["id"] if events else 0
+
+
+def _until_history_reaches(engine, arn: str, count: int) -> None:
+    deadline = time.monotonic() + 30
+    while _last_event_id(engine, arn) < count:  # polling progress, bounded
+        assert time.monotonic() < deadline, f"{arn} stopped making progress"
+        time.sleep(0.01)
+
+
+def test_a_loop_resumed_after_a_restart_goes_on_in_slices(make_engine):
+    engine = make_engine(history_limit=10**9)
+    loop = engine.start_execution({"stateMachineArn": create(engine, "loop", LOOP),
+                                   "input": '{"go": true}'})["executionArn"]
+    _until_history_reaches(engine, loop, 2000)
+    engine.close()
+    again = make_engine(history_limit=10**9)
+    assert run_to_end(again, create(again, "simple", PASS))["status"] == "SUCCEEDED"
+    assert again.wait_resumed(30)
+    _until_history_reaches(again, loop, _last_event_id(again, loop) + 2000)  # it goes on
+    again.stop_execution({"executionArn": loop})
+    assert again.wait_for(loop, 30)["status"] == "ABORTED"
 
 
 def test_the_history_limit_fails_an_endless_loop_as_aws_does(make_engine):
