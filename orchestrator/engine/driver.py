@@ -1,7 +1,9 @@
 """The driving half of the engine: activator threads, Task calls, the timer thread, group
-commit to the journal, and resume after a restart.
+commit to the journal, and resume after a restart. The :class:`~.engine.Engine` *has* a
+:class:`Driver` and uses only its public methods; the driver knows nothing of the AWS
+operations.
 
-DESIGN.md, "How the core and the engine meet": every active execution is a
+docs/architecture.md, "Activations, the journal and replay": every active execution is a
 :class:`~orchestrator.engine.run.Run` (its own Scheduler). A few *activator* threads
 (``EngineConfig.activators``) take executions that have something in their inbox from one
 ready queue, run one activation each (interpreter steps), commit the history events and
@@ -10,8 +12,9 @@ only then dispatch the new commands (write-ahead): ``Invoke`` to the Task resour
 (:mod:`orchestrator.tasks` calls them on an event loop: no thread per call), ``Sleep`` to
 the single timer thread. An execution waiting in a Wait, a retry backoff or a callback
 holds no thread - only a heap entry or a task token in a dict. A Run is activated by one
-thread at a time (the Scheduler is not thread-safe); other threads talk to it through
-:meth:`Driver._enqueue`.
+thread at a time (the Scheduler is not thread-safe); other threads talk to it only through
+:meth:`Driver.send`, with the messages of :mod:`.journal` - heartbeats included: a timer
+handle is touched on an activator only.
 
 Isolation - one execution must never hold back the others:
 
@@ -30,7 +33,7 @@ Isolation - one execution must never hold back the others:
 
 Durability: :meth:`Driver.start` opens the journal (refusing a corrupt one) and answers at
 once; the activators then replay the journal of every RUNNING execution through a fresh
-Scheduler (a ``RESUME`` activation) and continue it: Sleeps keep their journaled real
+Scheduler (a :class:`~.journal.Resume` activation) and continue it: Sleeps keep their journaled real
 deadlines, Invokes that had no recorded completion are dispatched again with the same
 ``Invoke.key`` — ``<execution ARN>#<StateEntered event id>``: one value per state entry, the
 same for every retry attempt and after a replay (event ids are deterministic). The Task
@@ -52,44 +55,49 @@ from typing import Any, Callable
 
 from orchestrator.asl.document import Doc, InvalidJson, check_text, dumps
 from orchestrator.asl.errors import HEARTBEAT_TIMEOUT, RUNTIME, TASK_FAILED, StatesError
-from orchestrator.asl.model import StateMachine, parse
+from orchestrator.asl.model import StateMachine
+from orchestrator.asl.model import parse as parse_definition
 from orchestrator.asl.runtime import Invoke, Sleep
 
 from . import logs
 from .clock import from_us, real_us
 from .config import EngineConfig
 from .errors import StoreUnavailable
-from .run import ERR, OK, START, STOP, Run
-from .store import SqliteStore, Write
+from .journal import Completion, Heartbeat, Message, Resume, Start, Stop
+from .run import Run
+from .store import Store, Write
 from .timers import Timers
 
-__all__ = ["Driver", "RESUME"]
+__all__ = ["Driver", "CLOSED"]
 
 log = logging.getLogger("orchestrator.engine")
 
-RESUME = "resume"         # inbox item: replay the journal, then continue (after a restart)
+CLOSED = "closed"         # Driver.token(): the token's task is over
 _BATCH = 256              # activations per group commit (at most)
 _CLOSED_TOKENS_KEPT = 100_000   # answered/timed-out tokens remembered for TaskTimedOut
 _RETRY_FIRST, _RETRY_MAX = 0.05, 2.0   # seconds between two commits of an unwritable journal
 
 
 class Driver:
-    """Runs executions; :class:`~orchestrator.engine.engine.Engine` adds the AWS operations."""
+    """Runs executions on ``store`` (opened by the caller); ``on_finished(run)`` is called on
+    an activator once an execution's end is committed."""
 
-    def __init__(self, config: EngineConfig | None = None) -> None:
-        self.config = config or EngineConfig()
-        self.store: SqliteStore | None = None
+    def __init__(self, config: EngineConfig, store: Store,
+                 on_finished: Callable[[Run], None] | None = None) -> None:
+        self.config = config
+        self.store = store
+        self._on_finished_hook = on_finished
         self._lock = threading.Lock()
         self._cond = threading.Condition(self._lock)
         self._active: dict[str, Run] = {}
         self._ready: deque[Run] = deque()
         self._tokens: dict[str, tuple[Run, int]] = {}          # open callback tokens
         self._closed_tokens: OrderedDict[str, None] = OrderedDict()
-        self._express: OrderedDict[str, Run] = OrderedDict()
         self._machines: dict[str, StateMachine] = {}   # parsed definitions by text
         self._machines_lock = threading.Lock()
         self._timers = Timers()
         self._activators: list[threading.Thread] = []
+        self._started = False
         self._stopping = False
         self._invoker: Any = None
         self._unavailable: str | None = None   # why the journal cannot be written
@@ -99,11 +107,12 @@ class Driver:
         self._probed: tuple[float, str | None] = (float("-inf"), None)
 
     # -- lifecycle -------------------------------------------------------------------------
-    def start(self):
-        """Open the journal, start the timer and activator threads; in-flight executions
-        resume in the background (the engine answers at once)."""
-        if self.store is not None:
+    def start(self) -> "Driver":
+        """Start the timer and activator threads; in-flight executions resume in the
+        background (the caller can answer requests at once)."""
+        if self._started:
             return self
+        self._started = True
         cfg = self.config
         logging.getLogger("orchestrator.engine").setLevel(cfg.log_level)
         if cfg.log_to_stdout and not logs.LOGGER.handlers:
@@ -112,7 +121,6 @@ class Driver:
             logs.LOGGER.addHandler(handler)
             logs.LOGGER.setLevel(logging.INFO)
             logs.LOGGER.propagate = False
-        self.store = SqliteStore(cfg.db_path)  # JournalCorrupt: refuse to serve it
         invoker = cfg.invoker or _default_invoker(cfg)
         self._invoker = invoker if hasattr(invoker, "submit") else _Threaded(invoker,
                                                                              cfg.workers)
@@ -126,6 +134,7 @@ class Driver:
         return self
 
     def close(self) -> None:
+        """Stop every thread (the store is the caller's to close)."""
         with self._cond:
             self._stopping = True
             self._cond.notify_all()
@@ -135,15 +144,93 @@ class Driver:
         self._timers.stop()
         if self._invoker is not None and hasattr(self._invoker, "close"):
             self._invoker.close()
-        if self.store is not None:
-            self.store.close()
-            self.store = None
 
-    def __enter__(self):
-        return self.start()
+    # -- the public surface ------------------------------------------------------------------
+    def parse(self, definition: str) -> StateMachine:
+        """The parsed definition (cached by text; the caller validated it)."""
+        machine = self._machines.get(definition)
+        if machine is None:
+            machine = parse_definition(definition, validate=False)
+            with self._machines_lock:
+                if len(self._machines) > 512:
+                    self._machines.clear()
+                self._machines[definition] = machine
+        return machine
 
-    def __exit__(self, *exc) -> None:
-        self.close()
+    def new_run(self, row: dict, durable: bool) -> Run:
+        cfg = self.config
+        return Run(row, self.parse(row["definition"]), time_scale=cfg.time_scale,
+                   scale_task_timeouts=cfg.scale_task_timeouts,
+                   payload_limit=cfg.payload_limit, durable=durable,
+                   redrive_count=0 if durable or row.get("sync") is not True else None,
+                   evaluation_seconds=cfg.evaluation_seconds)
+
+    def launch(self, run: Run) -> None:
+        """Make ``run`` active and start it."""
+        with self._lock:
+            self._active[run.arn] = run
+        self.send(run, Start())
+
+    def active(self, arn: str) -> Run | None:
+        with self._lock:
+            return self._active.get(arn)
+
+    def send(self, run: Run, message: Message, ack: threading.Event | None = None) -> None:
+        """Hand ``message`` to the activators; ``ack`` is set once the activation that
+        consumed it is committed (SendTask* answer only after the outcome is durable). A
+        Stop goes to the head of the queue: it does not wait for the others' slices."""
+        first = type(message) is Stop
+        with self._cond:
+            if run.finished or self._stopping:
+                if ack is not None:
+                    ack.set()
+                return
+            if first:
+                run.inbox.insert(0, message)
+            else:
+                run.inbox.append(message)
+            if ack is not None:
+                run.acks.append(ack)
+            if not run.queued:
+                run.queued = True
+                if first:
+                    self._ready.appendleft(run)
+                else:
+                    self._ready.append(run)
+                self._cond.notify()
+            elif first and run in self._ready:  # waiting its turn: to the head of the queue
+                self._ready.remove(run)
+                self._ready.appendleft(run)
+
+    def token(self, token: str) -> tuple[Run, int] | str | None:
+        """The open task ``token``'s (run, seq); :data:`CLOSED` when its task is over (it was
+        answered, timed out or its execution ended); None when it was never issued. Right
+        after a start the journal may still be replaying: an unknown token waits for it."""
+        with self._lock:
+            entry = self._tokens.get(token)
+        if entry is None and token not in self._closed_tokens:
+            self.wait_resumed(30)
+            with self._lock:
+                entry = self._tokens.get(token)
+        if entry is not None and not entry[0].finished:
+            return entry
+        return CLOSED if entry is not None or token in self._closed_tokens else None
+
+    def claim(self, token: str, entry: tuple[Run, int]) -> bool:
+        """Take ``token`` for an answer: False when another answer took it first."""
+        with self._lock:
+            if self._tokens.get(token) is not entry:
+                return False
+            del self._tokens[token]
+        self._close_token(token)
+        return True
+
+    def stats(self) -> dict[str, int]:
+        """Counts for diagnostics: active executions, runs waiting for an activator, armed
+        timers (heap entries, cancelled ones not yet dropped included), open task tokens."""
+        with self._lock:
+            return {"active": len(self._active), "ready": len(self._ready),
+                    "timers": len(self._timers), "tokens": len(self._tokens)}
 
     def unavailable(self, probe: bool = False) -> str | None:
         """Why the engine cannot take writes now (its journal cannot be written), or None.
@@ -161,35 +248,8 @@ class Driver:
         return self._probed[1]
 
     # -- the ready queue -----------------------------------------------------------------
-    def _enqueue(self, run: Run, item: tuple, ack: threading.Event | None = None,
-                 first: bool = False) -> None:
-        """Hand ``item`` to the activators; ``ack`` is set once the activation that consumed
-        it is committed (SendTask* answer only after the outcome is durable). ``first``
-        puts the run at the head of the queue (StopExecution)."""
-        with self._cond:
-            if run.finished or self._stopping:
-                if ack is not None:
-                    ack.set()
-                return
-            if first:
-                run.inbox.insert(0, item)
-            else:
-                run.inbox.append(item)
-            if ack is not None:
-                run.acks.append(ack)
-            if not run.queued:
-                run.queued = True
-                if first:
-                    self._ready.appendleft(run)
-                else:
-                    self._ready.append(run)
-                self._cond.notify()
-            elif first and run in self._ready:  # waiting its turn: to the head of the queue
-                self._ready.remove(run)
-                self._ready.appendleft(run)
-
-    def _deliver(self, run: Run, seq: int, ok: int, payload: Any) -> None:
-        self._enqueue(run, (seq, ok, payload))
+    def _deliver(self, run: Run, completion: Completion) -> None:
+        self.send(run, completion)
 
     def _activate_loop(self) -> None:
         cfg = self.config
@@ -248,29 +308,43 @@ class Driver:
             for run, _, _ in batch:
                 if run.finished or not (run.inbox or run.preempted):
                     run.queued = False
-                elif run.inbox and run.inbox[0][0] == STOP:
+                elif run.inbox and type(run.inbox[0]) is Stop:
                     self._ready.appendleft(run)  # StopExecution does not wait its turn
                     self._cond.notify()
                 else:
                     self._ready.append(run)  # behind every other ready execution
                     self._cond.notify()
 
-    def _activate(self, run: Run, items: list, max_steps: int,
+    def _activate(self, run: Run, messages: list, max_steps: int,
                   deadline: float) -> tuple[Run, Write | None, list[int]]:
         new: list[int] = []
-        if items and items[0][0] == RESUME:
-            items = items[1:]
+        resumed_only = False
+        if messages and type(messages[0]) is Resume:
+            messages = messages[1:]
             resumed, failure = self._resume(run)
             if failure is not None:
                 return run, failure, []
             if resumed:
                 new = list(run.commands)  # re-dispatch whatever was outstanding
+                resumed_only = True
             else:  # crashed between StartExecution and the first activation
-                items.insert(0, (START,))
-            if not items:
+                messages.insert(0, Start())
+        # Heartbeats are the driver's own business: they only re-arm a timer.
+        beats = [m for m in messages if type(m) is Heartbeat]
+        if beats:
+            messages = [m for m in messages if type(m) is not Heartbeat]
+            for beat in beats:
+                command = run.commands.get(beat.seq)
+                if type(command) is Invoke and command.heartbeat_seconds:
+                    self._arm_heartbeat(run, beat.seq, command)
+            if not messages and not run.preempted:
                 return run, None, new
+        if not messages and resumed_only:
+            # The replay was this activation; a preempted run gets its next slice when
+            # it comes round again.
+            return run, None, new
         try:
-            write, fresh = run.activate(items, max_steps, deadline)
+            write, fresh = run.activate(messages, max_steps, deadline)
         except Exception as exc:
             log.exception("execution %s failed inside the engine", run.arn)
             write, fresh = self._crash(run, exc), []
@@ -372,7 +446,7 @@ class Driver:
             if when is None:  # not journaled (cannot happen for a replayed Sleep): recompute
                 when = run.deadlines[seq] = run._real_deadline(command.until)
             run.handles[seq] = [self._timers.schedule(
-                when, partial(self._deliver, run, seq, OK, None))]
+                when, partial(self._deliver, run, Completion(seq)))]
         elif kind is Invoke:
             if command.task_token is not None:
                 run.tokens[seq] = command.task_token
@@ -385,7 +459,8 @@ class Driver:
             self._invoker.submit(command, partial(self._outcome, run, seq, command),
                                  deadline=None if deadline_us is None else deadline_us / 1e6)
         elif command is not None:
-            self._deliver(run, seq, ERR, (RUNTIME, f"unsupported command {command!r}"))
+            self._deliver(run, Completion.failure(seq, RUNTIME,
+                                                  f"unsupported command {command!r}"))
 
     def _arm_heartbeat(self, run: Run, seq: int, command: Invoke) -> None:
         """HeartbeatSeconds: "If more time than the specified seconds elapses between
@@ -395,7 +470,7 @@ class Driver:
         scale = self.config.time_scale if self.config.scale_task_timeouts else 1.0
         when = real_us() + int(command.heartbeat_seconds * 1e6 * scale)
         run.handles[seq] = [self._timers.schedule(
-            when, partial(self._deliver, run, seq, ERR, (HEARTBEAT_TIMEOUT, None)))]
+            when, partial(self._deliver, run, Completion.failure(seq, HEARTBEAT_TIMEOUT, None)))]
 
     def _outcome(self, run: Run, seq: int, command: Invoke, result: Any,
                  error: StatesError | None) -> None:
@@ -403,7 +478,7 @@ class Driver:
         if run.finished:
             return
         if error is not None:
-            self._deliver(run, seq, ERR, (error.error, error.cause))
+            self._deliver(run, Completion.failure(seq, error.error, error.cause))
             return
         if command.task_token is not None:
             return  # .waitForTaskToken: the result arrives through SendTaskSuccess/Failure
@@ -416,10 +491,10 @@ class Driver:
                 check_text(text, result)
         except (StatesError, InvalidJson, TypeError, ValueError) as exc:
             cause = exc.cause if isinstance(exc, StatesError) else str(exc)
-            self._deliver(run, seq, ERR, (RUNTIME, f"The Task result is not valid JSON: "
-                                                   f"{cause}"))
+            self._deliver(run, Completion.failure(seq, RUNTIME, f"The Task result is not "
+                                                                f"valid JSON: {cause}"))
             return
-        self._deliver(run, seq, OK, text)
+        self._deliver(run, Completion(seq, text))
 
     def _log(self, run: Run, events: list[dict]) -> None:
         if not events or not self.config.log_to_stdout:
@@ -433,10 +508,8 @@ class Driver:
         with self._lock:
             self._active.pop(run.arn, None)
         run.done.set()
-        self._finished_hook(run)
-
-    def _finished_hook(self, run: Run) -> None:
-        """Called on an activator thread after an execution's end is committed."""
+        if self._on_finished_hook is not None:
+            self._on_finished_hook(run)
 
     # -- resume after a restart ---------------------------------------------------------------
     def _queue_resumes(self) -> None:
@@ -447,7 +520,7 @@ class Driver:
                 self._resumed.set()
         for row in rows:
             try:
-                run = self._new_run(row, durable=True)
+                run = self.new_run(row, durable=True)
             except Exception as exc:  # a definition or input that no longer loads
                 log.exception("cannot resume %s", row["arn"])
                 self._fail_unresumable(row, exc)
@@ -455,7 +528,7 @@ class Driver:
                 continue
             with self._lock:
                 self._active[run.arn] = run
-            self._enqueue(run, (RESUME,))
+            self.send(run, Resume())
         if rows:
             log.info("resuming %d in-flight executions from the journal", len(rows))
 
@@ -512,35 +585,6 @@ class Driver:
     def wait_resumed(self, timeout: float | None = None) -> bool:
         """Block until every execution found RUNNING at start has been replayed."""
         return self._resumed.wait(timeout)
-
-    # -- helpers -------------------------------------------------------------------------------
-    def _require_started(self) -> SqliteStore:
-        if self.store is None:
-            raise RuntimeError("Engine.start() has not been called")
-        return self.store
-
-    def _parsed(self, definition: str) -> StateMachine:
-        machine = self._machines.get(definition)
-        if machine is None:
-            machine = parse(definition, validate=False)
-            with self._machines_lock:  # API threads hold self._lock while they parse
-                if len(self._machines) > 512:
-                    self._machines.clear()
-                self._machines[definition] = machine
-        return machine
-
-    def _new_run(self, row: dict, durable: bool) -> Run:
-        cfg = self.config
-        run = Run(row, self._parsed(row["definition"]), time_scale=cfg.time_scale,
-                  scale_task_timeouts=cfg.scale_task_timeouts,
-                  payload_limit=cfg.payload_limit, durable=durable,
-                  redrive_count=0 if durable or row.get("sync") is not True else None,
-                  evaluation_seconds=cfg.evaluation_seconds)
-        run.done = threading.Event()
-        run.tokens = {}
-        run.acks = []
-        return run
-
 
 class _Threaded:
     """The ``submit`` API over a blocking ``invoker(Invoke) -> result`` callable (test

@@ -4,7 +4,8 @@ One method per AWS operation, named in snake_case, taking the request dict with 
 member names (botocore's input shape, already type-checked by the API layer) and returning
 the response dict in AWS's output shape (timestamps as aware datetimes); semantic errors
 raise :class:`ApiError` with AWS's codes and messages. How executions are driven and made
-durable is :mod:`orchestrator.engine.driver`.
+durable is :mod:`orchestrator.engine.driver`: the engine *has* a driver (and the store) and
+uses only their public methods.
 """
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import base64
 import json
 import threading
 import uuid as uuidlib
+from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
@@ -24,9 +26,11 @@ from . import logs
 from .arns import check_name, execution_arn, execution_parts, express_arn, machine_arn, parse_arn
 from .clock import from_us, real_us
 from .config import EngineConfig
-from .driver import Driver
+from .driver import CLOSED, Driver
 from .errors import ApiError, StoreUnavailable
-from .run import ERR, OK, START, STOP, Run
+from .journal import Completion, Heartbeat, Stop
+from .run import Run
+from .store import SqliteStore, Store
 
 __all__ = ["Engine", "EngineConfig"]
 
@@ -68,10 +72,67 @@ def _dt(us: int | None):
     return None if us is None else from_us(us)
 
 
-class Engine(Driver):
-    """See the module docstring. Thread-safe: API calls may come from any thread."""
+class Engine:
+    """See the module docstring. Thread-safe: API calls may come from any thread.
 
-    def _finished_hook(self, run: Run) -> None:
+    ``store``: a :class:`~.store.Store` to use instead of the SQLite journal at
+    ``config.db_path`` (the engine closes it)."""
+
+    def __init__(self, config: EngineConfig | None = None, store: Store | None = None) -> None:
+        self.config = config or EngineConfig()
+        self.store: Store | None = store
+        self._driver: Driver | None = None
+        self._lock = threading.Lock()   # state-machine and execution-name changes
+        self._express: OrderedDict[str, Run] = OrderedDict()
+
+    # -- lifecycle -------------------------------------------------------------------------
+    def start(self) -> "Engine":
+        """Open the journal (a corrupt one is refused: JournalCorrupt) and start driving;
+        executions that were running resume in the background."""
+        if self._driver is not None:
+            return self
+        if self.store is None:
+            self.store = SqliteStore(self.config.db_path)
+        self._driver = Driver(self.config, self.store, on_finished=self._finished).start()
+        return self
+
+    def close(self) -> None:
+        if self._driver is not None:
+            self._driver.close()
+            self._driver = None
+        if self.store is not None:
+            self.store.close()
+            self.store = None
+
+    def __enter__(self) -> "Engine":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def unavailable(self, probe: bool = False) -> str | None:
+        """Why the engine cannot take writes now (its journal cannot be written), or None."""
+        return self._running().unavailable(probe)
+
+    def stats(self) -> dict[str, int]:
+        """The driver's counts (see :meth:`Driver.stats`)."""
+        return self._running().stats()
+
+    def wait_resumed(self, timeout: float | None = None) -> bool:
+        """Block until every execution found RUNNING at start has been replayed."""
+        return self._running().wait_resumed(timeout)
+
+    def _running(self) -> Driver:
+        if self._driver is None:
+            raise RuntimeError("Engine.start() has not been called")
+        return self._driver
+
+    def _require_started(self) -> Store:
+        self._running()
+        return self.store
+
+    def _finished(self, run: Run) -> None:
+        """An execution's end is committed (on an activator thread)."""
         if run.durable:
             machine = self.store.get_machine(run.row["sm_arn"])
             if machine is not None and machine["status"] == "DELETING":
@@ -105,7 +166,7 @@ class Engine(Driver):
             raise ApiError("InvalidDefinition",
                            f"Invalid State Machine Definition: '{exc}'") from None
         try:
-            self._parsed(definition)
+            self._running().parse(definition)
         except Exception as exc:  # the validator passed it but the builder did not
             raise ApiError("InvalidDefinition",
                            f"Invalid State Machine Definition: '{exc}'") from None
@@ -114,8 +175,7 @@ class Engine(Driver):
         execution_parts(arn)
         run = self._express.get(arn)
         if run is None:
-            with self._lock:
-                active = self._active.get(arn)
+            active = self._running().active(arn)
             if active is not None and not active.durable:
                 return active
             row = self._require_started().get_execution(arn)
@@ -350,9 +410,9 @@ class Engine(Driver):
         return {"executionArn": arn, "startDate": from_us(row["start_us"])}
 
     def _start_run(self, row: dict, durable: bool) -> Run:
-        run = self._new_run(row, durable)
+        driver = self._running()
+        run = driver.new_run(row, durable)
         with self._lock:
-            self._active[run.arn] = run
             if not durable:
                 express = self._express
                 express[run.arn] = run
@@ -361,7 +421,7 @@ class Engine(Driver):
                                             or events > _EXPRESS_EVENTS_KEPT):
                     _, oldest = express.popitem(last=False)
                     events -= oldest.history.count
-        self._enqueue(run, (START,))
+        driver.launch(run)
         return run
 
     def start_sync_execution(self, request: dict) -> dict:
@@ -377,7 +437,7 @@ class Engine(Driver):
         run = self._start_run(row, False)
         if not run.done.wait(_SYNC_LIMIT_SECONDS):
             # "Express Workflows can run for up to five minutes."
-            self._enqueue(run, (STOP, TIMEOUT, None))
+            self._running().send(run, Stop(TIMEOUT, None))
             run.done.wait()
         result = dict(run.result_row)
         if result["status"] == "ABORTED":
@@ -407,12 +467,10 @@ class Engine(Driver):
         carrying the optional ``error`` and ``cause``."""
         arn = request["executionArn"]
         found = self._execution_row(arn)
-        with self._lock:
-            run = self._active.get(arn)
+        run = self._running().active(arn)
         if run is not None:
             self._writable()
-            # At the head of the queue: a stop does not wait for the others' slices.
-            self._enqueue(run, (STOP, request.get("error"), request.get("cause")), first=True)
+            self._running().send(run, Stop(request.get("error"), request.get("cause")))
             run.done.wait(30)
             found = self._execution_row(arn)
         row = self._as_row(found)
@@ -501,8 +559,7 @@ class Engine(Driver):
         """Block until the execution is no longer RUNNING (or ``timeout`` seconds passed);
         returns its DescribeExecution response."""
         self._execution_row(execution_arn)
-        with self._lock:
-            run = self._active.get(execution_arn)
+        run = self._running().active(execution_arn)
         if run is not None:
             run.done.wait(timeout)
         return self.describe_execution({"executionArn": execution_arn})
@@ -521,26 +578,14 @@ class Engine(Driver):
             uuidlib.UUID(token)
         except (ValueError, AttributeError, TypeError):
             raise ApiError("InvalidToken", "Invalid Token: 'Invalid token'") from None
-        with self._lock:
-            entry = self._tokens.get(token)
-        if entry is None and token not in self._closed_tokens:
-            # Right after a restart the journal may still be replaying: its tokens are
-            # registered as it goes.
-            self.wait_resumed(30)
-        with self._lock:
-            entry = self._tokens.get(token)
-            if entry is None or entry[0].finished:
-                if entry is not None or token in self._closed_tokens:
-                    raise ApiError("TaskTimedOut", "Task Timed Out: 'Provided task does not "
-                                                   "exist anymore'")
-                raise ApiError("TaskDoesNotExist", "Task Does Not Exist: 'Task token not found'")
-        if claim:  # a token is answered once: the first SendTaskSuccess/Failure wins
-            with self._lock:
-                if self._tokens.get(token) is not entry:
-                    raise ApiError("TaskTimedOut", "Task Timed Out: 'Provided task does not "
-                                                   "exist anymore'")
-                del self._tokens[token]
-            self._close_token(token)
+        driver = self._running()
+        entry = driver.token(token)
+        if entry is None:
+            raise ApiError("TaskDoesNotExist", "Task Does Not Exist: 'Task token not found'")
+        # A token is answered once: the first SendTaskSuccess/Failure claims it.
+        if entry == CLOSED or (claim and not driver.claim(token, entry)):
+            raise ApiError("TaskTimedOut", "Task Timed Out: 'Provided task does not exist "
+                                           "anymore'")
         return entry
 
     def send_task_success(self, request: dict) -> dict:
@@ -552,13 +597,13 @@ class Engine(Driver):
             raise ApiError("InvalidOutput", f"Invalid Output: '{exc}'") from None
         self._writable()
         run, seq = self._token(request["taskToken"], claim=True)
-        self._acknowledged(run, (seq, OK, output))
+        self._acknowledged(run, Completion(seq, output))
         return {}
 
-    def _acknowledged(self, run: Run, item: tuple) -> None:
+    def _acknowledged(self, run: Run, completion: Completion) -> None:
         """Answer only once the outcome is in the journal."""
         ack = threading.Event()
-        self._enqueue(run, item, ack)
+        self._running().send(run, completion, ack)
         if not ack.wait(30) and self.unavailable() is not None:
             # Kept in memory and written as soon as the journal takes writes again.
             raise StoreUnavailable(f"{self.unavailable()}; the outcome was accepted but is "
@@ -567,14 +612,13 @@ class Engine(Driver):
     def send_task_failure(self, request: dict) -> dict:
         self._writable()
         run, seq = self._token(request["taskToken"], claim=True)
-        self._acknowledged(run, (seq, ERR, (request.get("error"), request.get("cause"))))
+        self._acknowledged(run, Completion.failure(seq, request.get("error"),
+                                                   request.get("cause")))
         return {}
 
     def send_task_heartbeat(self, request: dict) -> dict:
         run, seq = self._token(request["taskToken"])
-        command = run.commands.get(seq)
-        if command is not None and command.heartbeat_seconds:
-            self._arm_heartbeat(run, seq, command)
+        self._running().send(run, Heartbeat(seq))  # the activator re-arms its timer
         return {}
 
 

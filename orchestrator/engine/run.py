@@ -1,27 +1,24 @@
 """One execution as the durable engine drives it: a Scheduler, a journaled clock and
 effects, and the activation step that turns completions into history and new commands.
 
-DESIGN.md, "How the core and the engine meet": the interpreter advances an execution as
-far as it can, then hands the engine the commands it waits on; "Everything
-non-deterministic (clock readings, UUIDs, random numbers, jitter) enters through the same
-door and is recorded, so replaying a journal rebuilds exactly the same state".
+docs/architecture.md, "Activations, the journal and replay": the interpreter advances an
+execution as far as it can, then hands the engine the commands it waits on; everything
+non-deterministic (clock readings, UUIDs, random numbers, jitter, evaluation time budgets)
+enters through the same door and is recorded, so replaying a journal rebuilds exactly the
+same state.
 
-An *activation* is one driver step: apply completions (in arrival order) to the
+An *activation* is one driver step: apply the messages of its inbox (completions in
+arrival order, a start, a stop: :mod:`.journal`) to the
 :class:`~orchestrator.asl.runtime.Scheduler`, run it until every coroutine is blocked (or
 its slice is used up: see below), number the newly issued commands (a deterministic
-issue sequence: ``seq``), and produce one journal record::
-
-    {"c": [[seq, 0, result_json] | [seq, 1, error, cause], ...],   # completions, in order
-     "t": [clock readings, us], "r": [random draws], "u": [uuid draws],
-     "d": {seq: real deadline us} for new Sleep commands, "k": clock skew us,
-     "b": steps run, when the slice ended with work left (absent: ran until blocked),
-     "x": [[evaluation number, random draws, uuid draws], ...] of evaluations that ran out
-          of their time budget (orchestrator.asl.budget)}
+issue sequence: ``seq``), and produce one :class:`~.journal.Record` of the completions it
+applied and of every clock reading, random draw, UUID, deadline and evaluation timeout it
+consumed.
 
 Slices: an activation runs at most ``slice_steps`` scheduler steps or ``slice_seconds``,
 so one busy execution (a Pass/Choice loop, a huge Map) cannot hold a driver thread; the
-driver queues it again behind the others. The number of steps is journaled ("b"), so a
-replay stops at the very same point.
+driver queues it again behind the others. The number of steps is journaled
+(``Record.steps``), so a replay stops at the very same point.
 
 History limit and memory: a durable run keeps no event list in memory (the journal has
 them; :class:`~orchestrator.asl.history.History` is built with ``keep=False``), and the
@@ -38,21 +35,21 @@ the real clock) is raised so that ``now() >= T`` — Wait states, retry backoff 
 execution's TimeoutSeconds all see consistent time. The skew is journaled. A Sleep raced
 against an Invoke (a Task's TimeoutSeconds) bounds real work: it is not scaled unless
 ``scale_task_timeouts`` is set, and it counts from when the call starts — the driver sets
-its deadline when it dispatches the call (:meth:`Run.task_timeout`), so it is not
+its deadline when it dispatches the call (:meth:`Run.call_deadline`), so it is not
 journaled; a call re-made after a restart gets its full timeout again. The timeout of a
 ``.waitForTaskToken`` Task bounds the wait for the callback, which survives a restart, so
 its deadline is journaled like a Wait's.
 """
 from __future__ import annotations
 
-import json
+import threading
 from datetime import datetime
 from typing import Any, Iterator
 
 from orchestrator.asl import budget
 from orchestrator.asl.budget import DEFAULT_SECONDS, Deadline
 from orchestrator.asl.context import ExecutionInfo
-from orchestrator.asl.document import Doc
+from orchestrator.asl.document import Doc, loads
 from orchestrator.asl.effects import SystemEffects
 from orchestrator.asl.errors import RUNTIME, StatesError
 from orchestrator.asl.execution import run_execution
@@ -62,23 +59,12 @@ from orchestrator.asl.runtime import Invoke, Scheduler, Sleep
 from orchestrator.asl.states.base import Env
 
 from .clock import from_us, real_us, to_us
+from .journal import Completion, Cursor, Record, ReplayDivergence, Start, Stop
 from .store import Write
 
-__all__ = ["Run", "ReplayDivergence", "OK", "ERR", "START", "STOP"]
-
-OK, ERR = 0, 1
-START = "start"   # inbox item: start the execution (first activation)
-STOP = "stop"     # inbox item: StopExecution (error, cause, reply callback)
+__all__ = ["Run", "ReplayDivergence"]
 
 _SYSTEM = SystemEffects()
-
-
-class ReplayDivergence(Exception):
-    """Replaying the journal did not reproduce the stored history (an engine bug)."""
-
-
-def _dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
 class _JournaledEffects:
@@ -91,45 +77,47 @@ class _JournaledEffects:
 
     def random(self) -> float:
         run = self.run
-        if run.replay is not None:
-            return run._take("r")
+        if run.cursor is not None:
+            return run.cursor.take("random")
         value = _SYSTEM.random()
-        run.rec_random.append(value)
+        run.recording.random.append(value)
         return value
 
     def uuid(self) -> str:
         run = self.run
-        if run.replay is not None:
-            return run._take("u")
+        if run.cursor is not None:
+            return run.cursor.take("uuids")
         value = _SYSTEM.uuid()
-        run.rec_uuid.append(value)
+        run.recording.uuids.append(value)
         return value
 
     def deadline(self) -> Deadline:
-        """The time budget of the next evaluation (see the module docstring, "x")."""
+        """The time budget of the next evaluation (see :mod:`orchestrator.asl.budget`)."""
         run = self.run
         number = run.evaluations
         run.evaluations += 1
         seconds = run.evaluation_seconds
-        if run.replay is not None:
-            timed_out = run.replay_timeouts.get(number)
+        cursor = run.cursor
+        if cursor is not None:
+            timed_out = cursor.timed_out(number)
             if timed_out is None:
                 return Deadline(None, seconds)  # it finished in time: it will again
             # It ran out: it fails at its first check, before the draws it made live.
-            run._skip("r", timed_out[0])
-            run._skip("u", timed_out[1])
+            cursor.skip("random", timed_out[0])
+            cursor.skip("uuids", timed_out[1])
             return Deadline(None, seconds, expired=True)
-        draws = len(run.rec_random), len(run.rec_uuid)
+        recording = run.recording
+        draws = len(recording.random), len(recording.uuids)
 
         def expired() -> None:
-            run.rec_timeouts.append([number, len(run.rec_random) - draws[0],
-                                     len(run.rec_uuid) - draws[1]])
+            recording.timeouts.append([number, len(recording.random) - draws[0],
+                                       len(recording.uuids) - draws[1]])
         return Deadline.after(seconds, on_expire=expired)
 
 
 class Run:
-    """The in-memory state of one active execution (touched by one activator thread at a
-    time, except ``inbox``, which other threads append to under the engine lock)."""
+    """The in-memory state of one active execution. One activator thread at a time works
+    on it; other threads only append to ``inbox`` and ``acks`` under the driver's lock."""
 
     def __init__(self, row: dict, machine: StateMachine, *, time_scale: float,
                  payload_limit: int, durable: bool = True, redrive_count: int | None = 0,
@@ -143,8 +131,12 @@ class Run:
         self.machine = machine
         self.scheduler = Scheduler()
         self.main = None
-        self.inbox: list = []          # appended under the engine lock by other threads
-        self.queued = False            # already in the driver's ready queue
+        # The driver's bookkeeping: messages waiting, whether the run is in (or being taken
+        # from) the ready queue, the SendTask* calls waiting for a commit.
+        self.inbox: list = []
+        self.queued = False
+        self.acks: list[threading.Event] = []
+        self.done = threading.Event()       # set once the end is committed
         self.finished = False
         self.result_row: dict | None = None   # terminal fields once finished
         # Command numbering (deterministic: assigned in issue order after each run()).
@@ -156,17 +148,12 @@ class Run:
         # The execution clock.
         self.skew_us = 0
         self.last_us = row["start_us"]
-        # Current activation's recorded inputs (live) / remaining inputs (replay).
-        self.rec_clock: list[int] = []
-        self.rec_random: list[float] = []
-        self.rec_uuid: list[str] = []
-        self.replay: dict | None = None
-        self._replay_pos: dict[str, int] = {}
-        self.replay_timeouts: dict[int, tuple[int, int]] = {}
+        # What this activation consumes (live), or the record a replay reads from.
+        self.recording = Record()
+        self.cursor: Cursor | None = None
         # Time budgets of user-controlled evaluations (numbered in evaluation order).
         self.evaluation_seconds = evaluation_seconds
         self.evaluations = 0
-        self.rec_timeouts: list[list[int]] = []
         self.preempted = False          # the last activation's slice ended with work left
         self.new_events: list[dict] = []
         self._stored: Iterator[dict] | None = None   # replay: the stored events, in order
@@ -175,49 +162,36 @@ class Run:
         # has no journal, so its history stays in memory for the API.
         self.history = History(self.now, self._on_event, limit=row.get("history_limit"),
                                keep=not durable)
-        input_value = json.loads(row["input"])
         info = ExecutionInfo(
             execution_arn=self.arn, execution_name=row["name"],
             state_machine_arn=row["sm_arn"], state_machine_name=row["sm_arn"].rsplit(":", 1)[1],
-            role_arn=row["role_arn"], start_time=from_us(row["start_us"]), input=input_value,
-            redrive_count=redrive_count)
+            role_arn=row["role_arn"], start_time=from_us(row["start_us"]),
+            input=loads(row["input"]), redrive_count=redrive_count)
         self.env = Env(history=self.history, now=self.now, effects=_JournaledEffects(self),
                        info=info, payload_limit=payload_limit)
-        # Engine-owned per-command extras (timer handles, tokens) keyed by seq.
+        # The driver's per-command extras (timer handles, task tokens) keyed by seq.
         self.handles: dict[int, Any] = {}
+        self.tokens: dict[int, str] = {}
         self.released: list[int] = []
 
     # -- journaled inputs ----------------------------------------------------------------
     def now(self) -> datetime:
-        if self.replay is not None:
-            us = self._take("t")
-        elif self.record_seq == 0 and not self.rec_clock:
+        if self.cursor is not None:
+            us = self.cursor.take("clock")
+        elif self.record_seq == 0 and not self.recording.clock:
             # The first reading (ExecutionStarted) is the startDate StartExecution answered.
             us = self.last_us
-            self.rec_clock.append(us)
+            self.recording.clock.append(us)
         else:
             us = real_us() + self.skew_us
             if us < self.last_us:  # never let execution time run backwards
                 us = self.last_us
-            self.rec_clock.append(us)
+            self.recording.clock.append(us)
         self.last_us = us
         return from_us(us)
 
-    def _take(self, key: str):
-        values = self.replay.get(key, ())
-        pos = self._replay_pos.get(key, 0)
-        if pos >= len(values):
-            raise ReplayDivergence(f"{self.arn}: the replay asked for more '{key}' inputs "
-                                   f"than the journal recorded")
-        self._replay_pos[key] = pos + 1
-        return values[pos]
-
-    def _skip(self, key: str, count: int) -> None:
-        if count:
-            self._replay_pos[key] = self._replay_pos.get(key, 0) + count
-
     def _on_event(self, event: dict) -> None:
-        if self.replay is None:
+        if self.cursor is None:
             self.new_events.append(event)
             return
         # Replay: every regenerated event must be the stored one, every field included.
@@ -227,40 +201,40 @@ class Run:
                                 f"({event['type']}) differs from the stored one "
                                 f"({'none' if stored is None else stored['type']})")
 
+    def _spawn_main(self) -> None:
+        self.main = self.scheduler.spawn(
+            run_execution(self.machine, self.row["input"], self.env), "execution")
+
     # -- the activation step -------------------------------------------------------------
-    def activate(self, items: list, max_steps: int | None = None,
+    def activate(self, messages: list, max_steps: int | None = None,
                  deadline: float | None = None) -> tuple[Write | None, list[int]]:
-        """Apply ``items`` (inbox entries) and run one slice (at most ``max_steps``
-        scheduler steps, until the monotonic ``deadline``). Returns the journal write (None
-        when nothing changed) and the seqs of newly issued commands to dispatch;
-        ``preempted`` then says whether work is left for another activation."""
+        """Apply ``messages`` (:class:`~.journal.Start`, :class:`~.journal.Stop`,
+        :class:`~.journal.Completion`) and run one slice (at most ``max_steps`` scheduler
+        steps, until the monotonic ``deadline``). Returns the journal write (None when
+        nothing changed) and the seqs of newly issued commands to dispatch; ``preempted``
+        then says whether work is left for another activation."""
         self.preempted = False
         if self.finished:
             return None, []
-        completions: list = []
+        applied: list[Completion] = []
         started = False
-        stop = None
-        for item in items:
-            kind = item[0]
-            if kind == START:
+        stop: Stop | None = None
+        for message in messages:
+            kind = type(message)
+            if kind is Start:
                 if self.main is None:
-                    self.main = self.scheduler.spawn(
-                        run_execution(self.machine, self.row["input"], self.env), "execution")
+                    self._spawn_main()
                     started = True
-            elif kind == STOP:
-                stop = item
-            else:
-                entry = self._apply(*item)
-                if entry is not None:
-                    completions.append(entry)
+            elif kind is Stop:
+                stop = message
+            elif self._apply(message):
+                applied.append(message)
         if stop is not None and self.main is None:
-            # A STOP that overtook the START: start it, so the history is whole.
-            self.main = self.scheduler.spawn(
-                run_execution(self.machine, self.row["input"], self.env), "execution")
-        if not completions and not started and stop is None and not self.scheduler.has_ready():
+            self._spawn_main()  # a STOP that overtook the START: the history is whole
+        if not applied and not started and stop is None and not self.scheduler.has_ready():
             return None, []
-        if self.replay is not None:
-            max_steps, deadline = self.replay.get("b"), None
+        if self.cursor is not None:
+            max_steps, deadline = self.cursor.record.steps, None
         with budget.using(self.env.effects):
             steps = self.scheduler.run(max_steps, deadline)
         if self.history.full:
@@ -271,34 +245,22 @@ class Run:
         if stop is not None and not self.main.done:
             # StopExecution: after at most this one slice, however busy the execution is;
             # the history keeps what happened before the stop.
-            return self._abort(stop[1], stop[2]), []
+            return self._abort(stop.error, stop.cause), []
         new = self._number_commands()
-        record: dict[str, Any] = {"c": completions}
-        if self.rec_clock:
-            record["t"] = self.rec_clock
-        if self.rec_random:
-            record["r"] = self.rec_random
-        if self.rec_uuid:
-            record["u"] = self.rec_uuid
-        if self.rec_timeouts:
-            record["x"] = self.rec_timeouts
-        if steps is not None:
-            record["b"] = steps
-            self.preempted = True
-        fresh_deadlines = {}
+        record, self.recording = self.recording, Record()
+        record.completions = applied
+        record.steps = steps
+        self.preempted = steps is not None
         for seq in new:
             command = self.commands[seq]
             if type(command) is Sleep and self.task_timeout(command) is None:
                 # A callback Task's timeout bounds a wait, not work: scaled like a Wait
                 # only when task timeouts are.
                 racing = any(type(c) is Invoke for c in self.scheduler.race_of(command))
-                fresh_deadlines[seq] = self._real_deadline(
+                record.deadlines[seq] = self._real_deadline(
                     command.until, self.scale_task_timeouts or not racing)
-        if fresh_deadlines:
-            record["d"] = fresh_deadlines
-            self.deadlines.update(fresh_deadlines)
-        record["k"] = self.skew_us
-        self.rec_clock, self.rec_random, self.rec_uuid, self.rec_timeouts = [], [], [], []
+        self.deadlines.update(record.deadlines)
+        record.skew_us = self.skew_us
         write = Write(self.arn, events=self.new_events)
         self.new_events = []
         if self.main.done:
@@ -306,31 +268,29 @@ class Run:
             self.preempted = False
         else:
             write.record_seq = self.record_seq
-            write.record = _dumps(record)
+            write.record = record.to_json()
         self.record_seq += 1
         return write, ([] if self.finished else new)
 
-    def _apply(self, seq: int, ok: int, payload: Any):
-        """Feed one completion to the scheduler; returns its journal entry (None when the
-        command is no longer outstanding: a race loser, or a late duplicate)."""
-        command = self.commands.get(seq)
+    def _apply(self, completion: Completion) -> bool:
+        """Feed one completion to the scheduler; False when the command is no longer
+        outstanding (a race loser, or a late duplicate) and the completion is dropped."""
+        command = self.commands.get(completion.seq)
         if command is None or not self.scheduler.is_outstanding(command):
-            return None
-        if ok == OK:
-            if type(command) is Sleep:
-                if self.replay is None:
-                    # The scaled wait is over: make execution time reach the deadline.
-                    behind = to_us(command.until) - real_us()
-                    if behind > self.skew_us:
-                        self.skew_us = behind
-                self.scheduler.complete(command, None)
-                return [seq, OK, None]
-            # ``payload`` is the result's JSON text: the same Doc live and in a replay.
-            self.scheduler.complete(command, Doc.from_text(payload))
-            return [seq, OK, payload]
-        error, cause = payload
-        self.scheduler.fail(command, StatesError(error, cause))
-        return [seq, ERR, error, cause]
+            return False
+        if completion.failed:
+            self.scheduler.fail(command, StatesError(completion.error, completion.cause))
+        elif type(command) is Sleep:
+            if self.cursor is None:
+                # The scaled wait is over: make execution time reach the deadline.
+                behind = to_us(command.until) - real_us()
+                if behind > self.skew_us:
+                    self.skew_us = behind
+            self.scheduler.complete(command, None)
+        else:
+            # The result's JSON text: the same Doc live and in a replay.
+            self.scheduler.complete(command, Doc.from_text(completion.result))
+        return True
 
     def _number_commands(self) -> list[int]:
         outstanding = self.scheduler.outstanding()
@@ -447,28 +407,17 @@ class Run:
         compared with it as it is produced (nothing is held in memory)."""
         self._stored = iter(stored_events)
         for text in records:
-            record = json.loads(text)
-            self.replay = record
-            self._replay_pos = {}
-            self.replay_timeouts = {entry[0]: (entry[1], entry[2])
-                                    for entry in record.get("x", ())}
-            items = [(START,)] if self.main is None else []
-            for entry in record["c"]:
-                if entry[1] == OK:
-                    items.append((entry[0], OK, entry[2]))
-                else:
-                    items.append((entry[0], ERR, (entry[2], entry[3])))
-            self.activate(items)
+            record = Record.from_json(text)
+            self.cursor = Cursor(record, f"{self.arn}: record {self.record_seq}")
+            messages: list = [Start()] if self.main is None else []
+            self.activate(messages + record.completions)
             if self._divergence is not None:
                 raise ReplayDivergence(self._divergence)
-            for key in ("t", "r", "u"):
-                if self._replay_pos.get(key, 0) != len(record.get(key, ())):
-                    raise ReplayDivergence(f"{self.arn}: record {self.record_seq - 1} left "
-                                           f"unused '{key}' inputs")
-            self.deadlines.update({int(k): v for k, v in record.get("d", {}).items()})
-            self.skew_us = record.get("k", 0)
-        self.replay = None
-        self.replay_timeouts = {}
+            self.cursor.check_used()
+            self.deadlines.update(record.deadlines)
+            self.skew_us = record.skew_us
+        self.cursor = None
+        self.recording = Record()
         self.new_events = []
         self.take_released()
         extra = next(self._stored, None)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from orchestrator.engine.store import SqliteStore
 from orchestrator.engine import Engine, EngineConfig
 
 from engine_helpers import FakeInvoker
@@ -19,12 +20,15 @@ def invoker() -> FakeInvoker:
 def make_engine(tmp_path, invoker):
     engines = []
 
-    def make(**overrides) -> Engine:
+    def make(wrap_store=None, **overrides) -> Engine:
+        """An engine on a journal in tmp_path; ``wrap_store`` wraps its SqliteStore."""
         values = dict(db_path=str(tmp_path / "journal.db"), time_scale=0.001,
                       scale_task_timeouts=True, invoker=invoker, log_to_stdout=False,
                       workers=4)
         values.update(overrides)
-        engine = Engine(EngineConfig(**values)).start()
+        config = EngineConfig(**values)
+        store = SqliteStore(config.db_path)
+        engine = Engine(config, wrap_store(store) if wrap_store else store).start()
         engines.append(engine)
         return engine
 

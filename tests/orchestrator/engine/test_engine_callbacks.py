@@ -159,3 +159,56 @@ def test_a_token_is_answered_once_under_concurrency(engine, tokens):
     assert len(winners) == 1
     assert sorted(code for code, _ in outcomes if code != "ok") == ["TaskTimedOut"] * 7
     assert engine.wait_for(arn, 30)["output"] == str(winners[0])
+
+
+def test_heartbeats_hammered_while_the_task_completes(make_engine, tokens):
+    """SendTaskHeartbeat runs on API threads; only the driver touches an execution's timers.
+    Heartbeats from several threads racing the SendTaskSuccess that ends the task: each is
+    either taken (``{}``) or, once the task is over, TaskTimedOut — never an error, a lost
+    success, a heartbeat timeout or a token left open."""
+    engine = make_engine(time_scale=0.001)
+    defn = callback_machine(HeartbeatSeconds=5000)  # 5 s here: only the race is tested
+    sm = create(engine, defn=defn)
+    executions = 6
+    arns = [engine.start_execution({"stateMachineArn": sm})["executionArn"]
+            for _ in range(executions)]
+    seen = [tokens(count) for count in range(1, executions + 1)]
+    outcomes: list = []
+    # The success is sent once all three hammers of that task have sent 51 heartbeats.
+    halfway = [threading.Barrier(4, timeout=30) for _ in seen]
+
+    def hammer(index: int, token: str) -> None:
+        taken = timed_out = 0
+        for beat in range(200):
+            try:
+                engine.send_task_heartbeat({"taskToken": token})
+                taken += 1
+            except ApiError as exc:
+                assert exc.code == "TaskTimedOut", exc
+                timed_out += 1
+            if beat == 50:
+                halfway[index].wait()
+        outcomes.append((taken, timed_out))
+
+    def succeed(index: int, token: str) -> None:
+        halfway[index].wait()
+        engine.send_task_success({"taskToken": token, "output": json.dumps({"n": index})})
+
+    threads = [threading.Thread(target=hammer, args=(i, t)) for i, t in enumerate(seen)
+               for _ in range(3)]
+    threads += [threading.Thread(target=succeed, args=(i, t)) for i, t in enumerate(seen)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert len(outcomes) == 3 * executions  # no hammer died of an unexpected error
+    assert all(taken >= 51 for taken, _ in outcomes)  # heartbeats before the success count
+    results = sorted(json.loads(engine.wait_for(arn, 30)["output"])["n"] for arn in arns)
+    assert results == list(range(executions))
+    for arn in arns:
+        types = event_types(engine, arn)
+        assert "TaskTimedOut" not in types
+        assert types[-1] == "ExecutionSucceeded"
+    assert engine.stats()["tokens"] == 0
+    for token in seen:
+        assert api_error(engine.send_task_heartbeat, {"taskToken": token}).code == "TaskTimedOut"

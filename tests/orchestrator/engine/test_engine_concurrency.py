@@ -17,9 +17,9 @@ def test_hundreds_of_waiting_executions_hold_no_threads(make_engine):
     # Wait until every one has reached its Wait state (its timer is armed).
     import time
     deadline = time.monotonic() + 30
-    while len(engine._timers) < 300 and time.monotonic() < deadline:
+    while engine.stats()["timers"] < 300 and time.monotonic() < deadline:
         time.sleep(0.005)
-    assert len(engine._timers) >= 300
+    assert engine.stats()["timers"] >= 300
     assert threading.active_count() <= threads_before + 1
     for arn in arns[:10]:
         engine.stop_execution({"executionArn": arn})

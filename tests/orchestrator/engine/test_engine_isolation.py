@@ -216,8 +216,8 @@ class _FlakyStore:
 
 
 def test_a_full_journal_pauses_reports_and_loses_nothing(make_engine):
-    engine = make_engine(time_scale=1.0)
-    flaky = engine.store = _FlakyStore(engine.store)
+    engine = make_engine(time_scale=1.0, wrap_store=_FlakyStore)
+    flaky = engine.store
     sm = create(engine, "flow", definition({"P": {"Type": "Pass", "End": True}}))
     flaky.full = True
     arns = [engine.start_execution({"stateMachineArn": sm})["executionArn"] for _ in range(5)]
