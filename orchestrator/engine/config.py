@@ -24,6 +24,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from collections.abc import Mapping
 from typing import Any, Callable
 
 __all__ = ["EngineConfig"]
@@ -65,8 +66,9 @@ class EngineConfig:
             raise ValueError(f"history_limit must be >= 3, got {self.history_limit!r}")
 
     @classmethod
-    def from_env(cls, env: dict | None = None, **overrides: Any) -> "EngineConfig":
-        env = os.environ if env is None else env
+    def from_env(cls, environ: Mapping[str, str] | None = None,
+                 **overrides: Any) -> "EngineConfig":
+        env = os.environ if environ is None else environ
         data_dir = env.get("ORCHESTRATOR_DATA_DIR", "data")
         values: dict[str, Any] = {
             "db_path": env.get("ORCHESTRATOR_DB", str(Path(data_dir) / "orchestrator.db")),

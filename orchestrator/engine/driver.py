@@ -437,6 +437,8 @@ class Driver:
     # -- effects ------------------------------------------------------------------------
     def _dispatch(self, run: Run, seq: int) -> None:
         command = run.commands.get(seq)
+        if command is None:  # released before it could start
+            return
         kind = type(command)
         if kind is Sleep:
             when = run.deadlines.get(seq)
@@ -468,7 +470,7 @@ class Driver:
         for handle in run.handles.pop(seq, ()):
             handle.cancel()
         scale = self.config.time_scale if self.config.scale_task_timeouts else 1.0
-        when = real_us() + int(command.heartbeat_seconds * 1e6 * scale)
+        when = real_us() + int((command.heartbeat_seconds or 0) * 1e6 * scale)
         run.handles[seq] = [self._timers.schedule(
             when, partial(self._deliver, run, Completion.failure(seq, HEARTBEAT_TIMEOUT, None)))]
 
@@ -561,6 +563,7 @@ class Driver:
         except Exception as exc:
             log.exception("cannot resume %s", run.arn)
             failure = self._unresumable_write(run.row, exc)
+            assert failure.finish is not None
             run.end(failure.finish)
             self._release(run)
             self._resume_done()

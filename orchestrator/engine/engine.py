@@ -129,12 +129,13 @@ class Engine:
 
     def _require_started(self) -> Store:
         self._running()
+        assert self.store is not None  # set by start(), cleared by close() after the driver
         return self.store
 
     def _finished(self, run: Run) -> None:
         """An execution's end is committed (on an activator thread)."""
         if run.durable:
-            machine = self.store.get_machine(run.row["sm_arn"])
+            machine = self._require_started().get_machine(run.row["sm_arn"])
             if machine is not None and machine["status"] == "DELETING":
                 self._purge_if_idle(machine)
 
@@ -150,8 +151,8 @@ class Engine:
     def _purge_if_idle(self, machine: dict) -> dict | None:
         """DeleteStateMachine: "A state machine is deleted only when all its executions are
         completed" — until then it is DELETING."""
-        if self.store.count_running(machine["arn"]) == 0:
-            self.store.remove_machine(machine["arn"])
+        if self._require_started().count_running(machine["arn"]) == 0:
+            self._require_started().remove_machine(machine["arn"])
             return None
         return machine
 
@@ -265,7 +266,7 @@ class Engine:
             now = real_us()
             machine["update_us"] = now
             machine["revisionId"] = str(uuidlib.uuid4())
-            self.store.put_machine(machine)
+            self._require_started().put_machine(machine)
         return {"updateDate": from_us(now), "revisionId": machine["revisionId"]}
 
     def delete_state_machine(self, request: dict) -> dict:
@@ -399,13 +400,13 @@ class Engine:
             return {"executionArn": arn, "startDate": from_us(run.row["start_us"])}
         arn = execution_arn(machine["arn"], name)
         with self._lock:
-            existing = self.store.get_execution(arn)
+            existing = self._require_started().get_execution(arn)
             if existing is not None:
                 if existing["status"] == "RUNNING" and existing["input"] == input_text:
                     return {"executionArn": arn, "startDate": from_us(existing["start_us"])}
                 raise ApiError("ExecutionAlreadyExists", f"Execution Already Exists: '{arn}'")
             row = self._row(machine, arn, name, input_text, request)
-            self.store.insert_execution(row)  # durable before we answer
+            self._require_started().insert_execution(row)  # durable before we answer
         self._start_run(row, True)
         return {"executionArn": arn, "startDate": from_us(row["start_us"])}
 
@@ -439,6 +440,7 @@ class Engine:
             # "Express Workflows can run for up to five minutes."
             self._running().send(run, Stop(TIMEOUT, None))
             run.done.wait()
+        assert run.result_row is not None  # set before ``done``
         result = dict(run.result_row)
         if result["status"] == "ABORTED":
             result.update(status="TIMED_OUT", error=TIMEOUT, cause=None)
@@ -515,7 +517,7 @@ class Engine:
         size = _page_size(request.get("maxResults"))
         before = _read_token(request.get("nextToken"), "ex")
         status = request.get("statusFilter")
-        rows = self.store.list_executions(sm_arn, status, before, size + 1)
+        rows = self._require_started().list_executions(sm_arn, status, before, size + 1)
         out: dict = {"executions": []}
         for row in rows[:size]:
             item = {"executionArn": row["arn"], "stateMachineArn": row["sm_arn"],
@@ -532,7 +534,7 @@ class Engine:
         found = self._execution_row(arn)
         if isinstance(found, Run):  # an EXPRESS execution: its history is in memory
             return list(found.history.events), found.row
-        return self.store.events(arn), found
+        return self._require_started().events(arn), found
 
     def get_execution_history(self, request: dict) -> dict:
         """GetExecutionHistory: pages of ``maxResults`` (default 100), ``reverseOrder``,
@@ -583,7 +585,8 @@ class Engine:
         if entry is None:
             raise ApiError("TaskDoesNotExist", "Task Does Not Exist: 'Task token not found'")
         # A token is answered once: the first SendTaskSuccess/Failure claims it.
-        if entry == CLOSED or (claim and not driver.claim(token, entry)):
+        if entry == CLOSED or not isinstance(entry, tuple) or (
+                claim and not driver.claim(token, entry)):
             raise ApiError("TaskTimedOut", "Task Timed Out: 'Provided task does not exist "
                                            "anymore'")
         return entry

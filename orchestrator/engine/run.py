@@ -55,7 +55,7 @@ from orchestrator.asl.errors import RUNTIME, StatesError
 from orchestrator.asl.execution import run_execution
 from orchestrator.asl.history import History
 from orchestrator.asl.model import StateMachine
-from orchestrator.asl.runtime import Invoke, Scheduler, Sleep
+from orchestrator.asl.runtime import Invoke, Scheduler, Sleep, Task
 from orchestrator.asl.states.base import Env
 
 from .clock import from_us, real_us, to_us
@@ -130,7 +130,7 @@ class Run:
         self.scale_task_timeouts = scale_task_timeouts
         self.machine = machine
         self.scheduler = Scheduler()
-        self.main = None
+        self.main: Task | None = None
         # The driver's bookkeeping: messages waiting, whether the run is in (or being taken
         # from) the ready queue, the SendTask* calls waiting for a commit.
         self.inbox: list = []
@@ -233,6 +233,8 @@ class Run:
             self._spawn_main()  # a STOP that overtook the START: the history is whole
         if not applied and not started and stop is None and not self.scheduler.has_ready():
             return None, []
+        main = self.main
+        assert main is not None  # spawned by the Start every history begins with
         if self.cursor is not None:
             max_steps, deadline = self.cursor.record.steps, None
         with budget.using(self.env.effects):
@@ -240,9 +242,8 @@ class Run:
         if self.history.full:
             result = self.history.limit_result()
             return self.end({"status": "FAILED", "error": result["error"],
-                             "cause": result["cause"],
-                             "stop_us": to_us(self.history.last["timestamp"])}), []
-        if stop is not None and not self.main.done:
+                             "cause": result["cause"], "stop_us": self._last_us()}), []
+        if stop is not None and not main.done:
             # StopExecution: after at most this one slice, however busy the execution is;
             # the history keeps what happened before the stop.
             return self._abort(stop.error, stop.cause), []
@@ -263,7 +264,7 @@ class Run:
         record.skew_us = self.skew_us
         write = Write(self.arn, events=self.new_events)
         self.new_events = []
-        if self.main.done:
+        if main.done:
             write.finish = self._finish()
             self.preempted = False
         else:
@@ -354,11 +355,17 @@ class Run:
             return now_real
         return now_real + int(remaining * (self.time_scale if scaled else 1.0))
 
+    def _last_us(self) -> int:
+        """When the last event happened (execution time, us)."""
+        last = self.history.last
+        return to_us(last["timestamp"]) if last is not None else self.last_us
+
     def _finish(self) -> dict:
         main = self.main
+        assert main is not None
         self.finished = True
-        last = self.history.last
-        stop_us = to_us(last["timestamp"]) if last is not None else self.last_us
+        stop_us = self._last_us()
+        result: dict[str, Any]
         if main.error is not None:
             err = main.error
             if isinstance(err, StatesError):
@@ -386,7 +393,7 @@ class Run:
         if not history.full:
             history.add("ExecutionAborted", history.count, details)
         return self.end({"status": "ABORTED", "error": error, "cause": cause,
-                         "stop_us": to_us(history.last["timestamp"])})
+                         "stop_us": self._last_us()})
 
     def end(self, result_row: dict) -> Write:
         """Finish from outside the interpreter (aborted, or crashed): every command still

@@ -379,9 +379,8 @@ class _writing:
     def __enter__(self) -> None:
         return None
 
-    def __exit__(self, kind, exc, tb) -> bool:
+    def __exit__(self, kind, exc, tb) -> None:
         if isinstance(exc, sqlite3.OperationalError) and not _corruption(exc):
             raise StoreUnavailable(str(exc)) from exc
         if isinstance(exc, sqlite3.DatabaseError) and _corruption(exc):
             raise StoreUnavailable(f"the journal is corrupt: {exc}") from exc
-        return False

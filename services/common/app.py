@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Mapping, Sequence
 
 from flask import Blueprint, Flask
 
@@ -83,7 +83,7 @@ def make_app(
     blueprints: list[Blueprint],
     operations: list[openapi.Operation],
     description: str,
-    settings: list[Setting] = (),
+    settings: Sequence[Setting] = (),
     defaults: Mapping[str, Any] | None = None,
     check: Callable[[Flask], None] | None = None,
 ) -> Flask:

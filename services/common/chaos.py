@@ -189,7 +189,7 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("CHAOS_SLEEP", time.sleep)  # injected by tests that fake the clock
     app.register_blueprint(bp)
     app.before_request(_apply_chaos)
-    app.wsgi_app = DropConnectionMiddleware(app.wsgi_app)
+    app.wsgi_app = DropConnectionMiddleware(app.wsgi_app)  # type: ignore[method-assign]
 
 
 OPERATIONS = [

@@ -8,7 +8,7 @@ from __future__ import annotations
 import sqlite3
 
 from flask import Flask, current_app, jsonify
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 # Werkzeug's own HTTP errors (routing, body size, method) mapped to our stable codes.
 _HTTP_CODES = {
@@ -56,7 +56,7 @@ def _http_exception(exc: HTTPException):
         message = "The request body is larger than the limit of %s bytes." % limit
     response = jsonify({"error": code, "message": message})
     response.status_code = exc.code or 500
-    if exc.code == 405 and exc.valid_methods:
+    if isinstance(exc, MethodNotAllowed) and exc.valid_methods:
         response.headers["Allow"] = ", ".join(sorted(exc.valid_methods))
     return response
 

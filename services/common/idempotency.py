@@ -89,7 +89,7 @@ class Idempotent:
 
     def __init__(self, payload: Any):
         self.key = request_key()
-        self.fingerprint = fingerprint(payload) if self.key else None
+        self.fingerprint = fingerprint(payload) if self.key else ""  # used only with a key
 
     def replay(self) -> Response | None:
         if self.key is None:

@@ -125,7 +125,7 @@ def _path(entry) -> list:
 def _check_values(body: Any, utf8: bool) -> None:
     """One iterative walk of the parsed body, in document order: the first key or string that
     is not Unicode text and the first number that is not finite are a 400 naming the field."""
-    pending = [(None, None, body)]  # (parent's entry, key or index, value): paths are rebuilt for errors only
+    pending: list[tuple[Any, Any, Any]] = [(None, None, body)]  # (parent's entry, key or index, value): paths are rebuilt for errors only
     while pending:
         entry = pending.pop()
         _, key, value = entry

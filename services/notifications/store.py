@@ -32,7 +32,9 @@ def insert_notification(conn: sqlite3.Connection, payload: dict) -> dict:
         " VALUES (?, ?, ?, ?, ?, 'SENT', ?)",
         (notification_id, payload["userId"], payload.get("orderId"), payload["channel"], payload["message"], utc_now()),
     )
-    return find_notification(conn, notification_id)
+    created = find_notification(conn, notification_id)
+    assert created is not None  # inserted above, in this transaction
+    return created
 
 
 def find_notification(conn: sqlite3.Connection, notification_id: str) -> dict | None:

@@ -43,7 +43,9 @@ def insert_order(conn: sqlite3.Connection, user_id: str, items: list[dict]) -> d
         "INSERT INTO order_items (order_id, position, sku, quantity, unit_price) VALUES (?, ?, ?, ?, ?)",
         [(order_id, n, i["sku"], int(i["quantity"]), float(i["unitPrice"])) for n, i in enumerate(items)],
     )
-    return find_order(conn, order_id)
+    created = find_order(conn, order_id)
+    assert created is not None  # inserted above, in this transaction
+    return created
 
 
 def _orders(conn: sqlite3.Connection, rows: list[sqlite3.Row]) -> list[dict]:
