@@ -1,9 +1,9 @@
 """Side-by-side speed of our ASL interpreter and moto's Step Functions interpreter.
 
-Issue 3, "Speed": "a benchmark that runs the same definitions side by side, in one run,
-in this interpreter and in moto's Step Functions interpreter [...] It prints microseconds
-per state transition for both and the ratio. Target: at least 20x fewer microseconds per
-transition than moto on every case [...], with history recorded."
+It runs the same definitions side by side, in one run, in this interpreter and in moto's
+Step Functions interpreter, and prints microseconds per state transition for both and the
+ratio. Our target: at least 20x fewer microseconds per transition than moto on every case,
+with history recorded.
 
 Both engines run the same definition (bench/definitions/*.asl.json) on the same input,
 and both are measured the same way:

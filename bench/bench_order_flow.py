@@ -1,8 +1,7 @@
 """End-to-end latency and throughput of the order flow, and the orchestrator's own overhead.
 
-Issue 4, "Done when": "a benchmark in ``bench/`` prints the order flow's end-to-end latency
-and throughput and the ratio of its latency to the three service calls made directly (the
-orchestrator's own overhead)."
+It prints the order flow's end-to-end latency and throughput and the ratio of its latency
+to the three service calls made directly (the orchestrator's own overhead).
 
 Starts the three services and the orchestrator as real processes on free 127.0.0.1 ports
 (gunicorn, as ``make run`` does; every process in its own process group, all stopped at the

@@ -1,9 +1,9 @@
 """Command line: ``python -m orchestrator run FILE --input JSON`` / ``validate FILE`` / ``serve``.
 
-DESIGN.md: "``python -m orchestrator run FILE.asl.json --input JSON`` runs one execution
-in-process and prints its output (exit code non-zero on failure, with Error and Cause on
-stderr); ``python -m orchestrator validate FILE`` prints diagnostics." Issue 4: "``python -m
-orchestrator run`` uses the same Task resources in-process." Subcommands are argparse
+``python -m orchestrator run FILE.asl.json --input JSON`` runs one execution in-process,
+with the same Task resources as the server, and prints its output (exit code non-zero on
+failure, with Error and Cause on stderr); ``python -m orchestrator validate FILE`` prints
+diagnostics (README.md, "Without the server"). Subcommands are argparse
 subparsers so the server and other commands slot in beside these.
 
 How ``run`` executes (by default): on an in-process :class:`~orchestrator.engine.Engine`

@@ -1,4 +1,4 @@
-"""Engine settings: defaults in one place, then the environment (STYLE.md 8).
+"""Engine settings: defaults in one place, then the environment (README.md, "Configuration").
 
 | setting      | env                          | default                      |
 | ------------ | ---------------------------- | ---------------------------- |

@@ -1,7 +1,7 @@
 """The durable journal: state machines, executions, history events and replay records.
 
-DESIGN.md, "Durability": "Every history event of an execution is written to the journal
-before its effect is acknowledged." The engine hands :meth:`SqliteStore.commit` one
+Every history event of an execution is written to the journal before its effect is
+acknowledged (docs/architecture.md, "Durability"). The engine hands :meth:`SqliteStore.commit` one
 :class:`Write` per execution activation — the history events it produced, the journal
 record of the non-deterministic inputs that produced them, and the terminal status when
 it ended — and commits them in ONE transaction before dispatching any resulting command.

@@ -1,7 +1,7 @@
 """One thread for every durable timer: a heap of deadlines and a condition variable.
 
-DESIGN.md: "a timer wheel for waits and retry backoff ... Waiting costs a record in the
-journal, not a thread." Deadlines are wall-clock microseconds (they are journaled and must
+Waits, retry backoff, timeouts and heartbeats all wait here: waiting costs a journal record
+and a heap entry, not a thread (docs/architecture.md, "Durability"). Deadlines are wall-clock microseconds (they are journaled and must
 keep their meaning after a restart). Callbacks run on the timer thread and must be quick
 (the engine's only hands the completion to its driver queue).
 """

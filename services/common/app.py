@@ -1,8 +1,9 @@
-"""The application-factory kit the three services share (STYLE.md item 8).
+"""The application-factory kit the three services share (Flask's application factory
+pattern: ``create_app`` builds a configured app; nothing global is configured on import).
 
 Configuration comes from one place, in this order: defaults, then the environment, then
 the ``config`` mapping a test passes to ``create_app``. A setting that is present but
-malformed stops the start-up with a message naming the variable (STYLE.md item 11).
+malformed stops the start-up with a message naming the variable.
 """
 from __future__ import annotations
 

@@ -1,9 +1,9 @@
 """Fault injection, off unless ``CHAOS_ENABLED=1``.
 
-DESIGN.md: "``POST /chaos`` with ``{"count": N}`` or ``{"rate": 0.3}`` (which requests) and
+``POST /chaos`` with ``{"count": N}`` or ``{"rate": 0.3}`` (which requests) and
 ``{"status": 503}``, ``{"delayMs": 2000}`` or ``{"drop": true}`` (what happens to them);
 ``DELETE /chaos`` clears it; ``GET /chaos`` shows it. ``/health``, ``/ready`` and ``/chaos``
-itself are never affected."
+itself are never affected (README.md, "Fault injection (chaos)").
 
 The switch lives in the service's SQLite database (one row), not in process memory, so
 every gunicorn worker sees the same switch and ``count`` is decremented atomically by a

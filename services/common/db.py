@@ -1,7 +1,5 @@
-"""Each service owns one SQLite database (STYLE.md item 10), in WAL mode.
-
-Issue 2: "its own SQLite database (WAL mode, path from the environment, created on first
-start)". A connection is opened per request (cheap for SQLite) so that gunicorn worker
+"""Each service owns one SQLite database in WAL mode, its path from the environment,
+created on first start (README.md, "Services"). A connection is opened per request (cheap for SQLite) so that gunicorn worker
 processes never share one; writers use ``BEGIN IMMEDIATE`` so two processes racing for the
 same row serialise on SQLite's write lock instead of failing half-way.
 """
@@ -99,6 +97,6 @@ def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
 
 
 def init_app(app: Flask, schema: str) -> None:
-    """Flask tutorial pattern (STYLE.md item 8): create the database at start-up."""
+    """The Flask tutorial's pattern: create the database at start-up."""
     initialise(app.config["DATABASE"], schema)
     app.teardown_appcontext(_close_db)

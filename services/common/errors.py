@@ -1,7 +1,7 @@
-"""One exception type and one handler for every JSON error (STYLE.md item 9).
+"""One exception type and one handler for every JSON error.
 
-DESIGN.md: "every error is JSON {"error": CODE, "message": ...} with a 4xx/5xx status;
-unknown fields and wrong types are 400, never 500".
+Every error is JSON ``{"error": CODE, "message": ...}`` with a 4xx/5xx status; unknown
+fields and wrong types are 400, never 500 (README.md, "Services").
 """
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""``GET /health`` (liveness) and ``GET /ready`` (own database reachable), per DESIGN.md."""
+"""``GET /health`` (liveness) and ``GET /ready`` (own database reachable): README.md, "Services"."""
 from __future__ import annotations
 
 import sqlite3

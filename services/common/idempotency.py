@@ -1,8 +1,8 @@
 """The ``Idempotency-Key`` store: one row per key in the service's own database.
 
-DESIGN.md: "Idempotency-Key request header on every POST: the same key returns the first
-response and creates nothing new." Issue 2: "the same key with a different body is a 422.
-Safe under concurrent requests with the same key".
+Every POST takes an ``Idempotency-Key`` header: the same key returns the first response
+and creates nothing new; the same key with a different body is a 422; concurrent requests
+with one key create one record (README.md, "Services", "Idempotency").
 
 How concurrency is handled: the key is looked up once without a lock (the fast path for
 replays), and then *again inside* the ``BEGIN IMMEDIATE`` transaction that creates the

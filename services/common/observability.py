@@ -1,7 +1,7 @@
 """Request ids and one structured log line per request.
 
-Issue 2: "Structured logs (one JSON object per line: time, service, method, path, status,
-duration, request id); a request id is taken from ``X-Request-Id`` or made, and echoed back."
+One JSON object per line (time, service, method, path, status, duration, request id); the
+request id is taken from ``X-Request-Id`` or made, and echoed back (README.md, "Services").
 """
 from __future__ import annotations
 

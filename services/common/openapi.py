@@ -1,7 +1,6 @@
 """``GET /openapi.json``: an OpenAPI 3.1 document generated from the code that serves it.
 
-Issue 2: "an OpenAPI 3 document that matches the behaviour; prefer generating or validating
-it with a maintained library over hand-kept JSON". Each blueprint lists its operations with
+Generated, not hand-kept, so it cannot drift from the behaviour. Each blueprint lists its operations with
 the very JSON Schemas its views validate against (OpenAPI 3.1 uses JSON Schema 2020-12, so
 they are embedded unchanged); this module adds what every operation shares (error shape,
 request id header, body limit, Idempotency-Key, X-Request-Deadline, database unavailability,

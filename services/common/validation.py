@@ -1,8 +1,8 @@
 """Request bodies are checked against the same JSON Schemas the OpenAPI document publishes.
 
-Issue 2: "missing fields, wrong types, unknown fields, empty strings, negative or
-non-integer quantities, absurdly large bodies (limit them) — each a 400 with a JSON error
-naming the field. Never a 500 for bad input". The schemas are JSON Schema 2020-12, which is
+Missing fields, wrong types, unknown fields, empty strings, negative or non-integer
+quantities, bodies over the limit: each a 400 (413 for size) with a JSON error naming the
+field, never a 500 (README.md, "Services"). The schemas are JSON Schema 2020-12, which is
 also the schema dialect of OpenAPI 3.1, so one dict serves both purposes.
 """
 from __future__ import annotations

@@ -1,5 +1,5 @@
-"""The ``/notifications`` resource. DESIGN.md: "``POST /notifications {userId, orderId?,
-channel, message}`` → 201; ``GET /notifications?userId=``"."""
+"""The ``/notifications`` resource: ``POST /notifications {userId, orderId?, channel,
+message}`` → 201; ``GET /notifications?userId=`` (README.md, "Services")."""
 from __future__ import annotations
 
 from flask import Blueprint, jsonify

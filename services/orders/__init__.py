@@ -1,7 +1,7 @@
 """The orders service: ``create_app`` is what gunicorn serves (``services.orders:create_app()``).
 
-``USERS_URL`` is required (STYLE.md item 11: "Required peer addresses fail fast at
-start-up with a clear message naming the variable").
+``USERS_URL`` is required: without it the start-up fails with a message naming the
+variable, rather than the first order failing later.
 """
 from __future__ import annotations
 

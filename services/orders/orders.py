@@ -1,7 +1,6 @@
-"""The ``/orders`` resource. DESIGN.md: "``POST /orders {userId, items: [{sku, quantity,
-unitPrice}]}`` → 201 order with ``orderId``, ``total``, ``status``; the order service checks
-the user exists (calls users); ``GET /orders/<id>``; ``GET /orders?userId=`` lists a user's
-orders"."""
+"""The ``/orders`` resource: ``POST /orders {userId, items: [{sku, quantity, unitPrice}]}``
+→ 201 order with ``orderId``, ``total``, ``status`` once users confirms the user exists;
+``GET /orders/<id>``; ``GET /orders?userId=`` lists a user's orders (README.md, "Services")."""
 from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify

@@ -1,7 +1,7 @@
 """The orders service's only peer call: "does this user exist?" over HTTP.
 
-Issue 2: "the order service checks over HTTP that the user exists, with a timeout, and
-answers a clear 4xx/5xx when it does not or cannot". Mapping:
+The order service checks over HTTP that the user exists, with a timeout, and answers a
+clear 4xx/5xx when it does not or cannot (README.md, "Services"). Mapping:
 - users answers 200 → the user exists; 404 → 422 ``USER_NOT_FOUND`` (the order names a
   user that is not there);
 - users answers anything else (e.g. 503 from its chaos switch) → 502 ``USERS_BAD_RESPONSE``;

@@ -1,5 +1,5 @@
-"""The ``/users`` resource. DESIGN.md: "``POST /users {name, email}`` → 201 user with
-``userId``; ``GET /users/<id>``; duplicate email → 409"."""
+"""The ``/users`` resource: ``POST /users {name, email}`` → 201 user with ``userId``;
+``GET /users/<id>``; a duplicate email → 409 (README.md, "Services")."""
 from __future__ import annotations
 
 from flask import Blueprint, jsonify

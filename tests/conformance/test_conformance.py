@@ -27,8 +27,8 @@ def test_case(entry):
 
 
 def test_selection_is_the_corpus_we_can_run():
-    # Pure Step Functions: 780 JSONPath cases and 146 JSONata / variables cases (issue 7).
-    # Lambda (issue 4; needs within the stand-ins, lambda:invoke and task-not-invoked):
+    # Pure Step Functions: 780 JSONPath cases and 146 JSONata / variables cases.
+    # Lambda (needs within the stand-ins, lambda:invoke and task-not-invoked):
     # 57 JSONPath and 30 JSONata / variables cases. If the corpus or the selection changes,
     # this says so.
     everything = CASES + divergent_cases()

@@ -1,10 +1,10 @@
 """The real ``docker compose`` stack: build the images, start it, run the order flow, restart it.
 
-Issue 5: "A test (run by ``make test`` whenever a Docker engine answers; it prints clearly
-when it is skipped because none does) that builds the images, starts the stack with
-``docker compose`` (or ``docker-compose``), waits for health, runs the order flow through
-the orchestrator, checks the user, order and notification exist, restarts the stack and
-checks the data is still there, then tears everything down, volumes included."
+Run by ``make test`` whenever a Docker engine answers (it says clearly when it is skipped
+because none does): it builds the images, starts the stack with ``docker compose`` (or
+``docker-compose``), waits for health, runs the order flow through the orchestrator, checks
+the user, order and notification exist, restarts the stack and checks the data is still
+there, then tears everything down, volumes included.
 
 The commands it runs against the stack are the README's "Run with Docker" examples (ports
 substituted), so the README cannot drift from what works. It uses a unique compose project

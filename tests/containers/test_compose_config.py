@@ -1,9 +1,9 @@
 """What docker-compose.yml, the Dockerfiles and the compose endpoint map promise, read statically.
 
-Issue 5: "a named volume per database (each service owns its data); healthchecks, and
-``depends_on`` with ``condition: service_healthy``; published ports bound to ``127.0.0.1`` by
-default; every setting through ``${VAR:-default}``; ``statemachines/`` mounted read-only into
-the orchestrator; the endpoint map pointing at compose host names." These checks need no
+A named volume per database (each service owns its data); healthchecks, and ``depends_on``
+with ``condition: service_healthy``; published ports bound to ``127.0.0.1`` by default;
+every setting through ``${VAR:-default}``; ``statemachines/`` mounted read-only into the
+orchestrator; the endpoint map pointing at compose host names. These checks need no
 Docker engine, so they run everywhere; test_compose.py runs the real stack.
 """
 from __future__ import annotations

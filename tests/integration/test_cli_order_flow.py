@@ -1,9 +1,8 @@
 """``python -m orchestrator run`` against the real services: the same Task resources as the
 server, in-process, in a real subprocess.
 
-Issue 4: "``python -m orchestrator run`` uses the same Task resources in-process." DESIGN.md:
-it "runs one execution in-process and prints its output (exit code non-zero on failure, with
-Error and Cause on stderr)".
+It runs one execution in-process and prints its output (exit code non-zero on failure, with
+Error and Cause on stderr): README.md, "Without the server".
 """
 from __future__ import annotations
 

@@ -1,9 +1,9 @@
 """The order flow through plain HTTP - the REST facade and the AWS JSON 1.0 protocol spoken
 with ``requests`` as curl would - against real services and a real orchestrator.
 
-Issue 4, "Integration test suite": "Through boto3 and through curl/REST: the happy path;
-transient failures injected with ``/chaos`` that retries ride out (history shows each retry);
-... callbacks; StopExecution; bad definitions and bad inputs with clear errors". The boto3
+Through boto3 and through curl/REST: the happy path; transient failures injected with
+``/chaos`` that retries ride out (history shows each retry); callbacks; StopExecution; bad
+definitions and bad inputs with clear errors. The boto3
 side of the happy path, retries and fallbacks is ``test_order_flow_e2e.py``; the API's own
 error shapes against a server without services are ``tests/orchestrator/api``. Here: what a
 curl user sees, callbacks answered by a person who read a notification, StopExecution of an

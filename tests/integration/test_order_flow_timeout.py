@@ -1,6 +1,6 @@
 """A slow service that hits the Task's ``TimeoutSeconds``: timed out, retried, no duplicate.
 
-Issue 4: "a slow service that hits ``TimeoutSeconds``". AWS: "If the task runs longer than the
+AWS: "If the task runs longer than the
 specified seconds, this state fails with a States.Timeout error" - the history shows
 ``TaskTimedOut``, and the shipped flows retry ``States.Timeout``. The slow first request is
 not cancelled: it completes in the orders service after the orchestrator gave up on it, and

@@ -1,4 +1,4 @@
-"""The three services as real gunicorn processes over real HTTP (issue 2, "Tests")."""
+"""The three services as real gunicorn processes over real HTTP ."""
 from __future__ import annotations
 
 import os

@@ -1,8 +1,8 @@
 """Executions driven command by command, as the durable engine drives them, and replayed.
 
-DESIGN.md: "Everything non-deterministic (clock readings, UUIDs, random numbers, jitter)
-enters through the same door and is recorded, so replaying a journal rebuilds exactly the
-same state." This test journals clock readings and command completions of a live run,
+Everything non-deterministic (clock readings, UUIDs, random numbers, jitter) enters through
+the same door and is recorded, so replaying a journal rebuilds exactly the same state
+(docs/architecture.md, "Activations, the journal and replay"). This test journals clock readings and command completions of a live run,
 replays them into a fresh execution and expects the very same history and result.
 """
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Definition-time placement of ``$states.result`` and ``$states.errorOutput`` (issue 7).
+"""Definition-time placement of ``$states.result`` and ``$states.errorOutput`` .
 
 Developer guide, "Transforming data with JSONata", reserved variable ``$states``: *"result:
 API or sub-workflow's result (if successful)"*, *"errorOutput: Error Output (only available in

@@ -1,5 +1,5 @@
 """Workflow variables survive a restart: they are derived state, so replaying the journal
-(the same recorded results and effect draws) rebuilds them exactly (issue 7)."""
+(the same recorded results and effect draws) rebuilds them exactly."""
 import json
 
 from engine_helpers import create, definition, finish_after_restart, wait_until_waiting
