@@ -230,7 +230,7 @@ class Run:
             elif self._apply(message):
                 applied.append(message)
         if stop is not None and self.main is None:
-            self._spawn_main()  # a STOP that overtook the START: the history is whole
+            self._spawn_main()  # a Stop that overtook the Start: the history is whole
         if not applied and not started and stop is None and not self.scheduler.has_ready():
             return None, []
         main = self.main
