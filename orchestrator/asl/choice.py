@@ -34,11 +34,11 @@ AWS developer guide, "Choice workflow state" / "Choice Rules":
 from __future__ import annotations
 
 import operator
-import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from .errors import RUNTIME, DefinitionError, Diagnostic, StatesError
+from .jsontext import is_number
 from .paths import PathNotFound, compile_path
 from .timestamps import timestamp_nanos
 
@@ -50,9 +50,6 @@ _BAD: Any = object()  # a value of the wrong type for the operator: the comparis
 
 # Keys a Choice Rule may carry besides its expression; the state (not the rule) uses them.
 _RULE_EXTRA_KEYS = frozenset({"Next", "Comment", "Assign", "Output"})
-
-# "$name" / "$name.field" / "$name[0]": a workflow variable, not the state input.
-_VARIABLE_REF = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
 
 
 def missing_path_cause(path: str) -> str:
@@ -68,48 +65,31 @@ def _definition_error(message: str, location: str) -> DefinitionError:
 
 
 class _Ref:
-    """A compiled ``Variable`` / ``...Path`` operand: input path, context path or variable."""
+    """A compiled ``Variable`` / ``...Path`` operand: input path, context path or variable
+    (resolved against its root by :meth:`JsonPath.resolve`)."""
 
-    __slots__ = ("text", "_path", "_source", "_name")
-
-    _INPUT, _CONTEXT, _VARIABLE = 0, 1, 2
+    __slots__ = ("text", "_path")
 
     def __init__(self, text: str, location: str) -> None:
         if not isinstance(text, str):
             raise _definition_error(f"Expected a path string, got {text!r}", location)
         self.text = text
-        self._name = None
         try:
-            if text.startswith("$$"):
-                self._source = self._CONTEXT
-                self._path = compile_path(text)
-            elif (match := _VARIABLE_REF.match(text)) is not None:
-                self._source = self._VARIABLE
-                self._name = match.group(1)
-                self._path = compile_path("$" + text[match.end():])
-            else:
-                self._source = self._INPUT
-                self._path = compile_path(text)
+            self._path = compile_path(text)
         except ValueError as exc:  # PathSyntaxError is a ValueError
             raise _definition_error(f"Invalid JSONPath {text!r}: {exc}", location) from None
 
     def get(self, input: Any, context: Any, variables: Mapping[str, Any] | None) -> Any:
-        """The value the path selects, or ``_MISSING`` when it selects nothing."""
-        if self._source == self._INPUT:
-            doc = input
-        elif self._source == self._CONTEXT:
-            doc = context
-        else:
-            if not variables or self._name not in variables:
-                return _MISSING
-            doc = variables[self._name]
+        """The value the path selects, or ``_MISSING`` when it selects nothing (an
+        undefined variable included)."""
+        path = self._path
         try:
-            value = self._path.find(doc)
+            value = path.resolve(input, context, variables)
         except PathNotFound:
             return _MISSING
         # An indefinite path (wildcard, filter, ...) that matches nothing selects nothing,
         # as JsonPath.exists() has it.
-        if not self._path.is_definite and not value:
+        if not path.is_definite and not value:
             return _MISSING
         return value
 
@@ -124,8 +104,7 @@ class _Ref:
 
 
 def _as_number(value: Any) -> Any:
-    # Booleans are not numbers in JSON (bool is an int subclass in Python).
-    return value if type(value) is int or type(value) is float else _BAD
+    return value if is_number(value) else _BAD
 
 
 def _as_string(value: Any) -> Any:
@@ -176,20 +155,16 @@ COMPARATORS: dict[str, tuple[Callable[[Any], Any], Callable[[Any, Any], bool]]] 
 
 # Operators whose literal operand has the wrong type are rejected at compile time, with
 # the JSON type the operand must have.
-_OPERAND_TYPE = {
+_OPERAND_TYPE: dict[Callable[[Any], Any], str] = {
     _as_number: "a number", _as_string: "a string", _as_boolean: "a boolean",
     _as_timestamp: "an RFC3339 timestamp string",
 }
 
 
-def _is_number(value: Any) -> bool:
-    return type(value) is int or type(value) is float
-
-
 TYPE_TESTS: dict[str, Callable[[Any], bool]] = {
     "IsNull": lambda value: value is None,
     "IsBoolean": lambda value: type(value) is bool,
-    "IsNumeric": _is_number,
+    "IsNumeric": is_number,
     "IsString": lambda value: type(value) is str,
     "IsTimestamp": lambda value: timestamp_nanos(value) is not None,
 }
@@ -266,7 +241,8 @@ class ChoiceRule:
 
     __slots__ = ()
 
-    def evaluate(self, input: Any, context: Any, variables: Mapping[str, Any] | None = None) -> bool:
+    def evaluate(self, input: Any, context: Any,
+                 variables: Mapping[str, Any] | None = None) -> bool:
         """True if the rule matches ``input`` (``context`` is the ``$$`` object,
         ``variables`` the workflow variables). Raises ``StatesError("States.Runtime")``
         when a compared path matches nothing."""
@@ -400,8 +376,8 @@ def compile_choice_rule(rule: dict, location: str = "") -> ChoiceRule:
         return _compile_boolean(boolean[0], rule[boolean[0]], location)
     if "Variable" not in rule:
         raise _definition_error(f"{tests[0]} needs a Variable", location)
-    return _compile_data_test(tests[0], rule[tests[0]], _Ref(rule["Variable"], location + "/Variable"),
-                              location)
+    return _compile_data_test(tests[0], rule[tests[0]],
+                              _Ref(rule["Variable"], location + "/Variable"), location)
 
 
 def _compile_boolean(key: str, value: Any, location: str) -> ChoiceRule:

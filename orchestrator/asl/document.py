@@ -18,6 +18,10 @@ engine stops at 500, safely inside Python's recursion limit on every thread.)
 :func:`parse` enforces them on text and raises :class:`InvalidJson` naming the problem
 and where it is; :func:`dumps` enforces them on values the interpreter computed and fails
 the state with ``States.Runtime``.
+
+:func:`compact` is the same compact text without the checks, for values quoted in messages
+and sent on the wire (AWS prints JSON with no spaces and non-ASCII characters as they are;
+a few wire formats escape them, hence ``ensure_ascii``).
 """
 from __future__ import annotations
 
@@ -28,11 +32,15 @@ from typing import Any
 
 from .errors import RUNTIME, StatesError
 
-__all__ = ["Doc", "dumps", "loads", "parse", "check_text", "InvalidJson", "MAX_DEPTH"]
+__all__ = ["Doc", "dumps", "compact", "loads", "parse", "check_text", "InvalidJson",
+           "MAX_DEPTH"]
 
 MAX_DEPTH = 500
 
-_encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode
+_COMPACT = (",", ":")
+_encode = json.JSONEncoder(ensure_ascii=False, separators=_COMPACT, allow_nan=False).encode
+_compact = json.JSONEncoder(ensure_ascii=False, separators=_COMPACT).encode
+_compact_ascii = json.JSONEncoder(separators=_COMPACT).encode
 loads = json.loads
 # A \uD800-\uDFFF escape in JSON text (a lone one decodes to a lone surrogate).
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89abAB]|\\u[dD][c-fC-F]")
@@ -58,6 +66,12 @@ def dumps(value: Any) -> str:
         if problem is not None:
             raise StatesError(RUNTIME, f"The value is not valid JSON: {problem}")
     return text
+
+
+def compact(value: Any, *, ensure_ascii: bool = False) -> str:
+    """Compact JSON (no spaces), unchecked: ``json.dumps(value, separators=(",", ":"),
+    ensure_ascii=ensure_ascii)``."""
+    return _compact_ascii(value) if ensure_ascii else _compact(value)
 
 
 def _bad_text(text: str) -> str | None:

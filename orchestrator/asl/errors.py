@@ -31,18 +31,73 @@ RUNTIME = "States.Runtime"
 DATA_LIMIT_EXCEEDED = "States.DataLimitExceeded"
 
 
+# State types that have Retry and Catch fields (developer guide, "Handling errors in Step
+# Functions workflows": "Task, Parallel, and Map states can have a field named Retry" / Catch).
+RETRY_CATCH_STATE_TYPES = frozenset({"Task", "Parallel", "Map"})
+
+# State types that record "<Type>StateAborted" when the branch or iteration running them
+# stops before they exit (the HistoryEvent types TaskStateAborted, MapStateAborted,
+# ParallelStateAborted and WaitStateAborted; API reference, "HistoryEvent"). The other
+# states never wait, so none of them is ever in progress when a thread stops.
+ABORTABLE_STATE_TYPES = frozenset({"Task", "Map", "Parallel", "Wait"})
+
+
 class StatesError(Exception):
-    """An ASL runtime error: ``error`` is the error name, ``cause`` the human text."""
+    """An ASL runtime error: ``error`` is the error name, ``cause`` the human text.
 
-    __slots__ = ("error", "cause")
+    The other fields say how the failure is recorded; Retry, Catch and the execution only
+    see ``error`` and ``cause``:
 
-    def __init__(self, error: str, cause: str | None = None) -> None:
+    * ``state_type``: the type of the state it failed, set as it leaves that state (a
+      Parallel branch or Map iteration records ``<Type>StateAborted`` for it);
+    * ``from_children``: a Parallel or Map failed because a branch or iteration did (it
+      records ``ParallelStateFailed`` / ``MapStateFailed``);
+    * ``location``: for a JSONata evaluation failure, the field that failed;
+    * ``evaluation_failed``: an ``EvaluationFailed`` event was recorded for it.
+
+    An error is never changed once raised: :meth:`replace` returns a copy.
+    """
+
+    __slots__ = ("error", "cause", "state_type", "from_children", "location",
+                 "evaluation_failed")
+
+    def __init__(self, error: str, cause: str | None = None, *, state_type: str | None = None,
+                 from_children: bool = False, location: str | None = None,
+                 evaluation_failed: bool = False) -> None:
         super().__init__(error if cause is None else f"{error}: {cause}")
         self.error = error
         self.cause = cause
+        self.state_type = state_type
+        self.from_children = from_children
+        self.location = location
+        self.evaluation_failed = evaluation_failed
+
+    def replace(self, **changes) -> StatesError:
+        """A copy with ``changes`` applied to the named fields (every other field kept)."""
+        copy = StatesError(changes.pop("error", self.error), changes.pop("cause", self.cause),
+                           state_type=changes.pop("state_type", self.state_type),
+                           from_children=changes.pop("from_children", self.from_children),
+                           location=changes.pop("location", self.location),
+                           evaluation_failed=changes.pop("evaluation_failed",
+                                                         self.evaluation_failed))
+        if changes:
+            raise TypeError(f"StatesError has no field(s) {', '.join(sorted(changes))}")
+        return copy
+
+    def with_cause(self, cause: str | None) -> StatesError:
+        return self.replace(cause=cause)
 
     def __repr__(self) -> str:
         return f"StatesError({self.error!r}, {self.cause!r})"
+
+
+def cause_text(value) -> str:
+    """A JSON value as it appears in an error name or cause: a string as it is, anything
+    else as compact JSON (``{"a":1}``, ``true``, ``1.5``)."""
+    if isinstance(value, str):
+        return value
+    from .document import dumps  # document imports this module
+    return dumps(value)
 
 
 @dataclass(frozen=True, slots=True)

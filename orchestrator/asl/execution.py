@@ -15,9 +15,9 @@ from datetime import timedelta
 from typing import Any
 
 from .document import Doc
-from .errors import StatesError, TIMEOUT
+from .errors import TIMEOUT, StatesError
 from .model import StateMachine
-from .runtime import Cancelled, Scheduler, Sleep, Task, spawn
+from .runtime import EXECUTION_TIMEOUT, Cancelled, Scheduler, Sleep, Task, spawn
 from .states.base import Env, Frame, run_program
 
 __all__ = ["ExecutionResult", "run_execution", "start_execution"]
@@ -50,7 +50,7 @@ async def run_execution(machine: StateMachine, input_text: str, env: Env) -> Exe
         deadline = env.info.start_time + timedelta(seconds=machine.timeout_seconds)
 
         async def watch() -> None:
-            await Sleep(deadline)
+            await Sleep(deadline, EXECUTION_TIMEOUT)
             timed_out.append(True)
             program.cancel()
 

@@ -5,7 +5,7 @@ AWS API reference, HistoryEvent: "timestamp", "type", "id", "previousEventId" an
 ``<Type>StateEntered``). Payloads (``input``, ``output``) are JSON *strings* with an
 ``inputDetails``/``outputDetails`` ``{"truncated": false}`` beside them; ``cause`` is a string.
 
-:class:`History` is append-only (STYLE.md 7); events are plain dicts so the API can return
+:class:`History` is append-only; events are plain dicts so the API can return
 them as they are. ``timestamp`` is the driver's clock reading (a ``datetime``); the API layer
 formats it. ``previousEventId`` is supplied by the caller: the interpreter keeps one
 "last event" pointer per thread of execution (main flow, each Parallel branch, each Map

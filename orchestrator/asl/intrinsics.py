@@ -31,19 +31,22 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any, Callable
 
+from .document import compact
 from .errors import INTRINSIC_FAILURE, RUNTIME, StatesError
 from .jsontext import json_type_name
 from .paths import JsonPath, PathNotFound, PathSyntaxError, compile_path
 
 __all__ = [
     "IntrinsicSyntaxError", "Intrinsic", "is_intrinsic", "compile_intrinsic",
-    "java_string", "java_double", "to_json_text", "json_equal", "FUNCTIONS", "MAX_NESTING",
+    "java_string", "java_double", "to_json_text", "json_equal", "path_not_found_cause",
+    "FUNCTIONS", "MAX_NESTING", "HASH_ALGORITHMS",
 ]
 
 MAX_NESTING = 10            # "You can nest up to 10 intrinsic functions within a field."
 ARRAY_RANGE_LIMIT = 1000    # ArrayRange: "The array can contain a maximum of 1000 items."
 BASE64_LIMIT = 10000        # Base64Encode/Decode: "up to 10,000 characters"
 HASH_LIMIT = 128 * 1024     # Hash: input data of at most 128 KiB
+# States.Hash's algorithms (and JSONata's $hash, :mod:`.jsonata`), by their AWS names.
 HASH_ALGORITHMS = {
     "MD5": hashlib.md5, "SHA-1": hashlib.sha1, "SHA-256": hashlib.sha256,
     "SHA-384": hashlib.sha384, "SHA-512": hashlib.sha512,
@@ -107,11 +110,16 @@ class _Env:
         self.field = field
 
     def path_not_found(self, path_text: str) -> str:
-        # AWS: "The JSONPath '$.x' specified for the field 'value.$' could not be
-        # found in the input '{...}'" (recorded for Parameters fields).
-        field = f" specified for the field '{self.field}'" if self.field else ""
-        return (f"The JSONPath '{path_text}'{field} could not be found in the input "
-                f"'{to_json_text(self.input)}'")
+        return path_not_found_cause(path_text, self.field, self.input)
+
+
+def path_not_found_cause(path_text: str, field: str | None, input: Any) -> str:
+    """AWS's cause for a path that matched nothing: "The JSONPath '$.x' specified for the
+    field 'value.$' could not be found in the input '{...}'" (recorded for Parameters
+    fields; payload templates and intrinsic arguments alike)."""
+    where = f" specified for the field '{field}'" if field else ""
+    return (f"The JSONPath '{path_text}'{where} could not be found in the input "
+            f"'{to_json_text(input)}'")
 
 
 class Intrinsic:
@@ -366,17 +374,15 @@ def java_string(value: Any) -> str:
     return _scalar_text(value)
 
 
-_json_string = json.JSONEncoder(ensure_ascii=False).encode
-
-
 def to_json_text(value: Any) -> str:
     """Compact JSON as AWS writes it (no spaces; floats as Java prints them)."""
     if isinstance(value, str):
-        return _json_string(value)
+        return compact(value)
     if isinstance(value, list):
         return "[" + ",".join(to_json_text(v) for v in value) + "]"
     if isinstance(value, dict):
-        return "{" + ",".join(_json_string(str(k)) + ":" + to_json_text(v) for k, v in value.items()) + "}"
+        return "{" + ",".join(compact(str(k)) + ":" + to_json_text(v)
+                              for k, v in value.items()) + "}"
     return _scalar_text(value)
 
 

@@ -7,7 +7,7 @@ including those inside objects or arrays, will be evaluated as JSONata if surrou
 variables, and the Step Functions functions ``$partition``, ``$range``, ``$hash``,
 ``$random`` (optional seed), ``$uuid`` and ``$parse``; ``$eval`` is not available.
 
-Library choice (issue 7, checked 2026-11-25 on PyPI from this machine):
+Library choice (checked 2026-11-25 on PyPI from this machine):
 
 * ``jsonata-python`` 0.7.1 (chosen; pure Python, maintained, a port of the reference
   jsonata-js 2.0 via jsonata-java). Its repository runs the jsonata-js test suite as a git
@@ -41,7 +41,6 @@ process). Running out is jsonata's ``D1012`` "Evaluation timeout after N millise
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import random as _random
 import re
@@ -55,9 +54,11 @@ from jsonata.utils import Utils
 
 from .budget import Deadline, EvaluationTimedOut, PatternError, compile_pattern, new_deadline
 from .errors import QUERY_EVALUATION_ERROR, StatesError
+from .intrinsics import HASH_ALGORITHMS
 from .jsonata_fast import Fallback, compile_fast
+from .jsontext import is_number
 
-__all__ = ["is_expression", "contains_expression", "compile_expression", "compile_value",
+__all__ = ["is_expression", "compile_expression", "compile_value",
            "Expression", "JsonataValue", "JsonataSyntaxError", "MAX_STEPS", "MAX_DEPTH",
            "evaluate_bindings"]
 
@@ -68,16 +69,6 @@ MAX_DEPTH = 500         # nested evaluation depth (a RecursionError first is map
 def is_expression(value: Any) -> bool:
     """``"{% ... %}"`` (AWS: the string must start with ``{%`` and end with ``%}``)."""
     return type(value) is str and value.startswith("{%") and value.endswith("%}") and len(value) >= 4
-
-
-def contains_expression(value: Any) -> bool:
-    if isinstance(value, str):
-        return is_expression(value)
-    if isinstance(value, dict):
-        return any(contains_expression(v) for v in value.values())
-    if isinstance(value, list):
-        return any(contains_expression(v) for v in value)
-    return False
 
 
 class JsonataSyntaxError(ValueError):
@@ -103,8 +94,7 @@ def _fail(code: str, message: str) -> JException:
 
 
 def _partition(array, size):
-    if not isinstance(array, list) or isinstance(size, bool) or not isinstance(size, (int, float)) \
-            or size != int(size) or size <= 0:
+    if not isinstance(array, list) or not is_number(size) or size != int(size) or size <= 0:
         raise _fail("T0410", "Invalid arguments: $partition(array, chunkSize) needs an array "
                              "and a positive integer")
     size = int(size)
@@ -113,7 +103,7 @@ def _partition(array, size):
 
 def _range(first, last, step):
     for v in (first, last, step):
-        if isinstance(v, bool) or not isinstance(v, (int, float)) or v != int(v):
+        if not is_number(v) or v != int(v):
             raise _fail("T0410", "Invalid arguments: $range(start, end, step) needs integers")
     first, last, step = int(first), int(last), int(step)
     if step == 0:
@@ -126,21 +116,17 @@ def _range(first, last, step):
     return Utils.create_sequence_from_iter(out)
 
 
-_HASHES = {"MD5": "md5", "SHA-1": "sha1", "SHA-256": "sha256", "SHA-384": "sha384",
-           "SHA-512": "sha512"}
-
-
 def _hash(data, algorithm):
-    if not isinstance(data, str) or algorithm not in _HASHES:
+    if not isinstance(data, str) or algorithm not in HASH_ALGORITHMS:
         raise _fail("T0410", "Invalid arguments: $hash(string, algorithm) with algorithm one of "
-                             + ", ".join(_HASHES))
-    return hashlib.new(_HASHES[algorithm], data.encode("utf-8")).hexdigest()
+                             + ", ".join(HASH_ALGORITHMS))
+    return HASH_ALGORITHMS[algorithm](data.encode("utf-8")).hexdigest()
 
 
 def _random_value(seed=None):
     if seed is None:
         return _local.effects.random()
-    if isinstance(seed, bool) or not isinstance(seed, (int, float)):
+    if not is_number(seed):
         raise _fail("T0410", "Invalid arguments: $random(seed) needs a number")
     return _random.Random(seed).random()
 

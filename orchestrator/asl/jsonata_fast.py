@@ -42,6 +42,8 @@ def _plain(node) -> bool:
 
 
 def _is_number(v: Any) -> bool:
+    """A finite number: :func:`orchestrator.asl.jsontext.is_number`, and not ``inf``/``nan``
+    (which the library handles itself), spelled for speed."""
     t = type(v)
     return t is int or (t is float and math.isfinite(v))
 

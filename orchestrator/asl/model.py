@@ -1,18 +1,24 @@
 """Parse an ASL definition once into a typed tree of frozen dataclasses.
 
-STYLE.md 2: "Parse once into a typed, validated tree; evaluate many times. ASL is JSON:
-``json.loads`` plus a dispatch on ``"Type"`` building frozen dataclasses; paths and
-intrinsics compiled once." :func:`parse` first runs the validator (which reports every
-problem with its location) and raises :class:`DefinitionError` on any ERROR; what is left
-here is building the tree: compiled paths, Parameters templates, Choice rules, retriers.
+Parse once, evaluate many times: ``json.loads`` plus a dispatch on ``"Type"`` building
+frozen dataclasses, with paths, templates and intrinsics compiled once. :func:`parse` first
+runs the validator (:mod:`.validator`, which reports every problem with its location) and
+raises :class:`DefinitionError` on any ERROR; what is left here is building the tree:
+compiled paths, Parameters templates, Choice rules, retriers.
+
+Also the home of two facts every reader of a raw definition shares: the query language
+names (:data:`JSONPATH`, :data:`JSONATA`) and the walk into nested state machines
+(:func:`children`: Parallel branches, a Map's ItemProcessor/Iterator), used by the
+validator and the console (:mod:`orchestrator.console.graph`, ``.summary``).
 
 Query languages: each state carries an ``io`` object built by the pipeline of its query
-language (:mod:`orchestrator.asl.states.base`), so JSONata can add its own ``io`` kind
+language (:mod:`orchestrator.asl.states.pipeline`), so JSONata can add its own ``io`` kind
 (Arguments/Output/Assign) beside the JSONPath one without touching the state types.
 """
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,11 +31,33 @@ from .retry import (DEFAULT_BACKOFF_RATE, DEFAULT_INTERVAL_SECONDS, DEFAULT_JITT
 __all__ = [
     "StateMachine", "Program", "State", "Retrier", "Catcher", "PassState", "TaskState",
     "ChoiceState", "WaitState", "SucceedState", "FailState", "ParallelState", "MapState",
-    "parse", "JSONPATH", "JSONATA",
+    "parse", "children", "JSONPATH", "JSONATA", "QUERY_LANGUAGES",
 ]
 
+# QueryLanguage values (developer guide, "Transforming data with JSONata in Step Functions").
 JSONPATH = "JSONPath"
 JSONATA = "JSONata"
+QUERY_LANGUAGES = (JSONPATH, JSONATA)
+
+
+def children(state: Any) -> Iterator[tuple[str, int | None, Any]]:
+    """The state machines nested in a raw state, as written: ``("Branches", i, branch)`` for
+    each item of a Parallel state's ``Branches`` array, and ``(field, None, processor)`` for a
+    Map state's ``ItemProcessor`` and/or its older name ``Iterator``. Items come whatever
+    their JSON type (the validator reports those that are not objects; the other readers skip
+    them)."""
+    if not isinstance(state, dict):
+        return
+    kind = state.get("Type")
+    if kind == "Parallel":
+        branches = state.get("Branches")
+        if isinstance(branches, list):
+            for index, branch in enumerate(branches):
+                yield "Branches", index, branch
+    elif kind == "Map":
+        for field in ("ItemProcessor", "Iterator"):
+            if field in state:
+                yield field, None, state[field]
 
 
 @dataclass(frozen=True, slots=True)
@@ -252,16 +280,16 @@ class _Parser:
                              error_path=self.dynamic(raw, "ErrorPath", location),
                              cause_path=self.dynamic(raw, "CausePath", location), **common)
         if kind == "Parallel":
-            branches = tuple(self.program(b, f"{location}/Branches/{i}", ql)
-                             for i, b in enumerate(raw.get("Branches") or ()))
+            branches = tuple(self.program(b, f"{location}/{field}/{i}", ql)
+                             for field, i, b in children(raw))
             return ParallelState(branches=branches, retry=self.retriers(raw, location),
                                  catch=self.catchers(raw, location, ql), **common)
         if kind == "Map":
-            proc_raw = raw.get("ItemProcessor") or raw.get("Iterator") or {}
+            field, _, proc_raw = next(children(raw), ("Iterator", None, None))
+            proc_raw = proc_raw or {}
             config = proc_raw.get("ProcessorConfig") or {}
-            processor = self.program(
-                proc_raw, f"{location}/{'ItemProcessor' if 'ItemProcessor' in raw else 'Iterator'}",
-                proc_raw.get("QueryLanguage", ql))
+            processor = self.program(proc_raw, f"{location}/{field}",
+                                     proc_raw.get("QueryLanguage", ql))
             return MapState(
                 processor=processor, mode=config.get("Mode", "INLINE"),
                 execution_type=config.get("ExecutionType"),

@@ -41,11 +41,12 @@ from functools import lru_cache
 from typing import Any, Callable
 
 from .budget import BudgetedPattern, PatternError, compile_pattern
-from .jsontext import json_type_name
+from .document import compact
+from .jsontext import is_number, json_type_name
 
 __all__ = [
     "PathSyntaxError", "PathNotFound", "JsonPath",
-    "compile_path", "compile_reference_path", "assign", "jayway_path", "is_path",
+    "compile_path", "compile_reference_path", "assign", "jayway_path",
 ]
 
 _MISSING = object()
@@ -278,7 +279,7 @@ def _java_str(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, (dict, list)):
-        return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+        return compact(value)
     return str(value)
 
 
@@ -387,7 +388,7 @@ def _scan(step: tuple, node: Any, out: list, root: Any) -> None:
 
 def _numbers(value: Any, path: JsonPath) -> list:
     items = value if isinstance(value, list) else [value]
-    nums = [v for v in items if isinstance(v, (int, float)) and not isinstance(v, bool)]
+    nums = [v for v in items if is_number(v)]
     if not nums:
         raise PathNotFound(path.text, "Aggregation function attempted to calculate value using empty array")
     return nums
@@ -614,14 +615,10 @@ class _Parser:
 _ABSENT = object()  # an operand path that matched nothing
 
 
-def _is_number(v: Any) -> bool:
-    return isinstance(v, (int, float)) and not isinstance(v, bool)
-
-
 def _equal(a: Any, b: Any) -> bool:
-    if _is_number(a) and _is_number(b):
+    if is_number(a) and is_number(b):
         return a == b
-    if type(a) is not type(b) and not (_is_number(a) and _is_number(b)):
+    if type(a) is not type(b) and not (is_number(a) and is_number(b)):
         return False
     return a == b
 
@@ -631,7 +628,7 @@ def _order(op: str) -> Callable[[Any, Any], bool]:
            ">": lambda x, y: x > y, ">=": lambda x, y: x >= y}[op]
 
     def compare(a: Any, b: Any) -> bool:
-        if _is_number(a) and _is_number(b):
+        if is_number(a) and is_number(b):
             return cmp(a, b)
         if isinstance(a, str) and isinstance(b, str):
             return cmp(a, b)
@@ -659,7 +656,7 @@ _OPERATORS: dict[str, Callable[[Any, Any], bool]] = {
     "subsetof": lambda a, b: isinstance(a, list) and isinstance(b, list) and all(_contains(b, x) for x in a),
     "anyof": lambda a, b: isinstance(a, list) and isinstance(b, list) and any(_contains(b, x) for x in a),
     "noneof": lambda a, b: isinstance(a, list) and isinstance(b, list) and not any(_contains(b, x) for x in a),
-    "size": lambda a, b: isinstance(a, (list, str)) and _is_number(b) and len(a) == b,
+    "size": lambda a, b: isinstance(a, (list, str)) and is_number(b) and len(a) == b,
     "empty": lambda a, b: isinstance(a, (list, str)) and isinstance(b, bool) and (len(a) == 0) == b,
 }
 _WORD_OPS = ("subsetof", "anyof", "noneof", "size", "empty", "nin", "in")
@@ -862,17 +859,6 @@ def compile_reference_path(text: str, allow_context: bool = False) -> JsonPath:
         raise PathSyntaxError(text, "a reference path can identify only a single node "
                                     "(no wildcards, filters, slices, '..' or functions)")
     return path
-
-
-def is_path(text: Any) -> bool:
-    """True when ``text`` compiles as a Path or context path."""
-    if not isinstance(text, str):
-        return False
-    try:
-        compile_path(text)
-    except PathSyntaxError:
-        return False
-    return True
 
 
 def assign(doc: Any, ref: JsonPath, value: Any) -> Any:

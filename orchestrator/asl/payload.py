@@ -25,10 +25,11 @@ from __future__ import annotations
 from typing import Any
 
 from .errors import RUNTIME, StatesError
-from .intrinsics import Intrinsic, IntrinsicSyntaxError, compile_intrinsic, is_intrinsic, to_json_text
+from .intrinsics import (Intrinsic, IntrinsicSyntaxError, compile_intrinsic, is_intrinsic,
+                         path_not_found_cause)
 from .paths import JsonPath, PathNotFound, PathSyntaxError, compile_path
 
-__all__ = ["Template", "TemplateError", "compile_template", "compile_dynamic_value", "path_not_found_cause"]
+__all__ = ["Template", "TemplateError", "compile_template", "compile_dynamic_value"]
 
 
 class TemplateError(ValueError):
@@ -45,12 +46,6 @@ class TemplateError(ValueError):
         self.field = field
         self.detail = detail
         self.location = location
-
-
-def path_not_found_cause(path_text: str, field: str, input: Any) -> str:
-    """AWS's cause for a ``.$`` field whose path matched nothing."""
-    return (f"The JSONPath '{path_text}' specified for the field '{field}' could not be "
-            f"found in the input '{to_json_text(input)}'")
 
 
 class _Const:
@@ -73,10 +68,6 @@ class _Path:
     def evaluate(self, input: Any, context: Any, effects: Any, variables: Any) -> Any:
         path = self.path
         try:
-            if path.is_context:
-                return path.find(context)
-            if path.variable is None:
-                return path.find(input)
             return path.resolve(input, context, variables)
         except PathNotFound:
             raise StatesError(RUNTIME, path_not_found_cause(path.text, self.field, input)) from None

@@ -25,10 +25,9 @@ send a heartbeat for a period longer than the HeartbeatSeconds value". The confo
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 
-from .errors import (ALL, DATA_LIMIT_EXCEEDED, HEARTBEAT_TIMEOUT, RUNTIME, TASK_FAILED,
-                     TIMEOUT)
+from .errors import ALL, DATA_LIMIT_EXCEEDED, HEARTBEAT_TIMEOUT, RUNTIME, TASK_FAILED, TIMEOUT
 
 __all__ = ["DEFAULT_INTERVAL_SECONDS", "DEFAULT_MAX_ATTEMPTS", "DEFAULT_BACKOFF_RATE",
            "DEFAULT_JITTER_STRATEGY", "UNCATCHABLE_ERRORS", "retry_delay", "matches_error",
@@ -96,13 +95,17 @@ def matches_error(error_equals: Iterable[str], error: str) -> bool:
     return False
 
 
-def find_matching(rules: Iterable[dict], error: str) -> int | None:
-    """Index of the first retrier/catcher whose ``ErrorEquals`` matches ``error``, or None.
+def find_matching(rules: Sequence, error: str | None) -> int | None:
+    """Index of the first retrier/catcher (anything with ``error_equals``, e.g.
+    :class:`~orchestrator.asl.model.Retrier`) whose ``ErrorEquals`` matches ``error``, or
+    None; an error without a name (a Fail state without ``Error``) matches none.
 
     "When a state reports an error, Step Functions scans through the retriers ... When the
     error name appears in this array, it implements the retry policy described in this
     retrier" -- first match wins, in array order."""
+    if error is None:
+        return None
     for index, rule in enumerate(rules):
-        if matches_error(rule.get("ErrorEquals", ()), error):
+        if matches_error(rule.error_equals, error):
             return index
     return None

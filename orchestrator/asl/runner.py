@@ -13,15 +13,16 @@ complete after some virtual seconds (to exercise ``TimeoutSeconds``).
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
-from typing import Any, Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
+from . import budget
 from .context import ExecutionInfo
 from .effects import Effects, SeededEffects
-from .errors import StatesError, TASK_FAILED
+from .errors import TASK_FAILED, StatesError
 from .execution import ExecutionResult, start_execution
-from . import budget
 from .history import HISTORY_LIMIT, History
 from .model import StateMachine, parse
 from .runtime import Invoke, Sleep
@@ -31,7 +32,7 @@ __all__ = ["run", "make_env", "Delayed", "ExecutionResult", "VirtualClock",
            "DEFAULT_START_TIME"]
 
 # The runner never reads the wall clock (callers such as the CLI pass start_time).
-DEFAULT_START_TIME = datetime(2024, 1, 1, tzinfo=timezone.utc)
+DEFAULT_START_TIME = datetime(2024, 1, 1, tzinfo=UTC)
 
 
 @dataclass

@@ -1,9 +1,9 @@
 """A tiny deterministic scheduler for interpreter coroutines (the core/engine seam).
 
-DESIGN.md, "How the core and the engine meet": "the interpreter advances an execution as
-far as it can without the outside world, then hands the engine the commands it is waiting
-on ... several at once when Parallel branches or Map iterations are running. The engine
-carries them out ... and feeds it back."
+The interpreter advances an execution as far as it can without the outside world, then
+hands its driver the commands it is waiting on -- several at once while Parallel branches
+or Map iterations run; the driver (:mod:`orchestrator.asl.runner`, the durable engine in
+:mod:`orchestrator.engine`) carries them out and feeds the results back.
 
 Interpreter code is plain ``async def`` coroutines that ``await`` :class:`Command` objects
 (:class:`Invoke`, :class:`Sleep`). They are NOT driven by asyncio: :class:`Scheduler` runs
@@ -17,7 +17,8 @@ Concurrency inside the interpreter uses three internal primitives handled here, 
 driver: :func:`spawn` (start a child coroutine), ``await task`` (join it) and
 :func:`first_of` (race several commands, e.g. a Task's Invoke against its timeout Sleep;
 the losers are withdrawn from :meth:`outstanding`). :meth:`Task.cancel` throws
-:class:`Cancelled` into a coroutine (a failed Parallel branch cancels its siblings).
+:class:`Cancelled` into a coroutine; :func:`gather` runs Parallel branches and Map
+iterations, cancelling the others as soon as one fails.
 
 Slices: one driver serves many executions, so :meth:`Scheduler.run` can stop after a
 number of coroutine steps or at a deadline and say that ready work remains; the driver
@@ -32,9 +33,10 @@ from __future__ import annotations
 import inspect
 import time
 from collections import deque
+from collections.abc import Coroutine, Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Coroutine, Iterable
+from typing import Any
 
 __all__ = [
     "Cancelled", "Command", "Invoke", "Sleep", "Scheduler", "Task",
@@ -48,7 +50,16 @@ TRANSITIONS_PER_STEP = 64
 
 class Cancelled(BaseException):
     """Thrown into a coroutine whose work is no longer wanted (sibling branch failed,
-    execution timed out). A BaseException so ``except Exception`` blocks do not swallow it."""
+    execution timed out). A BaseException so ``except Exception`` blocks do not swallow it.
+
+    ``state_type`` is the type of the state that was in progress, set as the cancellation
+    leaves it (the branch or iteration records ``<Type>StateAborted`` for it)."""
+
+    __slots__ = ("state_type",)
+
+    def __init__(self, state_type: str | None = None) -> None:
+        super().__init__()
+        self.state_type = state_type
 
 
 class Command:
@@ -84,11 +95,22 @@ class Invoke(Command):
         return (yield self)
 
 
+# What a Sleep waits for (``Sleep.purpose``): the engine scales and journals them differently
+# (orchestrator/engine/run.py, "Time scale").
+WAIT_STATE = "wait-state"                # a Wait state
+BACKOFF = "backoff"                      # a Retrier's interval before the next attempt
+TASK_TIMEOUT = "task-timeout"            # a Task's TimeoutSeconds, bounding ``Sleep.call``
+EXECUTION_TIMEOUT = "execution-timeout"  # the state machine's TimeoutSeconds
+
+
 @dataclass(eq=False, slots=True)
 class Sleep(Command):
-    """Wake me at ``until`` (an aware datetime). Used by Wait, retry backoff and timeouts."""
+    """Wake me at ``until`` (an aware datetime). ``purpose`` says what for; a
+    :data:`TASK_TIMEOUT` names the ``call`` it bounds."""
 
     until: datetime
+    purpose: str = WAIT_STATE
+    call: Invoke | None = None
 
     def __await__(self):
         return (yield self)
@@ -96,7 +118,7 @@ class Sleep(Command):
 
 @dataclass(eq=False, slots=True)
 class _Join(Command):
-    task: "Task"
+    task: Task
 
     def __await__(self):
         return (yield self)
@@ -130,7 +152,7 @@ class Task:
     __slots__ = ("coro", "done", "result", "error", "waiters", "blocked_on", "scheduler",
                  "name", "_cancel_requested")
 
-    def __init__(self, coro: Coroutine, scheduler: "Scheduler", name: str = "") -> None:
+    def __init__(self, coro: Coroutine, scheduler: Scheduler, name: str = "") -> None:
         self.coro = coro
         self.done = False
         self.result: Any = None
@@ -181,13 +203,6 @@ class Scheduler:
         """False once a command was completed or withdrawn (a race lost, a branch
         cancelled): a late result for it must simply be dropped."""
         return command in self._outstanding
-
-    def race_of(self, command: Command) -> tuple[Command, ...]:
-        """The commands of the :func:`first_of` race ``command`` is in (itself included), or
-        ``()`` when it is not racing: the driver reads a command's purpose from its rivals
-        (a Sleep racing an Invoke is that Task's timeout)."""
-        race = self._race_of.get(command)
-        return () if race is None else race[0].commands
 
     def complete(self, command: Command, result: Any = None) -> None:
         self._resolve(command, result, None)
@@ -346,12 +361,49 @@ async def first_of(*commands: Command) -> tuple[int, Any]:
 
 
 async def gather(coros: Iterable[Coroutine]) -> list[Any]:
-    """Run coroutines concurrently; return their results in order (first error wins and
-    cancels the rest)."""
-    tasks = [await spawn(c) for c in coros]
+    """Run coroutines concurrently and return their results in order.
+
+    The first one to fail cancels the others at once (not when it is joined); every one
+    is then joined, so the ones cancelled have recorded their ends (a Parallel branch's
+    ``<Type>StateAborted``) before this raises the first failure -- or the
+    :class:`Cancelled` thrown into this coroutine, when it was itself cancelled."""
+    tasks: list[Task] = []
+    failures: list[BaseException] = []
+
+    async def guarded(index: int, coro: Coroutine) -> Any:
+        try:
+            return await coro
+        except GeneratorExit:  # the whole execution is being dropped: nothing to join
+            raise
+        except BaseException as exc:
+            if not failures:
+                failures.append(exc)
+                for other, task in enumerate(tasks):
+                    if other != index:
+                        task.cancel()
+            raise
+
+    pending = list(coros)
     try:
-        return [await t for t in tasks]
-    except BaseException:
-        for t in tasks:
-            t.cancel()
-        raise
+        for index, coro in enumerate(pending):
+            tasks.append(await spawn(guarded(index, coro)))
+    finally:
+        for coro in pending[len(tasks):]:  # dropped before it was spawned: never started
+            coro.close()
+    stopped: BaseException | None = None
+    for task in tasks:
+        while not task.done:
+            try:
+                await task
+            except GeneratorExit:
+                raise
+            except BaseException as exc:
+                if not task.done:  # thrown into this coroutine, not the task's own end
+                    stopped = exc
+                    for other in tasks:
+                        other.cancel()
+    if stopped is not None:
+        raise stopped
+    if failures:
+        raise failures[0]
+    return [task.result for task in tasks]

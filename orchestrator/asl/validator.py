@@ -31,9 +31,12 @@ import re
 from contextlib import contextmanager
 from typing import Any
 
-from orchestrator.asl.errors import Diagnostic
+from orchestrator.asl import resources
+from orchestrator.asl.errors import RETRY_CATCH_STATE_TYPES, Diagnostic
 from orchestrator.asl.intrinsics import IntrinsicSyntaxError, compile_intrinsic
-from orchestrator.asl.jsontext import json_type_name
+from orchestrator.asl.jsonata import JsonataSyntaxError, compile_expression, is_expression
+from orchestrator.asl.jsontext import is_integer, is_number, json_type_name
+from orchestrator.asl.model import JSONATA, JSONPATH, QUERY_LANGUAGES, children
 from orchestrator.asl.paths import PathSyntaxError, compile_path, compile_reference_path
 from orchestrator.asl.timestamps import is_timestamp
 
@@ -53,7 +56,6 @@ NO_DOLLAR = "NO_DOLLAR"
 NO_PATH = "NO_PATH"
 PASS_RESULT_IS_STATIC = "PASS_RESULT_IS_STATIC"
 
-JSONPATH, JSONATA = "JSONPath", "JSONata"
 STATE_TYPES = ("Task", "Wait", "Pass", "Succeed", "Fail", "Choice", "Parallel", "Map")
 # Service quotas: "Maximum ... 99999999" for TimeoutSeconds/HeartbeatSeconds/Wait Seconds/retry
 # fields; MaxDelaySeconds is capped at one year (31622400 s) in the Retry documentation.
@@ -130,50 +132,6 @@ _COMPARATORS.update({"BooleanEquals": "boolean", "BooleanEqualsPath": "path",
                      "IsNumeric": "boolean", "IsString": "boolean", "IsBoolean": "boolean",
                      "IsTimestamp": "boolean"})
 _LOGICAL = ("And", "Or", "Not")
-
-# Optimized integrations (developer guide, "Integrating optimized services"): service -> action ->
-# allowed suffixes. A resource arn:<partition>:states:::<service>:<action>[.suffix] outside this
-# table is "not recognized" (the conformance corpus records this for dynamodb:query).
-_SYNC, _SYNC2, _TOKEN = ".sync", ".sync:2", ".waitForTaskToken"
-_R, _RT, _RST, _RS = frozenset({""}), frozenset({"", _TOKEN}), frozenset({"", _SYNC, _TOKEN}), \
-    frozenset({"", _SYNC})
-_INTEGRATIONS: dict[str, dict[str, frozenset]] = {
-    "lambda": {"invoke": _RT},
-    "http": {"invoke": _R},
-    "states": {"startExecution": frozenset({"", _SYNC, _SYNC2, _TOKEN})},
-    "sns": {"publish": _RT},
-    "sqs": {"sendMessage": _RT},
-    "events": {"putEvents": _RT},
-    "apigateway": {"invoke": _RT},
-    "dynamodb": {"getItem": _R, "putItem": _R, "updateItem": _R, "deleteItem": _R},
-    "batch": {"submitJob": _RST},
-    "ecs": {"runTask": _RST},
-    "glue": {"startJobRun": _RST},
-    "glue-databrew": {"startJobRun": _RS},
-    "athena": {"startQueryExecution": _RST, "stopQueryExecution": _R, "getQueryExecution": _R,
-               "getQueryResults": _R, "startQueryExecution.sync": _R},
-    "codebuild": {"startBuild": _RST, "stopBuild": _R, "batchDeleteBuilds": _R,
-                  "batchGetReports": _R, "startBuildBatch": _RST, "stopBuildBatch": _R,
-                  "retryBuildBatch": _RST, "retryBuild": _RST, "deleteBuildBatch": _R},
-    "eks": {"createCluster": _RS, "deleteCluster": _RS, "createFargateProfile": _RS,
-            "deleteFargateProfile": _RS, "createNodegroup": _RS, "deleteNodegroup": _RS,
-            "runJob": _RS, "call": _R},
-    "elasticmapreduce": {"createCluster": _RS, "terminateCluster": _RS, "addStep": _RS,
-                         "cancelStep": _R, "setClusterTerminationProtection": _R,
-                         "modifyInstanceFleetByName": _R, "modifyInstanceGroupByName": _R},
-    "emr-containers": {"startJobRun": _RS, "createVirtualCluster": _R, "deleteVirtualCluster": _RS},
-    "emr-serverless": {"createApplication": _RS, "startApplication": _RS, "stopApplication": _RS,
-                       "deleteApplication": _RS, "startJobRun": _RS, "cancelJobRun": _RS},
-    "sagemaker": {"createTrainingJob": _RS, "createTransformJob": _RS,
-                  "createHyperParameterTuningJob": _RS, "createLabelingJob": _RS,
-                  "createProcessingJob": _RS, "createModel": _R, "createEndpoint": _R,
-                  "createEndpointConfig": _R, "updateEndpoint": _R},
-    "bedrock": {"invokeModel": _R, "createModelCustomizationJob": _RS},
-    "mediaconvert": {"createJob": _RS},
-}
-_STATES_RESOURCE = re.compile(r"arn:[^:]+:states:::(?P<rest>.+)\Z")
-_ACTIVITY_RESOURCE = re.compile(r"arn:[^:]+:states:[^:]+:[^:]+:activity:[^:]+\Z")
-_SDK_RESOURCE = re.compile(r"aws-sdk:[a-z0-9.-]+:[A-Za-z0-9]+(?:\.waitForTaskToken)?\Z")
 
 _VARIABLE_PATH = re.compile(r"\$(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?P<rest>.*)\Z", re.S)
 _LABEL_FORBIDDEN = re.compile(r"[\s<>{}\[\]?*\"#%\\^|~`$&,;:/\x00-\x1f\x7f-\x9f]")
@@ -350,19 +308,6 @@ def _kind(value: Any) -> str:
     return json_type_name(value, integer=True).upper()
 
 
-def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
-def _is_expression(value: Any) -> bool:
-    """A JSONata expression string: ``{% ... %}`` (developer guide, "Transforming data with JSONata")."""
-    return isinstance(value, str) and value.startswith("{%") and value.endswith("%}") and len(value) >= 4
-
-
 def _join(location: str, field: str | int) -> str:
     return f"{location}/{field}" if location != "/" else f"/{field}"
 
@@ -445,7 +390,7 @@ class _Validator:
     # -- machine and scopes -----------------------------------------------------------------
     def visit_root(self, machine: dict) -> None:
         language = machine.get("QueryLanguage", JSONPATH)
-        if language in (JSONPATH, JSONATA):
+        if language in QUERY_LANGUAGES:
             self.top_language = language
         self.visit_machine(machine, "/", self.top_language, root=True, depth=0)
 
@@ -619,7 +564,7 @@ class _Validator:
             self.resource(state["Resource"], _join(location, "Resource"), language)
         timeout = self.seconds_field(state, "TimeoutSeconds", location, language, 1)
         heartbeat = self.seconds_field(state, "HeartbeatSeconds", location, language, 1)
-        if _is_int(timeout) and _is_int(heartbeat) and heartbeat >= timeout:
+        if is_integer(timeout) and is_integer(heartbeat) and heartbeat >= timeout:
             self.error("The value for the field 'HeartbeatSeconds' must be smaller than the value "
                        "for the field 'TimeoutSeconds'", _join(location, "HeartbeatSeconds"))
         if "Credentials" in state:
@@ -643,7 +588,7 @@ class _Validator:
         self.seconds_field(state, "Seconds", location, language, 0)
         if "Timestamp" in state:
             value, where = state["Timestamp"], _join(location, "Timestamp")
-            if language == JSONATA and _is_expression(value):
+            if language == JSONATA and is_expression(value):
                 self.jsonata_value(value, where)
             elif not isinstance(value, str):
                 self.wrong_type("Timestamp", "a STRING", value, where)
@@ -679,9 +624,10 @@ class _Validator:
     def visit_Parallel(self, state: dict, location: str, language: str, depth: int) -> None:
         """Parallel: *"Branches (Required): An array of objects that specifies state machines to
         execute in parallel."*"""
-        branches, where = self.required_array(state, "Branches", location)
-        for i, branch in enumerate(branches):
-            self.nested_machine(branch, "Branches", _join(where, i), language, depth)
+        self.required_array(state, "Branches", location)
+        for field, index, branch in children(state):
+            self.nested_machine(branch, field, f"{_join(location, field)}/{index}", language,
+                                depth)
         self.retry_catch(state, location, language)
 
     def visit_Map(self, state: dict, location: str, language: str, depth: int) -> None:
@@ -694,8 +640,7 @@ class _Validator:
             self.error("These fields are required: [ItemProcessor]", location)
         elif len(processor_fields) == 2:
             self.error("Only one of these fields may be set: [ItemProcessor, Iterator]", location)
-        for field in processor_fields:
-            processor = state[field]
+        for field, _, processor in children(state):
             where = _join(location, field)
             if isinstance(processor, dict) and "ProcessorConfig" in processor:
                 mode = self.processor_config(processor["ProcessorConfig"],
@@ -718,12 +663,12 @@ class _Validator:
         else:
             if "ItemSelector" in state:
                 value, where = state["ItemSelector"], _join(location, "ItemSelector")
-                if not isinstance(value, dict) and not _is_expression(value):
+                if not isinstance(value, dict) and not is_expression(value):
                     self.wrong_type("ItemSelector", "an OBJECT", value, where)
                 self.jsonata_value(value, where)
             if "Items" in state:
                 value, where = state["Items"], _join(location, "Items")
-                if not isinstance(value, list) and not _is_expression(value):
+                if not isinstance(value, list) and not is_expression(value):
                     self.wrong_type("Items", "an ARRAY or a JSONata expression", value, where)
                 self.jsonata_value(value, where)
         self.int_or_expression(state, "MaxConcurrency", location, language, 0, None)
@@ -731,9 +676,9 @@ class _Validator:
         if "ToleratedFailurePercentage" in state:
             value, where = state["ToleratedFailurePercentage"], _join(location,
                                                                       "ToleratedFailurePercentage")
-            if language == JSONATA and _is_expression(value):
+            if language == JSONATA and is_expression(value):
                 pass
-            elif not _is_number(value):
+            elif not is_number(value):
                 self.wrong_type("ToleratedFailurePercentage", "a NUMBER" if language == JSONPATH
                                 else "a NUMBER or a JSONata expression", value, where)
             elif not 0 <= value <= 100:
@@ -928,7 +873,7 @@ class _Validator:
                          _join(location, "MaxDelaySeconds"), 1, _MAX_DELAY_SECONDS, JSONPATH)
         if "BackoffRate" in retrier:
             rate, where = retrier["BackoffRate"], _join(location, "BackoffRate")
-            if not _is_number(rate):
+            if not is_number(rate):
                 self.wrong_type("BackoffRate", "a NUMBER", rate, where)
             elif rate < 1.0:
                 self.error("The value for the field 'BackoffRate' must be greater than or equal "
@@ -974,10 +919,10 @@ class _Validator:
                 self.error(f"These fields are required: {_fields(missing)}", location)
             if "Condition" in rule:
                 condition = rule["Condition"]
-                if not isinstance(condition, bool) and not _is_expression(condition):
+                if not isinstance(condition, bool) and not is_expression(condition):
                     self.error("The value for the field 'Condition' must be a BOOLEAN or a JSONata "
                                "expression", _join(location, "Condition"))
-                elif _is_expression(condition):
+                elif is_expression(condition):
                     self.jsonata_value(condition, _join(location, "Condition"))
             self.optional_string(rule, "Next", location)
             if "Output" in rule:
@@ -1040,7 +985,7 @@ class _Validator:
             elif _looks_dynamic(value) and op != "StringMatches":
                 self.no_path(op, location)
         elif expected == "number":
-            if not _is_number(value):
+            if not is_number(value):
                 self.wrong_type(op, "a NUMBER", value, location)
         elif expected == "boolean":
             if not isinstance(value, bool):
@@ -1053,32 +998,22 @@ class _Validator:
     # -- Task parts -------------------------------------------------------------------------
     def resource(self, resource: Any, location: str, language: str) -> None:
         """Task Resource: a Lambda/activity ARN or an optimized or AWS SDK integration
-        ``arn:aws:states:::service:action[.sync|.sync:2|.waitForTaskToken]``."""
+        ``arn:aws:states:::service:action[.sync|.sync:2|.waitForTaskToken]``
+        (:mod:`orchestrator.asl.resources`)."""
         if not isinstance(resource, str):
             self.wrong_type("Resource", "a STRING", resource, location)
             return
-        match = _STATES_RESOURCE.match(resource)
-        if match is None:
-            if not resource.startswith("arn:") or resource.count(":") < 5:
+        parsed = resources.parse(resource)
+        if parsed is None or parsed.kind != resources.SERVICE:  # a function, activity, other ARN
+            if not resources.is_arn(resource):
                 self.error(_unrecognized(resource), location)
             return
-        rest = match["rest"]
-        suffix = ""
-        for candidate in (_SYNC2, _SYNC, _TOKEN):
-            if rest.endswith(candidate):
-                suffix, rest = candidate, rest[: -len(candidate)]
-                break
-        if rest.startswith("aws-sdk:"):
-            known = _SDK_RESOURCE.match(rest + (suffix if suffix == _TOKEN else "")) is not None
-        else:
-            service, _, action = rest.partition(":")
-            known = suffix in _INTEGRATIONS.get(service, {}).get(action, frozenset())
-        if not known:
+        if not parsed.recognized():
             self.error(_unrecognized(resource), location)
-        elif self.express and suffix in (_SYNC, _SYNC2):
+        elif self.express and parsed.is_sync:
             self.error("Express state machine does not support '.sync' service integration",
                        location)
-        elif self.express and suffix == _TOKEN:
+        elif self.express and parsed.is_callback:
             # AWS's text ends with a space, and so does ours (conformance corpus).
             self.error("Express state machine does not support '.waitForTaskToken' service "
                        "integration ", location)
@@ -1102,7 +1037,7 @@ class _Validator:
 
     # -- value checkers ---------------------------------------------------------------------
     def query_language(self, value: Any, location: str) -> bool:
-        if value in (JSONPATH, JSONATA):
+        if value in QUERY_LANGUAGES:
             return True
         self.error("The field 'QueryLanguage' should have one of these values: [JSONPath, JSONata]",
                    location)
@@ -1153,10 +1088,10 @@ class _Validator:
 
     def integer(self, value: Any, field: str, location: str, low: int, high: int | None,
                 language: str) -> None:
-        if language == JSONATA and _is_expression(value):
+        if language == JSONATA and is_expression(value):
             self.jsonata_value(value, location)
             return
-        if not _is_int(value):
+        if not is_integer(value):
             expected = "an INTEGER" if language == JSONPATH else "an INTEGER or a JSONata expression"
             self.wrong_type(field, expected, value, location)
         elif value < low or (high is not None and value > high):
@@ -1266,7 +1201,6 @@ class _Validator:
     def jsonata_syntax(self, value: str, location: str) -> None:
         """Compile the expression now (it is compiled once per definition anyway): a syntax
         error is reported at definition time with its position in the expression."""
-        from .jsonata import JsonataSyntaxError, compile_expression
         try:
             expression = compile_expression(value)
         except JsonataSyntaxError as exc:
@@ -1389,7 +1323,7 @@ def _transitions(state: dict, location: str):
         if "Default" in state:
             yield _join(location, "Default"), "Default", state["Default"]
     catchers = state.get("Catch")
-    if isinstance(catchers, list) and state.get("Type") in ("Task", "Parallel", "Map"):
+    if isinstance(catchers, list) and state.get("Type") in RETRY_CATCH_STATE_TYPES:
         for i, catcher in enumerate(catchers):
             if isinstance(catcher, dict) and "Next" in catcher:
                 yield f"{location}/Catch/{i}/Next", "Next", catcher["Next"]

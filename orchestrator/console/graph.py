@@ -20,6 +20,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from ..asl.model import children
+
 __all__ = ["build_graph", "rule_label", "state_types", "MAX_LABEL"]
 
 MAX_LABEL = 48
@@ -52,12 +54,8 @@ def _walk(machine: dict, scope: str):
 
 
 def _children(state: dict) -> list[dict]:
-    if state.get("Type") == "Parallel":
-        return [b for b in state.get("Branches") or [] if isinstance(b, dict)]
-    if state.get("Type") == "Map":
-        processor = state.get("ItemProcessor") or state.get("Iterator")
-        return [processor] if isinstance(processor, dict) else []
-    return []
+    """The nested state machines drawn as groups (those that are JSON objects)."""
+    return [machine for _field, _index, machine in children(state) if isinstance(machine, dict)]
 
 
 def _value(value: Any) -> str:

@@ -441,12 +441,7 @@ class Driver:
             return
         kind = type(command)
         if kind is Sleep:
-            when = run.deadlines.get(seq)
-            if when is None:
-                invoke = run.task_timeout(command)
-                when = run.call_deadline(invoke) if invoke is not None else None
-            if when is None:  # not journaled (cannot happen for a replayed Sleep): recompute
-                when = run.deadlines[seq] = run._real_deadline(command.until)
+            when = run.sleep_deadline(seq, command)
             run.handles[seq] = [self._timers.schedule(
                 when, partial(self._deliver, run, Completion(seq)))]
         elif kind is Invoke:

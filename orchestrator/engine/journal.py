@@ -21,6 +21,8 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
+from orchestrator.asl.document import compact
+
 __all__ = ["Start", "Stop", "Completion", "Heartbeat", "Resume", "Message", "Record",
            "ReplayDivergence", "Cursor"]
 
@@ -106,7 +108,7 @@ class Record:
         if self.steps is not None:
             data["b"] = self.steps
         data["k"] = self.skew_us
-        return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+        return compact(data)
 
     @classmethod
     def from_json(cls, text: str) -> "Record":

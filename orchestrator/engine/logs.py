@@ -13,9 +13,9 @@ Each record is printed as one JSON line by the logger ``orchestrator.executions`
 """
 from __future__ import annotations
 
-import json
 import logging
 
+from orchestrator.asl.document import compact
 from orchestrator.asl.history import DETAILS_KEY
 
 from .clock import to_us
@@ -71,4 +71,4 @@ def log_records(events: list[dict], execution_arn: str, config: dict | None) -> 
 
 def emit(records: list[dict]) -> None:
     for r in records:
-        LOGGER.info(json.dumps(r, ensure_ascii=False, separators=(",", ":")))
+        LOGGER.info(compact(r))

@@ -32,8 +32,9 @@ coroutine state and regenerates the same events, which are checked against the s
 Time scale: a Sleep until ``T`` issued at execution time ``v`` fires after
 ``(T - v) * time_scale`` real seconds; when it fires the execution clock's skew (added to
 the real clock) is raised so that ``now() >= T`` — Wait states, retry backoff and the
-execution's TimeoutSeconds all see consistent time. The skew is journaled. A Sleep raced
-against an Invoke (a Task's TimeoutSeconds) bounds real work: it is not scaled unless
+execution's TimeoutSeconds all see consistent time. The skew is journaled. A Sleep whose
+``purpose`` is a Task's TimeoutSeconds (``TASK_TIMEOUT``, naming the ``call`` it bounds)
+bounds real work: it is not scaled unless
 ``scale_task_timeouts`` is set, and it counts from when the call starts — the driver sets
 its deadline when it dispatches the call (:meth:`Run.call_deadline`), so it is not
 journaled; a call re-made after a restart gets its full timeout again. The timeout of a
@@ -55,7 +56,7 @@ from orchestrator.asl.errors import RUNTIME, StatesError
 from orchestrator.asl.execution import run_execution
 from orchestrator.asl.history import History
 from orchestrator.asl.model import StateMachine
-from orchestrator.asl.runtime import Invoke, Scheduler, Sleep, Task
+from orchestrator.asl.runtime import TASK_TIMEOUT, Invoke, Scheduler, Sleep, Task
 from orchestrator.asl.states.base import Env
 
 from .clock import from_us, real_us, to_us
@@ -144,6 +145,7 @@ class Run:
         self.seq_of: dict[Any, int] = {}
         self.next_seq = 0
         self.deadlines: dict[int, int] = {}  # Sleep seq -> real deadline (us)
+        self.timeouts: dict[Invoke, int] = {}  # call -> seq of the Sleep of its TimeoutSeconds
         self.record_seq = 0
         # The execution clock.
         self.skew_us = 0
@@ -254,12 +256,11 @@ class Run:
         self.preempted = steps is not None
         for seq in new:
             command = self.commands[seq]
-            if type(command) is Sleep and self.task_timeout(command) is None:
+            if type(command) is Sleep and self._call_timed(command) is None:
                 # A callback Task's timeout bounds a wait, not work: scaled like a Wait
                 # only when task timeouts are.
-                racing = any(type(c) is Invoke for c in self.scheduler.race_of(command))
-                record.deadlines[seq] = self._real_deadline(
-                    command.until, self.scale_task_timeouts or not racing)
+                scaled = command.purpose != TASK_TIMEOUT or self.scale_task_timeouts
+                record.deadlines[seq] = self._real_deadline(command.until, scaled)
         self.deadlines.update(record.deadlines)
         record.skew_us = self.skew_us
         write = Write(self.arn, events=self.new_events)
@@ -300,6 +301,8 @@ class Run:
             command = self.commands.pop(seq)
             del self.seq_of[command]
             self.deadlines.pop(seq, None)
+            if type(command) is Sleep and command.call is not None:
+                self.timeouts.pop(command.call, None)
             self.released.append(seq)
         new = []
         for command in outstanding:
@@ -308,6 +311,8 @@ class Run:
                 self.next_seq += 1
                 self.commands[seq] = command
                 self.seq_of[command] = seq
+                if type(command) is Sleep and command.call is not None:
+                    self.timeouts[command.call] = seq
                 new.append(seq)
         return new
 
@@ -317,33 +322,35 @@ class Run:
         out, self.released = self.released, []
         return out
 
-    def task_timeout(self, command: Any) -> Invoke | None:
-        """The Invoke whose TimeoutSeconds ``command`` (a Sleep) is, when that call is an
-        ordinary one (``first_of(invoke, Sleep(timeout))`` in task.py; a
-        ``.waitForTaskToken`` call's timeout bounds the callback and is an ordinary,
-        journaled Sleep). Asks the scheduler for its rivals: the commands carry no purpose
-        of their own."""
-        for rival in self.scheduler.race_of(command):
-            if type(rival) is Invoke and rival.task_token is None:
-                return rival
+    @staticmethod
+    def _call_timed(sleep: Sleep) -> Invoke | None:
+        """The ordinary call whose TimeoutSeconds ``sleep`` is (its clock starts when the
+        call starts); None for any other Sleep. A ``.waitForTaskToken`` call's timeout
+        bounds the wait for the callback: an ordinary, journaled Sleep."""
+        call = sleep.call
+        if sleep.purpose == TASK_TIMEOUT and call is not None and call.task_token is None:
+            return call
         return None
 
-    def timeout_of(self, invoke: Invoke) -> tuple[int, Sleep] | None:
-        """(seq, Sleep) of the TimeoutSeconds racing ``invoke``, if any."""
-        for rival in self.scheduler.race_of(invoke):
-            if type(rival) is Sleep:
-                seq = self.seq_of.get(rival)
-                if seq is not None:
-                    return seq, rival
-        return None
+    def sleep_deadline(self, seq: int, sleep: Sleep) -> int:
+        """When the Sleep numbered ``seq`` fires (real us): its journaled deadline, or the
+        one its call set when it started."""
+        when = self.deadlines.get(seq)
+        if when is None:
+            call = self._call_timed(sleep)
+            when = self.call_deadline(call) if call is not None else None
+        if when is None:  # not journaled (cannot happen for a replayed Sleep): recompute
+            when = self.deadlines[seq] = self._real_deadline(sleep.until)
+        return when
 
     def call_deadline(self, invoke: Invoke) -> int | None:
         """Dispatch time of an ordinary call: its timeout starts now (real us), and the
-        racing Sleep fires then (see the module docstring)."""
-        found = self.timeout_of(invoke) if invoke.task_token is None else None
-        if found is None or not invoke.timeout_seconds:
+        Sleep bounding it fires then (see the module docstring)."""
+        seq = self.timeouts.get(invoke) if invoke.task_token is None else None
+        if seq is None or not invoke.timeout_seconds:
             return None
-        seq, _ = found
+        if seq in self.deadlines:  # set when the call was dispatched
+            return self.deadlines[seq]
         scale = self.time_scale if self.scale_task_timeouts else 1.0
         when = self.deadlines[seq] = real_us() + int(invoke.timeout_seconds * 1e6 * scale)
         return when

@@ -1,7 +1,7 @@
 """Task resources: what the engine calls to carry out an ``Invoke`` command.
 
-DESIGN.md: "``orchestrator/tasks/`` one module per resource kind; transport errors become
-ASL error names here and only here."
+One module per resource kind; transport errors become ASL error names here and only here
+(the interpreter, :mod:`orchestrator.asl`, only sees :class:`~orchestrator.asl.errors.StatesError`).
 
 The engine's side of the contract::
 
@@ -33,11 +33,11 @@ any thread but the loop's may call it, several at once. ``close()`` cancels the 
 flight (each ``done`` gets ``States.Runtime``), closes the HTTP client and stops the loop
 thread; a later call starts them again.
 
-Resources (one module each):
+Resources (one module each; the ARNs are read by :mod:`orchestrator.asl.resources`):
 
 - ``arn:aws:states:::http:invoke`` - :mod:`.http`
 - ``arn:aws:lambda:REGION:ACCOUNT:function:NAME`` and ``arn:aws:states:::lambda:invoke`` -
-  :mod:`.lambda_` (functions mapped to HTTP endpoints or Python stand-ins)
+  :mod:`.lambda_` (functions mapped to HTTP endpoints or to Python functions)
 
 Anything else fails with ``States.Runtime`` naming the resource (AWS rejects such
 definitions at creation; we say so at the call rather than guess).
@@ -48,7 +48,8 @@ returned"): the suffix is stripped, the underlying resource is called (the defin
 :class:`WaitForCallback` (``token``, ``response``). The engine must then
 
 1. register ``invoke.task_token`` as pending BEFORE submitting - the service may call
-   ``SendTaskSuccess`` before the call returns (use :func:`is_callback` to know);
+   ``SendTaskSuccess`` before the call returns
+   (:func:`orchestrator.asl.resources.is_callback` tells);
 2. on ``WaitForCallback``, leave the ``Invoke`` outstanding; ``SendTaskSuccess(output)``
    completes it with the parsed output, ``SendTaskFailure(error, cause)`` fails it with
    ``StatesError(error, cause)``, and missing heartbeats (``invoke.heartbeat_seconds``)
@@ -63,13 +64,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 import time
 from concurrent.futures import Future
 from dataclasses import dataclass
 from functools import partial
 from typing import Any, Callable
 
+from ..asl import resources
 from ..asl.errors import RUNTIME, StatesError
 from ..asl.runtime import Invoke
 from .config import ConfigError, TasksConfig, load_config
@@ -80,13 +81,11 @@ from .lambda_ import LambdaTasks
 from .transport import IO
 
 __all__ = ["TaskInvoker", "WaitForCallback", "TasksConfig", "load_config", "ConfigError",
-           "is_callback", "WAIT_FOR_TASK_TOKEN", "Done"]
+           "Done"]
 
 log = logging.getLogger(__name__)
 
-WAIT_FOR_TASK_TOKEN = ".waitForTaskToken"
-_FUNCTION_ARN = re.compile(r"^arn:[^:]+:lambda:[^:]*:[^:]*:function:[^:]+(:[^:]+)?$")
-_SERVICE_ARN = re.compile(r"^arn:[^:]+:states:::(?P<service>[^:]+):(?P<action>[^:]+)$")
+_CALLED = (resources.REQUEST_RESPONSE, resources.WAIT_FOR_TASK_TOKEN)
 _CLOSED = ("The Task resources were closed (the engine is stopping) before the call "
            "completed")
 
@@ -101,10 +100,6 @@ class WaitForCallback:
 
     token: str
     response: Any = None
-
-
-def is_callback(resource: str) -> bool:
-    return resource.endswith(WAIT_FOR_TASK_TOKEN)
 
 
 class TaskInvoker:
@@ -140,15 +135,14 @@ class TaskInvoker:
 
     async def _call(self, invoke: Invoke, deadline: float | None) -> Any:
         """The one implementation behind submit() and __call__."""
-        resource = invoke.resource
-        callback = is_callback(resource)
-        if callback:
-            resource = resource[:-len(WAIT_FOR_TASK_TOKEN)]
-            if not invoke.task_token:
-                raise StatesError(RUNTIME, f"The resource '{invoke.resource}' waits for a task "
-                                           f"token but the Invoke carries none")
+        parsed = resources.parse(invoke.resource)
+        callback = parsed is not None and parsed.is_callback
+        if callback and not invoke.task_token:
+            raise StatesError(RUNTIME, f"The resource '{invoke.resource}' waits for a task "
+                                       f"token but the Invoke carries none")
+        resource = parsed.arn if parsed is not None else invoke.resource
         try:
-            result = await self._dispatch(resource, invoke, deadline)
+            result = await self._dispatch(parsed, invoke, deadline)
         except StatesError:
             raise
         except Exception as exc:  # a bug here must fail the state, not the engine
@@ -156,21 +150,21 @@ class TaskInvoker:
                                        f"{exc.__class__.__name__}: {exc}") from exc
         return WaitForCallback(invoke.task_token, result) if callback else result
 
-    async def _dispatch(self, resource: str, invoke: Invoke, deadline: float | None) -> Any:
-        if _FUNCTION_ARN.match(resource):
-            return await self._lambda.function_arn(invoke, resource, deadline)
-        match = _SERVICE_ARN.match(resource)
-        if match:
-            service, action = match.group("service"), match.group("action")
-            if service == "http" and action == "invoke":
-                return await self._http(invoke, deadline)
-            if service == "lambda" and action == "invoke":
-                return await self._lambda.service_invoke(invoke, deadline)
+    async def _dispatch(self, parsed: resources.Resource | None, invoke: Invoke,
+                        deadline: float | None) -> Any:
+        if parsed is not None and parsed.pattern in _CALLED:
+            if parsed.kind == resources.LAMBDA_FUNCTION:
+                return await self._lambda.function_arn(invoke, parsed.arn, deadline)
+            if parsed.kind == resources.SERVICE and parsed.action == "invoke":
+                if parsed.service == "http":
+                    return await self._http(invoke, deadline)
+                if parsed.service == "lambda":
+                    return await self._lambda.service_invoke(invoke, deadline)
         raise StatesError(RUNTIME, (
             f"The resource '{invoke.resource}' is not supported by this engine. Supported: "
             f"arn:aws:states:::http:invoke, arn:aws:states:::lambda:invoke and "
             f"arn:aws:lambda:REGION:ACCOUNT:function:NAME, each optionally with "
-            f"{WAIT_FOR_TASK_TOKEN}"))
+            f"{resources.WAIT_FOR_TASK_TOKEN}"))
 
 
 def _finished(done: Done, task: asyncio.Task) -> None:

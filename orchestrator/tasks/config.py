@@ -1,7 +1,8 @@
 """Task resource configuration: one JSON file plus environment overrides.
 
-DESIGN.md: "definitions name services by their compose host names (``http://users:8001/...``);
-the map (file or env) rewrites hosts for local runs, so one definition serves both modes."
+Definitions name services by their compose host names (``http://users:8001/...``); the
+endpoint map (file or env) rewrites hosts for local runs, so one definition serves both
+modes (README.md, "Configuration").
 
 File (``$ORCHESTRATOR_CONFIG``, default ``statemachines/endpoints.json``)::
 
@@ -10,7 +11,7 @@ File (``$ORCHESTRATOR_CONFIG``, default ``statemachines/endpoints.json``)::
                       "billing":    "http://127.0.0.1:9000/api"}, # host (any port) -> base URL
       "allowlist":   ["127.0.0.1:8001", "localhost"],             # reachable as written
       "lambdas":     {"CreateUser": "http://users:8001/users",    # POST the payload there
-                      "Echo": "python:orchestrator.tasks.standins:echo"},
+                      "Echo": "python:handlers:echo"},            # handlers.echo(event, ctx)
       "connections": {"arn:aws:events:...:connection/x/1": {...},  # or a file path (string)
                       "*": {"AuthorizationType": "NONE"}},         # any other ARN
       "httpTimeoutSeconds": 60,                                   # AWS's HTTP Task cap

@@ -1,9 +1,9 @@
 """Endpoint map and allowlist: where a Task's URL really goes, and whether it may go there.
 
-DESIGN.md: "Endpoint map: definitions name services by their compose host names
-(``http://users:8001/...``); the map (file or env) rewrites hosts for local runs, so one
-definition serves both modes." Issue: "calls to hosts not in the map or an allowlist are
-refused with a clear error (a definition must not be able to reach arbitrary addresses)."
+Definitions name services by their compose host names (``http://users:8001/...``); the
+endpoint map (file or env, :mod:`.config`) rewrites hosts for local runs, so one definition
+serves both modes. Calls to hosts neither in the map nor in the allowlist are refused with a
+clear error: a definition must not be able to reach arbitrary addresses.
 
 Map keys are ``host:port`` (the port is the URL's, or 80/443 by scheme) or a bare ``host``
 (any port). Values are either ``host:port`` (only the network location is replaced) or a

@@ -38,7 +38,6 @@ replaced by the engine's).
 """
 from __future__ import annotations
 
-import json
 import re
 import uuid
 from typing import Any
@@ -46,6 +45,7 @@ from typing import Any
 from multidict import CIMultiDict
 from yarl import URL
 
+from ..asl.document import compact
 from ..asl.errors import RUNTIME, StatesError
 from ..asl.runtime import Invoke
 from .config import TasksConfig
@@ -79,7 +79,7 @@ def status_error_name(status: int) -> str:
 
 
 def _text(value: Any) -> str:
-    return value if isinstance(value, str) else json.dumps(value, separators=(",", ":"))
+    return value if isinstance(value, str) else compact(value, ensure_ascii=True)
 
 
 def _headers(raw: Any) -> CIMultiDict[str]:
@@ -186,7 +186,7 @@ class HttpTask:
                     body, options.get("ArrayFormat", "INDICES"))
                 headers.setdefault("Content-Type", "application/x-www-form-urlencoded")
             else:
-                text = body if isinstance(body, str) else json.dumps(body, separators=(",", ":"))
+                text = body if isinstance(body, str) else compact(body, ensure_ascii=True)
                 headers.setdefault("Content-Type", "application/json; charset=UTF-8")
             data = text.encode("utf-8")
         headers.setdefault("Idempotency-Key", header_safe(invoke.key))
@@ -201,5 +201,5 @@ class HttpTask:
             if reply.status == 401 and arn:
                 self._connections.invalidate(arn)  # the next attempt fetches a fresh token
             raise StatesError(status_error_name(reply.status),
-                              json.dumps(result, separators=(",", ":"), ensure_ascii=False))
+                              compact(result))
         return result

@@ -34,10 +34,12 @@ A value is
   a function error: its ``errorType``/``errorMessage`` when the body carries them, else
   errorType ``Http.StatusCode.NNN`` with the body as errorMessage. A network failure is
   ``Lambda.SdkClientException`` (covered by AWS's recommended Lambda retrier);
-- ``"python:module:function"`` - ``function(event, context)`` is called in-process (the
-  conformance stand-ins of :mod:`.standins`) on the small stand-in thread pool of
-  :mod:`.transport`, never on the event loop. An exception it raises is a function error,
-  shaped like the Python runtime's; a :class:`StatesError` it raises passes through.
+- ``"python:module:function"`` (or ``{"python": "module:function"}``) -
+  ``function(event, context)`` of an importable module is called in-process (a local
+  stand-in for the function) on the small stand-in thread pool of :mod:`.transport`, never
+  on the event loop. An exception it raises is a function error, shaped like the Python
+  runtime's (its ``stackTrace`` lists the function's frames); a :class:`StatesError` it
+  raises passes through.
 
 Function errors, as recorded against AWS (conformance corpus): the error is the
 ``errorType`` (``Exception``, ``CustomException``); the cause is the JSON text
@@ -53,7 +55,6 @@ from __future__ import annotations
 import base64
 import importlib
 import json
-import linecache
 import secrets
 import threading
 import time
@@ -64,6 +65,7 @@ from email.utils import formatdate
 from functools import partial
 from typing import Any, Callable, Mapping
 
+from ..asl.document import compact
 from ..asl.errors import RUNTIME, StatesError
 from ..asl.runtime import Invoke
 from .config import TasksConfig
@@ -71,26 +73,12 @@ from .endpoints import EndpointMap, parse_url
 from .transport import (DEADLINE_HEADER, IO, CapExpired, Deadline, NetworkError, header_safe,
                         within)
 
-__all__ = ["LambdaTasks", "FunctionError", "LambdaContext", "register_source"]
+__all__ = ["LambdaTasks", "FunctionError", "LambdaContext"]
 
 NOT_FOUND = "Lambda.ResourceNotFoundException"
 SDK_CLIENT = "Lambda.SdkClientException"
 INVALID_CONTENT = "Lambda.InvalidRequestContentException"
 LATEST = "$LATEST"
-
-# Sources of in-process functions compiled under a virtual file name (the stand-ins use
-# AWS's "/var/task/handler.py"), so their stack traces read like the Lambda runtime's.
-_VIRTUAL_SOURCES: dict[str, list[str]] = {}
-
-
-def register_source(filename: str, lines: list[str]) -> None:
-    _VIRTUAL_SOURCES[filename] = lines
-
-
-def _install_sources() -> None:
-    # Re-installed before every traceback: anyone may call linecache.clearcache().
-    for filename, lines in _VIRTUAL_SOURCES.items():
-        linecache.cache[filename] = (sum(map(len, lines)), None, lines, filename)
 
 
 class FunctionError(Exception):
@@ -103,7 +91,7 @@ class FunctionError(Exception):
 
 @dataclass
 class LambdaContext:
-    """The parts of the Python runtime's context object the stand-ins use."""
+    """The parts of the Python runtime's context object a ``python:`` function gets."""
 
     function_name: str
     invoked_function_arn: str
@@ -251,7 +239,7 @@ class LambdaTasks:
                                       self._deadline(state_deadline))
         except FunctionError as exc:
             raise StatesError(self._error_name(exc.error),
-                              json.dumps(exc.error, separators=(",", ":"))) from None
+                              compact(exc.error, ensure_ascii=True)) from None
         log_result = _log_tail(request_id, version) if params.get("LogType") == "Tail" else None
         return _sdk_response(payload, request_id, version, 200, log_result)
 
@@ -354,7 +342,6 @@ class LambdaTasks:
         except StatesError:
             raise
         except Exception as exc:
-            _install_sources()
             frames = traceback.extract_tb(exc.__traceback__)[1:]  # drop this caller's frame
             raise FunctionError({"errorMessage": str(exc), "errorType": type(exc).__name__,
                                  "requestId": request_id,

@@ -6,11 +6,11 @@ identifiers, apply the same masking to our output and history, and compare: stat
 output (semantically, and ``output_raw`` exactly), error, cause and the full history.
 
 Selection: kind one of the execution kinds, both query languages (JSONPath; JSONata, mixed
-machines and workflow variables since issue 7), and ``needs`` either empty (pure Step
-Functions) or within :data:`LAMBDA_NEEDS` (issue 4): the Lambda cases run with
-:class:`~orchestrator.tasks.TaskInvoker` as the runner's ``invoke`` hook, each function of
-the case mapped to its stand-in (:func:`orchestrator.tasks.standins.lambda_map`), on the
-same virtual clock (:class:`_VirtualLambdas`). :func:`is_jsonata_or_variables` tells the
+machines and workflow variables), and ``needs`` either empty (pure Step Functions) or within
+:data:`LAMBDA_NEEDS`: the Lambda cases run with :class:`~orchestrator.tasks.TaskInvoker` as
+the runner's ``invoke`` hook, configured as a user configures it, with each function of the
+case mapped in its Lambda map to its stand-in (:func:`tests.support.lambda_standins.lambda_map`),
+on the same virtual clock (:class:`_VirtualLambdas`). :func:`is_jsonata_or_variables` tells the
 JSONata / variables cases apart (``jsonata`` or ``field:Assign`` feature, or
 ``QueryLanguage``); :func:`is_lambda` the Lambda ones.
 """
@@ -26,9 +26,9 @@ from orchestrator.asl.errors import DefinitionError, StatesError
 from orchestrator.asl.runner import Delayed, run
 from orchestrator.asl.runtime import Invoke
 from orchestrator.tasks import TaskInvoker, TasksConfig
-from orchestrator.tasks import standins
-
 from tests.corpus import CORPUS
+from tests.support import lambda_standins as standins
+
 KINDS = ("execution", "describe-execution", "sync-execution", "express-async-end-event",
          "io-pair")
 ACCOUNT = "111111111111"

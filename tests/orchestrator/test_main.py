@@ -225,7 +225,7 @@ CALLBACK = {"StartAt": "Call", "States": {"Call": {
 
 @pytest.fixture
 def echo_lambda(service, monkeypatch):
-    monkeypatch.setenv("ORCHESTRATOR_LAMBDAS", "Echo=python:orchestrator.tasks.standins:echo")
+    monkeypatch.setenv("ORCHESTRATOR_LAMBDAS", "Echo=python:tests.support.lambda_standins:echo")
 
 
 @pytest.mark.parametrize("mode", CLOCK_MODES, ids=CLOCK_IDS)

@@ -1,24 +1,36 @@
 """What every state shares: the execution ``Env``, the per-thread ``Frame``, the
 per-entry ``StateRun`` and the state loop (:func:`run_program`).
 
-STYLE.md 1: "One module per state type, and a base class that owns the common pipeline."
-The data-flow pipeline is in :mod:`.pipeline` (one strategy per query language) and the one
-Retry -> Catch -> fail loop shared by Task, Parallel and Map in :mod:`.retry_catch`.
+One module per state type (:data:`orchestrator.asl.states.HANDLERS`); the data-flow
+fields of each query language are the state's ``io`` (:mod:`.pipeline`, :mod:`.jsonata_io`)
+and the one Retry -> Catch -> fail loop shared by Task, Parallel and Map is
+:mod:`.retry_catch`. A state's failure is handled in one place, :meth:`StateRun.failure`.
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from ..context import ExecutionInfo, state_context
 from ..document import Doc
-from ..errors import DATA_LIMIT_EXCEEDED, QUERY_EVALUATION_ERROR, RUNTIME, StatesError
+from ..errors import (
+    DATA_LIMIT_EXCEEDED,
+    QUERY_EVALUATION_ERROR,
+    RETRY_CATCH_STATE_TYPES,
+    RUNTIME,
+    StatesError,
+)
 from ..history import History
+from ..paths import PathNotFound
 from ..runtime import TRANSITIONS_PER_STEP, Cancelled, yield_now
 from ..variables import check_assignment
 
-__all__ = ["Env", "Frame", "StateRun", "run_program", "runtime_error", "RUNTIME_PREFIX"]
+__all__ = ["Env", "Frame", "StateRun", "run_program", "RUNTIME_PREFIX"]
 
 RUNTIME_PREFIX = "An error occurred while executing the state "
+
+# Errors whose cause AWS prefixes with the failing state's name and entered event id.
+_PREFIXED = frozenset({RUNTIME, QUERY_EVALUATION_ERROR})
 
 
 class Env:
@@ -56,7 +68,7 @@ class Frame:
         self.depth = depth
         self.variables = {} if variables is None else variables
 
-    def child(self, prev: int, inherit: bool = True) -> "Frame":
+    def child(self, prev: int, inherit: bool = True) -> Frame:
         """A branch/iteration thread; ``inherit=False`` for a Distributed Map iteration (a
         child execution, which cannot read the parent's variables)."""
         return Frame(self.env, prev, self.depth + 1, dict(self.variables) if inherit else {})
@@ -80,11 +92,11 @@ class StateRun:
         self.entered_id = entered_id
         self.entered_prev = entered_prev  # the entered event's previousEventId
         self.entered_time = entered_time
-        self.retry_count = 0 if state.type in ("Task", "Parallel", "Map") else None
-        self.task_token = None
-        self.assigned = None  # the variables this entry assigns (applied when it exits)
-        self.assigned_texts = None
-        self._ctx = None
+        self.retry_count: int | None = 0 if state.type in RETRY_CATCH_STATE_TYPES else None
+        self.task_token: str | None = None
+        self.assigned: dict | None = None  # the variables this entry assigns (at its exit)
+        self.assigned_texts: dict | None = None
+        self._ctx: dict | None = None
 
     def context(self) -> dict:
         ctx = self._ctx
@@ -94,18 +106,19 @@ class StateRun:
                 self.task_token)
         return ctx
 
-    @property
-    def variables(self) -> dict:
-        return self.frame.variables
-
     def find(self, path, value: Any) -> Any:
         """Evaluate a JSONPath against its root: ``$$`` the Context object, ``$name`` the
         workflow variable, else ``value``. Raises PathNotFound."""
-        if path.is_context:
-            return path.find(self.context())
-        if path.variable is not None:
-            return path.resolve(value, None, self.frame.variables)
-        return path.find(value)
+        return path.resolve(value, self.context() if path.is_context else None,
+                            self.frame.variables)
+
+    def path_value(self, path, value: Any) -> Any:
+        """:meth:`find`, failing the state with AWS's cause when the path matches nothing
+        (InputPath, OutputPath, ItemsPath, MaxConcurrencyPath, ...)."""
+        try:
+            return self.find(path, value)
+        except PathNotFound as exc:
+            raise self.runtime_error(f"Invalid path '{path.text}' : {exc}") from None
 
     def assign(self, values: dict | None) -> None:
         """Record this entry's Assign result. AWS: "all right-hand sides see the values from
@@ -115,7 +128,12 @@ class StateRun:
         self.assigned = values
 
     def retried(self) -> None:
-        self.retry_count += 1
+        self.retry_count = (self.retry_count or 0) + 1
+        self._ctx = None
+
+    def issue_task_token(self, token: str) -> None:
+        """A ``.waitForTaskToken`` entry's token (``$$.Task.Token`` from now on)."""
+        self.task_token = token
         self._ctx = None
 
     def runtime_error(self, cause: str) -> StatesError:
@@ -125,12 +143,31 @@ class StateRun:
         return (f"{RUNTIME_PREFIX}'{self.state.name}' (entered at the event id "
                 f"#{self.entered_id}). {cause}")
 
+    def failure(self, err: StatesError) -> StatesError:
+        """Handle a failure of this state entry: the one place it is done, by
+        :func:`run_program` and, before Retry and Catch, :func:`.retry_catch.retry_catch`
+        (handling an error twice changes nothing).
 
-def runtime_error(run: StateRun, cause: str) -> StatesError:
-    return run.runtime_error(cause)
-
-
-_PREFIXED = frozenset({RUNTIME, QUERY_EVALUATION_ERROR})
+        AWS prefixes the cause of a ``States.Runtime`` or ``States.QueryEvaluationError``
+        raised in a state with "An error occurred while executing the state '<name>'
+        (entered at the event id #<id>). "; for the latter (a JSONata field that could not
+        be evaluated) it also records ``EvaluationFailed`` (recorded: ``cause``, ``error``,
+        ``location`` = the field, ``state``), linked to the event before the state was
+        entered (a Wait state: to its entered event); the state's failure events follow it.
+        An error raised in a nested state arrives prefixed already, and is left alone."""
+        cause = err.cause
+        if err.error not in _PREFIXED or cause is None or cause.startswith(RUNTIME_PREFIX):
+            return err
+        if err.error != QUERY_EVALUATION_ERROR:
+            return err.with_cause(self.prefix(cause))
+        err = err.replace(cause=self.prefix(cause), evaluation_failed=True)
+        details = {"cause": err.cause, "error": err.error}
+        if err.location:
+            details["location"] = err.location
+        details["state"] = self.state.name
+        prev = self.entered_id if self.state.type == "Wait" else self.entered_prev
+        self.frame.prev = self.frame.env.history.add("EvaluationFailed", prev, details)
+        return err
 
 
 # --- the state loop ------------------------------------------------------------------
@@ -138,7 +175,9 @@ _PREFIXED = frozenset({RUNTIME, QUERY_EVALUATION_ERROR})
 async def run_program(program, doc: Doc, frame: Frame) -> Doc:
     """Run states from ``StartAt`` until one ends the program; return its output.
 
-    Raises :class:`StatesError` when a state fails and nothing catches it."""
+    Raises :class:`StatesError` when a state fails and nothing catches it, and
+    :class:`Cancelled` when the thread is stopped; either carries the ``state_type`` of
+    the state it left."""
     env = frame.env
     history = env.history
     handlers = env.handlers
@@ -170,16 +209,9 @@ async def run_program(program, doc: Doc, frame: Frame) -> Doc:
                                   f"The state/task '{name}' returned a result with a size "
                                   "exceeding the maximum number of bytes service limit.")
         except StatesError as err:
-            # Which state type failed: a Map/Parallel records "<Type>StateAborted" for it.
-            err.failed_state_type = state.type
-            if err.error in _PREFIXED and err.cause is not None and not err.cause.startswith(
-                    RUNTIME_PREFIX):
-                err = StatesError(err.error, run.prefix(err.cause))
-                err.failed_state_type = state.type
-            raise err
-        except Cancelled as stop:
-            stop.failed_state_type = state.type  # the state in progress is aborted
-            raise
+            raise run.failure(err).replace(state_type=state.type) from None
+        except Cancelled:
+            raise Cancelled(state.type) from None  # the state in progress is aborted
         assigned = run.assigned
         if assigned is not None:
             frame.variables.update(assigned)
@@ -189,4 +221,3 @@ async def run_program(program, doc: Doc, frame: Frame) -> Doc:
             return out
         name = next_name
         doc = out
-

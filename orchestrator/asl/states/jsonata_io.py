@@ -10,23 +10,35 @@ Map's ``ItemSelector``). Without ``Output`` the state output is the result (Task
 Map) or the input (Pass, Choice, Wait, Succeed). ``Assign`` and ``Output`` both see the
 variable values from before the state.
 
-Errors are ``States.QueryEvaluationError`` with AWS's causes (see :mod:`..jsonata`).
+Errors are ``States.QueryEvaluationError`` with AWS's causes (see :mod:`..jsonata`),
+carrying the field that failed (``location``); :meth:`StateRun.failure` prefixes them and
+records ``EvaluationFailed``.
 """
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
 from ..document import Doc, dumps
-from ..errors import QUERY_EVALUATION_ERROR, StatesError
-from ..jsonata import (JsonataValue, compile_value, evaluate_bindings, expression_error,
-                       is_expression, run_expression)
-from ..jsontext import json_type_name
+from ..errors import QUERY_EVALUATION_ERROR, StatesError, cause_text
+from ..jsonata import (
+    JsonataValue,
+    compile_expression,
+    compile_value,
+    evaluate_bindings,
+    expression_error,
+    is_expression,
+    run_expression,
+)
+from ..jsontext import is_integer, is_number, json_type_name
+from ..model import JSONATA
+from ..timestamps import parse_timestamp
 from .pipeline import error_output_value, register_pipeline
 
-__all__ = ["Scope", "JsonataIO", "JsonataCatchIO", "JsonataPipeline", "EXPRESSION_FIELDS"]
+__all__ = ["Scope", "JsonataIO", "JsonataCatchIO", "JsonataRule", "JsonataPipeline",
+           "EXPRESSION_FIELDS", "query_error"]
 
-# Scalar fields that may hold one ``{% %}`` expression (the state types read them via
-# :meth:`JsonataIO.field`).
+# Scalar fields that may hold one ``{% %}`` expression (the ``io`` methods below read them).
 EXPRESSION_FIELDS = ("MaxConcurrency", "ToleratedFailureCount", "ToleratedFailurePercentage",
                      "Seconds", "Timestamp", "Error", "Cause", "TimeoutSeconds",
                      "HeartbeatSeconds")
@@ -40,7 +52,7 @@ class Scope:
     def __init__(self, run, states: dict, context: dict | None = None) -> None:
         self.run = run
         self.states = states
-        self._bindings = None
+        self._bindings: dict | None = None
         self._context = context
 
     def run_expression(self, expr, field: str) -> Any:
@@ -53,39 +65,22 @@ class Scope:
         try:
             return run_expression(expr, field, bindings, self.run.frame.env.effects)
         except StatesError as err:
-            raise _prefixed(err, self.run, field) from None
+            if err.location is not None:
+                raise
+            raise err.replace(location=field) from None
 
 
-def _prefixed(err: StatesError, run, location: str | None = None) -> StatesError:
-    if err.error == QUERY_EVALUATION_ERROR and err.cause and not err.cause.startswith(
-            "An error occurred while executing the state "):
-        err = StatesError(err.error, run.prefix(err.cause))
-        evaluation_failed(err, run, location)
-    return err
+def query_error(cause: str, location: str | None = None) -> StatesError:
+    """A JSONata state's ``States.QueryEvaluationError`` (``location``: the field)."""
+    return StatesError(QUERY_EVALUATION_ERROR, cause, location=location)
 
 
-def query_error(run, cause: str, location: str | None = None) -> StatesError:
-    err = StatesError(QUERY_EVALUATION_ERROR, run.prefix(cause))
-    evaluation_failed(err, run, location)
-    return err
-
-
-def evaluation_failed(err: StatesError, run, location: str | None) -> None:
-    """Record ``EvaluationFailed`` as AWS does when a JSONata state cannot evaluate a field
-    (recorded: ``cause``, ``error``, ``location`` = the field, ``state``). It links to the
-    event before the state was entered (a Wait state: to its entered event); the state's
-    failure events then follow it."""
-    history = run.frame.env.history
-    if run.state.type == "Wait":
-        prev = run.entered_id
-    else:
-        prev = run.entered_prev
-    details = {"cause": err.cause, "error": err.error}
-    if location:
-        details["location"] = location
-    details["state"] = run.state.name
-    run.frame.prev = history.add("EvaluationFailed", prev, details)
-    err.evaluation_failed = True
+def _unexpected_type(source: str, field: str, expected: str, result: Any) -> StatesError:
+    """A field whose expression ``source`` evaluated to the wrong JSON type."""
+    return expression_error(
+        compile_expression(source), field,
+        f"returned an unexpected result type. Expected '{expected}', but was "
+        f"'{json_type_name(result)}' for value: {dumps(result)}").replace(location=field)
 
 
 def _optional(raw: dict, key: str) -> JsonataValue | None:
@@ -106,11 +101,15 @@ class JsonataIO:
         self.fields = {key: compile_value(raw[key], key) for key in EXPRESSION_FIELDS
                        if is_expression(raw.get(key))}
 
-    # The state's own fields ------------------------------------------------------------
-    def field(self, key: str, doc: Doc, run) -> Any:
-        """Evaluate a scalar field that holds an expression (``$states.input`` = ``doc``)."""
-        return self.fields[key].evaluate(Scope(run, {"input": doc.value}))
+    def _field(self, key: str, literal: Any, doc: Doc, run) -> Any:
+        """A scalar field: its expression's value (``$states.input`` = ``doc``), else the
+        literal the definition gives."""
+        expr = self.fields.get(key)
+        if expr is None:
+            return literal
+        return expr.evaluate(Scope(run, {"input": doc.value}))
 
+    # The data flow ---------------------------------------------------------------------
     def effective_input(self, doc: Doc, run) -> Doc:
         """``Arguments`` (Task, Parallel): what the state works on; default the input."""
         if self.arguments is None:
@@ -137,31 +136,93 @@ class JsonataIO:
         """Choice (Default), Wait, Succeed, Pass: ``Output`` defaults to the input."""
         return self.state_output(doc, doc, run, has_result=False)
 
-    # Map -------------------------------------------------------------------------------
+    # The state types' own fields -------------------------------------------------------
+    def pass_output(self, doc: Doc, run) -> Doc:
+        """Pass: ``Output`` (default: the input); a Pass state has no ``$states.result``."""
+        return self.passthrough(doc, run)
+
+    def fail_error(self, doc: Doc, run) -> tuple[str | None, str | None]:
+        """Fail: ``Error``/``Cause``, each a string or an expression (rendered as text)."""
+        state = run.state
+        error, cause = state.error, state.cause
+        if "Error" in self.fields:
+            error = cause_text(self._field("Error", error, doc, run))
+        if "Cause" in self.fields:
+            cause = cause_text(self._field("Cause", cause, doc, run))
+        return error, cause
+
+    def wait_until(self, doc: Doc, run) -> datetime:
+        """Wait: ``Seconds``/``Timestamp``, a number/timestamp or an expression giving one."""
+        state = run.state
+        if state.seconds is not None:
+            seconds = self._field("Seconds", state.seconds, doc, run)
+            if not is_number(seconds) or (
+                    isinstance(seconds, float) and not seconds.is_integer()) or seconds < 0:
+                raise query_error(f"The Seconds field must be a non-negative integer, but was: "
+                                  f"{cause_text(seconds)}", "Seconds")
+            return run.entered_time + timedelta(seconds=int(seconds))
+        text = self._field("Timestamp", state.timestamp, doc, run)
+        moment = parse_timestamp(text) if isinstance(text, str) else None
+        if moment is None:
+            raise query_error("The Timestamp field cannot be parsed as an ISO-8601 extended "
+                              f"offset date-time format string: {cause_text(text)}", "Timestamp")
+        return moment
+
+    def timeout_seconds(self, doc: Doc, run) -> int | None:
+        return self._seconds("TimeoutSeconds", run.state.timeout_seconds, doc, run)
+
+    def heartbeat_seconds(self, doc: Doc, run) -> int | None:
+        return self._seconds("HeartbeatSeconds", run.state.heartbeat_seconds, doc, run)
+
+    def _seconds(self, key: str, literal: int | None, doc: Doc, run) -> int | None:
+        if key not in self.fields:
+            return literal
+        seconds = self._field(key, literal, doc, run)
+        if not is_integer(seconds) or seconds <= 0:
+            raise query_error(f"The {key} field must be a positive integer, but was: "
+                              f"{dumps(seconds)}", key)
+        return seconds
+
     def map_items(self, doc: Doc, run) -> list:
-        """``Items`` (a JSON array, or an expression giving one); default the input."""
+        """Map: ``Items`` (a JSON array, or an expression giving one); default the input."""
         if self.items is None:
             items = doc.value
             if not isinstance(items, list):
-                raise query_error(run, f"Map state input must be an array but was: "
-                                       f"{dumps(items)}")
+                raise query_error(f"Map state input must be an array but was: {dumps(items)}")
             return items
         items = self.items.evaluate(Scope(run, {"input": doc.value}))
         if not isinstance(items, list):
             source = self.items.source
             if is_expression(source):
-                from ..jsonata import compile_expression
-                err = expression_error(
-                    compile_expression(source), "Items",
-                    f"returned an unexpected result type. Expected 'array', but was "
-                    f"'{json_type_name(items)}' for value: {dumps(items)}")
-                raise _prefixed(err, run, "Items")
-            raise query_error(run, f"Map state input must be an array but was: {dumps(items)}")
+                raise _unexpected_type(source, "Items", "array", items)
+            raise query_error(f"Map state input must be an array but was: {dumps(items)}")
         return items
 
     def select_item(self, doc: Doc, context: dict, run) -> Any:
-        """``ItemSelector``: ``$states.context.Map.Item`` is this item."""
+        """Map: ``ItemSelector``; ``$states.context.Map.Item`` is this item."""
         return self.item_selector.evaluate(Scope(run, {"input": doc.value}, context))
+
+    def max_concurrency(self, doc: Doc, run) -> int:
+        return self._number("MaxConcurrency", run.state.max_concurrency, doc, run, True)
+
+    def tolerated_failure_count(self, doc: Doc, run) -> int | None:
+        return self._number("ToleratedFailureCount", run.state.tolerated_failure_count, doc,
+                            run, True)
+
+    def tolerated_failure_percentage(self, doc: Doc, run) -> float | None:
+        return self._number("ToleratedFailurePercentage",
+                            run.state.tolerated_failure_percentage, doc, run, False)
+
+    def _number(self, key: str, literal, doc: Doc, run, integer: bool):
+        """A Map number field holding an expression (MaxConcurrency, Tolerated*)."""
+        if key not in self.fields:
+            return literal
+        value = self._field(key, literal, doc, run)
+        if not is_number(value) or (
+                integer and not float(value).is_integer()):
+            raise query_error(f"The {key} field must be a {'integer' if integer else 'number'}"
+                              f", but was: {cause_text(value)}")
+        return int(value) if integer else float(value)
 
 
 class JsonataCatchIO:
@@ -196,14 +257,8 @@ class JsonataRule:
 
     def test(self, doc: Doc, run) -> bool:
         value = self.condition.evaluate(Scope(run, {"input": doc.value}))
-        if not isinstance(value, bool):
-            source = self.condition.source
-            if is_expression(source):
-                from ..jsonata import compile_expression
-                raise _prefixed(expression_error(
-                    compile_expression(source), "Condition",
-                    f"returned an unexpected result type. Expected 'boolean', but was "
-                    f"'{json_type_name(value)}' for value: {dumps(value)}"), run, "Condition")
+        if not isinstance(value, bool) and is_expression(self.condition.source):
+            raise _unexpected_type(self.condition.source, "Condition", "boolean", value)
         return value is True
 
     def finish(self, doc: Doc, run) -> Doc:
@@ -216,7 +271,7 @@ class JsonataRule:
 
 
 class JsonataPipeline:
-    name = "JSONata"
+    name = JSONATA
 
     def compile_state(self, kind: str | None, raw: dict) -> JsonataIO:
         return JsonataIO(raw, kind)
@@ -228,4 +283,4 @@ class JsonataPipeline:
         return JsonataRule(raw)
 
 
-register_pipeline("JSONata", JsonataPipeline())
+register_pipeline(JSONATA, JsonataPipeline())

@@ -16,84 +16,20 @@ of the failed iteration's states.
 """
 from __future__ import annotations
 
-import re
-
 from ..context import map_item_context
-from ..document import Doc, dumps
-from ..errors import EXCEED_TOLERATED_FAILURE_THRESHOLD, StatesError
+from ..document import Doc
+from ..errors import ABORTABLE_STATE_TYPES, EXCEED_TOLERATED_FAILURE_THRESHOLD, StatesError
 from ..history import History
-from ..paths import PathNotFound
-from ..runtime import Cancelled, spawn, yield_now
+from ..runtime import Cancelled, gather, yield_now
 from .base import Env, Frame, run_program
 from .retry_catch import retry_catch
 
-_ABORTABLE = frozenset({"Task", "Map", "Parallel", "Wait"})
 
-
-def _shown(value) -> str:
-    return value if isinstance(value, str) else dumps(value)
-
-
-def _path_value(path, value, run):
-    try:
-        return run.find(path, value)
-    except PathNotFound as exc:
-        raise run.runtime_error(f"Invalid path '{path.text}' : {exc}") from None
-
-
-def _int_from_path(state_field: str, path, value, run) -> int:
-    found = _path_value(path, value, run)
-    if path.variable is not None and isinstance(found, str) and re.fullmatch(r"-?\d+", found):
-        # A variable holding "1" is accepted (conformance assign/test_assign_reference_
-        # variables MAP_STATE_REFERENCE_IN_MAX_CONCURRENCY_PATH, ..._TOLERATED_FAILURE_PATH).
-        return int(found)
-    if isinstance(found, bool) or not isinstance(found, int):
-        raise run.runtime_error(f'The {state_field} field refers to value "{_shown(found)}" '
-                                f"which is not a valid integer: {path.text}")
-    return found
-
-
-def _float_from_path(state_field: str, path, value, run) -> float:
-    found = _path_value(path, value, run)
-    if path.variable is not None and isinstance(found, str) and re.fullmatch(
-            r"-?\d+(\.\d+)?", found):
-        return float(found)
-    if isinstance(found, bool) or not isinstance(found, (int, float)):
-        raise run.runtime_error(f'The {state_field} field refers to value "{_shown(found)}" '
-                                f"which is not a valid float: {path.text}")
-    return found
-
-
-def _jsonata_number(state, key: str, current, doc, run, kind):
-    """A JSONata Map field holding an expression (MaxConcurrency, Tolerated*)."""
-    io = state.io
-    if state.query_language != "JSONata" or key not in io.fields:
-        return current
-    value = io.field(key, doc, run)
-    ok = not isinstance(value, bool) and isinstance(value, (int, float)) and (
-        kind is float or float(value).is_integer())
-    if not ok:
-        from .jsonata_io import query_error
-        raise query_error(run, f"The {key} field must be a {'number' if kind is float else 'integer'}"
-                               f", but was: {_shown(value)}")
-    return kind(value)
-
-
-def _tolerance(state, value, run, doc=None) -> tuple[int | None, float | None]:
-    count = state.tolerated_failure_count
-    if doc is not None:
-        count = _jsonata_number(state, "ToleratedFailureCount", count, doc, run, int)
-    if state.tolerated_failure_count_path is not None:
-        count = _int_from_path("ToleratedFailureCountPath", state.tolerated_failure_count_path,
-                               value, run)
+def _tolerance(io, selected: Doc, run) -> tuple[int | None, float | None]:
+    count = io.tolerated_failure_count(selected, run)
     if count is not None and count < 0:
         raise run.runtime_error("ToleratedFailureCount cannot be negative.")
-    pct = state.tolerated_failure_percentage
-    if doc is not None:
-        pct = _jsonata_number(state, "ToleratedFailurePercentage", pct, doc, run, float)
-    if state.tolerated_failure_percentage_path is not None:
-        pct = _float_from_path("ToleratedFailurePercentagePath",
-                               state.tolerated_failure_percentage_path, value, run)
+    pct = io.tolerated_failure_percentage(selected, run)
     if pct is not None and not 0 <= pct <= 100:
         raise run.runtime_error("ToleratedFailurePercentage must be between 0 and 100.")
     return count, pct
@@ -115,40 +51,14 @@ async def run_map(state, doc: Doc, run):
     env = frame.env
     distributed = state.mode == "DISTRIBUTED"
 
-    jsonata = state.query_language == "JSONata"
-
-    def items_of(selected: Doc) -> list:
-        if jsonata:
-            return io.map_items(selected, run)
-        if state.items_path is None:
-            items = selected.value
-        else:
-            path = state.items_path
-            try:
-                items = run.find(path, selected.value)
-            except PathNotFound as exc:
-                raise run.runtime_error(f"Invalid path '{path.text}' : {exc}") from None
-        if not isinstance(items, list):
-            # AWS's recorded text (scenarios/test_map_state_items_input_types_*).
-            raise run.runtime_error(f"Map state input must be an array but was: {dumps(items)}")
-        return items
-
     async def attempt() -> Doc:
         selected = io.selected_input(doc, run)
-        items = items_of(selected)
-        limit = _jsonata_number(state, "MaxConcurrency", state.max_concurrency, selected, run,
-                                int)
-        if state.max_concurrency_path is not None:
-            limit = _int_from_path("MaxConcurrencyPath", state.max_concurrency_path,
-                                   selected.value, run)
-            if limit < 0:
-                # AWS leaves such an execution RUNNING forever (recorded:
-                # scenarios/test_max_concurrency_path_negative); failing clearly is kinder.
-                raise run.runtime_error("MaxConcurrency cannot be negative.")
+        items = io.map_items(selected, run)
+        limit = io.max_concurrency(selected, run)
         frame.event("MapStateStarted", {"length": len(items)})
         tolerated_count, tolerated_pct = (None, None)
         if distributed:
-            tolerated_count, tolerated_pct = _tolerance(state, selected.value, run, selected)
+            tolerated_count, tolerated_pct = _tolerance(io, selected, run)
             info = env.info
             label = state.label or state.name
             frame.event("MapRunStarted", {"mapRunArn": (
@@ -163,13 +73,8 @@ async def run_map(state, doc: Doc, run):
             if index and not index % 1024:
                 await yield_now()  # a long ItemSelector loop must not hold the driver
             if selector is not None:
-                ctx = run.context()
-                ctx = {**ctx, "Map": {"Item": map_item_context(index, item)}}
-                if jsonata:
-                    inputs.append(Doc(io.select_item(selected, ctx, run)))
-                else:
-                    inputs.append(Doc(selector.evaluate(selected.value, ctx, env.effects,
-                                                        frame.variables)))
+                ctx = {**run.context(), "Map": {"Item": map_item_context(index, item)}}
+                inputs.append(Doc(io.select_item(selected, ctx, run)))
             else:
                 inputs.append(Doc(item))
 
@@ -180,7 +85,6 @@ async def run_map(state, doc: Doc, run):
         failures = [0]
         failed: list = []          # (error, last event id of the failed iteration)
         next_index = [0]
-        workers: list = []
 
         def record(event_type, index, prev):
             if not distributed:
@@ -212,27 +116,24 @@ async def run_map(state, doc: Doc, run):
                 aborted(index, failure, child)
                 raise
             record("MapIterationFailed", index, last)
-            abort_state(failure, last)
+            abort_state(failure.state_type, last)
             failures[0] += 1
             if distributed and not _exceeds(failures[0], total, tolerated_count, tolerated_pct):
                 results[index] = {"Error": failure.error, "Cause": failure.cause}
                 chain[0] = last
                 return
             failed.append((failure, last))
-            for task in workers:  # stop the other iterations now, not when joined
-                task.cancel()
-            raise failure
+            raise failure  # gather stops the other iterations now, not when joined
 
-        def aborted(index: int, exc: BaseException, child: Frame) -> None:
+        def aborted(index: int, stopped: StatesError | Cancelled, child: Frame) -> None:
             # AWS links the aborted iterations to the failed iteration's last event.
             last = failed[0][1] if failed else child.prev
             record("MapIterationAborted", index, last)
-            abort_state(exc, last)
+            abort_state(stopped.state_type, last)
 
-        def abort_state(exc: BaseException, prev: int) -> None:
-            failed_type = getattr(exc, "failed_state_type", None)
-            if failed_type in _ABORTABLE and not distributed:
-                env.history.add(failed_type + "StateAborted", prev)
+        def abort_state(state_type: str | None, prev: int) -> None:
+            if state_type in ABORTABLE_STATE_TYPES and not distributed:
+                env.history.add(state_type + "StateAborted", prev)
 
         def start_next() -> tuple[int, int]:
             index = next_index[0]
@@ -247,29 +148,22 @@ async def run_map(state, doc: Doc, run):
                 index, start = start_next()
 
         count = total if limit <= 0 else min(limit, total)
-        # The first wave of iterations is started before any of them runs, as AWS records.
-        for _ in range(count):
-            workers.append(await spawn(worker(*start_next())))
         try:
-            for task in workers:
-                await task
+            # The first wave of iterations is started before any of them runs, as AWS records.
+            await gather([worker(*start_next()) for _ in range(count)])
         except (StatesError, Cancelled):
-            for task in workers:
-                task.cancel()
             if not failed:
                 raise
             err, last = failed[0]
-            err.from_iterations = True
             if distributed:
                 # The iterations' events live in their own histories; the Map Run's
                 # events follow MapRunStarted in this one.
                 frame.prev = env.history.add("MapRunFailed", frame.prev)
-                exceeded = StatesError(EXCEED_TOLERATED_FAILURE_THRESHOLD,
-                                       "The specified tolerated failure threshold was exceeded")
-                exceeded.from_iterations = True
-                raise exceeded
+                raise StatesError(EXCEED_TOLERATED_FAILURE_THRESHOLD,
+                                  "The specified tolerated failure threshold was exceeded",
+                                  from_children=True) from None
             frame.prev = last
-            raise err from None
+            raise err.replace(from_children=True) from None
         if distributed:
             frame.prev = env.history.add("MapRunSucceeded", frame.prev)
             last_done[0] = frame.prev
@@ -278,15 +172,15 @@ async def run_map(state, doc: Doc, run):
         return io.state_output(doc, Doc(results), run)
 
     def on_failed(err: StatesError) -> None:
-        # Only a failure of the iterations is the Map's own failure; a bad field value
-        # (States.Runtime before or at MapStateStarted) fails the execution directly.
-        if getattr(err, "from_iterations", False) or getattr(err, "evaluation_failed", False):
+        # Only a failure of the iterations (or an EvaluationFailed) is the Map's own failure;
+        # a bad field value (States.Runtime before or at MapStateStarted) fails the
+        # execution directly.
+        if err.from_children or err.evaluation_failed:
             frame.event("MapStateFailed")
 
     return await retry_catch(state, run, doc, attempt, on_failed)
 
 
 def _child_env(env: Env) -> Env:
-    child = Env(history=History(env.now), now=env.now, effects=env.effects, info=env.info,
-                payload_limit=env.payload_limit)
-    return child
+    return Env(history=History(env.now), now=env.now, effects=env.effects, info=env.info,
+               payload_limit=env.payload_limit)

@@ -11,53 +11,58 @@ all its branches are stopped."
 
 The output text is the branches' texts joined into an array, so untouched branch inputs
 keep their original formatting as AWS does (``scenarios/test_parallel_state_nested``).
+
+Failure events, as AWS records them (conformance ``callback/test_callback.test_sqs_failure_
+in_wait_for_task_tok_no_error_field[SQS_PARALLEL_WAIT_FOR_TASK_TOKEN]``, ``states_variables/
+test_error_output.test_parallel_catch_error``): the state whose error ends a branch records
+its own failure event (``TaskFailed``), then ``<Type>StateAborted`` (it never exits); the
+states in progress in the stopped branches record ``<Type>StateAborted`` too, as those of
+a stopped Map iteration do (``timeouts/test_timeouts.test_service_lambda_map_timeout``);
+the Parallel then records ``ParallelStateFailed`` once its retries are used up. A nested
+Parallel or Map that fails a branch thus records ``ParallelStateFailed`` /
+``MapStateFailed`` (its failure, like ``TaskFailed``) and then ``<Type>StateAborted``.
 """
 from __future__ import annotations
 
 from ..document import Doc
-from ..errors import StatesError
-from ..runtime import Cancelled, spawn
-from .base import Frame, run_program
+from ..errors import ABORTABLE_STATE_TYPES, StatesError
+from ..runtime import Cancelled, gather
+from .base import run_program
 from .retry_catch import retry_catch
-
-_ABORTABLE = frozenset({"Task", "Map", "Parallel", "Wait"})
 
 
 async def run_parallel(state, doc: Doc, run):
     io = state.io
     frame = run.frame
-    env = frame.env
-    history = env.history
+    history = frame.env.history
 
     async def attempt() -> Doc:
         effective = io.effective_input(doc, run)
         started = frame.event("ParallelStateStarted")
-        failed: list = []
-        tasks: list = []
+        failed: list = []  # (error, last event id of the branch that failed first)
+
+        def aborted(state_type: str | None, prev: int) -> None:
+            if state_type in ABORTABLE_STATE_TYPES:
+                history.add(state_type + "StateAborted", prev)
 
         async def branch(program) -> Doc:
             child = frame.child(started)
             try:
                 return await run_program(program, effective, child)
             except StatesError as err:
-                failed_type = getattr(err, "failed_state_type", None)
-                if failed_type in _ABORTABLE:
-                    history.add(failed_type + "StateAborted", child.prev)
                 if not failed:
                     failed.append((err, child.prev))
-                for other in tasks:  # "all its branches are stopped"
-                    other.cancel()
+                aborted(err.state_type, child.prev)
+                raise
+            except Cancelled as stop:
+                # "all its branches are stopped": linked, like the iterations a failed Map
+                # iteration stops, to the event that failed the first branch.
+                aborted(stop.state_type, failed[0][1] if failed else child.prev)
                 raise
 
-        for program in state.branches:
-            tasks.append(await spawn(branch(program)))
-        outputs = []
         try:
-            for task in tasks:
-                outputs.append(await task)
+            outputs = await gather([branch(program) for program in state.branches])
         except (StatesError, Cancelled):
-            for task in tasks:
-                task.cancel()
             if not failed:
                 raise
             # AWS links what follows a failed Parallel (the retry's ParallelStateStarted,
@@ -66,8 +71,7 @@ async def run_parallel(state, doc: Doc, run):
             # .test_parallel_catch_error[PARALLEL_CATCH_ERROR_OUTPUT_WITH_RETRY]).
             err, last = failed[0]
             frame.prev = last
-            err.from_branches = True
-            raise err from None
+            raise err.replace(from_children=True) from None
         # The state's closing events follow the last event any branch recorded.
         frame.prev = history.count
         history.add("ParallelStateSucceeded", frame.prev)
@@ -76,7 +80,7 @@ async def run_parallel(state, doc: Doc, run):
         return io.state_output(doc, result, run)
 
     def on_failed(err: StatesError) -> None:
-        if getattr(err, "from_branches", False) or getattr(err, "evaluation_failed", False):
+        if err.from_children or err.evaluation_failed:
             frame.event("ParallelStateFailed")
 
     return await retry_catch(state, run, doc, attempt, on_failed)

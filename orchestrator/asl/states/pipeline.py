@@ -2,20 +2,37 @@
 
 AWS developer guide, "Processing input and output": InputPath -> Parameters -> (the state's
 work) -> ResultSelector -> ResultPath -> OutputPath. The model asks the state's query
-language (:func:`pipeline_for`) to compile its data-flow fields into an ``io`` object, and
-states only call ``io`` methods, so JSONata (Arguments/Output/Assign) registers a second
-pipeline with :func:`register_pipeline` without touching the state types.
+language (:func:`pipeline_for`) to compile its data-flow fields into an ``io`` object and
+its Choice rules into rule objects; the state types only call ``io`` and rule methods,
+never naming a query language, and JSONata (:mod:`.jsonata_io`) registers the second
+strategy with :func:`register_pipeline`.
+
+The ``io`` interface (this module's :class:`JsonPathIO`, ``JsonataIO``): the data flow
+(``effective_input``, ``selected_input``, ``state_output``, ``passthrough``), Pass
+(``pass_output``), Fail (``fail_error``), Wait (``wait_until``), Task
+(``timeout_seconds``, ``heartbeat_seconds``) and Map (``map_items``, ``item_selector`` /
+``select_item``, ``max_concurrency``, ``tolerated_failure_count``,
+``tolerated_failure_percentage``); a catcher's ``error_output``. A Choice rule has
+``test`` (does it match) and ``finish`` (its Assign, and the state output). In JSONPath a
+field's value comes from its literal or its ``...Path`` field; the causes for bad
+``...Path`` values are AWS's recorded texts.
 """
 from __future__ import annotations
 
+import re
+from datetime import datetime, timedelta
 from typing import Any
 
-from ..document import Doc
-from ..errors import RESULT_PATH_MATCH_FAILURE, StatesError
+from ..document import Doc, dumps
+from ..errors import RESULT_PATH_MATCH_FAILURE, StatesError, cause_text
+from ..intrinsics import path_not_found_cause
+from ..jsontext import is_integer, is_number
+from ..model import JSONPATH
 from ..paths import JsonPath, PathNotFound, assign, compile_path, compile_reference_path
+from ..timestamps import parse_timestamp
 
-__all__ = ["IDENTITY", "JsonPathIO", "JsonPathCatchIO", "JsonPathPipeline", "pipeline_for",
-           "register_pipeline", "error_output_value"]
+__all__ = ["IDENTITY", "JsonPathIO", "JsonPathCatchIO", "JsonPathRule", "JsonPathPipeline",
+           "pipeline_for", "register_pipeline", "error_output_value"]
 
 
 class _Identity:
@@ -96,7 +113,7 @@ class JsonPathIO:
             if path is None:
                 doc = Doc({})
             else:
-                doc = doc.derive(_find(path, doc.value, run))
+                doc = doc.derive(run.path_value(path, doc.value))
         if self.parameters is not None:
             ctx = run.context() if self._parameters_use_context else _NO_CONTEXT
             doc = Doc(self.parameters.evaluate(doc.value, ctx, run.frame.env.effects,
@@ -137,6 +154,161 @@ class JsonPathIO:
             self.run_assign(selected, run)
         return self.output(selected, run)
 
+    # The state types' own fields -----------------------------------------------------
+    def pass_output(self, doc: Doc, run) -> Doc:
+        """Pass: ``Result`` (else the effective input) is the result of the pipeline."""
+        state = run.state
+        result = Doc(state.result) if state.has_result else self.effective_input(doc, run)
+        return self.state_output(doc, result, run)
+
+    def fail_error(self, doc: Doc, run) -> tuple[str | None, str | None]:
+        """Fail: ``Error``/``Cause``, or ``ErrorPath``/``CausePath`` (a path or an
+        intrinsic function) evaluated against the input."""
+        state = run.state
+        error = state.error if state.error_path is None else _dynamic(
+            state.error_path, "ErrorPath", doc, run)
+        cause = state.cause if state.cause_path is None else _dynamic(
+            state.cause_path, "CausePath", doc, run)
+        return error, cause
+
+    def wait_until(self, doc: Doc, run) -> datetime | None:
+        """Wait: ``Seconds``/``SecondsPath`` from the state's entry, or the moment
+        ``Timestamp``/``TimestampPath`` gives (paths against the InputPath-selected input;
+        conformance ``base/test_wait``, ``scenarios/test_wait_timestamp_path``)."""
+        state = run.state
+        value = self.selected_input(doc, run).value
+        if state.seconds is not None:
+            return run.entered_time + timedelta(seconds=state.seconds)
+        if state.timestamp is not None:
+            return parse_timestamp(state.timestamp)
+        if state.seconds_path is not None:
+            path = state.seconds_path
+            seconds = _required(path, "SecondsPath", value, run)
+            if not is_number(seconds) or (
+                    isinstance(seconds, float) and not seconds.is_integer()):
+                raise run.runtime_error(
+                    f"The SecondsPath parameter cannot be parsed as a long value: {path.text} "
+                    f"== {cause_text(seconds)}")
+            if seconds < 0:
+                raise run.runtime_error(
+                    f"The SecondsPath parameter references a negative value: {path.text} == "
+                    f"{cause_text(seconds)}")
+            return run.entered_time + timedelta(seconds=int(seconds))
+        path = state.timestamp_path
+        text = _required(path, "TimestampPath", value, run)
+        moment = parse_timestamp(text) if isinstance(text, str) else None
+        if moment is None:
+            raise run.runtime_error(
+                "The TimestampPath parameter does not reference a valid ISO-8601 extended "
+                f"offset date-time format string: {path.text} == {cause_text(text)}")
+        return moment
+
+    def timeout_seconds(self, doc: Doc, run) -> int | None:
+        state = run.state
+        return _seconds("TimeoutSeconds", state.timeout_seconds, state.timeout_seconds_path,
+                        doc, run)
+
+    def heartbeat_seconds(self, doc: Doc, run) -> int | None:
+        state = run.state
+        return _seconds("HeartbeatSeconds", state.heartbeat_seconds,
+                        state.heartbeat_seconds_path, doc, run)
+
+    def map_items(self, doc: Doc, run) -> list:
+        """Map: the array ``ItemsPath`` selects (default: the whole input)."""
+        path = run.state.items_path
+        items = doc.value if path is None else run.path_value(path, doc.value)
+        if not isinstance(items, list):
+            # AWS's recorded text (scenarios/test_map_state_items_input_types_*).
+            raise run.runtime_error(f"Map state input must be an array but was: {dumps(items)}")
+        return items
+
+    def select_item(self, doc: Doc, context: dict, run) -> Any:
+        """Map: ``ItemSelector`` (legacy ``Parameters``) with ``$$.Map.Item`` in ``context``."""
+        return self.item_selector.evaluate(doc.value, context, run.frame.env.effects,
+                                           run.frame.variables)
+
+    def max_concurrency(self, doc: Doc, run) -> int:
+        state = run.state
+        path = state.max_concurrency_path
+        if path is None:
+            return state.max_concurrency
+        limit = _number_at("MaxConcurrencyPath", path, doc.value, run, integer=True)
+        if limit < 0:
+            # AWS leaves such an execution RUNNING forever (recorded:
+            # scenarios/test_max_concurrency_path_negative); failing clearly is kinder.
+            raise run.runtime_error("MaxConcurrency cannot be negative.")
+        return limit
+
+    def tolerated_failure_count(self, doc: Doc, run) -> int | None:
+        state = run.state
+        path = state.tolerated_failure_count_path
+        if path is None:
+            return state.tolerated_failure_count
+        return _number_at("ToleratedFailureCountPath", path, doc.value, run, integer=True)
+
+    def tolerated_failure_percentage(self, doc: Doc, run) -> float | None:
+        state = run.state
+        path = state.tolerated_failure_percentage_path
+        if path is None:
+            return state.tolerated_failure_percentage
+        return _number_at("ToleratedFailurePercentagePath", path, doc.value, run, integer=False)
+
+
+def _required(path: JsonPath, field: str, value: Any, run) -> Any:
+    """A Wait or Task ``...Path`` field's value (AWS: "The SecondsPath parameter does not
+    reference an input value: $.x" when it matches nothing)."""
+    try:
+        return run.find(path, value)
+    except PathNotFound:
+        raise run.runtime_error(
+            f"The {field} parameter does not reference an input value: {path.text}") from None
+
+
+def _seconds(field: str, seconds: int | None, path: JsonPath | None, doc: Doc, run
+             ) -> int | None:
+    """Task ``TimeoutSeconds``/``HeartbeatSeconds``, or the positive integer at their
+    ``...Path`` (read from the state input)."""
+    if path is None:
+        return seconds
+    seconds = _required(path, field + "Path", doc.value, run)
+    if not is_integer(seconds) or seconds <= 0:
+        raise run.runtime_error(f"The {field}Path parameter references an invalid value: "
+                                f"{path.text} == {cause_text(seconds)}")
+    return seconds
+
+
+_INTEGER_TEXT = re.compile(r"-?\d+")
+_NUMBER_TEXT = re.compile(r"-?\d+(\.\d+)?")
+
+
+def _number_at(field: str, path: JsonPath, value: Any, run, integer: bool):
+    """A Map ``MaxConcurrencyPath`` / ``ToleratedFailure...Path`` value: an integer (or a
+    number for the percentage). A variable holding the number as text ("1") is accepted
+    (conformance assign/test_assign_reference_variables MAP_STATE_REFERENCE_IN_MAX_
+    CONCURRENCY_PATH, ..._TOLERATED_FAILURE_PATH)."""
+    found = run.path_value(path, value)
+    if path.variable is not None and isinstance(found, str) and (
+            _INTEGER_TEXT if integer else _NUMBER_TEXT).fullmatch(found):
+        return int(found) if integer else float(found)
+    if not (is_integer(found) if integer else is_number(found)):
+        raise run.runtime_error(
+            f'The {field} field refers to value "{cause_text(found)}" which is not a valid '
+            f"{'integer' if integer else 'float'}: {path.text}")
+    return found
+
+
+def _dynamic(expr, field: str, doc: Doc, run) -> str:
+    """Fail's ``ErrorPath``/``CausePath``: a path or an intrinsic, rendered as text."""
+    if isinstance(expr, JsonPath):
+        try:
+            value = run.find(expr, doc.value)
+        except PathNotFound:
+            raise run.runtime_error(path_not_found_cause(expr.text, field, doc.value)) from None
+    else:
+        value = expr.evaluate(doc.value, run.context(), run.frame.env.effects,
+                              run.frame.variables)
+    return cause_text(value)
+
 
 class JsonPathCatchIO:
     """A catcher's ``ResultPath`` (default ``$``): where the error output goes."""
@@ -172,7 +344,7 @@ def _select(path: JsonPath | None, doc: Doc, run) -> Doc:
         return doc
     if path is None:
         return Doc({})
-    return doc.derive(_find(path, doc.value, run))
+    return doc.derive(run.path_value(path, doc.value))
 
 
 def _merge(path: JsonPath | None, raw: Doc, result: Doc, run) -> Doc:
@@ -184,18 +356,10 @@ def _merge(path: JsonPath | None, raw: Doc, result: Doc, run) -> Doc:
     return Doc(_assign(raw.value, path, result.value, run))
 
 
-def _find(path: JsonPath, value: Any, run) -> Any:
-    try:
-        return run.find(path, value)
-    except PathNotFound as exc:
-        raise run.runtime_error(f"Invalid path '{path.text}' : {exc}") from None
-
-
 def _assign(value: Any, path: JsonPath, result: Any, run) -> Any:
     try:
         return assign(value, path, result)
     except (PathNotFound, TypeError):
-        from ..document import dumps
         raise StatesError(RESULT_PATH_MATCH_FAILURE,
                           f"Unable to apply ReferencePath {path.text} to input "
                           f"'{dumps(value)}'") from None
@@ -204,7 +368,7 @@ def _assign(value: Any, path: JsonPath, result: Any, run) -> Any:
 class JsonPathPipeline:
     """Compiles JSONPath-mode data-flow fields (the model calls this while parsing)."""
 
-    name = "JSONPath"
+    name = JSONPATH
 
     def compile_state(self, kind: str | None, raw: dict) -> JsonPathIO:
         return JsonPathIO(raw, kind)
@@ -212,19 +376,16 @@ class JsonPathPipeline:
     def compile_catcher(self, raw: dict) -> JsonPathCatchIO:
         return JsonPathCatchIO(raw)
 
-    def compile_choice_rule(self, raw: dict):
-        """A Choices[] entry (JSONPath: ``Variable`` + comparator, And/Or/Not); JSONata
-        compiles its ``Condition`` expression here instead."""
+    def compile_choice_rule(self, raw: dict) -> JsonPathRule:
+        """A Choices[] entry (JSONPath: ``Variable`` + comparator, And/Or/Not, and its own
+        ``Assign``); JSONata compiles its ``Condition`` expression instead."""
         from ..choice import compile_choice_rule
-        rule = compile_choice_rule(raw)
-        if "Assign" in raw:
-            from ..variables import compile_jsonpath_assign
-            return _RuleWithAssign(rule, compile_jsonpath_assign(raw))
-        return rule
+        from ..variables import compile_jsonpath_assign
+        return JsonPathRule(compile_choice_rule(raw), compile_jsonpath_assign(raw))
 
 
-class _RuleWithAssign:
-    """A JSONPath Choice rule with its own ``Assign`` (applied when the rule matches)."""
+class JsonPathRule:
+    """A JSONPath Choice rule (:mod:`orchestrator.asl.choice`) and its own ``Assign``."""
 
     __slots__ = ("rule", "assign")
 
@@ -232,11 +393,20 @@ class _RuleWithAssign:
         self.rule = rule
         self.assign = assign
 
-    def evaluate(self, input, context, variables=None) -> bool:
-        return self.rule.evaluate(input, context, variables)
+    def test(self, doc: Doc, run) -> bool:
+        # Building $$ costs a few microseconds: only when a rule of the state reads it.
+        context = run.context() if run.state.uses_context else _NO_CONTEXT
+        return self.rule.evaluate(doc.value, context, run.frame.variables)
+
+    def finish(self, doc: Doc, run) -> Doc:
+        """The rule matched: its ``Assign`` (``$`` = the selected input), then OutputPath."""
+        if self.assign is not None:
+            run.assign(self.assign.evaluate(doc.value, run.context(), run.frame.env.effects,
+                                            run.frame.variables))
+        return run.state.io.output(doc, run)
 
 
-_PIPELINES: dict[str, Any] = {"JSONPath": JsonPathPipeline()}
+_PIPELINES: dict[str, Any] = {JSONPATH: JsonPathPipeline()}
 
 
 def register_pipeline(name: str, pipeline: Any) -> None:

@@ -1,13 +1,14 @@
-"""The one Retry -> Catch -> fail loop, shared by Task, Parallel and Map (STYLE.md 3)."""
+"""The one Retry -> Catch -> fail loop, shared by the states that have Retry and Catch
+(:data:`orchestrator.asl.errors.RETRY_CATCH_STATE_TYPES`: Task, Parallel, Map)."""
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
-from typing import Awaitable, Callable
 
 from ..document import Doc
 from ..errors import StatesError
-from ..retry import matches_error, retry_delay
-from ..runtime import Sleep
+from ..retry import find_matching, retry_delay
+from ..runtime import BACKOFF, Sleep
 
 __all__ = ["retry_catch"]
 
@@ -25,36 +26,33 @@ async def retry_catch(state, run, raw: Doc, attempt: Callable[[], Awaitable[Doc]
     the order listed"; the first match transitions to its ``Next`` with the error output
     placed by its ``ResultPath``. Otherwise the state (and its execution) fails.
 
-    ``on_failed`` records the state's final failure event (``MapStateFailed``, ...) before
-    a catcher runs or the error propagates. Returns ``(next state name, output)``."""
+    Each failed attempt is handled first (:meth:`StateRun.failure`: cause prefix,
+    ``EvaluationFailed``); ``on_failed`` records the state's final failure event
+    (``MapStateFailed``, ...) before a catcher runs or the error propagates. Returns
+    ``(next state name, output)``."""
     retriers = state.retry
     counts = [0] * len(retriers)
     frame = run.frame
     while True:
         try:
             return state.next, await attempt()
-        except StatesError as err:
-            error = err.error
-            index = None
-            if error is not None:
-                for i, retrier in enumerate(retriers):
-                    if matches_error(retrier.error_equals, error):
-                        index = i
-                        break
-            if index is not None and counts[index] < retriers[index].max_attempts:
-                retrier = retriers[index]
-                counts[index] += 1
-                delay = retry_delay(retrier.interval_seconds, retrier.backoff_rate,
-                                    counts[index], retrier.max_delay_seconds, retrier.jitter,
-                                    frame.env.effects.random)
-                run.retried()
-                if delay > 0:
-                    await Sleep(frame.env.now() + timedelta(seconds=delay))
-                continue
-            if on_failed is not None:
-                on_failed(err)
-            if error is not None:
-                for catcher in state.catch:
-                    if matches_error(catcher.error_equals, error):
-                        return catcher.next, catcher.io.error_output(raw, err, run)
-            raise
+        except StatesError as raised:
+            err = run.failure(raised)
+        index = find_matching(retriers, err.error)
+        if index is not None and counts[index] < retriers[index].max_attempts:
+            retrier = retriers[index]
+            counts[index] += 1
+            delay = retry_delay(retrier.interval_seconds, retrier.backoff_rate,
+                                counts[index], retrier.max_delay_seconds, retrier.jitter,
+                                frame.env.effects.random)
+            run.retried()
+            if delay > 0:
+                await Sleep(frame.env.now() + timedelta(seconds=delay), BACKOFF)
+            continue
+        if on_failed is not None:
+            on_failed(err)
+        index = find_matching(state.catch, err.error)
+        if index is None:
+            raise err
+        catcher = state.catch[index]
+        return catcher.next, catcher.io.error_output(raw, err, run)

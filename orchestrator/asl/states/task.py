@@ -17,56 +17,27 @@ Started / Succeeded | Failed | TimedOut`` with ``resourceType`` (``lambda``) and
 """
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 
+from .. import resources
 from ..document import Doc
-from ..errors import TIMEOUT, StatesError
-from ..paths import PathNotFound
-from ..runtime import Invoke, Sleep, first_of, yield_now
+from ..errors import HEARTBEAT_TIMEOUT, TIMEOUT, StatesError
+from ..runtime import TASK_TIMEOUT, Invoke, Sleep, first_of, yield_now
 from .retry_catch import retry_catch
 
-_LAMBDA_ARN = re.compile(r"^arn:[^:]+:lambda:[^:]*:[^:]*:function:")
-_SERVICE_ARN = re.compile(r"^arn:[^:]+:states:::(?P<rest>.+)$")
-_ACTIVITY_ARN = re.compile(r"^arn:[^:]+:states:[^:]*:[^:]*:activity:")
 _NOT_TRUNCATED = {"truncated": False}
 
 
 def _resource_kind(resource: str) -> tuple[str, str | None, str | None]:
-    """("lambda-function" | "service" | "activity", resourceType, resource)."""
-    if _LAMBDA_ARN.match(resource):
-        return "lambda-function", None, None
-    m = _SERVICE_ARN.match(resource)
-    if m:
-        resource_type, _, action = m.group("rest").rpartition(":")
-        return "service", resource_type, action
-    if _ACTIVITY_ARN.match(resource):
-        return "activity", None, None
-    return "service", "unknown", resource
-
-
-def _seconds(state, value_field, path_field, name, doc, run):
-    seconds = getattr(state, value_field)
-    if state.query_language == "JSONata" and name in state.io.fields:
-        seconds = state.io.field(name, doc, run)
-        if isinstance(seconds, bool) or not isinstance(seconds, int) or seconds <= 0:
-            from .jsonata_io import query_error
-            from ..document import dumps
-            raise query_error(run, f"The {name} field must be a positive integer, but was: "
-                                   f"{dumps(seconds)}", name)
-        return seconds
-    path = getattr(state, path_field)
-    if path is None:
-        return seconds
-    try:
-        seconds = run.find(path, doc.value)
-    except PathNotFound:
-        raise run.runtime_error(
-            f"The {name}Path parameter does not reference an input value: {path.text}") from None
-    if isinstance(seconds, bool) or not isinstance(seconds, int) or seconds <= 0:
-        raise run.runtime_error(
-            f"The {name}Path parameter references an invalid value: {path.text} == {seconds}")
-    return seconds
+    """(kind, resourceType, resource) for the history events: a service integration
+    records its service (``lambda``) and action with its pattern (``invoke.waitForTaskToken``,
+    ``startExecution.sync:2``)."""
+    parsed = resources.parse(resource)
+    if parsed is None:
+        return resources.SERVICE, "unknown", resource
+    if parsed.kind == resources.SERVICE:
+        return parsed.kind, parsed.service, parsed.action + parsed.pattern
+    return parsed.kind, None, None
 
 
 class _Events:
@@ -137,20 +108,17 @@ async def run_task(state, doc: Doc, run):
     region = env.info.state_machine_arn.split(":")[3] if env.info.state_machine_arn.count(
         ":") >= 3 else ""
     events = _Events(frame, kind, resource_type, resource, region)
-    wait_for_token = state.resource.endswith(".waitForTaskToken")
+    wait_for_token = resources.is_callback(state.resource)
 
     async def attempt() -> Doc:
         if wait_for_token and run.task_token is None:
-            run.task_token = env.effects.uuid()
-            run._ctx = None
-        timeout = _seconds(state, "timeout_seconds", "timeout_seconds_path", "TimeoutSeconds",
-                           doc, run)
-        heartbeat = _seconds(state, "heartbeat_seconds", "heartbeat_seconds_path",
-                             "HeartbeatSeconds", doc, run)
+            run.issue_task_token(env.effects.uuid())
+        timeout = io.timeout_seconds(doc, run)
+        heartbeat = io.heartbeat_seconds(doc, run)
         parameters = io.effective_input(doc, run)
         events.scheduled(state, parameters, timeout, heartbeat)
-        # AWS records "started" once the call is under way: concurrent iterations all
-        # record their Scheduled events before any Started (timeouts/test_service_lambda_map_timeout).
+        # AWS records "started" once the call is under way: concurrent iterations all record
+        # their Scheduled events before any Started (timeouts/test_service_lambda_map_timeout).
         await yield_now()
         events.started()
         command = Invoke(resource=state.resource, parameters=parameters.value,
@@ -161,13 +129,13 @@ async def run_task(state, doc: Doc, run):
         try:
             if timeout is not None:
                 index, result = await first_of(
-                    command, Sleep(env.now() + timedelta(seconds=timeout)))
+                    command, Sleep(env.now() + timedelta(seconds=timeout), TASK_TIMEOUT, command))
                 if index == 1:
                     raise StatesError(TIMEOUT, None)
             else:
                 result = await command
         except StatesError as err:
-            events.failed(err, timed_out=err.error in (TIMEOUT, "States.HeartbeatTimeout"))
+            events.failed(err, timed_out=err.error in (TIMEOUT, HEARTBEAT_TIMEOUT))
             raise
         result_doc = result if isinstance(result, Doc) else Doc(result)
         events.succeeded(result_doc)

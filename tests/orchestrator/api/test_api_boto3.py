@@ -31,7 +31,7 @@ CALLBACK = {"StartAt": "T", "States": {"T": {
 def server(tmp_path_factory):
     workdir = tmp_path_factory.mktemp("orchestrator")
     running = Orchestrator(workdir, {"ORCHESTRATOR_TIME_SCALE": "0.01",
-                                     "ORCHESTRATOR_LAMBDAS": "Echo=python:orchestrator.tasks.standins:echo"})
+                                     "ORCHESTRATOR_LAMBDAS": "Echo=python:tests.support.lambda_standins:echo"})
     (running.statemachines / "shipped.asl.json").write_text(json.dumps(PASS))
     running.start()
     yield running

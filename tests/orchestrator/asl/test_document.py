@@ -26,3 +26,13 @@ def test_original_text_survives_an_identity_step_only():
 def test_text_is_computed_lazily_once():
     doc = Doc({"k": "v"})
     assert doc.text is doc.text
+
+
+@pytest.mark.parametrize("value, ensure_ascii, text", [
+    ({"a": ["é", 1.5]}, False, '{"a":["é",1.5]}'),
+    ({"a": ["é", 1.5]}, True, '{"a":["\\u00e9",1.5]}'),
+    (float("nan"), False, "NaN"),  # unchecked, unlike dumps
+])
+def test_compact_is_json_dumps_without_spaces(value, ensure_ascii, text):
+    from orchestrator.asl.document import compact
+    assert compact(value, ensure_ascii=ensure_ascii) == text

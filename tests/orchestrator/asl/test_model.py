@@ -81,3 +81,16 @@ def test_invalid_definitions_raise_definition_error_with_diagnostics(definition)
     with pytest.raises(DefinitionError) as info:
         parse(definition)
     assert info.value.diagnostics and all(d.severity == "ERROR" for d in info.value.diagnostics)
+
+
+def test_children_walks_branches_and_processors_as_written():
+    from orchestrator.asl.model import children
+    branch = {"StartAt": "A", "States": {"A": {"Type": "Succeed"}}}
+    parallel = {"Type": "Parallel", "Branches": [branch, "not an object"], "End": True}
+    assert list(children(parallel)) == [("Branches", 0, branch), ("Branches", 1, "not an object")]
+    legacy = {"Type": "Map", "Iterator": branch, "End": True}
+    assert list(children(legacy)) == [("Iterator", None, branch)]
+    both = {"Type": "Map", "ItemProcessor": branch, "Iterator": {}, "End": True}
+    assert [field for field, _, _ in children(both)] == ["ItemProcessor", "Iterator"]
+    for other in ({"Type": "Parallel", "Branches": {"x": branch}}, {"Type": "Pass"}, "Map", None):
+        assert list(children(other)) == []

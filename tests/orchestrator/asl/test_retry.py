@@ -3,9 +3,16 @@ from __future__ import annotations
 
 import pytest
 
-from orchestrator.asl.retry import (DEFAULT_BACKOFF_RATE, DEFAULT_INTERVAL_SECONDS,
-                                    DEFAULT_JITTER_STRATEGY, DEFAULT_MAX_ATTEMPTS, find_matching,
-                                    matches_error, retry_delay)
+from orchestrator.asl.model import Retrier
+from orchestrator.asl.retry import (
+    DEFAULT_BACKOFF_RATE,
+    DEFAULT_INTERVAL_SECONDS,
+    DEFAULT_JITTER_STRATEGY,
+    DEFAULT_MAX_ATTEMPTS,
+    find_matching,
+    matches_error,
+    retry_delay,
+)
 
 
 def test_defaults_from_the_docs():
@@ -110,20 +117,18 @@ def test_matches_error(error_equals, error, expected):
 
 @pytest.mark.parametrize("rules,error,expected", [
     # corpus: test_no_such_function_catch -- Lambda.Unknown, States.TaskFailed, States.ALL
-    ([{"ErrorEquals": ["Lambda.Unknown"]}, {"ErrorEquals": ["States.TaskFailed"]},
-      {"ErrorEquals": ["States.ALL"]}], "Exception", 1),
-    ([{"ErrorEquals": ["Lambda.Unknown"]}, {"ErrorEquals": ["States.TaskFailed"]},
-      {"ErrorEquals": ["States.ALL"]}], "States.Timeout", 2),
-    ([{"ErrorEquals": ["Lambda.Unknown"]}, {"ErrorEquals": ["States.TaskFailed"]},
-      {"ErrorEquals": ["States.ALL"]}], "Lambda.Unknown", 0),
+    ([["Lambda.Unknown"], ["States.TaskFailed"], ["States.ALL"]], "Exception", 1),
+    ([["Lambda.Unknown"], ["States.TaskFailed"], ["States.ALL"]], "States.Timeout", 2),
+    ([["Lambda.Unknown"], ["States.TaskFailed"], ["States.ALL"]], "Lambda.Unknown", 0),
     # corpus: test_map_state_retry_multiple_retriers
-    ([{"ErrorEquals": ["NoSuchError"]}, {"ErrorEquals": ["State.ALL"]},
-      {"ErrorEquals": ["HandleItemFailError"]}], "HandleItemFailError", 2),
+    ([["NoSuchError"], ["State.ALL"], ["HandleItemFailError"]], "HandleItemFailError", 2),
     # docs: "retries any error except States.Timeout"
-    ([{"ErrorEquals": ["States.Timeout"], "MaxAttempts": 0}, {"ErrorEquals": ["States.ALL"]}],
-     "States.Timeout", 0),
-    ([{"ErrorEquals": ["States.ALL"]}], "States.Runtime", None),
+    ([["States.Timeout"], ["States.ALL"]], "States.Timeout", 0),
+    ([["States.ALL"]], "States.Runtime", None),
+    ([["States.ALL"]], None, None),  # a Fail state without Error: nothing handles it
     ([], "Anything", None),
 ])
 def test_find_matching(rules, error, expected):
-    assert find_matching(rules, error) == expected
+    """The retriers/catchers as the model builds them (what retry_catch scans)."""
+    retriers = [Retrier(error_equals=tuple(names)) for names in rules]
+    assert find_matching(retriers, error) == expected

@@ -1,14 +1,13 @@
 """The deterministic scheduler: commands, FIFO order, spawn/join, races, cancellation."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
-from orchestrator.asl.runtime import (Cancelled, Invoke, Scheduler, Sleep, first_of, gather,
-                                      spawn)
+from orchestrator.asl.runtime import Cancelled, Invoke, Scheduler, Sleep, first_of, gather, spawn
 
-T0 = datetime(2024, 1, 1, tzinfo=timezone.utc)
+T0 = datetime(2024, 1, 1, tzinfo=UTC)
 
 
 def invoke(name: str) -> Invoke:
@@ -62,6 +61,61 @@ def test_concurrent_children_hand_over_all_their_commands_at_once_in_fifo_order(
     assert task.result == ["X", "Y", "Z"]
 
 
+def test_gather_stops_the_others_as_soon_as_one_fails_and_joins_them_before_raising():
+    ended = []
+
+    async def child(name):
+        try:
+            return await invoke(name)
+        except Cancelled:
+            ended.append(f"{name} cancelled")  # cleanup runs before gather raises
+            raise
+
+    async def parent():
+        try:
+            await gather([child("slow"), child("bad"), child("other")])
+        except ValueError as exc:
+            ended.append(f"gather raised {exc}")
+            return "failed"
+
+    s = Scheduler()
+    task = s.spawn(parent())
+    s.run()
+    slow, bad, other = s.outstanding()
+    s.fail(bad, ValueError("bad"))
+    s.run()
+    # The first task in order was still waiting: it was not joined first, it was stopped.
+    assert s.outstanding() == [] and not s.is_outstanding(slow)
+    assert ended == ["slow cancelled", "other cancelled", "gather raised bad"]
+    assert task.result == "failed"
+
+
+def test_a_cancelled_gather_cancels_and_joins_its_children_then_raises_cancelled():
+    ended = []
+
+    async def child(name):
+        try:
+            return await invoke(name)
+        except Cancelled:
+            ended.append(name)
+            raise
+
+    async def parent():
+        try:
+            return await gather([child("a"), child("b")])
+        except Cancelled:
+            ended.append("parent")
+            raise
+
+    s = Scheduler()
+    task = s.spawn(parent())
+    s.run()
+    task.cancel()
+    s.run()
+    assert ended == ["a", "b", "parent"] and isinstance(task.error, Cancelled)
+    assert s.outstanding() == []
+
+
 @pytest.mark.parametrize("winner, expected", [(0, (0, "done")), (1, (1, None))])
 def test_first_of_returns_the_winner_and_withdraws_the_losers(winner, expected):
     async def body():
@@ -77,24 +131,6 @@ def test_first_of_returns_the_winner_and_withdraws_the_losers(winner, expected):
     assert not s.is_outstanding(pending[1 - winner])  # a late result is to be dropped
     s.run()
     assert task.result == expected
-
-
-def test_race_of_names_the_rivals_of_a_racing_command_until_the_race_is_decided():
-    async def body():
-        await invoke("alone")
-        return await first_of(invoke("work"), Sleep(T0))
-
-    s = Scheduler()
-    s.spawn(body())
-    s.run()
-    (alone,) = s.outstanding()
-    assert s.race_of(alone) == ()
-    s.complete(alone, None)
-    s.run()
-    work, timeout = s.outstanding()
-    assert s.race_of(work) == s.race_of(timeout) == (work, timeout)
-    s.complete(work, "done")
-    assert s.race_of(work) == s.race_of(timeout) == ()
 
 
 def test_cancel_throws_cancelled_at_the_await_point_and_withdraws_the_command():

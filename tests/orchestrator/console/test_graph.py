@@ -85,3 +85,11 @@ def test_a_hundred_states():
     graph = build_graph({"StartAt": "S0", "States": states})
     assert len([n for n in graph["nodes"] if n["id"].startswith("s:")]) == 100
     assert len(graph["edges"]) == 101   # start + 99 next + end
+
+
+def test_a_legacy_iterator_is_a_processor_group_too():
+    definition = {"StartAt": "M", "States": {"M": {"Type": "Map", "End": True, "Iterator": {
+        "StartAt": "In", "States": {"In": {"Type": "Pass", "End": True}}}}}}
+    graph = build_graph(definition)
+    assert [(g["id"], g["kind"]) for g in graph["groups"]] == [("g:M:0", "processor")]
+    assert state_types(definition) == {"M": "Map", "In": "Pass"}

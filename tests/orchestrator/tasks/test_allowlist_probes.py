@@ -1,9 +1,10 @@
 """The allowlist holds on the address connected to (orchestrator/tasks/endpoints.py).
 
-Issue: "an HTTP Task with ApiEndpoint ``http://127.0.0.1:9199\\@127.0.0.1:9101/x`` passes the
-allowlist check (urllib.parse sees host 127.0.0.1:9101 after the ``@``) while
-requests/urllib3 connects to port 9199." Each probe runs against a listener that counts the
-connections it accepts: a denied one must see none.
+The bug this guards against: an HTTP Task with ApiEndpoint
+``http://127.0.0.1:9199\\@127.0.0.1:9101/x`` passed the allowlist check (urllib.parse sees
+host 127.0.0.1:9101 after the ``@``) while requests/urllib3 connected to port 9199. Each
+probe runs against a listener that counts the connections it accepts: a denied one must see
+none.
 """
 from __future__ import annotations
 

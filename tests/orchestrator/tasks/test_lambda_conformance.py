@@ -23,9 +23,9 @@ from orchestrator.asl.errors import StatesError
 from orchestrator.asl.runner import run
 from orchestrator.asl.runtime import Invoke
 from orchestrator.tasks import TaskInvoker, TasksConfig
-from orchestrator.tasks import standins
-from orchestrator.tasks.standins import BY_NEED, lambda_map
 from tests.corpus import CORPUS
+from tests.support import lambda_standins as standins
+from tests.support.lambda_standins import BY_NEED, lambda_map
 
 CONTEXT = {"Execution": {"Id": "arn:aws:states:<region>:111111111111:execution:sm:ex"}}
 # The recordings' (masked) account and region: Lambda ARNs must name the configured account

@@ -9,7 +9,7 @@ import pytest
 
 from orchestrator.asl.errors import StatesError
 from orchestrator.tasks import TaskInvoker, TasksConfig
-from orchestrator.tasks.standins import BY_NEED
+from tests.support.lambda_standins import BY_NEED
 
 INVOKE = "arn:aws:states:::lambda:invoke"
 PLAIN = "arn:aws:lambda:us-east-1:123456789012:function:"

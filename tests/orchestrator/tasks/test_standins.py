@@ -1,4 +1,4 @@
-"""orchestrator/tasks/standins.py: the conformance corpus's Lambda functions."""
+"""tests/support/lambda_standins.py: the conformance corpus's Lambda functions."""
 from __future__ import annotations
 
 import traceback
@@ -6,8 +6,8 @@ import traceback
 import pytest
 
 from orchestrator.asl.errors import StatesError
-from orchestrator.tasks import standins
 from orchestrator.tasks.lambda_ import LambdaContext
+from tests.support import lambda_standins as standins
 
 
 def context(seconds: float) -> LambdaContext:
@@ -63,3 +63,18 @@ def test_every_need_maps_to_a_loadable_function():
     for need, spec in standins.BY_NEED.items():
         module, _, name = spec[len("python:"):].rpartition(":")
         assert callable(getattr(importlib.import_module(module), name)), need
+
+
+def test_the_product_never_imports_test_support():
+    # The stand-ins are reached through the Lambda map only, as a user's functions are.
+    import ast
+    from pathlib import Path
+    root = Path(__file__).resolve().parents[3] / "orchestrator"
+    offenders = []
+    for path in root.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = ([alias.name for alias in node.names] if isinstance(node, ast.Import)
+                     else [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            offenders += [f"{path}: {name}" for name in names
+                          if name == "tests" or name.startswith("tests.")]
+    assert offenders == []

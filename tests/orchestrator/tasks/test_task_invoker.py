@@ -6,8 +6,9 @@ import json
 import pytest
 
 from orchestrator.asl.errors import StatesError
-from orchestrator.tasks import TaskInvoker, TasksConfig, WaitForCallback, is_callback
-from orchestrator.tasks.standins import BY_NEED
+from orchestrator.asl.resources import is_callback
+from orchestrator.tasks import TaskInvoker, TasksConfig, WaitForCallback
+from tests.support.lambda_standins import BY_NEED
 
 
 @pytest.fixture

@@ -1,27 +1,32 @@
 """Local stand-ins for the Lambda functions the conformance corpus was recorded with.
 
-Conformance README, "Lambda stand-ins (needs)": each ``needs`` tag names a trivial function;
-map a case's function name to the matching entry of :data:`BY_NEED` in the config's
-``lambdas`` (e.g. ``{"<lambda_function_name>": BY_NEED["lambda-echo"]}``);
-:func:`lambda_map` builds that map from a case's ``lambdas`` list.
+Conformance README, "Lambda stand-ins (needs)": each ``needs`` tag names a trivial function.
+A test reaches them the way a user reaches their own functions: through the Lambda map of
+the Task resources' config (:mod:`orchestrator.tasks.lambda_`), whose ``python:module:function``
+entries name an importable module -- this one, as :data:`BY_NEED` spells them (e.g.
+``{"<lambda_function_name>": BY_NEED["lambda-echo"]}``); :func:`lambda_map` builds that map
+from a case's ``lambdas`` list.
 
-The two failing functions are compiled under AWS's file name ``/var/task/handler.py`` with
-their ``raise`` on the line the recorded stack traces show (line 2 and line 9), so their
-error causes match the recorded ones literally (apart from the masked ``requestId``).
+The two failing functions are AWS's handler file, ``/var/task/handler.py``, compiled under
+that name with their ``raise`` on the line the recorded stack traces show (line 2 and line
+9), so their error causes match the recorded ones literally (apart from the masked
+``requestId``). The file does not exist here: its text is served by the module loader
+protocol (``__loader__.get_source``), which is where :mod:`traceback` looks for the source
+of code that was not read from disk.
 
 ``lambda-sleep-60s-echo`` sleeps through :func:`set_sleep`'s function (``time.sleep`` by
 default) so tests need not wait; it never sleeps past the invocation's deadline (the Task's
 ``TimeoutSeconds``): then it fails with ``States.Timeout`` and frees its thread of the
-stand-in pool (:mod:`.transport`), while the interpreter's own timeout race has already
-decided the state's outcome.
+stand-in pool (:mod:`orchestrator.tasks.transport`), while the interpreter's own timeout race
+has already decided the state's outcome.
 """
 from __future__ import annotations
 
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
-from ..asl.errors import TIMEOUT, StatesError
-from .lambda_ import register_source
+from orchestrator.asl.errors import TIMEOUT, StatesError
 
 __all__ = ["echo", "constant_helloworld", "decorate_input", "raise_exception",
            "raise_custom_exception", "sleep_60s_echo", "set_sleep", "BY_NEED", "lambda_map"]
@@ -63,27 +68,35 @@ def sleep_60s_echo(event: Any, context: Any) -> Any:
     return event
 
 
-# One virtual handler.py holding both failing handlers at their recorded line numbers:
-# raise_exception.py raises on line 2, raise_custom_exception.py on line 9.
+# AWS's handler.py, holding both failing handlers at their recorded line numbers:
+# raise_exception raises on line 2, raise_custom_exception on line 9.
 _HANDLER_FILE = "/var/task/handler.py"
-_HANDLER_LINES = [
-    "def handler(event, context):\n",
-    '    raise Exception("Some exception was raised.")\n',
-    "\n",
-    "\n",
-    "class CustomException(Exception):\n",
-    "    pass\n",
-    "\n",
-    "def handler(event, context):\n",
-    "    raise CustomException()\n",
-]
-register_source(_HANDLER_FILE, _HANDLER_LINES)
+_HANDLER_SOURCE = """\
+def handler(event, context):
+    raise Exception("Some exception was raised.")
+
+
+class CustomException(Exception):
+    pass
+
+def handler(event, context):
+    raise CustomException()
+"""
+
+
+class _HandlerSource:
+    """The loader of the handler file's code: tracebacks read its lines from here."""
+
+    @staticmethod
+    def get_source(name: str) -> str:
+        return _HANDLER_SOURCE
 
 
 def _compile(first: int, last: int) -> Callable[[Any, Any], Any]:
     # Blank padding keeps each handler on its recorded line numbers.
-    source = "\n" * (first - 1) + "".join(_HANDLER_LINES[first - 1:last])
-    namespace: dict[str, Any] = {"__name__": "handler"}
+    lines = _HANDLER_SOURCE.splitlines(keepends=True)
+    source = "\n" * (first - 1) + "".join(lines[first - 1:last])
+    namespace: dict[str, Any] = {"__name__": "handler", "__loader__": _HandlerSource}
     exec(compile(source, _HANDLER_FILE, "exec"), namespace)
     return namespace["handler"]
 
@@ -96,12 +109,12 @@ raise_custom_exception.__doc__ = ("lambda-raise-custom-exception: raises CustomE
                                   "(errorMessage '').")
 
 BY_NEED = {
-    "lambda-echo": "python:orchestrator.tasks.standins:echo",
-    "lambda-constant-helloworld": "python:orchestrator.tasks.standins:constant_helloworld",
-    "lambda-decorate-input": "python:orchestrator.tasks.standins:decorate_input",
-    "lambda-raise-exception": "python:orchestrator.tasks.standins:raise_exception",
-    "lambda-raise-custom-exception": "python:orchestrator.tasks.standins:raise_custom_exception",
-    "lambda-sleep-60s-echo": "python:orchestrator.tasks.standins:sleep_60s_echo",
+    "lambda-echo": f"python:{__name__}:echo",
+    "lambda-constant-helloworld": f"python:{__name__}:constant_helloworld",
+    "lambda-decorate-input": f"python:{__name__}:decorate_input",
+    "lambda-raise-exception": f"python:{__name__}:raise_exception",
+    "lambda-raise-custom-exception": f"python:{__name__}:raise_custom_exception",
+    "lambda-sleep-60s-echo": f"python:{__name__}:sleep_60s_echo",
 }
 
 
