@@ -1,7 +1,5 @@
-"""The orchestrator's HTTP front: the AWS JSON 1.0 protocol and the REST facade.
-
-DESIGN.md: "``orchestrator/api/`` Flask: the AWS protocol, the REST facade, the console's
-JSON", and "``make run`` ... registers every ``statemachines/*.asl.json``".
+"""The orchestrator's HTTP front (Flask): the AWS JSON 1.0 protocol (:mod:`.aws`), the REST
+facade (:mod:`.rest`) and the web console with its JSON (:mod:`.console`).
 
 The engine lives in this process (gunicorn runs ONE worker with threads), so the app
 factory owns it: ``create_app()`` builds an Engine from the environment, starts it (which
@@ -25,7 +23,7 @@ import os
 from pathlib import Path
 from typing import Any, Mapping
 
-from flask import Flask, jsonify
+from flask import Flask
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
@@ -78,16 +76,18 @@ def _register(engine, directory: str | None) -> None:
 
 def _http_error(exc: HTTPException):
     # Routing errors (404, 405, 413) in the REST facade's error shape.
-    response = jsonify({"error": exc.name.upper().replace(" ", "_"), "message": exc.description})
-    response.status_code = exc.code or 500
+    from .common import error_response
+    code = exc.name.upper().replace(" ", "_")
+    response = error_response(exc.code or 500, code, exc.description or "")
     if exc.code == 405 and getattr(exc, "valid_methods", None):
         response.headers["Allow"] = ", ".join(sorted(exc.valid_methods))
     return response
 
 
 def _unexpected(exc: Exception):
+    from .common import error_response
     log.exception("unhandled error")
-    return jsonify({"error": "INTERNAL", "message": "Internal error: %s" % type(exc).__name__}), 500
+    return error_response(500, "INTERNAL", "Internal error: %s" % type(exc).__name__)
 
 
 def create_app(engine=None, config: Mapping[str, Any] | None = None) -> Flask:
@@ -106,11 +106,11 @@ def create_app(engine=None, config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["long_polls"] = LongPolls(settings["LONG_POLL_SLOTS"])
     _register(engine, settings["STATEMACHINES_DIR"])
 
-    from . import aws, rest
+    from . import aws, console, rest
 
     app.register_blueprint(aws.bp)
     app.register_blueprint(rest.bp)
-    from . import console; app.register_blueprint(console.bp)  # web console (issue 6)
+    app.register_blueprint(console.bp)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected)
     return app

@@ -1,13 +1,16 @@
 """The AWS JSON 1.0 protocol at ``POST /`` (what boto3, the AWS CLI and the SDKs speak).
 
-DESIGN.md: "AWS Step Functions API over the AWS JSON 1.0 protocol (``POST /``, header
-``X-Amz-Target: AWSStepFunctions.<Operation>``) ... the protocol itself is
-``application/x-amz-json-1.0`` bodies and ``{"__type": CODE, "message": ...}`` errors with a
-400 status."
+botocore's Step Functions model (:func:`.shapes.service_model`) names the protocol:
+``"protocol": "json"``, ``"jsonVersion": "1.0"``, ``"targetPrefix": "AWSStepFunctions"``,
+i.e. a ``POST /`` with the header ``X-Amz-Target: AWSStepFunctions.<Operation>`` and an
+``application/x-amz-json-1.0`` body. Errors are ``{"__type": CODE, "message": ...}``, status
+400 for a client error
+(https://docs.aws.amazon.com/step-functions/latest/apireference/CommonErrors.html).
 
 A request goes: target header -> operation model -> JSON body -> validation against the
-input shape -> ``engine.<snake_case>(params)`` -> response rendered in the output shape.
-SigV4 ``Authorization`` headers are accepted and ignored (boto3 always signs).
+input shape -> ``engine.<snake_case>(params)`` -> response rendered in the output shape
+(:mod:`.shapes`). SigV4 ``Authorization`` headers are accepted and ignored (boto3 always
+signs).
 """
 from __future__ import annotations
 
@@ -20,8 +23,9 @@ from typing import Any
 from flask import Blueprint, Response, current_app, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from ..asl.document import compact
 from ..engine.errors import ApiError
-from . import shapes
+from . import common, shapes
 
 log = logging.getLogger(__name__)
 
@@ -34,11 +38,11 @@ TARGET_PREFIX = "AWSStepFunctions."
 def json_text(body: Any) -> str:
     """Compact JSON, UTF-8 where it can be (a message may echo text holding a lone
     surrogate, which UTF-8 cannot carry: then everything non-ASCII is escaped)."""
-    text = json.dumps(body, separators=(",", ":"), ensure_ascii=False)
+    text = compact(body)
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
-        text = json.dumps(body, separators=(",", ":"))
+        text = compact(body, ensure_ascii=True)
     return text
 
 
@@ -107,8 +111,7 @@ def dispatch() -> Response:
     request_id = str(uuid.uuid4())
     name = _operation_name()
     op = shapes.operation(name) if name else None
-    engine = current_app.extensions["engine"]
-    method = getattr(engine, shapes.method_name(name), None) if op is not None else None
+    method = getattr(common.engine(), shapes.method_name(name), None) if op is not None else None
     if op is None or method is None:
         target = request.headers.get("X-Amz-Target", "")
         message = ("Operation %s is not supported by this local Step Functions engine" % name

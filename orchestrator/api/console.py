@@ -1,22 +1,26 @@
 """The web console: the single-page app at ``/`` and its JSON under ``/console/api/``.
 
-Issue 6: "see the workflow, start an execution with input, follow its progress, read its
-events and logs". Every endpoint is a thin wrapper over the engine's AWS operations (the
-same ones boto3 reaches through :mod:`.aws`), plus the pure :mod:`orchestrator.console`
-helpers: the definition as a graph and the history as per-state outcomes.
+The page shows a workflow, starts an execution with input, follows its progress and reads
+its events and logs. Every endpoint is a thin wrapper over the engine's AWS operations,
+called through :func:`.common.call` (the request validation and error codes boto3 gets from
+:mod:`.aws`), plus the pure :mod:`orchestrator.console` helpers: the definition as a graph,
+the history as per-state outcomes and the status vocabulary.
 
 - ``GET /`` the app; ``GET /console/static/<file>``; ``GET /console/vendor/elk.js`` (elkjs,
   installed by ``make console`` into ``orchestrator/console/node_modules``: nothing from a CDN);
+- ``GET /console/api/config`` the statuses the page shows, with their labels and tones
+  (:func:`orchestrator.console.statuses.vocabulary`);
 - ``GET /console/api/state-machines`` list (with each machine's latest execution);
 - ``GET /console/api/state-machines/<name-or-ARN>`` definition, graph, diagnostics;
 - ``POST /console/api/validate`` ``{"definition": TEXT, "type"?}`` diagnostics (+ graph);
 - ``GET|POST /console/api/state-machines/<name-or-ARN>/executions`` list
   (``status``, ``pageSize``, ``nextToken``) / start (``{"input": TEXT, "name"?}``);
 - ``GET /console/api/executions/<ARN>`` description, graph and summary;
-  ``.../history`` (``pageSize``, ``nextToken``, ``reverse``), ``.../logs``, ``POST .../stop``.
+  ``.../history`` (``pageSize``, ``nextToken``, ``reverse``), ``.../logs``, ``POST .../stop``
+  (``{"error"?, "cause"?}``).
 
 Timestamps are epoch milliseconds (what JavaScript's ``Date`` takes); errors are
-``{"error": CODE, "message": ...}``.
+``{"error": CODE, "message": ...}`` (:mod:`.common`).
 
 Browser safety: every console request must name a host this server serves (``Host``; a
 page from another site that re-points its own name at this address - DNS rebinding - is
@@ -24,7 +28,7 @@ refused), a write must come as ``Content-Type: application/json`` (which a cross
 cannot send without a CORS preflight, never granted here), and an ``Origin``, when sent,
 must be the server's own. Served hosts: ``localhost``, ``127.0.0.1``, ``[::1]``, the bind
 host, and ``ORCHESTRATOR_CONSOLE_HOSTS`` (comma-separated ``host`` or ``host:port``;
-``*`` admits any). Writes go through the same request validation as the AWS protocol.
+``*`` admits any).
 """
 from __future__ import annotations
 
@@ -35,39 +39,28 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, current_app, jsonify, request, send_from_directory
+from flask import Blueprint, abort, jsonify, request, send_from_directory
 
 from ..console.graph import build_graph, state_types
+from ..console.statuses import vocabulary
 from ..console.summary import query_languages, summarize
-from ..engine.errors import ApiError
-from . import shapes
+from .common import (
+    MAX_PAGE,
+    HttpError,
+    call,
+    engine,
+    handle_errors,
+    json_body,
+    pages,
+    state_machine_arn,
+)
 
 bp = Blueprint("console", __name__)
+handle_errors(bp)
 
 CONSOLE_DIR = Path(__file__).resolve().parents[1] / "console"
 STATIC_DIR = CONSOLE_DIR / "static"
 ELK_FILE = CONSOLE_DIR / "node_modules" / "elkjs" / "lib" / "elk.bundled.js"
-_STATUS = {"StateMachineDoesNotExist": 404, "ExecutionDoesNotExist": 404,
-           "ExecutionAlreadyExists": 409}
-_PAGE_SIZES = (10, 20, 25, 50, 100)
-_HISTORY_BATCH = 1000
-
-
-class ConsoleError(Exception):
-    def __init__(self, status: int, code: str, message: str) -> None:
-        super().__init__(message)
-        self.status, self.code, self.message = status, code, message
-
-
-@bp.errorhandler(ConsoleError)
-def _console_error(exc: ConsoleError):
-    return jsonify({"error": exc.code, "message": exc.message}), exc.status
-
-
-@bp.errorhandler(ApiError)
-def _api_error(exc: ApiError):
-    return jsonify({"error": exc.code, "message": exc.message}), _STATUS.get(exc.code, exc.status)
-
 
 _LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
 
@@ -96,26 +89,15 @@ def _same_site_only():
     hosts, anything = _served_hosts()
     host, port = _host_of(request.host or "")
     if not anything and host not in hosts and "%s:%s" % (host, port) not in hosts:
-        raise ConsoleError(403, "FORBIDDEN_HOST",
-                           "The console is not served as %r: open it as http://localhost:<port>/ "
-                           "or add the host to ORCHESTRATOR_CONSOLE_HOSTS" % request.host)
+        raise HttpError(403, "FORBIDDEN_HOST",
+                        "The console is not served as %r: open it as http://localhost:<port>/ "
+                        "or add the host to ORCHESTRATOR_CONSOLE_HOSTS" % request.host)
     origin = request.headers.get("Origin")  # "null" (a sandboxed page) is cross-site too
     if origin is not None and urlsplit(origin).netloc.lower() != (request.host or "").lower():
-        raise ConsoleError(403, "FORBIDDEN_ORIGIN", "Cross-site requests are not accepted (Origin %s)" % origin)
+        raise HttpError(403, "FORBIDDEN_ORIGIN", "Cross-site requests are not accepted (Origin %s)" % origin)
     if request.method not in ("GET", "HEAD", "OPTIONS") and request.mimetype != "application/json":
-        raise ConsoleError(415, "UNSUPPORTED_MEDIA_TYPE",
-                           "Console writes must be sent as Content-Type: application/json")
-
-
-def _call(operation: str, params: dict) -> dict:
-    try:
-        return shapes.call(_engine(), operation, params)
-    except shapes.RequestInvalid as exc:
-        raise ConsoleError(400, "ValidationException", exc.message) from None
-
-
-def _engine():
-    return current_app.extensions["engine"]
+        raise HttpError(415, "UNSUPPORTED_MEDIA_TYPE",
+                        "Console writes must be sent as Content-Type: application/json")
 
 
 def _plain(value: Any) -> Any:
@@ -133,52 +115,15 @@ def _page_size(default: int = 20) -> int:
     try:
         size = int(request.args.get("pageSize", default))
     except ValueError:
-        raise ConsoleError(400, "ValidationException", "'pageSize' must be a number") from None
-    if not 1 <= size <= 1000:
-        raise ConsoleError(400, "ValidationException", "'pageSize' must be between 1 and 1000")
+        raise HttpError(400, "ValidationException", "'pageSize' must be a number") from None
+    if not 1 <= size <= MAX_PAGE:
+        raise HttpError(400, "ValidationException", "'pageSize' must be between 1 and %d" % MAX_PAGE)
     return size
 
 
-def _body() -> dict:
-    try:
-        body = request.get_json(silent=True)
-    except RecursionError:  # nested deeper than the parser goes: not a body we take
-        body = None
-    if not isinstance(body, dict):
-        raise ConsoleError(400, "BAD_REQUEST", "The request body must be a JSON object")
-    return body
-
-
-def _machines() -> list[dict]:
-    out, token = [], None
-    while True:
-        page = _engine().list_state_machines({"maxResults": 1000, **({"nextToken": token} if token else {})})
-        out += page.get("stateMachines", [])
-        token = page.get("nextToken")
-        if not token:
-            return out
-
-
-def _machine_arn(ident: str) -> str:
-    if ident.startswith("arn:"):
-        return ident
-    for machine in _machines():
-        if machine["name"] == ident:
-            return machine["stateMachineArn"]
-    raise ConsoleError(404, "StateMachineDoesNotExist", "State Machine Does Not Exist: '%s'" % ident)
-
-
-def _all_events(arn: str) -> list[dict]:
-    events, token = [], None
-    while True:
-        params = {"executionArn": arn, "maxResults": _HISTORY_BATCH}
-        if token:
-            params["nextToken"] = token
-        page = _engine().get_execution_history(params)
-        events += page.get("events", [])
-        token = page.get("nextToken")
-        if not token:
-            return events
+def _latest_execution(machine_arn: str) -> dict | None:
+    page = call("ListExecutions", {"stateMachineArn": machine_arn, "maxResults": 1})
+    return page["executions"][0] if page.get("executions") else None
 
 
 def _state_of(location: str) -> str | None:
@@ -194,8 +139,8 @@ def _state_of(location: str) -> str | None:
 
 def _definition_view(text: str, machine_type: str) -> dict:
     """Diagnostics (warnings too) and, when the text is JSON, the graph."""
-    result = _engine().validate_state_machine_definition(
-        {"definition": text, "type": machine_type, "severity": "WARNING", "maxResults": 100})
+    params = {"definition": text, "type": machine_type, "severity": "WARNING", "maxResults": 100}
+    result = call("ValidateStateMachineDefinition", params)
     diagnostics = [dict(d, state=_state_of(d.get("location", ""))) for d in result["diagnostics"]]
     try:
         parsed = json.loads(text)
@@ -229,80 +174,86 @@ def elk():
     return send_from_directory(ELK_FILE.parent, ELK_FILE.name, max_age=3600)
 
 
+# --- the page's vocabulary --------------------------------------------------------------
+@bp.get("/console/api/config")
+def config():
+    return jsonify(vocabulary())
+
+
 # --- state machines --------------------------------------------------------------------
 @bp.get("/console/api/state-machines")
 def list_machines():
-    engine = _engine()
     out = []
-    for machine in _machines():
-        latest = engine.list_executions({"stateMachineArn": machine["stateMachineArn"],
-                                         "maxResults": 1}).get("executions", [])
-        definition = engine.describe_state_machine({"stateMachineArn": machine["stateMachineArn"]})["definition"]
+    for machine in pages("ListStateMachines", {"maxResults": MAX_PAGE}, "stateMachines"):
+        arn = machine["stateMachineArn"]
+        latest = _latest_execution(arn)
+        definition = call("DescribeStateMachine", {"stateMachineArn": arn})["definition"]
         try:
             comment = json.loads(definition).get("Comment")
         except (ValueError, AttributeError):
             comment = None
         out.append(dict(machine, comment=comment if isinstance(comment, str) else None,
-                        latestExecution=latest[0] if latest else None))
+                        latestExecution=latest))
     return jsonify(_plain({"stateMachines": out}))
 
 
 @bp.get("/console/api/state-machines/<path:ident>")
 def describe_machine(ident: str):
-    arn = _machine_arn(ident)
-    machine = _engine().describe_state_machine({"stateMachineArn": arn})
+    arn = state_machine_arn(ident)
+    machine = call("DescribeStateMachine", {"stateMachineArn": arn})
     view = _definition_view(machine["definition"], machine.get("type") or "STANDARD")
-    latest = _engine().list_executions({"stateMachineArn": arn, "maxResults": 1}).get("executions", [])
+    latest = _latest_execution(arn)
     latest_input = None
     if latest:
-        latest_input = _engine().describe_execution({"executionArn": latest[0]["executionArn"]}).get("input")
+        execution = call("DescribeExecution", {"executionArn": latest["executionArn"]})
+        latest_input = execution.get("input")
     return jsonify(_plain(dict(machine, latestInput=latest_input, **view)))
 
 
 @bp.post("/console/api/validate")
 def validate():
-    body = _body()
+    body = json_body()
     text = body.get("definition")
     if not isinstance(text, str):
-        raise ConsoleError(400, "ValidationException", "'definition' must be the definition's JSON text")
+        raise HttpError(400, "ValidationException", "'definition' must be the definition's JSON text")
     return jsonify(_definition_view(text, body.get("type") or "STANDARD"))
 
 
 @bp.get("/console/api/state-machines/<path:ident>/executions")
 def list_executions(ident: str):
-    params: dict = {"stateMachineArn": _machine_arn(ident), "maxResults": _page_size()}
+    params: dict = {"stateMachineArn": state_machine_arn(ident), "maxResults": _page_size()}
     status = request.args.get("status")
     if status:
         params["statusFilter"] = status
     if request.args.get("nextToken"):
         params["nextToken"] = request.args["nextToken"]
-    return jsonify(_plain(_engine().list_executions(params)))
+    return jsonify(_plain(call("ListExecutions", params)))
 
 
 @bp.post("/console/api/state-machines/<path:ident>/executions")
 def start_execution(ident: str):
-    body = _body()
+    body = json_body()
     text = body.get("input", "{}")
     if not isinstance(text, str):
         text = json.dumps(text)
-    params = {"stateMachineArn": _machine_arn(ident), "input": text}
+    params = {"stateMachineArn": state_machine_arn(ident), "input": text}
     if body.get("name"):
         params["name"] = body["name"]
-    result = _call("StartExecution", params)
+    result = call("StartExecution", params)
     return jsonify(_plain(result)), 201
 
 
 # --- executions ------------------------------------------------------------------------
 @bp.get("/console/api/executions/<path:arn>")
 def describe_execution(arn: str):
-    engine = _engine()
-    execution = engine.describe_execution({"executionArn": arn})
-    machine = engine.describe_state_machine_for_execution({"executionArn": arn})
+    execution = call("DescribeExecution", {"executionArn": arn})
+    machine = call("DescribeStateMachineForExecution", {"executionArn": arn})
     try:
         definition = json.loads(machine["definition"])
     except ValueError:
         definition = {}
-    events = _all_events(arn)
+    params = {"executionArn": arn, "maxResults": MAX_PAGE}
+    events = list(pages("GetExecutionHistory", params, "events"))
     summary = summarize(events, state_types(definition), query_languages(definition))
     return jsonify(_plain({"execution": execution, "definition": machine["definition"],
                            "stateMachineName": machine["name"],
@@ -317,22 +268,22 @@ def history(arn: str):
                     "reverseOrder": request.args.get("reverse", "").lower() in ("1", "true")}
     if request.args.get("nextToken"):
         params["nextToken"] = request.args["nextToken"]
-    return jsonify(_plain(_engine().get_execution_history(params)))
+    return jsonify(_plain(call("GetExecutionHistory", params)))
 
 
 @bp.get("/console/api/executions/<path:arn>/logs")
 def logs(arn: str):
-    engine = _engine()
-    machine = engine.describe_state_machine_for_execution({"executionArn": arn})
+    machine = call("DescribeStateMachineForExecution", {"executionArn": arn})
+    # Not an AWS operation: what CloudWatch Logs would have received (Engine.execution_logs).
     return jsonify(_plain({"loggingConfiguration": machine.get("loggingConfiguration"),
-                           "records": engine.execution_logs(arn)}))
+                           "records": engine().execution_logs(arn)}))
 
 
 @bp.post("/console/api/executions/<path:arn>/stop")
 def stop_execution(arn: str):
-    body = _body()
+    body = json_body()
     params: dict = {"executionArn": arn}
     for key in ("error", "cause"):
         if body.get(key) is not None:
             params[key] = body[key]
-    return jsonify(_plain(_call("StopExecution", params)))
+    return jsonify(_plain(call("StopExecution", params)))

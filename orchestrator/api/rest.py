@@ -1,80 +1,44 @@
 """A small REST facade for curl, on top of the same engine operations as the AWS protocol.
 
-DESIGN.md: "A small REST facade for curl: ``POST /executions``, ``GET /executions/<id>``,
-``GET /executions/<id>/history``, ``GET /state-machines``."
-
-- ``POST /executions`` ``{"stateMachine": NAME-or-ARN, "input": {...}, "name"?: ...}`` -> 201.
+- ``POST /executions`` ``{"stateMachine": NAME-or-ARN, "input": {...}, "name"?: ...}`` -> 201
+  (StartExecution).
 - ``GET /executions/<id>[?wait=SECONDS]``: ``<id>`` is an execution ARN (``:`` may be sent
   as is or URL-encoded as ``%3A``) or ``<stateMachineName>:<executionName>``. ``wait`` blocks
-  until the execution ends or the seconds pass (at most 300), for scripts.
-- ``GET /executions/<id>/history[?reverseOrder=true]`` -> ``{"events": [...]}`` (all pages).
-- ``GET /executions?stateMachine=NAME[&status=RUNNING]`` and ``GET /state-machines``.
-- ``GET /health`` (liveness) and ``GET /ready`` (the journal answers).
+  until the execution ends or the seconds pass (at most 300), for scripts (DescribeExecution).
+- ``GET /executions/<id>/history[?reverseOrder=true][&includeExecutionData=false]`` ->
+  ``{"events": [...]}`` (every page of GetExecutionHistory).
+- ``GET /executions?stateMachine=NAME-or-ARN[&status=RUNNING]`` and ``GET /state-machines``
+  (every page of ListExecutions / ListStateMachines).
+- ``GET /health`` (liveness) and ``GET /ready`` (the journal answers and can be written).
 
-Bodies use AWS's member names; timestamps are ISO 8601 strings and the execution's
-``input`` / ``output`` are JSON values instead of JSON text. Errors are
-``{"error": CODE, "message": ...}`` with the AWS error code.
+Every operation goes through :func:`.common.call`, i.e. the AWS protocol's request
+validation. Bodies use AWS's member names
+(https://docs.aws.amazon.com/step-functions/latest/apireference/API_Operations.html);
+timestamps are ISO 8601 strings and the execution's ``input`` / ``output`` are JSON values
+instead of JSON text. Errors are ``{"error": CODE, "message": ...}`` with the AWS error code
+and the HTTP status of :data:`.common.STATUS`.
 """
 from __future__ import annotations
 
 import json
 import logging
 import math
-from typing import Any, Iterator
+from typing import Any
 from urllib.parse import quote, unquote
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
-from ..engine.errors import ApiError
+from ..asl.document import compact
 from . import shapes
+from .common import HttpError, call, engine, handle_errors, json_body, pages, state_machine_arn
 
 log = logging.getLogger(__name__)
 
 bp = Blueprint("rest", __name__)
+handle_errors(bp)
 
 MAX_WAIT_SECONDS = 300.0
-# REST statuses for the AWS codes that have a more precise HTTP meaning than 400.
-_STATUS = {
-    "StateMachineDoesNotExist": 404,
-    "ExecutionDoesNotExist": 404,
-    "ExecutionAlreadyExists": 409,
-    "StateMachineAlreadyExists": 409,
-    "ThrottlingException": 429,
-}
 _TRUE = {"1", "true", "yes"}
-
-
-class RestError(Exception):
-    def __init__(self, status: int, code: str, message: str) -> None:
-        super().__init__(message)
-        self.status, self.code, self.message = status, code, message
-
-
-@bp.errorhandler(RestError)
-def _rest_error(exc: RestError):
-    return jsonify({"error": exc.code, "message": exc.message}), exc.status
-
-
-@bp.errorhandler(ApiError)
-def _api_error(exc: ApiError):
-    status = _STATUS.get(exc.code, exc.status)
-    response = jsonify({"error": exc.code, "message": exc.message})
-    response.status_code = status
-    if status in (429, 503):
-        response.headers["Retry-After"] = "1"
-    return response
-
-
-def _engine():
-    return current_app.extensions["engine"]
-
-
-def _call(operation: str, params: dict) -> dict:
-    """Runs one AWS operation with the AWS protocol's own request validation."""
-    try:
-        return shapes.call(_engine(), operation, params)
-    except shapes.RequestInvalid as exc:
-        raise RestError(400, "ValidationException", exc.message) from None
 
 
 def _render(operation: str, result: dict) -> dict:
@@ -89,25 +53,11 @@ def _render(operation: str, result: dict) -> dict:
     return body
 
 
-def _pages(operation: str, params: dict, items: str) -> Iterator[dict]:
-    token = None
-    while True:
-        page = _call(operation, dict(params, **({"nextToken": token} if token else {})))
-        yield from page.get(items, [])
-        token = page.get("nextToken")
-        if not token:
-            return
-
-
-def _state_machine_arn(name_or_arn: Any) -> str:
+def _machine_arn(name_or_arn: Any) -> str:
     if not isinstance(name_or_arn, str) or not name_or_arn:
-        raise RestError(400, "ValidationException", "'stateMachine' must be a state machine name or ARN")
-    if name_or_arn.startswith("arn:"):
-        return name_or_arn
-    for machine in _pages("ListStateMachines", {}, "stateMachines"):
-        if machine.get("name") == name_or_arn:
-            return machine["stateMachineArn"]
-    raise RestError(404, "StateMachineDoesNotExist", "State Machine Does Not Exist: '%s'" % name_or_arn)
+        raise HttpError(400, "ValidationException",
+                        "'stateMachine' must be a state machine name or ARN")
+    return state_machine_arn(name_or_arn)
 
 
 def execution_arn(ident: str) -> str:
@@ -118,20 +68,10 @@ def execution_arn(ident: str) -> str:
         return ident
     parts = ident.split(":")
     if len(parts) != 2 or not all(parts):
-        raise RestError(400, "InvalidArn",
+        raise HttpError(400, "InvalidArn",
                         "Expected an execution ARN or '<stateMachineName>:<executionName>', got '%s'" % ident)
-    machine = _state_machine_arn(parts[0])
+    machine = state_machine_arn(parts[0])
     return machine.replace(":stateMachine:", ":execution:", 1) + ":" + parts[1]
-
-
-def _json_body() -> dict:
-    try:
-        body = request.get_json(silent=True)
-    except RecursionError:  # nested deeper than the parser goes: not a body we take
-        body = None
-    if not isinstance(body, dict):
-        raise RestError(400, "BAD_REQUEST", "The request body must be a JSON object")
-    return body
 
 
 def _flag(name: str) -> bool:
@@ -140,15 +80,15 @@ def _flag(name: str) -> bool:
 
 @bp.post("/executions")
 def start_execution():
-    body = _json_body()
+    body = json_body()
     unknown = sorted(set(body) - {"stateMachine", "input", "name"})
     if unknown:
-        raise RestError(400, "ValidationException", "Unknown fields: %s" % ", ".join(unknown))
-    params = {"stateMachineArn": _state_machine_arn(body.get("stateMachine")),
-              "input": json.dumps(body.get("input", {}), separators=(",", ":"), ensure_ascii=False)}
+        raise HttpError(400, "ValidationException", "Unknown fields: %s" % ", ".join(unknown))
+    params = {"stateMachineArn": _machine_arn(body.get("stateMachine")),
+              "input": compact(body.get("input", {}))}
     if body.get("name") is not None:
         params["name"] = body["name"]
-    result = _call("StartExecution", params)
+    result = call("StartExecution", params)
     response = jsonify(_render("StartExecution", result))
     response.status_code = 201
     response.headers["Location"] = "/executions/" + quote(result["executionArn"], safe="")
@@ -159,11 +99,11 @@ def start_execution():
 def list_executions():
     machine = request.args.get("stateMachine")
     if not machine:
-        raise RestError(400, "ValidationException", "Query parameter 'stateMachine' is required")
-    params = {"stateMachineArn": _state_machine_arn(machine)}
+        raise HttpError(400, "ValidationException", "Query parameter 'stateMachine' is required")
+    params = {"stateMachineArn": _machine_arn(machine)}
     if request.args.get("status"):
         params["statusFilter"] = request.args["status"]
-    executions = list(_pages("ListExecutions", params, "executions"))
+    executions = list(pages("ListExecutions", params, "executions"))
     return jsonify(_render("ListExecutions", {"executions": executions}))
 
 
@@ -172,7 +112,7 @@ def execution_history(ident: str):
     params = {"executionArn": execution_arn(ident), "reverseOrder": _flag("reverseOrder")}
     if "includeExecutionData" in request.args:
         params["includeExecutionData"] = _flag("includeExecutionData")
-    events = list(_pages("GetExecutionHistory", params, "events"))
+    events = list(pages("GetExecutionHistory", params, "events"))
     return jsonify(_render("GetExecutionHistory", {"events": events}))
 
 
@@ -186,18 +126,18 @@ def describe_execution(ident: str):
         except ValueError:
             seconds = float("nan")
         if math.isnan(seconds):
-            raise RestError(400, "ValidationException", "'wait' must be a number of seconds")
+            raise HttpError(400, "ValidationException", "'wait' must be a number of seconds")
         seconds = min(max(seconds, 0.0), MAX_WAIT_SECONDS)
-        _call("DescribeExecution", {"executionArn": arn})  # a missing execution is a 404 first
+        call("DescribeExecution", {"executionArn": arn})  # a missing execution is a 404 first
         if seconds > 0:
             with current_app.extensions["long_polls"]:
-                _engine().wait_for(arn, seconds)
-    return jsonify(_render("DescribeExecution", _call("DescribeExecution", {"executionArn": arn})))
+                engine().wait_for(arn, seconds)
+    return jsonify(_render("DescribeExecution", call("DescribeExecution", {"executionArn": arn})))
 
 
 @bp.get("/state-machines")
 def list_state_machines():
-    machines = list(_pages("ListStateMachines", {}, "stateMachines"))
+    machines = list(pages("ListStateMachines", {}, "stateMachines"))
     return jsonify(_render("ListStateMachines", {"stateMachines": machines}))
 
 
@@ -210,10 +150,9 @@ def health():
 def ready() -> Response | tuple:
     """Ready when the engine answers a read from its journal and can write to it (a full
     disk or a read-only journal is "unavailable", with the reason)."""
-    engine = _engine()
     try:
-        engine.list_state_machines({"maxResults": 1})
-        reason = engine.unavailable(probe=True) if hasattr(engine, "unavailable") else None
+        call("ListStateMachines", {"maxResults": 1})
+        reason = engine().unavailable(probe=True)
     except Exception as exc:  # any failure means "not ready", reported, never raised
         reason = "%s: %s" % (type(exc).__name__, exc)
     if reason is not None:

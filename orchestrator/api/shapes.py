@@ -1,9 +1,10 @@
 """Request validation and response serialisation driven by botocore's Step Functions model.
 
-DESIGN.md: "The authoritative description of every operation — request and response
-shapes, error codes, timestamp formats — is botocore's service model for Step Functions".
-So nothing here lists members by hand: every constraint checked and every member written
-out comes from ``service-2.json`` as botocore loads it.
+botocore's service model for Step Functions (``service-2.json``, what boto3 and the AWS CLI
+build their requests and parse their responses from) describes every operation: request
+and response shapes, error codes, timestamp formats. So nothing here lists members by hand:
+every constraint checked and every member written out comes from the model as botocore
+loads it.
 
 Messages follow the AWS (Coral) validation format, e.g.
 ``1 validation error detected: Value '2000' at 'maxResults' failed to satisfy constraint:
@@ -21,6 +22,8 @@ from typing import Any, Callable
 import botocore.session
 from botocore import xform_name
 from botocore.model import OperationNotFoundError, OperationModel, Shape
+
+from ..asl.jsontext import is_integer, is_number
 
 SERVICE_NAME = "stepfunctions"
 
@@ -165,7 +168,7 @@ class _Validator:
         return value
 
     def _integer(self, shape, value, path):
-        if isinstance(value, bool) or not isinstance(value, int):
+        if not is_integer(value):
             if isinstance(value, float) and value.is_integer():
                 value = int(value)  # 10.0 is what some JSON encoders send for 10
             else:
@@ -186,7 +189,7 @@ class _Validator:
         return value
 
     def _float(self, shape, value, path):
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
+        if not is_number(value):
             self.fail(path, value, shape, "Member must be a number")
         return value
 
@@ -194,7 +197,7 @@ class _Validator:
 
     def _timestamp(self, shape, value, path):
         # The JSON protocol sends epoch seconds; ISO 8601 is accepted for curl users.
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if is_number(value):
             return datetime.fromtimestamp(value, tz=timezone.utc)
         if isinstance(value, str):
             try:

@@ -3,5 +3,6 @@ console JSON endpoints of :mod:`orchestrator.api.console`.
 
 - :mod:`.summary` turns an execution's history into per-state outcomes (pure);
 - :mod:`.graph` turns a definition into the nodes, edges and groups the page lays out
-  with elkjs (npm, ``package.json`` + ``package-lock.json``, installed by ``make console``).
+  with elkjs (npm, ``package.json`` + ``package-lock.json``, installed by ``make console``);
+- :mod:`.statuses` is the status vocabulary the page receives (labels and tones).
 """

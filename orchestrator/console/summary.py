@@ -34,13 +34,14 @@ import json
 from datetime import datetime
 from typing import Any, Iterable
 
+from ..asl.jsontext import is_number
+from ..asl.model import JSONATA, JSONPATH, children
+from .statuses import STATUSES
+
 __all__ = ["summarize", "STATUSES", "state_status", "timestamp_ms", "query_languages",
-           "pipeline_steps", "JSONPATH", "JSONATA"]
+           "pipeline_steps"]
 
-JSONPATH, JSONATA = "JSONPath", "JSONata"
-
-# Most telling first: the aggregate of a state's visits is the first that occurs.
-STATUSES = ("running", "failed", "aborted", "caught", "retried", "succeeded", "not_reached")
+# STATUSES (the console's status vocabulary, :mod:`.statuses`) is most telling first.
 _RANK = {status: rank for rank, status in enumerate(STATUSES)}
 
 _ATTEMPT_STARTS = frozenset({"ParallelStateStarted", "MapStateStarted"})
@@ -60,9 +61,7 @@ def timestamp_ms(value: Any) -> float | None:
     conformance corpus masks timestamps as ``"timestamp"``)."""
     if isinstance(value, datetime):
         return value.timestamp() * 1000.0
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, (int, float)):
+    if is_number(value):
         return float(value) * 1000.0
     if isinstance(value, str):
         try:
@@ -119,10 +118,7 @@ def query_languages(definition: Any) -> dict[str, str]:
                 continue
             own = state.get("QueryLanguage", language)
             out[name] = own
-            children = list(state.get("Branches") or []) if state.get("Type") == "Parallel" else []
-            if state.get("Type") == "Map":
-                children = [state.get("ItemProcessor") or state.get("Iterator")]
-            for child in children:
+            for _field, _index, child in children(state):
                 walk(child, own)
 
     walk(definition, JSONPATH)

@@ -7,10 +7,8 @@
 
 const API = "/console/api";
 const POLL_MS = 1000;
-const STATUS_TEXT = {
-  succeeded: "Succeeded", retried: "Retried, then succeeded", caught: "Failed, caught",
-  failed: "Failed", running: "Running", aborted: "Aborted", not_reached: "Not reached",
-};
+// The status vocabulary (orchestrator/console/statuses.py), from GET /console/api/config.
+let vocabulary = null;
 const app = document.getElementById("app");
 let cleanup = [];   // timers of the current page
 
@@ -66,14 +64,23 @@ function jsonBlock(value, label) {
   if (value === null || value === undefined) return h("p", { class: "muted" }, "—");
   return h("pre", { class: "json", tabindex: "0", "aria-label": label || "JSON" }, pretty(value));
 }
-const statusBadge = (status) => h("span", { class: "status status-" + String(status).toLowerCase() },
+// A status's classes: "status-<name>" (execution statuses lower-cased) and the tone
+// app.css styles, "tone-<tone>".
+function statusClass(status) {
+  const name = String(status).toLowerCase();
+  const known = vocabulary.statuses.find((s) => s.name === name);
+  return "status-" + name + (known ? " tone-" + known.tone : "");
+}
+function statusLabel(status) {
+  const known = vocabulary.statuses.find((s) => s.name === status);
+  return known ? known.label : "";
+}
+const statusBadge = (status) => h("span", { class: "status " + statusClass(status) },
   String(status).replace("_", " "));
 function errorBox(err) {
   return h("div", { class: "error-box", role: "alert" }, h("strong", {}, err.code || "Error"), ": ", err.message);
 }
 function setTitle(text) { document.title = text + " · Step Functions Local console"; }
-function shortArnName(arn) { return arn.split(":").pop(); }
-function stateMachineName(execArn) { const p = execArn.split(":"); return p[p.length - 2]; }
 
 // --- router ----------------------------------------------------------------------------
 async function route() {
@@ -86,6 +93,7 @@ async function route() {
   app.innerHTML = "";
   app.setAttribute("aria-busy", "true");
   try {
+    if (!vocabulary) vocabulary = await api("/config");
     if (parts.length === 0) await machinesPage();
     else if (parts[0] === "machines" && parts[1]) await machinePage(parts[1], params);
     else if (parts[0] === "executions" && parts[1]) await executionPage(parts.slice(1).join("/"), params);
@@ -241,7 +249,7 @@ async function executionsSection(name, params) {
   const section = h("section", { class: "card", id: "executions" }, h("h2", {}, "Executions"));
   app.appendChild(section);
   const filter = h("select", { id: "status-filter", "aria-label": "Filter by status" },
-    ["", "RUNNING", "SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"].map((s) => h("option", { value: s }, s || "All statuses")));
+    ["", ...vocabulary.executionStatuses].map((s) => h("option", { value: s }, s || "All statuses")));
   const sizeSel = h("select", { id: "page-size", "aria-label": "Executions per page" }, ["10", "20", "50", "100"].map((s) => h("option", { value: s }, s + " per page")));
   sizeSel.value = "10";
   const table = h("div", {});
@@ -378,7 +386,7 @@ async function executionPage(arn, params) {
     panel.appendChild(card);
     card.appendChild(h("h2", {}, selected));
     card.appendChild(h("p", {}, h("span", { class: "pill" }, st.type), " ", statusBadge(st.status), " ",
-      h("span", { class: "muted" }, STATUS_TEXT[st.status] || "")));
+      h("span", { class: "muted" }, statusLabel(st.status))));
     if (!visits.length) { card.appendChild(h("p", { class: "muted" }, "This state was not reached.")); return; }
     if (visits.length > 1) {
       const sel = h("select", { id: "visit-select", "aria-label": "Which entry into the state" }, visits.map((v, i) =>
@@ -435,13 +443,8 @@ async function executionPage(arn, params) {
     card.appendChild(h("h3", {}, "Input and output pipeline",
       v.queryLanguage ? [" ", h("span", { class: "pill", id: "query-language" }, v.queryLanguage)] : null));
     // The summary names the steps for the state's query language (JSONPath or JSONata).
-    const steps = v.pipelineSteps || [
-      { key: "input", label: "State input", help: "As the state received it" },
-      { key: "parameters", label: "Effective input (parameters)", help: "After InputPath and Parameters/Arguments: what the last attempt sent" },
-      { key: "result", label: "Result", help: "What the task / branches / iterations returned, before ResultSelector and ResultPath" },
-      { key: "output", label: "State output", help: "After ResultSelector, ResultPath and OutputPath: the next state's input" }];
     const pipe = h("ol", { class: "pipeline", id: "pipeline" });
-    for (const { key, label, help } of steps) {
+    for (const { key, label, help } of v.pipelineSteps) {
       const value = v.pipeline[key];
       if ((value === null || value === undefined) && (key === "parameters" || key === "result")) continue;  // not recorded for this state type
       pipe.appendChild(h("li", { "data-step": key }, h("div", { class: "step-label" }, label, " ", h("span", { class: "muted" }, help)), jsonBlock(value, label)));
@@ -462,7 +465,7 @@ async function executionPage(arn, params) {
     for (const v of s.visits) {
       const stop = v.endedMs || end;
       const bar = h("div", { class: "track" });
-      bar.appendChild(h("div", { class: "bar status-" + v.status, style: `left:${pct(v.enteredMs)};width:${width(v.enteredMs, stop)}` }));
+      bar.appendChild(h("div", { class: "bar " + statusClass(v.status), style: `left:${pct(v.enteredMs)};width:${width(v.enteredMs, stop)}` }));
       let prevEnd = null;
       for (const a of v.attempts) {
         if (a.backoffMs && prevEnd != null) {
@@ -470,7 +473,7 @@ async function executionPage(arn, params) {
             style: `left:${pct(prevEnd)};width:${width(prevEnd, a.scheduledMs)}` }));
         }
         const aEnd = a.endedMs || stop;
-        bar.appendChild(h("div", { class: "attempt attempt-" + a.status, title: "attempt " + a.number + ": " + a.status + " · " + fmtDuration(a.durationMs),
+        bar.appendChild(h("div", { class: "attempt " + statusClass(a.status), title: "attempt " + a.number + ": " + a.status + " · " + fmtDuration(a.durationMs),
           style: `left:${pct(a.scheduledMs)};width:${width(a.scheduledMs, aEnd)}` }));
         prevEnd = aEnd;
       }
@@ -567,7 +570,7 @@ async function executionPage(arn, params) {
 
   function renderAll() {
     renderHeader();
-    graph.setStatuses(data.summary.states);
+    graph.setStatuses(data.summary.states, statusClass);
     renderPanel();
     renderTimeline();
     renderIO();
@@ -597,8 +600,7 @@ async function executionPage(arn, params) {
 
 function legend() {
   return h("ul", { class: "legend", "aria-label": "Legend" },
-    ["succeeded", "retried", "caught", "failed", "running", "aborted", "not_reached"].map((s) =>
-      h("li", {}, h("span", { class: "swatch status-" + s }), STATUS_TEXT[s])),
+    vocabulary.stateStatuses.map((s) => h("li", {}, h("span", { class: "swatch " + statusClass(s) }), statusLabel(s))),
     h("li", {}, h("span", { class: "edge-sample catch" }), "Catch"),
     h("li", {}, h("span", { class: "edge-sample choice" }), "Choice rule"));
 }

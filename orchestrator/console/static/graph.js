@@ -258,10 +258,11 @@ async function drawGraph(container, graph, opts) {
     }
     if (fromUser && opts.onSelect) opts.onSelect(name);
   }
-  function setStatuses(states) {
+  // states: the summary's per-state entries; classOf(status): the classes showing a status.
+  function setStatuses(states, classOf) {
     for (const [name, { el, node, badge, title }] of nodeEls) {
       const st = states[name] || { status: "not_reached", retries: 0 };
-      el.setAttribute("class", el.getAttribute("class").replace(/ status-[a-z_]+/g, "") + " status-" + st.status);
+      el.setAttribute("class", el.getAttribute("class").replace(/ (status|tone)-[a-z_]+/g, "") + " " + classOf(st.status));
       badge.textContent = st.retries ? "↻ " + st.retries : "";
       const label = node.name + ", " + node.type + " state, " + st.status.replace("_", " ") +
         (st.retries ? ", " + st.retries + " retr" + (st.retries === 1 ? "y" : "ies") : "");

@@ -114,6 +114,9 @@ class FakeEngine:
         self._record("send_task_success", params)
         raise ApiError("TaskDoesNotExist", "Task Does Not Exist")
 
+    def unavailable(self, probe: bool = False) -> str | None:
+        return None
+
     def wait_for(self, execution_arn: str, timeout: float) -> dict:
         self.waited.append((execution_arn, timeout))
         return self.executions[execution_arn]

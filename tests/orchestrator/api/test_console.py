@@ -169,3 +169,11 @@ def test_unknown_execution_is_404(console):
     arn = "arn:aws:states:us-east-1:123456789012:execution:demo:nope"
     response = client.get("/console/api/executions/" + arn)
     assert (response.status_code, response.json["error"]) == (404, "ExecutionDoesNotExist")
+
+
+def test_config_hands_the_page_its_status_vocabulary(client):
+    from orchestrator.console.statuses import vocabulary
+
+    response = client.get("/console/api/config")
+    assert response.status_code == 200 and response.json == vocabulary()
+    assert response.json["stateStatuses"][0] == "succeeded"

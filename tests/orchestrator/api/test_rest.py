@@ -7,7 +7,7 @@ from urllib.parse import quote
 import pytest
 
 from fake_engine import machine_arn
-from orchestrator.engine.errors import ApiError
+from orchestrator.engine.errors import ApiError, StoreUnavailable
 
 DEFINITION = json.dumps({"StartAt": "A", "States": {"A": {"Type": "Pass", "End": True}}})
 EXECUTION = "arn:aws:states:us-east-1:123456789012:execution:flow:run1"
@@ -136,3 +136,18 @@ def test_unknown_route_and_method_are_json(client):
     assert (response.status_code, response.json["error"]) == (404, "NOT_FOUND")
     response = client.delete("/state-machines")
     assert response.status_code == 405 and "GET" in response.headers["Allow"]
+
+
+@pytest.mark.parametrize("error, status", [
+    (ApiError("ExecutionDoesNotExist", "Execution Does Not Exist: 'x'"), 404),
+    (ApiError("ThrottlingException", "Rate exceeded"), 429),
+    (StoreUnavailable("disk full"), 503),
+], ids=["missing", "throttled", "unavailable"])
+def test_rest_and_console_answer_engine_errors_alike(client, engine, flow, error, status):
+    engine.fail_with = error
+    rest = client.get("/executions/" + quote(EXECUTION, safe=""))
+    console = client.get("/console/api/executions/%s/history" % EXECUTION)
+    for response in (rest, console):
+        assert response.status_code == status
+        assert response.json == {"error": error.code, "message": error.message}
+        assert response.headers.get("Retry-After") == ("1" if status in (429, 503) else None)

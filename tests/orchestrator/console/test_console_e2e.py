@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from orchestrator.console.statuses import EXECUTION_STATUSES, LABELS, STATE_STATUSES
 from tests.orchestrator.api.orchestrator_server import Orchestrator
 from tests.support.processes import free_port
 
@@ -89,7 +90,7 @@ def server(tmp_path_factory):
         "ORCHESTRATOR_ALLOWED_HOSTS": f"127.0.0.1:{port},127.0.0.1:{closed}",
         "ORCHESTRATOR_ENDPOINTS": ",".join(f"{host}=127.0.0.1:{closed}" for host in
                                            ("users:8001", "orders:8002", "notifications:8003")),
-        "ORCHESTRATOR_LAMBDAS": "Charge=python:orchestrator.tasks.standins:raise_exception",
+        "ORCHESTRATOR_LAMBDAS": "Charge=python:tests.support.lambda_standins:raise_exception",
     })
     demo = (HERE / "console_demo.asl.json").read_text().replace("__RATE_PORT__", str(port))
     (orchestrator.statemachines / "console_demo.asl.json").write_text(demo)
@@ -271,6 +272,9 @@ def test_demo_execution_states_details_history_and_timeline(page):
     assert _status(page, "FanOut") == "succeeded"
     assert page.locator(".legend .status-retried").count() == 1
     assert page.locator(".legend .status-caught").count() == 1
+    # The legend is the vocabulary the page received (GET /console/api/config).
+    legend = page.locator(".legend li").all_inner_texts()
+    assert legend[:len(STATE_STATUSES)] == [LABELS[status] for status in STATE_STATUSES]
 
     # A state's details: error, retries, pipeline.
     page.click("#execution-graph [data-state='Charge']")
@@ -375,6 +379,8 @@ def test_executions_list_filter_and_paging(page):
     page.goto(page.url.split("#")[0] + "#/machines/console_demo")
     page.wait_for_selector("#executions table")
     page.select_option("#page-size", "10")
+    filters = page.locator("#status-filter option").evaluate_all("els => els.map(e => e.value)")
+    assert filters == ["", *EXECUTION_STATUSES]
     page.select_option("#status-filter", "FAILED")
     page.wait_for_selector("#executions >> text=No executions with status FAILED")
     page.select_option("#status-filter", "SUCCEEDED")
