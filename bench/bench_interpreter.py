@@ -23,6 +23,7 @@ computed here; any difference is printed loudly and makes the exit status 1.
 Usage: ``python bench/bench_interpreter.py [--json] [--repeat N] [--scale F]
 [--cases a,b] [--engines moto,ours]``.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -35,9 +36,10 @@ import platform
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 BENCH_DIR = Path(__file__).resolve().parent
 REPO_ROOT = BENCH_DIR.parent
@@ -99,7 +101,7 @@ def _intrinsics_expected(n: int) -> dict:
         "label": f"item {i} of {n} named {d['name']}",
         "digest": hashlib.sha256(f"{d['name']}-{i}".encode()).hexdigest(),
         "md5": hashlib.md5(d["name"].encode()).hexdigest(),
-        "partitions": [d["numbers"][k:k + 3] for k in range(0, len(d["numbers"]), 3)],
+        "partitions": [d["numbers"][k : k + 3] for k in range(0, len(d["numbers"]), 3)],
         "json": json.dumps(d["obj"], separators=(",", ":")),
         "parsed": json.loads(d["text"]),
         "roundTrip": d["obj"],
@@ -275,7 +277,9 @@ class MotoEngine:
         payload = json.dumps(input_value)
         client = self._client
         start = time.perf_counter()
-        arn = client.start_execution(stateMachineArn=machine, name=name, input=payload)["executionArn"]
+        arn = client.start_execution(stateMachineArn=machine, name=name, input=payload)[
+            "executionArn"
+        ]
         while True:
             description = client.describe_execution(executionArn=arn)
             if description["status"] in TERMINAL_STATUSES:
@@ -283,7 +287,11 @@ class MotoEngine:
             time.sleep(self._poll_interval)
         seconds = time.perf_counter() - start
         history = self._history(arn)
-        span = (history[-1]["timestamp"] - history[0]["timestamp"]).total_seconds() if history else None
+        span = (
+            (history[-1]["timestamp"] - history[0]["timestamp"]).total_seconds()
+            if history
+            else None
+        )
         return Run(
             seconds=seconds,
             transitions=count_transitions(history),
@@ -308,7 +316,9 @@ class MotoEngine:
 # --------------------------------------------------------------------------- measuring
 
 
-def measure(engines: dict[str, Any], case: Case, size: int, repeat: int, deadline: float) -> dict[str, dict]:
+def measure(
+    engines: dict[str, Any], case: Case, size: int, repeat: int, deadline: float
+) -> dict[str, dict]:
     """Warm up each engine once, then run `repeat` rounds, alternating engines within a
     round so both see the same machine load; past `deadline` stop after the current round."""
     definition = case.definition()
@@ -330,7 +340,9 @@ def _execute(engine: Any, definition: dict, input_value: Any) -> Run:
     try:
         return engine.execute(definition, input_value)
     except Exception as exc:  # noqa: BLE001 - reported as a mismatch, not a crash
-        return Run(time.perf_counter() - start, 0, "RAISED", None, type(exc).__name__, str(exc)[:500])
+        return Run(
+            time.perf_counter() - start, 0, "RAISED", None, type(exc).__name__, str(exc)[:500]
+        )
 
 
 def _summarise(warmup: Run, runs: list[Run]) -> dict:
@@ -347,7 +359,8 @@ def _summarise(warmup: Run, runs: list[Run]) -> dict:
         "error": last.error,
         "cause": last.cause,
         "consistent": all(
-            (r.status, r.output, r.transitions) == (warmup.status, warmup.output, warmup.transitions)
+            (r.status, r.output, r.transitions)
+            == (warmup.status, warmup.output, warmup.transitions)
             for r in runs
         ),
     }
@@ -365,11 +378,15 @@ def check(case: Case, size: int, results: dict[str, dict]) -> list[str]:
     expected_transitions = case.expected_transitions(size)
     for engine, r in results.items():
         if r["status"] != "SUCCEEDED":
-            problems.append(f"{engine}: status {r['status']} error={r['error']!r} cause={r['cause']!r}")
+            problems.append(
+                f"{engine}: status {r['status']} error={r['error']!r} cause={r['cause']!r}"
+            )
         elif r["output"] != expected_output:
             problems.append(f"{engine}: output differs from expected: {_short(r['output'])}")
         if r["transitions"] != expected_transitions:
-            problems.append(f"{engine}: {r['transitions']} transitions, expected {expected_transitions}")
+            problems.append(
+                f"{engine}: {r['transitions']} transitions, expected {expected_transitions}"
+            )
         if not r["consistent"]:
             problems.append(f"{engine}: repeated runs gave different status/output/transitions")
     if len(results) == 2:
@@ -395,17 +412,22 @@ def print_table(rows: list[dict], out=sys.stdout) -> None:
         moto, ours = row["engines"].get("moto"), row["engines"].get("ours")
         transitions = (ours or moto or {}).get("transitions")
         ratio = row.get("ratio")
-        lines.append((
-            row["case"],
-            str(transitions) if transitions is not None else "-",
-            _fmt(moto and moto["us_per_transition"]),
-            _fmt(ours and ours["us_per_transition"], 2),
-            "-" if ratio is None else f"{ratio:,.1f}x",
-            "-" if ratio is None else ("ok" if ratio >= TARGET_RATIO else "MISSED"),
-        ))
+        lines.append(
+            (
+                row["case"],
+                str(transitions) if transitions is not None else "-",
+                _fmt(moto and moto["us_per_transition"]),
+                _fmt(ours and ours["us_per_transition"], 2),
+                "-" if ratio is None else f"{ratio:,.1f}x",
+                "-" if ratio is None else ("ok" if ratio >= TARGET_RATIO else "MISSED"),
+            )
+        )
     widths = [max(len(line[k]) for line in lines) for k in range(len(header))]
     for n, line in enumerate(lines):
-        cells = [cell.ljust(w) if k == 0 else cell.rjust(w) for k, (cell, w) in enumerate(zip(line, widths))]
+        cells = [
+            cell.ljust(w) if k == 0 else cell.rjust(w)
+            for k, (cell, w) in enumerate(zip(line, widths))
+        ]
         print("  ".join(cells), file=out)
         if n == 0:
             print("  ".join("-" * w for w in widths), file=out)
@@ -416,11 +438,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print machine-readable results")
     parser.add_argument("--repeat", type=int, default=3, help="measured runs per case and engine")
     parser.add_argument("--scale", type=float, default=1.0, help="multiply every case's size")
-    parser.add_argument("--cases", default=",".join(CASES_BY_NAME), help="comma-separated case names")
+    parser.add_argument(
+        "--cases", default=",".join(CASES_BY_NAME), help="comma-separated case names"
+    )
     parser.add_argument("--engines", default="moto,ours", help="comma-separated: moto, ours")
-    parser.add_argument("--poll-interval", type=float, default=0.001, help="moto DescribeExecution poll (s)")
-    parser.add_argument("--budget", type=float, default=90.0,
-                        help="seconds; past it every case/engine stops after one measured run")
+    parser.add_argument(
+        "--poll-interval", type=float, default=0.001, help="moto DescribeExecution poll (s)"
+    )
+    parser.add_argument(
+        "--budget",
+        type=float,
+        default=90.0,
+        help="seconds; past it every case/engine stops after one measured run",
+    )
     args = parser.parse_args(argv)
 
     cases = [CASES_BY_NAME[name] for name in args.cases.split(",") if name]
@@ -431,8 +461,10 @@ def main(argv: list[str] | None = None) -> int:
     if "moto" in wanted:
         engines["moto"] = MotoEngine(args.poll_interval)
         if any("moto" not in case.engines for case in cases):
-            notes.append("moto cannot evaluate JSONata (it needs jpype and the Java JSONata "
-                         "library): JSONata cases run on ours only")
+            notes.append(
+                "moto cannot evaluate JSONata (it needs jpype and the Java JSONata "
+                "library): JSONata cases run on ours only"
+            )
     if "ours" in wanted:
         try:
             engines["ours"] = OursEngine()
@@ -444,9 +476,16 @@ def main(argv: list[str] | None = None) -> int:
         for case in cases:
             size = max(1, round(case.default_size * args.scale))
             results = measure(engines, case, size, args.repeat, deadline)
-            row: dict[str, Any] = {"case": case.name, "size": size, "describe": case.describe, "engines": results}
+            row: dict[str, Any] = {
+                "case": case.name,
+                "size": size,
+                "describe": case.describe,
+                "engines": results,
+            }
             if "moto" in results and "ours" in results and results["ours"]["us_per_transition"]:
-                row["ratio"] = results["moto"]["us_per_transition"] / results["ours"]["us_per_transition"]
+                row["ratio"] = (
+                    results["moto"]["us_per_transition"] / results["ours"]["us_per_transition"]
+                )
             row["problems"] = check(case, size, results)
             failures += [f"{case.name}: {p}" for p in row["problems"]]
             rows.append(row)
@@ -458,25 +497,34 @@ def main(argv: list[str] | None = None) -> int:
         for row in rows:
             for r in row["engines"].values():
                 r["output"] = _short(r["output"], 200)
-        print(json.dumps({
-            "target_ratio": TARGET_RATIO,
-            "python": platform.python_version(),
-            "moto": _version("moto"),
-            "repeat": args.repeat,
-            "poll_interval_seconds": args.poll_interval,
-            "notes": notes,
-            "cases": rows,
-            "mismatches": failures,
-        }, indent=2))
+        print(
+            json.dumps(
+                {
+                    "target_ratio": TARGET_RATIO,
+                    "python": platform.python_version(),
+                    "moto": _version("moto"),
+                    "repeat": args.repeat,
+                    "poll_interval_seconds": args.poll_interval,
+                    "notes": notes,
+                    "cases": rows,
+                    "mismatches": failures,
+                },
+                indent=2,
+            )
+        )
     else:
-        print(f"ASL interpreter benchmark: median of {args.repeat} runs, microseconds per state transition "
-              f"(transitions = *StateEntered events; history recorded)")
+        print(
+            f"ASL interpreter benchmark: median of {args.repeat} runs, microseconds per state transition "
+            f"(transitions = *StateEntered events; history recorded)"
+        )
         print_table(rows)
         loops = {row["case"]: row["engines"].get("ours") for row in rows}
         if loops.get("counting_loop") and loops.get("counting_loop_jsonata"):
-            print(f"counting loop, ours: JSONPath {_fmt(loops['counting_loop']['us_per_transition'], 2)}"
-                  f" us/transition, JSONata {_fmt(loops['counting_loop_jsonata']['us_per_transition'], 2)}"
-                  " us/transition")
+            print(
+                f"counting loop, ours: JSONPath {_fmt(loops['counting_loop']['us_per_transition'], 2)}"
+                f" us/transition, JSONata {_fmt(loops['counting_loop_jsonata']['us_per_transition'], 2)}"
+                " us/transition"
+            )
         for note in notes:
             print(f"note: {note}")
     for failure in failures:

@@ -26,6 +26,7 @@ status 1); timings never fail the run. About 10 s with the defaults.
 Usage: ``python bench/bench_task_calls.py [--calls N] [--delay-ms MS] [--isolation-calls N]
 [--slow-delay-ms MS] [--json]``.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -52,6 +53,7 @@ HTTP = "arn:aws:states:::http:invoke"
 
 # --- the server (child process) ------------------------------------------------------------
 
+
 def serve() -> None:
     from aiohttp import web
 
@@ -72,12 +74,17 @@ def serve() -> None:
             ports.append(sock.getsockname()[1])
         print(json.dumps(ports), flush=True)
         await asyncio.Event().wait()
+
     asyncio.run(main())
 
 
 def start_server() -> tuple[subprocess.Popen, list[int]]:
-    child = subprocess.Popen([sys.executable, __file__, "--serve"], stdout=subprocess.PIPE,
-                             text=True, start_new_session=True)
+    child = subprocess.Popen(
+        [sys.executable, __file__, "--serve"],
+        stdout=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
     line = child.stdout.readline()
     if not line:
         raise RuntimeError("the benchmark server did not start")
@@ -94,6 +101,7 @@ def stop_server(child: subprocess.Popen) -> None:
 
 # --- measuring -----------------------------------------------------------------------------
 
+
 class ThreadPeak:
     """Samples threading.active_count() every 2 ms (itself not counted)."""
 
@@ -108,8 +116,9 @@ class ThreadPeak:
             count = threading.active_count() - 1
             if count > self.peak:
                 self.peak = count
-                self.names = Counter(_kind(t.name) for t in threading.enumerate()
-                                     if t is not self._thread)
+                self.names = Counter(
+                    _kind(t.name) for t in threading.enumerate() if t is not self._thread
+                )
 
     def __enter__(self) -> ThreadPeak:
         self._thread.start()
@@ -141,6 +150,7 @@ def run_calls(invoker: TaskInvoker, urls: list[str]) -> tuple[float, list[float]
                 left[0] -= 1
                 if left[0] == 0:
                     finished.set()
+
         return done
 
     begin = time.perf_counter()
@@ -185,13 +195,20 @@ def main() -> int:
                 wall, latencies, errors = run_calls(invoker, [fast] * n)
             failures += errors
             rounds = math.ceil(n / config.max_connections_per_host)
-            rows.append({"calls": n, "wall_s": wall, "calls_per_s": n / wall,
-                         "rounds": rounds, "overhead_per_call_ms":
-                             (wall - rounds * delay) / n * 1000,
-                         "p50_ms": pct(latencies, 0.5) * 1000,
-                         "p99_ms": pct(latencies, 0.99) * 1000,
-                         "threads_before": threads_before, "peak_threads": peak.peak,
-                         "peak_thread_kinds": dict(peak.names)})
+            rows.append(
+                {
+                    "calls": n,
+                    "wall_s": wall,
+                    "calls_per_s": n / wall,
+                    "rounds": rounds,
+                    "overhead_per_call_ms": (wall - rounds * delay) / n * 1000,
+                    "p50_ms": pct(latencies, 0.5) * 1000,
+                    "p99_ms": pct(latencies, 0.99) * 1000,
+                    "threads_before": threads_before,
+                    "peak_threads": peak.peak,
+                    "peak_thread_kinds": dict(peak.names),
+                }
+            )
 
         n = args.isolation_calls
         _, alone, errors = run_calls(invoker, [fast] * n)
@@ -200,6 +217,7 @@ def main() -> int:
 
         def slow_traffic() -> None:
             slow_result["wall"], _, slow_result["errors"] = run_calls(invoker, [slow] * n)
+
         background = threading.Thread(target=slow_traffic)
         background.start()
         time.sleep(0.5)  # the slow calls are in flight (they take --slow-delay-ms)
@@ -207,11 +225,14 @@ def main() -> int:
         failures += errors
         background.join()
         failures += slow_result.get("errors", [])
-        isolation = {"calls": n, "slow_delay_ms": args.slow_delay_ms,
-                     "alone_p50_ms": pct(alone, 0.5) * 1000,
-                     "alone_p99_ms": pct(alone, 0.99) * 1000,
-                     "beside_p50_ms": pct(beside, 0.5) * 1000,
-                     "beside_p99_ms": pct(beside, 0.99) * 1000}
+        isolation = {
+            "calls": n,
+            "slow_delay_ms": args.slow_delay_ms,
+            "alone_p50_ms": pct(alone, 0.5) * 1000,
+            "alone_p99_ms": pct(alone, 0.99) * 1000,
+            "beside_p50_ms": pct(beside, 0.5) * 1000,
+            "beside_p99_ms": pct(beside, 0.99) * 1000,
+        }
     finally:
         invoker.close()
         stop_server(child)
@@ -219,32 +240,50 @@ def main() -> int:
     if args.json:
         print(json.dumps({"runs": rows, "isolation": isolation, "failures": failures}, indent=2))
     else:
-        print(f"HTTP Task calls through TaskInvoker.submit; server delay {args.delay_ms} ms, "
-              f"per-destination cap {config.max_connections_per_host} sockets, "
-              f"{os.cpu_count()} CPUs")
+        print(
+            f"HTTP Task calls through TaskInvoker.submit; server delay {args.delay_ms} ms, "
+            f"per-destination cap {config.max_connections_per_host} sockets, "
+            f"{os.cpu_count()} CPUs"
+        )
         print()
-        print(f"{'calls':>6} {'wall s':>8} {'calls/s':>9} {'rounds':>6} {'overhead/call':>14} "
-              f"{'p50 ms':>8} {'p99 ms':>8} {'peak threads':>13}")
+        print(
+            f"{'calls':>6} {'wall s':>8} {'calls/s':>9} {'rounds':>6} {'overhead/call':>14} "
+            f"{'p50 ms':>8} {'p99 ms':>8} {'peak threads':>13}"
+        )
         for row in rows:
-            print(f"{row['calls']:>6} {row['wall_s']:>8.3f} {row['calls_per_s']:>9.1f} "
-                  f"{row['rounds']:>6} {row['overhead_per_call_ms']:>11.3f} ms "
-                  f"{row['p50_ms']:>8.1f} {row['p99_ms']:>8.1f} {row['peak_threads']:>13}")
+            print(
+                f"{row['calls']:>6} {row['wall_s']:>8.3f} {row['calls_per_s']:>9.1f} "
+                f"{row['rounds']:>6} {row['overhead_per_call_ms']:>11.3f} ms "
+                f"{row['p50_ms']:>8.1f} {row['p99_ms']:>8.1f} {row['peak_threads']:>13}"
+            )
         one, many = rows[0], rows[-1]
-        print(f"\npeak threads during {many['calls']} calls: "
-              + ", ".join(f"{k} x{v}" for k, v in sorted(many["peak_thread_kinds"].items())))
-        print(f"{many['calls']} calls at once took {many['wall_s'] / one['wall_s']:.2f}x the "
-              f"wall time of 1 call; {many['calls']} x {args.delay_ms} ms on 8 blocking "
-              f"threads would take >= {many['calls'] * delay / 8:.1f} s (computed, not measured)")
-        print(f"\nisolation: {n} fast calls ({args.delay_ms} ms), alone vs. beside {n} slow "
-              f"calls ({args.slow_delay_ms} ms) to another destination")
-        print(f"  alone:  p50 {isolation['alone_p50_ms']:8.1f} ms   "
-              f"p99 {isolation['alone_p99_ms']:8.1f} ms")
-        print(f"  beside: p50 {isolation['beside_p50_ms']:8.1f} ms   "
-              f"p99 {isolation['beside_p99_ms']:8.1f} ms")
-        print(f"  ratio beside/alone: p50 "
-              f"{isolation['beside_p50_ms'] / isolation['alone_p50_ms']:.2f}x, p99 "
-              f"{isolation['beside_p99_ms'] / isolation['alone_p99_ms']:.2f}x (1.00x = the slow "
-              f"destination costs the fast one nothing)")
+        print(
+            f"\npeak threads during {many['calls']} calls: "
+            + ", ".join(f"{k} x{v}" for k, v in sorted(many["peak_thread_kinds"].items()))
+        )
+        print(
+            f"{many['calls']} calls at once took {many['wall_s'] / one['wall_s']:.2f}x the "
+            f"wall time of 1 call; {many['calls']} x {args.delay_ms} ms on 8 blocking "
+            f"threads would take >= {many['calls'] * delay / 8:.1f} s (computed, not measured)"
+        )
+        print(
+            f"\nisolation: {n} fast calls ({args.delay_ms} ms), alone vs. beside {n} slow "
+            f"calls ({args.slow_delay_ms} ms) to another destination"
+        )
+        print(
+            f"  alone:  p50 {isolation['alone_p50_ms']:8.1f} ms   "
+            f"p99 {isolation['alone_p99_ms']:8.1f} ms"
+        )
+        print(
+            f"  beside: p50 {isolation['beside_p50_ms']:8.1f} ms   "
+            f"p99 {isolation['beside_p99_ms']:8.1f} ms"
+        )
+        print(
+            f"  ratio beside/alone: p50 "
+            f"{isolation['beside_p50_ms'] / isolation['alone_p50_ms']:.2f}x, p99 "
+            f"{isolation['beside_p99_ms'] / isolation['alone_p99_ms']:.2f}x (1.00x = the slow "
+            f"destination costs the fast one nothing)"
+        )
     for failure in failures[:10]:
         print(f"!!! call failed: {failure}", file=sys.stderr)
     return 1 if failures else 0

@@ -27,6 +27,7 @@ Each run gets a fresh execution name (a UUID, unless ``--name``): the shipped de
 derive their ``Idempotency-Key`` from ``$$.Execution.Name``, so a fixed default name would
 make every run replay the first run's responses.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -34,13 +35,13 @@ import json
 import re
 import sys
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from .asl.errors import DefinitionError
 
-EXIT_FAILED = 1        # the execution failed / timed out, or validation found an ERROR
-EXIT_BAD_INPUT = 2     # unreadable file, invalid JSON input, invalid definition or config
+EXIT_FAILED = 1  # the execution failed / timed out, or validation found an ERROR
+EXIT_BAD_INPUT = 2  # unreadable file, invalid JSON input, invalid definition or config
 EXIT_INTERRUPTED = 130  # Ctrl-C (the execution is stopped)
 
 
@@ -48,7 +49,7 @@ def _read(path: str) -> str:
     try:
         return Path(path).read_text(encoding="utf-8")
     except OSError as exc:
-        raise SystemExit(_fail(f"cannot read {path}: {exc.strerror}"))
+        raise SystemExit(_fail(f"cannot read {path}: {exc.strerror}")) from None
 
 
 def _fail(message: str, code: int = EXIT_BAD_INPUT) -> int:
@@ -64,6 +65,7 @@ def _print_diagnostics(diagnostics) -> None:
 
 def cmd_validate(args: argparse.Namespace) -> int:
     from .asl.validator import validate
+
     diagnostics = validate(_read(args.file))
     if not diagnostics:
         print("OK: no problems found")
@@ -108,8 +110,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         if args.virtual_clock:
             outcome = _run_virtual(machine, input_text, name, _machine_name(args.file), invoker)
         else:
-            outcome = _run_on_engine(definition, input_text, name, _machine_name(args.file),
-                                     invoker)
+            outcome = _run_on_engine(
+                definition, input_text, name, _machine_name(args.file), invoker
+            )
     except _Refused as exc:
         return _fail(str(exc))
     finally:
@@ -142,15 +145,23 @@ def _run_virtual(machine, input_text: str, name: str, machine_name: str, invoker
         result = invoker(command)
         if isinstance(result, WaitForCallback):
             # Nobody can answer the token: no API is served during a CLI run.
-            raise StatesError(RUNTIME, f"'{command.resource}' waits for a task token, which "
-                                       f"cannot be answered with --virtual-clock; run it "
-                                       f"without --virtual-clock or on the server")
+            raise StatesError(
+                RUNTIME,
+                f"'{command.resource}' waits for a task token, which "
+                f"cannot be answered with --virtual-clock; run it "
+                f"without --virtual-clock or on the server",
+            )
         return result
 
-    result = run(machine, input_text=input_text, invoke=invoke, state_machine_name=machine_name,
-                 execution_name=name,
-                 # The CLI is the driver, so it may read the wall clock (the core never does).
-                 start_time=datetime.now(timezone.utc))
+    result = run(
+        machine,
+        input_text=input_text,
+        invoke=invoke,
+        state_machine_name=machine_name,
+        execution_name=name,
+        # The CLI is the driver, so it may read the wall clock (the core never does).
+        start_time=datetime.now(UTC),
+    )
     return result.status, result.output_text, result.error, result.cause, result.history
 
 
@@ -164,17 +175,22 @@ def _run_on_engine(definition: str, input_text: str, name: str, machine_name: st
     engine = Engine(config).start()
     arn = None
     try:
-        machine_arn = engine.create_state_machine({
-            "name": machine_name, "definition": definition,
-            "roleArn": f"arn:{config.partition}:iam::{config.account}:role/StepFunctionsRole",
-        })["stateMachineArn"]
-        arn = engine.start_execution({"stateMachineArn": machine_arn, "name": name,
-                                      "input": input_text})["executionArn"]
+        machine_arn = engine.create_state_machine(
+            {
+                "name": machine_name,
+                "definition": definition,
+                "roleArn": f"arn:{config.partition}:iam::{config.account}:role/StepFunctionsRole",
+            }
+        )["stateMachineArn"]
+        arn = engine.start_execution(
+            {"stateMachineArn": machine_arn, "name": name, "input": input_text}
+        )["executionArn"]
         described = engine.wait_for(arn)
         history, token = [], None
         while True:
             page = engine.get_execution_history(
-                {"executionArn": arn, "maxResults": 1000, "nextToken": token})
+                {"executionArn": arn, "maxResults": 1000, "nextToken": token}
+            )
             history += page["events"]
             token = page.get("nextToken")
             if not token:
@@ -183,24 +199,30 @@ def _run_on_engine(definition: str, input_text: str, name: str, machine_name: st
         raise _Refused(f"{exc.code}: {exc.message}") from None
     except KeyboardInterrupt:
         if arn is not None:
-            engine.stop_execution({"executionArn": arn, "error": "Interrupted",
-                                   "cause": "Ctrl-C"})
+            engine.stop_execution({"executionArn": arn, "error": "Interrupted", "cause": "Ctrl-C"})
         print("Interrupted: the execution was stopped", file=sys.stderr)
         return None
     finally:
         engine.close()
-    return (described["status"], described.get("output"), described.get("error"),
-            described.get("cause"), history)
+    return (
+        described["status"],
+        described.get("output"),
+        described.get("error"),
+        described.get("cause"),
+        history,
+    )
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
     from .api.server import serve
+
     return serve(args.host, args.port)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m orchestrator",
-                                     description="Local AWS Step Functions engine.")
+    parser = argparse.ArgumentParser(
+        prog="python -m orchestrator", description="Local AWS Step Functions engine."
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
     p_run = sub.add_parser("run", help="run one execution in-process and print its output")
@@ -208,14 +230,23 @@ def build_parser() -> argparse.ArgumentParser:
     group = p_run.add_mutually_exclusive_group()
     group.add_argument("--input", default="{}", help="execution input as JSON (default {})")
     group.add_argument("--input-file", help="read the execution input from a file")
-    p_run.add_argument("--name", default=None,
-                       help="execution name (default: a new UUID; it feeds idempotency keys)")
-    p_run.add_argument("--virtual-clock", action="store_true",
-                       help="jump over Waits and retry backoff instead of waiting (instant, "
-                            "deterministic); by default time is real, scaled by "
-                            "ORCHESTRATOR_TIME_SCALE")
-    p_run.add_argument("--history", action="store_true",
-                       help="print the execution history (one JSON event per line) on stderr")
+    p_run.add_argument(
+        "--name",
+        default=None,
+        help="execution name (default: a new UUID; it feeds idempotency keys)",
+    )
+    p_run.add_argument(
+        "--virtual-clock",
+        action="store_true",
+        help="jump over Waits and retry backoff instead of waiting (instant, "
+        "deterministic); by default time is real, scaled by "
+        "ORCHESTRATOR_TIME_SCALE",
+    )
+    p_run.add_argument(
+        "--history",
+        action="store_true",
+        help="print the execution history (one JSON event per line) on stderr",
+    )
     p_run.set_defaults(func=cmd_run)
 
     p_val = sub.add_parser("validate", help="print the definition's diagnostics")
@@ -223,8 +254,12 @@ def build_parser() -> argparse.ArgumentParser:
     p_val.set_defaults(func=cmd_validate)
 
     p_srv = sub.add_parser("serve", help="serve the AWS API and REST facade (gunicorn, one worker)")
-    p_srv.add_argument("--host", default=None, help="bind address (env ORCHESTRATOR_HOST, default 127.0.0.1)")
-    p_srv.add_argument("--port", type=int, default=None, help="port (env ORCHESTRATOR_PORT, default 8083)")
+    p_srv.add_argument(
+        "--host", default=None, help="bind address (env ORCHESTRATOR_HOST, default 127.0.0.1)"
+    )
+    p_srv.add_argument(
+        "--port", type=int, default=None, help="port (env ORCHESTRATOR_PORT, default 8083)"
+    )
     p_srv.set_defaults(func=cmd_serve)
     return parser
 

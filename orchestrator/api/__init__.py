@@ -15,13 +15,15 @@ Config (mapping, overrides the environment):
   ``?wait=``; default: the server's threads less eight, see :mod:`.server`); past that they
   are throttled (``ThrottlingException``, 429 on REST) instead of taking every thread.
 """
+
 from __future__ import annotations
 
 import atexit
 import logging
 import os
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from flask import Flask
 from werkzeug.exceptions import HTTPException
@@ -33,7 +35,9 @@ DEFAULT_STATEMACHINES_DIR = "./statemachines"
 
 def _settings(config: Mapping[str, Any] | None) -> dict:
     settings = {
-        "STATEMACHINES_DIR": os.environ.get("ORCHESTRATOR_STATEMACHINES_DIR", DEFAULT_STATEMACHINES_DIR),
+        "STATEMACHINES_DIR": os.environ.get(
+            "ORCHESTRATOR_STATEMACHINES_DIR", DEFAULT_STATEMACHINES_DIR
+        ),
         "MAX_CONTENT_LENGTH": 8 * 1024 * 1024,
         "LONG_POLL_SLOTS": _long_poll_slots(),
     }
@@ -43,6 +47,7 @@ def _settings(config: Mapping[str, Any] | None) -> dict:
 
 def _long_poll_slots() -> int:
     from .server import long_poll_slots
+
     return long_poll_slots()
 
 
@@ -77,6 +82,7 @@ def _register(engine, directory: str | None) -> None:
 def _http_error(exc: HTTPException):
     # Routing errors (404, 405, 413) in the REST facade's error shape.
     from .common import error_response
+
     code = exc.name.upper().replace(" ", "_")
     response = error_response(exc.code or 500, code, exc.description or "")
     if exc.code == 405 and getattr(exc, "valid_methods", None):
@@ -86,6 +92,7 @@ def _http_error(exc: HTTPException):
 
 def _unexpected(exc: Exception):
     from .common import error_response
+
     log.exception("unhandled error")
     return error_response(500, "INTERNAL", "Internal error: %s" % type(exc).__name__)
 
@@ -93,8 +100,10 @@ def _unexpected(exc: Exception):
 def create_app(engine=None, config: Mapping[str, Any] | None = None) -> Flask:
     """Flask app serving ``engine`` (built from the environment and started when None)."""
     if not logging.getLogger().handlers:
-        logging.basicConfig(level=os.environ.get("ORCHESTRATOR_LOG_LEVEL", "INFO").upper(),
-                            format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        logging.basicConfig(
+            level=os.environ.get("ORCHESTRATOR_LOG_LEVEL", "INFO").upper(),
+            format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        )
     settings = _settings(config)
     app = Flask(__name__)
     app.config.update(settings)
@@ -103,6 +112,7 @@ def create_app(engine=None, config: Mapping[str, Any] | None = None) -> Flask:
         engine = _build_engine()
     app.extensions["engine"] = engine
     from .aws import LongPolls
+
     app.extensions["long_polls"] = LongPolls(settings["LONG_POLL_SLOTS"])
     _register(engine, settings["STATEMACHINES_DIR"])
 

@@ -12,6 +12,7 @@ input shape -> ``engine.<snake_case>(params)`` -> response rendered in the outpu
 (:mod:`.shapes`). SigV4 ``Authorization`` headers are accepted and ignored (boto3 always
 signs).
 """
+
 from __future__ import annotations
 
 import json
@@ -52,7 +53,9 @@ def _response(body: dict, status: int = 200, request_id: str | None = None) -> R
     return response
 
 
-def error_response(code: str, message: str, status: int = 400, request_id: str | None = None) -> Response:
+def error_response(
+    code: str, message: str, status: int = 400, request_id: str | None = None
+) -> Response:
     """AWS's JSON error shape; botocore maps ``__type`` to ``client.exceptions.<code>``."""
     return _response({"__type": code, "message": message}, status, request_id)
 
@@ -61,7 +64,7 @@ def _operation_name() -> str | None:
     target = request.headers.get("X-Amz-Target", "")
     if not target.startswith(TARGET_PREFIX):
         return None
-    return target[len(TARGET_PREFIX):]
+    return target[len(TARGET_PREFIX) :]
 
 
 def _not_json(name: str) -> Any:
@@ -77,11 +80,13 @@ class LongPolls:
         self.slots = max(1, slots)
         self._free = threading.BoundedSemaphore(self.slots)
 
-    def __enter__(self) -> "LongPolls":
+    def __enter__(self) -> LongPolls:
         if not self._free.acquire(blocking=False):
-            raise ApiError("ThrottlingException",
-                           "Rate exceeded: %d requests are already waiting for executions "
-                           "to finish; try again shortly" % self.slots)
+            raise ApiError(
+                "ThrottlingException",
+                "Rate exceeded: %d requests are already waiting for executions "
+                "to finish; try again shortly" % self.slots,
+            )
         return self
 
     def __exit__(self, *exc: Any) -> None:
@@ -100,7 +105,9 @@ def _parse_body() -> dict:
     except RecursionError:
         raise ApiError("SerializationException", "The request body is nested too deeply") from None
     except ValueError as exc:  # includes invalid UTF-8
-        raise ApiError("SerializationException", "The request body is not valid JSON: %s" % exc) from None
+        raise ApiError(
+            "SerializationException", "The request body is not valid JSON: %s" % exc
+        ) from None
     if not isinstance(body, dict):
         raise ApiError("SerializationException", "The request body must be a JSON object")
     return body
@@ -114,8 +121,11 @@ def dispatch() -> Response:
     method = getattr(common.engine(), shapes.method_name(name), None) if op is not None else None
     if op is None or method is None:
         target = request.headers.get("X-Amz-Target", "")
-        message = ("Operation %s is not supported by this local Step Functions engine" % name
-                   if op is not None else "Unknown operation: %r" % target)
+        message = (
+            "Operation %s is not supported by this local Step Functions engine" % name
+            if op is not None
+            else "Unknown operation: %r" % target
+        )
         return error_response("UnknownOperationException", message, 400, request_id)
     try:
         params = shapes.validate_request(op, _parse_body())
@@ -128,12 +138,21 @@ def dispatch() -> Response:
     except shapes.RequestInvalid as exc:
         return error_response("ValidationException", exc.message, 400, request_id)
     except RequestEntityTooLarge:
-        return error_response("ValidationException", "The request body is larger than the limit of %s bytes"
-                              % current_app.config["MAX_CONTENT_LENGTH"], 413, request_id)
+        return error_response(
+            "ValidationException",
+            "The request body is larger than the limit of %s bytes"
+            % current_app.config["MAX_CONTENT_LENGTH"],
+            413,
+            request_id,
+        )
     except ApiError as exc:
         return error_response(exc.code, exc.message, exc.status, request_id)
     except Exception:  # a bug must not leak a traceback to the client, only a request id to grep
         log.exception("%s failed (request id %s)", name, request_id)
-        return error_response("InternalFailure",
-                              "The request processing has failed because of an unknown error "
-                              "(request id %s)" % request_id, 500, request_id)
+        return error_response(
+            "InternalFailure",
+            "The request processing has failed because of an unknown error "
+            "(request id %s)" % request_id,
+            500,
+            request_id,
+        )

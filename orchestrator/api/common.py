@@ -9,6 +9,7 @@
   exactly as the AWS protocol (:mod:`.aws`) would (:func:`call`), every page of a paged
   operation (:func:`pages`) and a state machine's ARN from its name (:func:`state_machine_arn`).
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -100,8 +101,9 @@ def state_machine_arn(name_or_arn: str) -> str:
     for machine in pages("ListStateMachines", {"maxResults": MAX_PAGE}, "stateMachines"):
         if machine.get("name") == name_or_arn:
             return machine["stateMachineArn"]
-    raise HttpError(404, "StateMachineDoesNotExist",
-                    "State Machine Does Not Exist: '%s'" % name_or_arn)
+    raise HttpError(
+        404, "StateMachineDoesNotExist", "State Machine Does Not Exist: '%s'" % name_or_arn
+    )
 
 
 def json_body() -> dict:

@@ -30,6 +30,7 @@ must be the server's own. Served hosts: ``localhost``, ``127.0.0.1``, ``[::1]``,
 host, and ``ORCHESTRATOR_CONSOLE_HOSTS`` (comma-separated ``host`` or ``host:port``;
 ``*`` admits any).
 """
+
 from __future__ import annotations
 
 import json
@@ -70,8 +71,11 @@ def _served_hosts() -> tuple[set[str], bool]:
     bind = os.environ.get("ORCHESTRATOR_HOST")
     if bind and bind not in ("0.0.0.0", "::"):
         hosts.add(bind.lower())
-    extra = [h.strip().lower() for h in os.environ.get("ORCHESTRATOR_CONSOLE_HOSTS", "").split(",")
-             if h.strip()]
+    extra = [
+        h.strip().lower()
+        for h in os.environ.get("ORCHESTRATOR_CONSOLE_HOSTS", "").split(",")
+        if h.strip()
+    ]
     return hosts | set(extra), "*" in extra
 
 
@@ -89,15 +93,23 @@ def _same_site_only():
     hosts, anything = _served_hosts()
     host, port = _host_of(request.host or "")
     if not anything and host not in hosts and "%s:%s" % (host, port) not in hosts:
-        raise HttpError(403, "FORBIDDEN_HOST",
-                        "The console is not served as %r: open it as http://localhost:<port>/ "
-                        "or add the host to ORCHESTRATOR_CONSOLE_HOSTS" % request.host)
+        raise HttpError(
+            403,
+            "FORBIDDEN_HOST",
+            "The console is not served as %r: open it as http://localhost:<port>/ "
+            "or add the host to ORCHESTRATOR_CONSOLE_HOSTS" % request.host,
+        )
     origin = request.headers.get("Origin")  # "null" (a sandboxed page) is cross-site too
     if origin is not None and urlsplit(origin).netloc.lower() != (request.host or "").lower():
-        raise HttpError(403, "FORBIDDEN_ORIGIN", "Cross-site requests are not accepted (Origin %s)" % origin)
+        raise HttpError(
+            403, "FORBIDDEN_ORIGIN", "Cross-site requests are not accepted (Origin %s)" % origin
+        )
     if request.method not in ("GET", "HEAD", "OPTIONS") and request.mimetype != "application/json":
-        raise HttpError(415, "UNSUPPORTED_MEDIA_TYPE",
-                        "Console writes must be sent as Content-Type: application/json")
+        raise HttpError(
+            415,
+            "UNSUPPORTED_MEDIA_TYPE",
+            "Console writes must be sent as Content-Type: application/json",
+        )
 
 
 def _plain(value: Any) -> Any:
@@ -117,7 +129,9 @@ def _page_size(default: int = 20) -> int:
     except ValueError:
         raise HttpError(400, "ValidationException", "'pageSize' must be a number") from None
     if not 1 <= size <= MAX_PAGE:
-        raise HttpError(400, "ValidationException", "'pageSize' must be between 1 and %d" % MAX_PAGE)
+        raise HttpError(
+            400, "ValidationException", "'pageSize' must be between 1 and %d" % MAX_PAGE
+        )
     return size
 
 
@@ -147,8 +161,12 @@ def _definition_view(text: str, machine_type: str) -> dict:
     except ValueError:
         parsed = None
     graph = build_graph(parsed) if isinstance(parsed, dict) else None
-    return {"result": result["result"], "diagnostics": diagnostics,
-            "truncated": result.get("truncated", False), "graph": graph}
+    return {
+        "result": result["result"],
+        "diagnostics": diagnostics,
+        "truncated": result.get("truncated", False),
+        "graph": graph,
+    }
 
 
 # --- the app ---------------------------------------------------------------------------
@@ -169,8 +187,11 @@ def static_file(filename: str):
 @bp.get("/console/vendor/elk.js")
 def elk():
     if not ELK_FILE.is_file():
-        abort(503, description="elkjs is not installed: run `make console` "
-                               "(npm ci in orchestrator/console)")
+        abort(
+            503,
+            description="elkjs is not installed: run `make console` "
+            "(npm ci in orchestrator/console)",
+        )
     return send_from_directory(ELK_FILE.parent, ELK_FILE.name, max_age=3600)
 
 
@@ -192,8 +213,13 @@ def list_machines():
             comment = json.loads(definition).get("Comment")
         except (ValueError, AttributeError):
             comment = None
-        out.append(dict(machine, comment=comment if isinstance(comment, str) else None,
-                        latestExecution=latest))
+        out.append(
+            dict(
+                machine,
+                comment=comment if isinstance(comment, str) else None,
+                latestExecution=latest,
+            )
+        )
     return jsonify(_plain({"stateMachines": out}))
 
 
@@ -215,7 +241,9 @@ def validate():
     body = json_body()
     text = body.get("definition")
     if not isinstance(text, str):
-        raise HttpError(400, "ValidationException", "'definition' must be the definition's JSON text")
+        raise HttpError(
+            400, "ValidationException", "'definition' must be the definition's JSON text"
+        )
     return jsonify(_definition_view(text, body.get("type") or "STANDARD"))
 
 
@@ -255,17 +283,28 @@ def describe_execution(arn: str):
     params = {"executionArn": arn, "maxResults": MAX_PAGE}
     events = list(pages("GetExecutionHistory", params, "events"))
     summary = summarize(events, state_types(definition), query_languages(definition))
-    return jsonify(_plain({"execution": execution, "definition": machine["definition"],
-                           "stateMachineName": machine["name"],
-                           "loggingConfiguration": machine.get("loggingConfiguration"),
-                           "graph": build_graph(definition), "summary": summary,
-                           "eventCount": len(events)}))
+    return jsonify(
+        _plain(
+            {
+                "execution": execution,
+                "definition": machine["definition"],
+                "stateMachineName": machine["name"],
+                "loggingConfiguration": machine.get("loggingConfiguration"),
+                "graph": build_graph(definition),
+                "summary": summary,
+                "eventCount": len(events),
+            }
+        )
+    )
 
 
 @bp.get("/console/api/executions/<path:arn>/history")
 def history(arn: str):
-    params: dict = {"executionArn": arn, "maxResults": _page_size(25),
-                    "reverseOrder": request.args.get("reverse", "").lower() in ("1", "true")}
+    params: dict = {
+        "executionArn": arn,
+        "maxResults": _page_size(25),
+        "reverseOrder": request.args.get("reverse", "").lower() in ("1", "true"),
+    }
     if request.args.get("nextToken"):
         params["nextToken"] = request.args["nextToken"]
     return jsonify(_plain(call("GetExecutionHistory", params)))
@@ -275,8 +314,14 @@ def history(arn: str):
 def logs(arn: str):
     machine = call("DescribeStateMachineForExecution", {"executionArn": arn})
     # Not an AWS operation: what CloudWatch Logs would have received (Engine.execution_logs).
-    return jsonify(_plain({"loggingConfiguration": machine.get("loggingConfiguration"),
-                           "records": engine().execution_logs(arn)}))
+    return jsonify(
+        _plain(
+            {
+                "loggingConfiguration": machine.get("loggingConfiguration"),
+                "records": engine().execution_logs(arn),
+            }
+        )
+    )
 
 
 @bp.post("/console/api/executions/<path:arn>/stop")

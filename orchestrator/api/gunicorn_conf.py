@@ -5,6 +5,7 @@ The same options as ``python -m orchestrator serve`` (one worker, 32 threads, bi
 ``ORCHESTRATOR_HOST`` / ``ORCHESTRATOR_PORT``), taken from :func:`server.gunicorn_options`
 so the two ways to start the server cannot drift apart.
 """
+
 from orchestrator.api.server import default_host, default_port, gunicorn_options
 
 globals().update(gunicorn_options(default_host(), default_port()))

@@ -18,6 +18,7 @@ timestamps are ISO 8601 strings and the execution's ``input`` / ``output`` are J
 instead of JSON text. Errors are ``{"error": CODE, "message": ...}`` with the AWS error code
 and the HTTP status of :data:`.common.STATUS`.
 """
+
 from __future__ import annotations
 
 import json
@@ -55,8 +56,9 @@ def _render(operation: str, result: dict) -> dict:
 
 def _machine_arn(name_or_arn: Any) -> str:
     if not isinstance(name_or_arn, str) or not name_or_arn:
-        raise HttpError(400, "ValidationException",
-                        "'stateMachine' must be a state machine name or ARN")
+        raise HttpError(
+            400, "ValidationException", "'stateMachine' must be a state machine name or ARN"
+        )
     return state_machine_arn(name_or_arn)
 
 
@@ -68,8 +70,11 @@ def execution_arn(ident: str) -> str:
         return ident
     parts = ident.split(":")
     if len(parts) != 2 or not all(parts):
-        raise HttpError(400, "InvalidArn",
-                        "Expected an execution ARN or '<stateMachineName>:<executionName>', got '%s'" % ident)
+        raise HttpError(
+            400,
+            "InvalidArn",
+            "Expected an execution ARN or '<stateMachineName>:<executionName>', got '%s'" % ident,
+        )
     machine = state_machine_arn(parts[0])
     return machine.replace(":stateMachine:", ":execution:", 1) + ":" + parts[1]
 
@@ -84,8 +89,10 @@ def start_execution():
     unknown = sorted(set(body) - {"stateMachine", "input", "name"})
     if unknown:
         raise HttpError(400, "ValidationException", "Unknown fields: %s" % ", ".join(unknown))
-    params = {"stateMachineArn": _machine_arn(body.get("stateMachine")),
-              "input": compact(body.get("input", {}))}
+    params = {
+        "stateMachineArn": _machine_arn(body.get("stateMachine")),
+        "input": compact(body.get("input", {})),
+    }
     if body.get("name") is not None:
         params["name"] = body["name"]
     result = call("StartExecution", params)

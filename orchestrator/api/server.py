@@ -7,6 +7,7 @@ journal. Equivalent to
 (the Procfile runs exactly these options through :mod:`.gunicorn_conf`).
 SIGTERM / Ctrl-C stop gunicorn gracefully; the worker's exit closes the engine.
 """
+
 from __future__ import annotations
 
 import os
@@ -34,8 +35,10 @@ def json_errors(status_int: int, reason: str, message: str) -> bytes:
 
     code = reason.upper().replace(" ", "_") or "ERROR"
     body = json.dumps({"__type": code, "error": code, "message": message or reason})
-    return ("HTTP/1.1 %d %s\r\nConnection: close\r\nContent-Type: application/json\r\n"
-            "Content-Length: %d\r\n\r\n%s" % (status_int, reason, len(body), body)).encode("latin-1")
+    return (
+        "HTTP/1.1 %d %s\r\nConnection: close\r\nContent-Type: application/json\r\n"
+        "Content-Length: %d\r\n\r\n%s" % (status_int, reason, len(body), body)
+    ).encode("latin-1")
 
 
 def _install_json_errors(worker) -> None:

@@ -10,18 +10,20 @@ Messages follow the AWS (Coral) validation format, e.g.
 ``1 validation error detected: Value '2000' at 'maxResults' failed to satisfy constraint:
 Member must have value less than or equal to 1000``.
 """
+
 from __future__ import annotations
 
 import base64
 import functools
 import json
 import re
-from datetime import datetime, timezone
-from typing import Any, Callable
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
 
 import botocore.session
 from botocore import xform_name
-from botocore.model import OperationNotFoundError, OperationModel, Shape
+from botocore.model import OperationModel, OperationNotFoundError, Shape
 
 from ..asl.jsontext import is_integer, is_number
 
@@ -37,7 +39,7 @@ def service_model():
     return botocore.session.get_session().get_service_model(SERVICE_NAME)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def operation(name: str) -> OperationModel | None:
     """The operation model for ``name`` (``StartExecution``), or None if the model has none."""
     try:
@@ -51,7 +53,7 @@ def method_name(operation_name: str) -> str:
     return xform_name(operation_name)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _compile(pattern: str) -> re.Pattern | None:
     translated = pattern
     for java, python in _JAVA_CLASSES.items():
@@ -108,7 +110,9 @@ class _Validator:
     def fail(self, path: str, value: Any, shape: Shape, constraint: str) -> None:
         # Sensitive members (definition, input, output, ...) never echo their value.
         shown = "" if shape.metadata.get("sensitive") else " " + _render(value)
-        self.problems.append("Value%s at '%s' failed to satisfy constraint: %s" % (shown, path, constraint))
+        self.problems.append(
+            "Value%s at '%s' failed to satisfy constraint: %s" % (shown, path, constraint)
+        )
 
     def check(self, shape: Shape, value: Any, path: str) -> Any:
         """Returns the value cleaned for the engine (unknown structure members dropped)."""
@@ -126,7 +130,10 @@ class _Validator:
         for name in shape.required_members:
             if value.get(name) is None:
                 where = "%s.%s" % (path, name) if path else name
-                self.problems.append("Value null at '%s' failed to satisfy constraint: Member must not be null" % where)
+                self.problems.append(
+                    "Value null at '%s' failed to satisfy constraint: Member must not be null"
+                    % where
+                )
         for name, member in shape.members.items():
             if value.get(name) is None:
                 continue  # JSON null means "absent", as in AWS's JSON protocol
@@ -139,15 +146,22 @@ class _Validator:
             self.fail(path, value, shape, "Member must be a list")
             return value
         self._length(shape, value, len(value), path)
-        return [self.check(shape.member, item, "%s.%d.member" % (path, i)) for i, item in enumerate(value, 1)]
+        return [
+            self.check(shape.member, item, "%s.%d.member" % (path, i))
+            for i, item in enumerate(value, 1)
+        ]
 
     def _map(self, shape, value, path):
         if not isinstance(value, dict):
             self.fail(path, value, shape, "Member must be a map")
             return value
         self._length(shape, value, len(value), path)
-        return {self.check(shape.key, k, "%s.key" % path): self.check(shape.value, v, "%s.%s" % (path, k))
-                for k, v in value.items()}
+        return {
+            self.check(shape.key, k, "%s.key" % path): self.check(
+                shape.value, v, "%s.%s" % (path, k)
+            )
+            for k, v in value.items()
+        }
 
     def _string(self, shape, value, path):
         if not isinstance(value, str):
@@ -158,13 +172,20 @@ class _Validator:
             return value
         enum = shape.enum
         if enum and value not in enum:
-            self.fail(path, value, shape, "Member must satisfy enum value set: [%s]" % ", ".join(enum))
+            self.fail(
+                path, value, shape, "Member must satisfy enum value set: [%s]" % ", ".join(enum)
+            )
         self._length(shape, value, _java_length(value), path)
         pattern = shape.metadata.get("pattern")
         if pattern is not None:
             compiled = _compile(pattern)
             if compiled is not None and not compiled.fullmatch(value):
-                self.fail(path, value, shape, "Member must satisfy regular expression pattern: %s" % pattern)
+                self.fail(
+                    path,
+                    value,
+                    shape,
+                    "Member must satisfy regular expression pattern: %s" % pattern,
+                )
         return value
 
     def _integer(self, shape, value, path):
@@ -176,7 +197,9 @@ class _Validator:
                 return value
         low, high = shape.metadata.get("min"), shape.metadata.get("max")
         if low is not None and value < low:
-            self.fail(path, value, shape, "Member must have value greater than or equal to %s" % low)
+            self.fail(
+                path, value, shape, "Member must have value greater than or equal to %s" % low
+            )
         if high is not None and value > high:
             self.fail(path, value, shape, "Member must have value less than or equal to %s" % high)
         return value
@@ -198,14 +221,14 @@ class _Validator:
     def _timestamp(self, shape, value, path):
         # The JSON protocol sends epoch seconds; ISO 8601 is accepted for curl users.
         if is_number(value):
-            return datetime.fromtimestamp(value, tz=timezone.utc)
+            return datetime.fromtimestamp(value, tz=UTC)
         if isinstance(value, str):
             try:
                 parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
             except ValueError:
                 pass
             else:
-                return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+                return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
         self.fail(path, value, shape, "Member must be a timestamp")
         return value
 
@@ -221,7 +244,9 @@ class _Validator:
     def _length(self, shape, value, length, path):
         low, high = shape.metadata.get("min"), shape.metadata.get("max")
         if low is not None and length < low:
-            self.fail(path, value, shape, "Member must have length greater than or equal to %s" % low)
+            self.fail(
+                path, value, shape, "Member must have length greater than or equal to %s" % low
+            )
         if high is not None and length > high:
             self.fail(path, value, shape, "Member must have length less than or equal to %s" % high)
 
@@ -232,7 +257,11 @@ class RequestInvalid(ValueError):
     def __init__(self, problems: list[str]) -> None:
         count = len(problems)
         self.problems = problems
-        self.message = "%d validation error%s detected: %s" % (count, "" if count == 1 else "s", "; ".join(problems))
+        self.message = "%d validation error%s detected: %s" % (
+            count,
+            "" if count == 1 else "s",
+            "; ".join(problems),
+        )
         super().__init__(self.message)
 
 
@@ -262,18 +291,20 @@ def call(engine: Any, operation_name: str, params: dict) -> dict:
 def epoch_seconds(value: datetime) -> float:
     """The JSON protocol's timestamp format: seconds since the epoch, as a number."""
     if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
+        value = value.replace(tzinfo=UTC)
     return value.timestamp()
 
 
 def iso_8601(value: datetime) -> str:
     """Timestamps for the REST facade: ISO 8601 in UTC with milliseconds."""
     if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
-    return value.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def serialise(shape: Shape | None, value: Any, timestamp: Callable[[datetime], Any] = epoch_seconds) -> Any:
+def serialise(
+    shape: Shape | None, value: Any, timestamp: Callable[[datetime], Any] = epoch_seconds
+) -> Any:
     """Renders an engine response in the output shape: only the shape's members, no nulls,
     timestamps through ``timestamp`` (epoch seconds for the AWS protocol)."""
     if shape is None:

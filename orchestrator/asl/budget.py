@@ -21,18 +21,30 @@ The effects in use are per thread (:func:`using`): the driver sets them around a
 activation, a JSONata evaluation around itself. Code that runs without any (unit tests of
 the paths module) gets a plain wall-clock budget of :data:`DEFAULT_SECONDS`.
 """
+
 from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any, Callable, Iterator
+from typing import Any
 
 import regex
 
 from .errors import RUNTIME, StatesError
-__all__ = ["Deadline", "EvaluationTimedOut", "BudgetedPattern", "compile_pattern", "PatternError",
-           "new_deadline", "using", "current_effects", "DEFAULT_SECONDS"]
+
+__all__ = [
+    "Deadline",
+    "EvaluationTimedOut",
+    "BudgetedPattern",
+    "compile_pattern",
+    "PatternError",
+    "new_deadline",
+    "using",
+    "current_effects",
+    "DEFAULT_SECONDS",
+]
 
 DEFAULT_SECONDS = 1.0
 PatternError = regex.error
@@ -55,15 +67,21 @@ class Deadline:
 
     __slots__ = ("at", "seconds", "expired", "_on_expire")
 
-    def __init__(self, at: float | None, seconds: float = DEFAULT_SECONDS, *,
-                 expired: bool = False, on_expire: Callable[[], None] | None = None) -> None:
+    def __init__(
+        self,
+        at: float | None,
+        seconds: float = DEFAULT_SECONDS,
+        *,
+        expired: bool = False,
+        on_expire: Callable[[], None] | None = None,
+    ) -> None:
         self.at = at
         self.seconds = seconds
         self.expired = expired
         self._on_expire = on_expire
 
     @classmethod
-    def after(cls, seconds: float, on_expire: Callable[[], None] | None = None) -> "Deadline":
+    def after(cls, seconds: float, on_expire: Callable[[], None] | None = None) -> Deadline:
         return cls(time.monotonic() + seconds, seconds, on_expire=on_expire)
 
     def remaining(self) -> float | None:
@@ -84,8 +102,10 @@ class Deadline:
             self.expired = True
             if self._on_expire is not None:
                 self._on_expire()
-        raise EvaluationTimedOut(f"{what} exceeded its time budget of {self.seconds:g} "
-                                 f"second{'' if self.seconds == 1 else 's'}")
+        raise EvaluationTimedOut(
+            f"{what} exceeded its time budget of {self.seconds:g} "
+            f"second{'' if self.seconds == 1 else 's'}"
+        )
 
 
 @contextmanager
@@ -165,14 +185,16 @@ class BudgetedPattern:
 def _all_matches(compiled: Any) -> Callable[..., list]:
     def operation(*args: Any, **kwargs: Any) -> list:
         return list(compiled.finditer(*args, **kwargs))
+
     return operation
 
 
 _FLAGS = {"i": regex.IGNORECASE, "m": regex.MULTILINE, "s": regex.DOTALL, "x": regex.VERBOSE}
 
 
-def compile_pattern(pattern: str, flags: str = "", *,
-                    deadline: Callable[[], Deadline] = new_deadline) -> BudgetedPattern:
+def compile_pattern(
+    pattern: str, flags: str = "", *, deadline: Callable[[], Deadline] = new_deadline
+) -> BudgetedPattern:
     """Compile a user pattern (``flags``: any of ``imsx``); raises ``regex.error`` (
     :data:`PatternError`) for a malformed one."""
     value = 0

@@ -31,6 +31,7 @@ AWS developer guide, "Choice workflow state" / "Choice Rules":
 (``$$.Execution.Input.x``) or a variable reference (``$name`` / ``$name.a``, set by
 ``Assign``).
 """
+
 from __future__ import annotations
 
 import operator
@@ -42,8 +43,14 @@ from .jsontext import is_number
 from .paths import PathNotFound, compile_path
 from .timestamps import timestamp_nanos
 
-__all__ = ["ChoiceRule", "compile_choice_rule", "COMPARATORS", "TYPE_TESTS",
-           "missing_path_cause", "string_matches"]
+__all__ = [
+    "ChoiceRule",
+    "compile_choice_rule",
+    "COMPARATORS",
+    "TYPE_TESTS",
+    "missing_path_cause",
+    "string_matches",
+]
 
 _MISSING: Any = object()
 _BAD: Any = object()  # a value of the wrong type for the operator: the comparison is false
@@ -130,6 +137,7 @@ def _string_order(compare: Callable[[Any, Any], bool]) -> Callable[[str, str], b
         if left.isascii() and right.isascii():
             return compare(left, right)
         return compare(_utf16(left), _utf16(right))
+
     return ordered
 
 
@@ -156,7 +164,9 @@ COMPARATORS: dict[str, tuple[Callable[[Any], Any], Callable[[Any, Any], bool]]] 
 # Operators whose literal operand has the wrong type are rejected at compile time, with
 # the JSON type the operand must have.
 _OPERAND_TYPE: dict[Callable[[Any], Any], str] = {
-    _as_number: "a number", _as_string: "a string", _as_boolean: "a boolean",
+    _as_number: "a number",
+    _as_string: "a string",
+    _as_boolean: "a boolean",
     _as_timestamp: "an RFC3339 timestamp string",
 }
 
@@ -170,8 +180,12 @@ TYPE_TESTS: dict[str, Callable[[Any], bool]] = {
 }
 
 _PATH_COMPARATORS = {name + "Path": name for name in COMPARATORS}
-_DATA_TEST_KEYS = (frozenset(COMPARATORS) | frozenset(_PATH_COMPARATORS) | frozenset(TYPE_TESTS)
-                   | {"IsPresent", "StringMatches"})
+_DATA_TEST_KEYS = (
+    frozenset(COMPARATORS)
+    | frozenset(_PATH_COMPARATORS)
+    | frozenset(TYPE_TESTS)
+    | {"IsPresent", "StringMatches"}
+)
 _BOOLEAN_KEYS = frozenset({"And", "Or", "Not"})
 
 
@@ -241,8 +255,9 @@ class ChoiceRule:
 
     __slots__ = ()
 
-    def evaluate(self, input: Any, context: Any,
-                 variables: Mapping[str, Any] | None = None) -> bool:
+    def evaluate(
+        self, input: Any, context: Any, variables: Mapping[str, Any] | None = None
+    ) -> bool:
         """True if the rule matches ``input`` (``context`` is the ``$$`` object,
         ``variables`` the workflow variables). Raises ``StatesError("States.Runtime")``
         when a compared path matches nothing."""
@@ -361,23 +376,31 @@ def compile_choice_rule(rule: dict, location: str = "") -> ChoiceRule:
         raise _definition_error(f"A Choice Rule must be an object, got {rule!r}", location)
     boolean = [key for key in rule if key in _BOOLEAN_KEYS]
     tests = [key for key in rule if key in _DATA_TEST_KEYS]
-    unknown = [key for key in rule
-               if key not in _BOOLEAN_KEYS and key not in _DATA_TEST_KEYS
-               and key not in _RULE_EXTRA_KEYS and key != "Variable"]
+    unknown = [
+        key
+        for key in rule
+        if key not in _BOOLEAN_KEYS
+        and key not in _DATA_TEST_KEYS
+        and key not in _RULE_EXTRA_KEYS
+        and key != "Variable"
+    ]
     if unknown:
         raise _definition_error(f"Unknown field(s) in Choice Rule: {', '.join(unknown)}", location)
     if len(boolean) + len(tests) != 1:
         raise _definition_error(
             "A Choice Rule must have exactly one of And, Or, Not or a comparison operator, "
-            f"found {boolean + tests or 'none'}", location)
+            f"found {boolean + tests or 'none'}",
+            location,
+        )
     if boolean:
         if "Variable" in rule:
             raise _definition_error(f"Variable is not allowed with {boolean[0]}", location)
         return _compile_boolean(boolean[0], rule[boolean[0]], location)
     if "Variable" not in rule:
         raise _definition_error(f"{tests[0]} needs a Variable", location)
-    return _compile_data_test(tests[0], rule[tests[0]],
-                              _Ref(rule["Variable"], location + "/Variable"), location)
+    return _compile_data_test(
+        tests[0], rule[tests[0]], _Ref(rule["Variable"], location + "/Variable"), location
+    )
 
 
 def _compile_boolean(key: str, value: Any, location: str) -> ChoiceRule:

@@ -11,9 +11,10 @@ iteration's ``ItemSelector``, ``Map.Item`` (``Index``, ``Value``).
 Recorded AWS output (conformance ``context_object/test_input_path[$$]``) fixes the key
 order: Execution, StateMachine, State.
 """
+
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 __all__ = ["ExecutionInfo", "format_time", "state_context", "map_item_context"]
 
@@ -30,7 +31,7 @@ def format_time(moment: datetime) -> str:
     last = _last_formatted
     if moment == last[0]:
         return last[1]
-    utc = moment.astimezone(timezone.utc)
+    utc = moment.astimezone(UTC)
     text = utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
     _last_formatted = (moment, text)
     return text
@@ -39,12 +40,31 @@ def format_time(moment: datetime) -> str:
 class ExecutionInfo:
     """Identifiers of one execution: the fixed part of ``$$``."""
 
-    __slots__ = ("execution_arn", "execution_name", "state_machine_arn", "state_machine_name",
-                 "role_arn", "start_time", "input", "redrive_count", "_execution", "_machine")
+    __slots__ = (
+        "execution_arn",
+        "execution_name",
+        "state_machine_arn",
+        "state_machine_name",
+        "role_arn",
+        "start_time",
+        "input",
+        "redrive_count",
+        "_execution",
+        "_machine",
+    )
 
-    def __init__(self, *, execution_arn: str, execution_name: str, state_machine_arn: str,
-                 state_machine_name: str, role_arn: str, start_time: datetime, input,
-                 redrive_count: int | None = 0) -> None:
+    def __init__(
+        self,
+        *,
+        execution_arn: str,
+        execution_name: str,
+        state_machine_arn: str,
+        state_machine_name: str,
+        role_arn: str,
+        start_time: datetime,
+        input,
+        redrive_count: int | None = 0,
+    ) -> None:
         self.execution_arn = execution_arn
         self.execution_name = execution_name
         self.state_machine_arn = state_machine_arn
@@ -55,8 +75,12 @@ class ExecutionInfo:
         self.redrive_count = redrive_count
         # Built once; every state's context shares them (they are never mutated).
         self._execution = {
-            "Id": execution_arn, "Input": input, "StartTime": format_time(start_time),
-            "Name": execution_name, "RoleArn": role_arn, "RedriveCount": redrive_count,
+            "Id": execution_arn,
+            "Input": input,
+            "StartTime": format_time(start_time),
+            "Name": execution_name,
+            "RoleArn": role_arn,
+            "RedriveCount": redrive_count,
         }
         if redrive_count is None:
             # StartSyncExecution (EXPRESS, synchronous) executions cannot be redriven and
@@ -64,8 +88,9 @@ class ExecutionInfo:
             del self._execution["RedriveCount"]
         self._machine = {"Id": state_machine_arn, "Name": state_machine_name}
 
-    def context(self, state: dict, task_token: str | None = None, map_item: dict | None = None
-                ) -> dict:
+    def context(
+        self, state: dict, task_token: str | None = None, map_item: dict | None = None
+    ) -> dict:
         ctx = {"Execution": self._execution, "StateMachine": self._machine, "State": state}
         if task_token is not None:
             ctx["Task"] = {"Token": task_token}

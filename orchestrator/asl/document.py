@@ -23,6 +23,7 @@ the state with ``States.Runtime``.
 and sent on the wire (AWS prints JSON with no spaces and non-ASCII characters as they are;
 a few wire formats escape them, hence ``ensure_ascii``).
 """
+
 from __future__ import annotations
 
 import json
@@ -32,8 +33,7 @@ from typing import Any
 
 from .errors import RUNTIME, StatesError
 
-__all__ = ["Doc", "dumps", "compact", "loads", "parse", "check_text", "InvalidJson",
-           "MAX_DEPTH"]
+__all__ = ["Doc", "dumps", "compact", "loads", "parse", "check_text", "InvalidJson", "MAX_DEPTH"]
 
 MAX_DEPTH = 500
 
@@ -56,11 +56,14 @@ def dumps(value: Any) -> str:
     try:
         text = _encode(value)
     except ValueError as exc:  # NaN / Infinity
-        raise StatesError(RUNTIME, f"The value is not valid JSON: {exc} (NaN or Infinity "
-                                   f"cannot be represented in JSON)") from None
+        raise StatesError(
+            RUNTIME,
+            f"The value is not valid JSON: {exc} (NaN or Infinity cannot be represented in JSON)",
+        ) from None
     except RecursionError:
-        raise StatesError(RUNTIME, f"The value is not valid JSON: it is nested more than "
-                                   f"{MAX_DEPTH} levels deep") from None
+        raise StatesError(
+            RUNTIME, f"The value is not valid JSON: it is nested more than {MAX_DEPTH} levels deep"
+        ) from None
     if not text.isascii():
         problem = _bad_text(text)
         if problem is not None:
@@ -78,8 +81,7 @@ def _bad_text(text: str) -> str | None:
     try:
         text.encode("utf-8")
     except UnicodeEncodeError as exc:
-        return (f"it holds a lone surrogate ({text[exc.start]!r}), which is not a Unicode "
-                f"character")
+        return f"it holds a lone surrogate ({text[exc.start]!r}), which is not a Unicode character"
     return None
 
 
@@ -97,8 +99,13 @@ def _finite_float(text: str) -> float:
 def _where(path: list) -> str:
     out = "$"
     for part in path:
-        out += f"[{part}]" if isinstance(part, int) else f".{part}" if part.isidentifier() \
+        out += (
+            f"[{part}]"
+            if isinstance(part, int)
+            else f".{part}"
+            if part.isidentifier()
             else f"[{json.dumps(part)}]"
+        )
     return out
 
 
@@ -109,8 +116,10 @@ def _walk(value: Any, surrogates: bool, depth: bool) -> None:
         node, path, level = stack.pop()
         if isinstance(node, str):
             if surrogates and _bad_text(node) is not None:
-                raise InvalidJson(f"the string at {_where(path)} holds a lone surrogate, "
-                                  f"which is not a Unicode character")
+                raise InvalidJson(
+                    f"the string at {_where(path)} holds a lone surrogate, "
+                    f"which is not a Unicode character"
+                )
             continue
         if isinstance(node, dict):
             items = node.items()
@@ -119,12 +128,15 @@ def _walk(value: Any, surrogates: bool, depth: bool) -> None:
         else:
             continue
         if depth and level >= MAX_DEPTH:
-            raise InvalidJson(f"it is nested more than {MAX_DEPTH} levels deep (at "
-                              f"{_where(path[:8])}...)")
+            raise InvalidJson(
+                f"it is nested more than {MAX_DEPTH} levels deep (at {_where(path[:8])}...)"
+            )
         for key, child in items:
             if surrogates and isinstance(key, str) and _bad_text(key) is not None:
-                raise InvalidJson(f"the key {_where(path)}[...] holds a lone surrogate, "
-                                  f"which is not a Unicode character")
+                raise InvalidJson(
+                    f"the key {_where(path)}[...] holds a lone surrogate, "
+                    f"which is not a Unicode character"
+                )
             stack.append((child, path + [key], level + 1))
 
 
@@ -169,7 +181,7 @@ class Doc:
             text = self._text = dumps(self.value)
         return text
 
-    def derive(self, value: Any) -> "Doc":
+    def derive(self, value: Any) -> Doc:
         """The document after a step that produced ``value``: keeps this text when the
         step returned the very same object (an identity path such as ``$``)."""
         if value is self.value:
@@ -177,7 +189,7 @@ class Doc:
         return Doc(value)
 
     @classmethod
-    def from_text(cls, text: str) -> "Doc":
+    def from_text(cls, text: str) -> Doc:
         return cls(loads(text), text)
 
     def __repr__(self) -> str:

@@ -6,6 +6,7 @@ record them in the journal and a replay rebuilds exactly the same state.
 Tests pass :class:`SeededEffects` for reproducible results. So are the time budgets of
 user-controlled evaluations (:mod:`.budget`): whether one ran out is journaled too.
 """
+
 from __future__ import annotations
 
 import random

@@ -8,6 +8,7 @@ name, ...) and an optional cause string, exactly as they appear in the
 Definition problems found before running are a :class:`DefinitionError`
 carrying every diagnostic at once.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -58,12 +59,18 @@ class StatesError(Exception):
     An error is never changed once raised: :meth:`replace` returns a copy.
     """
 
-    __slots__ = ("error", "cause", "state_type", "from_children", "location",
-                 "evaluation_failed")
+    __slots__ = ("error", "cause", "state_type", "from_children", "location", "evaluation_failed")
 
-    def __init__(self, error: str, cause: str | None = None, *, state_type: str | None = None,
-                 from_children: bool = False, location: str | None = None,
-                 evaluation_failed: bool = False) -> None:
+    def __init__(
+        self,
+        error: str,
+        cause: str | None = None,
+        *,
+        state_type: str | None = None,
+        from_children: bool = False,
+        location: str | None = None,
+        evaluation_failed: bool = False,
+    ) -> None:
         super().__init__(error if cause is None else f"{error}: {cause}")
         self.error = error
         self.cause = cause
@@ -74,12 +81,14 @@ class StatesError(Exception):
 
     def replace(self, **changes) -> StatesError:
         """A copy with ``changes`` applied to the named fields (every other field kept)."""
-        copy = StatesError(changes.pop("error", self.error), changes.pop("cause", self.cause),
-                           state_type=changes.pop("state_type", self.state_type),
-                           from_children=changes.pop("from_children", self.from_children),
-                           location=changes.pop("location", self.location),
-                           evaluation_failed=changes.pop("evaluation_failed",
-                                                         self.evaluation_failed))
+        copy = StatesError(
+            changes.pop("error", self.error),
+            changes.pop("cause", self.cause),
+            state_type=changes.pop("state_type", self.state_type),
+            from_children=changes.pop("from_children", self.from_children),
+            location=changes.pop("location", self.location),
+            evaluation_failed=changes.pop("evaluation_failed", self.evaluation_failed),
+        )
         if changes:
             raise TypeError(f"StatesError has no field(s) {', '.join(sorted(changes))}")
         return copy
@@ -97,6 +106,7 @@ def cause_text(value) -> str:
     if isinstance(value, str):
         return value
     from .document import dumps  # document imports this module
+
     return dumps(value)
 
 
@@ -118,6 +128,10 @@ class DefinitionError(Exception):
 
     def __init__(self, diagnostics: list[Diagnostic], message: str | None = None) -> None:
         self.diagnostics = list(diagnostics)
-        super().__init__(message or "; ".join(
-            f"{d.code}: {d.message}" + (f" at {d.location}" if d.location else "")
-            for d in self.diagnostics))
+        super().__init__(
+            message
+            or "; ".join(
+                f"{d.code}: {d.message}" + (f" at {d.location}" if d.location else "")
+                for d in self.diagnostics
+            )
+        )

@@ -8,6 +8,7 @@ an execution of the state machine can run" elapses).
 The coroutine is driven by :class:`orchestrator.asl.runtime.Scheduler`; the in-process
 runner and the durable engine are two drivers of the same code.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -59,8 +60,7 @@ async def run_execution(machine: StateMachine, input_text: str, env: Env) -> Exe
         out = await program
     except StatesError as err:
         history.failure("ExecutionFailed", err.error, err.cause, frame.prev)
-        return ExecutionResult("FAILED", error=err.error, cause=err.cause,
-                               history=history.events)
+        return ExecutionResult("FAILED", error=err.error, cause=err.cause, history=history.events)
     except Cancelled:
         if not timed_out:
             raise
@@ -70,12 +70,12 @@ async def run_execution(machine: StateMachine, input_text: str, env: Env) -> Exe
         if watchdog is not None:
             watchdog.cancel()
     history.execution_succeeded(out.text, frame.prev)
-    return ExecutionResult("SUCCEEDED", output=out.value, output_text=out.text,
-                           history=history.events)
+    return ExecutionResult(
+        "SUCCEEDED", output=out.value, output_text=out.text, history=history.events
+    )
 
 
-def start_execution(machine: StateMachine, input_text: str, env: Env
-                    ) -> tuple[Scheduler, Task]:
+def start_execution(machine: StateMachine, input_text: str, env: Env) -> tuple[Scheduler, Task]:
     """Create a scheduler running one execution and advance it until it first blocks.
 
     The driver (runner, durable engine) then loops: read ``scheduler.outstanding()``,

@@ -26,9 +26,11 @@ interpreter) is let through as the last event too.
 Memory: a durable engine keeps the events in its journal, so its histories are built with
 ``keep=False`` and hold only the count and the last event; ``events`` is then empty.
 """
+
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 __all__ = ["History", "HistoryLimitReached", "DETAILS_KEY", "HISTORY_LIMIT"]
 
@@ -67,8 +69,14 @@ class History:
 
     __slots__ = ("events", "count", "last", "now", "listener", "limit", "keep", "full")
 
-    def __init__(self, now: Callable[[], Any], listener: Callable[[dict], None] | None = None,
-                 *, limit: int | None = None, keep: bool = True) -> None:
+    def __init__(
+        self,
+        now: Callable[[], Any],
+        listener: Callable[[dict], None] | None = None,
+        *,
+        limit: int | None = None,
+        keep: bool = True,
+    ) -> None:
         self.events: list[dict] = []
         self.count = 0
         self.last: dict | None = None
@@ -87,8 +95,12 @@ class History:
         limit = self.limit
         if limit is not None and event_id >= limit and event_type not in _ADMITTED_AT_LIMIT:
             self._limit_reached(previous)
-        event = {"timestamp": self.now(), "type": event_type, "id": event_id,
-                 "previousEventId": previous}
+        event = {
+            "timestamp": self.now(),
+            "type": event_type,
+            "id": event_id,
+            "previousEventId": previous,
+        }
         if details is not None:
             event[DETAILS_KEY[event_type]] = details
         self._append(event)
@@ -104,26 +116,43 @@ class History:
 
     def _limit_reached(self, previous: int) -> None:
         self.full = True
-        self._append({"timestamp": self.now(), "type": "ExecutionFailed", "id": self.count + 1,
-                      "previousEventId": previous,
-                      "executionFailedEventDetails": self.limit_result()})
+        self._append(
+            {
+                "timestamp": self.now(),
+                "type": "ExecutionFailed",
+                "id": self.count + 1,
+                "previousEventId": previous,
+                "executionFailedEventDetails": self.limit_result(),
+            }
+        )
         raise HistoryLimitReached()
 
     def limit_result(self) -> dict:
         """The error and cause an execution fails with when its history is full."""
-        return {"cause": f"The execution reached the maximum number of history events "
-                         f"({self.limit}).", "error": "States.Runtime"}
+        return {
+            "cause": f"The execution reached the maximum number of history events ({self.limit}).",
+            "error": "States.Runtime",
+        }
 
     def last_timestamp(self) -> Any:
         return None if self.last is None else self.last["timestamp"]
 
     # Shorthands for the common shapes --------------------------------------------------
     def state_entered(self, state_type: str, name: str, input_text: str, previous: int) -> int:
-        return self.add(state_type + "StateEntered", previous,
-                        {"input": input_text, "inputDetails": _NOT_TRUNCATED, "name": name})
+        return self.add(
+            state_type + "StateEntered",
+            previous,
+            {"input": input_text, "inputDetails": _NOT_TRUNCATED, "name": name},
+        )
 
-    def state_exited(self, state_type: str, name: str, output_text: str, previous: int,
-                     assigned: dict | None = None) -> int:
+    def state_exited(
+        self,
+        state_type: str,
+        name: str,
+        output_text: str,
+        previous: int,
+        assigned: dict | None = None,
+    ) -> int:
         """``assigned``: the variables the state assigned (Assign) as JSON texts; AWS records
         them as ``assignedVariables`` (name -> JSON text) with ``assignedVariablesDetails``."""
         details = {"name": name, "output": output_text, "outputDetails": _NOT_TRUNCATED}
@@ -133,16 +162,20 @@ class History:
         return self.add(state_type + "StateExited", previous, details)
 
     def execution_started(self, input_text: str, role_arn: str) -> int:
-        return self.add("ExecutionStarted", 0, {"input": input_text,
-                                                 "inputDetails": _NOT_TRUNCATED,
-                                                 "roleArn": role_arn})
+        return self.add(
+            "ExecutionStarted",
+            0,
+            {"input": input_text, "inputDetails": _NOT_TRUNCATED, "roleArn": role_arn},
+        )
 
     def execution_succeeded(self, output_text: str, previous: int) -> int:
-        return self.add("ExecutionSucceeded", previous,
-                        {"output": output_text, "outputDetails": _NOT_TRUNCATED})
+        return self.add(
+            "ExecutionSucceeded", previous, {"output": output_text, "outputDetails": _NOT_TRUNCATED}
+        )
 
-    def failure(self, event_type: str, error: str | None, cause: str | None, previous: int,
-                **extra: Any) -> int:
+    def failure(
+        self, event_type: str, error: str | None, cause: str | None, previous: int, **extra: Any
+    ) -> int:
         """``ExecutionFailed``/``TaskFailed``/...: ``error`` and ``cause`` only when set
         (AWS records ``executionFailedEventDetails: {}`` for a bare Fail state)."""
         details: dict = dict(extra)

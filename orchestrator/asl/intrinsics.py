@@ -19,6 +19,7 @@ Errors at run time: a path argument that matches nothing is ``States.Runtime``
 ``States.IntrinsicFailure`` with the cause ``Invalid arguments in States.X: ...``
 (the corpus records no intrinsic failure, so these texts are our own).
 """
+
 from __future__ import annotations
 
 import base64
@@ -27,9 +28,10 @@ import hashlib
 import json
 import math
 import re
+from collections.abc import Callable
 from decimal import Decimal
 from functools import lru_cache
-from typing import Any, Callable
+from typing import Any
 
 from .document import compact
 from .errors import INTRINSIC_FAILURE, RUNTIME, StatesError
@@ -37,19 +39,31 @@ from .jsontext import json_type_name
 from .paths import JsonPath, PathNotFound, PathSyntaxError, compile_path
 
 __all__ = [
-    "IntrinsicSyntaxError", "Intrinsic", "is_intrinsic", "compile_intrinsic",
-    "java_string", "java_double", "to_json_text", "json_equal", "path_not_found_cause",
-    "FUNCTIONS", "MAX_NESTING", "HASH_ALGORITHMS",
+    "IntrinsicSyntaxError",
+    "Intrinsic",
+    "is_intrinsic",
+    "compile_intrinsic",
+    "java_string",
+    "java_double",
+    "to_json_text",
+    "json_equal",
+    "path_not_found_cause",
+    "FUNCTIONS",
+    "MAX_NESTING",
+    "HASH_ALGORITHMS",
 ]
 
-MAX_NESTING = 10            # "You can nest up to 10 intrinsic functions within a field."
-ARRAY_RANGE_LIMIT = 1000    # ArrayRange: "The array can contain a maximum of 1000 items."
-BASE64_LIMIT = 10000        # Base64Encode/Decode: "up to 10,000 characters"
-HASH_LIMIT = 128 * 1024     # Hash: input data of at most 128 KiB
+MAX_NESTING = 10  # "You can nest up to 10 intrinsic functions within a field."
+ARRAY_RANGE_LIMIT = 1000  # ArrayRange: "The array can contain a maximum of 1000 items."
+BASE64_LIMIT = 10000  # Base64Encode/Decode: "up to 10,000 characters"
+HASH_LIMIT = 128 * 1024  # Hash: input data of at most 128 KiB
 # States.Hash's algorithms (and JSONata's $hash, :mod:`.jsonata`), by their AWS names.
 HASH_ALGORITHMS = {
-    "MD5": hashlib.md5, "SHA-1": hashlib.sha1, "SHA-256": hashlib.sha256,
-    "SHA-384": hashlib.sha384, "SHA-512": hashlib.sha512,
+    "MD5": hashlib.md5,
+    "SHA-1": hashlib.sha1,
+    "SHA-256": hashlib.sha256,
+    "SHA-384": hashlib.sha384,
+    "SHA-512": hashlib.sha512,
 }
 
 
@@ -68,12 +82,15 @@ _CALL_START = re.compile(r"States\.([A-Za-z0-9]+)\s*\(")
 def is_intrinsic(text: Any) -> bool:
     """True when ``text`` looks like an intrinsic call (``States.Name(...)``);
     whether it is a *valid* one is for :func:`compile_intrinsic` to say."""
-    return isinstance(text, str) and text.startswith("States.") and _CALL_START.match(text) is not None
+    return (
+        isinstance(text, str) and text.startswith("States.") and _CALL_START.match(text) is not None
+    )
 
 
 # --------------------------------------------------------------------------
 # The argument tree
 # --------------------------------------------------------------------------
+
 
 class _Literal:
     __slots__ = ("value", "raw")
@@ -82,7 +99,7 @@ class _Literal:
         self.value = value
         self.raw = raw  # for strings: the text with escapes kept (States.Format needs it)
 
-    def evaluate(self, env: "_Env") -> Any:
+    def evaluate(self, env: _Env) -> Any:
         return self.value
 
 
@@ -92,7 +109,7 @@ class _PathArg:
     def __init__(self, path: JsonPath) -> None:
         self.path = path
 
-    def evaluate(self, env: "_Env") -> Any:
+    def evaluate(self, env: _Env) -> Any:
         try:
             return self.path.resolve(env.input, env.context, env.variables)
         except PathNotFound:
@@ -102,7 +119,9 @@ class _PathArg:
 class _Env:
     __slots__ = ("input", "context", "effects", "variables", "field")
 
-    def __init__(self, input: Any, context: Any, effects: Any, variables: Any, field: str | None) -> None:
+    def __init__(
+        self, input: Any, context: Any, effects: Any, variables: Any, field: str | None
+    ) -> None:
         self.input = input
         self.context = context
         self.effects = effects
@@ -118,8 +137,9 @@ def path_not_found_cause(path_text: str, field: str | None, input: Any) -> str:
     field 'value.$' could not be found in the input '{...}'" (recorded for Parameters
     fields; payload templates and intrinsic arguments alike)."""
     where = f" specified for the field '{field}'" if field else ""
-    return (f"The JSONPath '{path_text}'{where} could not be found in the input "
-            f"'{to_json_text(input)}'")
+    return (
+        f"The JSONPath '{path_text}'{where} could not be found in the input '{to_json_text(input)}'"
+    )
 
 
 class Intrinsic:
@@ -137,14 +157,22 @@ class Intrinsic:
     def __repr__(self) -> str:
         return f"Intrinsic({self.text!r})"
 
-    def evaluate(self, input: Any, context: Any, effects: Any, variables: Any = None,
-                 field: str | None = None) -> Any:
+    def evaluate(
+        self,
+        input: Any,
+        context: Any,
+        effects: Any,
+        variables: Any = None,
+        field: str | None = None,
+    ) -> Any:
         """Evaluate the call.  ``variables`` resolves ``$name`` arguments;
         ``field`` (e.g. ``value.$``) is quoted in path-not-found causes."""
         return self._evaluate(_Env(input, context, effects, variables, field))
 
     def _evaluate(self, env: _Env) -> Any:
-        values = [a._evaluate(env) if isinstance(a, Intrinsic) else a.evaluate(env) for a in self.args]
+        values = [
+            a._evaluate(env) if isinstance(a, Intrinsic) else a.evaluate(env) for a in self.args
+        ]
         return self._fn(self, values, env)
 
 
@@ -197,9 +225,13 @@ class _Parser:
                 raise self.error("expected ',' or ')'")
         lo, hi, _ = FUNCTIONS[name]
         if len(args) < lo or (hi is not None and len(args) > hi):
-            expected = str(lo) if lo == hi else (f"at least {lo}" if hi is None else f"{lo} to {hi}")
-            raise self.error(f"{name} takes {expected} argument{'s' if hi != 1 else ''}, got {len(args)}")
-        call = Intrinsic(self.text[start:self.pos], name, tuple(args))
+            expected = (
+                str(lo) if lo == hi else (f"at least {lo}" if hi is None else f"{lo} to {hi}")
+            )
+            raise self.error(
+                f"{name} takes {expected} argument{'s' if hi != 1 else ''}, got {len(args)}"
+            )
+        call = Intrinsic(self.text[start : self.pos], name, tuple(args))
         _check_literal_args(call, self)
         return call
 
@@ -238,12 +270,14 @@ class _Parser:
             if c == "\\":
                 nxt = text[self.pos + 1] if self.pos + 1 < len(text) else ""
                 if nxt not in ("'", "{", "}", "\\"):
-                    raise self.error(f"invalid escape sequence '\\{nxt}' (only \\', \\{{, \\}} and \\\\ are allowed)")
+                    raise self.error(
+                        f"invalid escape sequence '\\{nxt}' (only \\', \\{{, \\}} and \\\\ are allowed)"
+                    )
                 out.append(nxt)
                 self.pos += 2
                 continue
             if c == "'":
-                raw = text[start:self.pos]
+                raw = text[start : self.pos]
                 self.pos += 1
                 return _Literal("".join(out), raw)
             out.append(c)
@@ -273,7 +307,7 @@ class _Parser:
             elif c == "," and depth == 0:
                 break
             self.pos += 1
-        path_text = text[start:self.pos].rstrip()
+        path_text = text[start : self.pos].rstrip()
         try:
             return compile_path(path_text)
         except PathSyntaxError as exc:
@@ -305,22 +339,28 @@ def _check_literal_args(call: Intrinsic, parser: _Parser) -> None:
             holes = call.static.count(None)
             if holes != len(call.args) - 1:
                 raise parser.error(
-                    f"States.Format has {holes} placeholder(s) but {len(call.args) - 1} argument(s)")
+                    f"States.Format has {holes} placeholder(s) but {len(call.args) - 1} argument(s)"
+                )
     elif call.name == "States.JsonMerge":
         deep = call.args[2]
         if isinstance(deep, _Literal) and deep.value is not False:
-            raise parser.error("the third argument of States.JsonMerge must be false "
-                               "(deep merging is not supported)")
+            raise parser.error(
+                "the third argument of States.JsonMerge must be false "
+                "(deep merging is not supported)"
+            )
     elif call.name == "States.Hash":
         alg = call.args[1]
         if isinstance(alg, _Literal) and alg.value not in HASH_ALGORITHMS:
-            raise parser.error(f"unsupported hash algorithm {alg.value!r}; use one of "
-                               + ", ".join(HASH_ALGORITHMS))
+            raise parser.error(
+                f"unsupported hash algorithm {alg.value!r}; use one of "
+                + ", ".join(HASH_ALGORITHMS)
+            )
 
 
 # --------------------------------------------------------------------------
 # Value rendering (Java/Jackson conventions, since AWS runs on the JVM)
 # --------------------------------------------------------------------------
+
 
 def java_double(x: float) -> str:
     """``Double.toString``: ``1.0``, ``1.1``, ``1.0E21``, ``1.0E-5``.
@@ -381,8 +421,9 @@ def to_json_text(value: Any) -> str:
     if isinstance(value, list):
         return "[" + ",".join(to_json_text(v) for v in value) + "]"
     if isinstance(value, dict):
-        return "{" + ",".join(compact(str(k)) + ":" + to_json_text(v)
-                              for k, v in value.items()) + "}"
+        return (
+            "{" + ",".join(compact(str(k)) + ":" + to_json_text(v) for k, v in value.items()) + "}"
+        )
     return _scalar_text(value)
 
 
@@ -402,6 +443,7 @@ def json_equal(a: Any, b: Any) -> bool:
 # The functions.  Each takes (call, evaluated args, env).
 # --------------------------------------------------------------------------
 
+
 def _fail(call: Intrinsic, message: str) -> StatesError:
     return StatesError(INTRINSIC_FAILURE, f"Invalid arguments in {call.name}: {message}")
 
@@ -410,7 +452,9 @@ def _want(call: Intrinsic, value: Any, kinds: tuple, what: str, position: int) -
     ok = isinstance(value, kinds) and not (isinstance(value, bool) and bool not in kinds)
     if not ok:
         found = json_type_name(value, integer=True)
-        raise _fail(call, f"argument {position} must be {what}, but was {found}: {to_json_text(value)}")
+        raise _fail(
+            call, f"argument {position} must be {what}, but was {found}: {to_json_text(value)}"
+        )
     return value
 
 
@@ -454,8 +498,11 @@ def _format(call: Intrinsic, args: list, env: _Env) -> str:
         parts = _format_parts(fmt)
     values = args[1:]
     if parts.count(None) != len(values):
-        raise _fail(call, f"the format string has {parts.count(None)} placeholder(s) but "
-                          f"{len(values)} argument(s) were given")
+        raise _fail(
+            call,
+            f"the format string has {parts.count(None)} placeholder(s) but "
+            f"{len(values)} argument(s) were given",
+        )
     out, it = [], iter(values)
     for part in parts:
         out.append(java_string(next(it)) if part is None else part)
@@ -496,7 +543,7 @@ def _array_partition(call: Intrinsic, args: list, env: _Env) -> list:
     size = _want_int(call, args[1], 2)
     if size <= 0:
         raise _fail(call, f"the chunk size must be a positive integer, but was {size}")
-    return [array[i:i + size] for i in range(0, len(array), size)]
+    return [array[i : i + size] for i in range(0, len(array), size)]
 
 
 def _array_contains(call: Intrinsic, args: list, env: _Env) -> bool:
@@ -515,8 +562,11 @@ def _array_range(call: Intrinsic, args: list, env: _Env) -> list:
         raise _fail(call, "the step must not be 0")
     count = max(0, (end - start) // step + 1)
     if count > ARRAY_RANGE_LIMIT:
-        raise _fail(call, f"the array would contain {count} elements, more than the "
-                          f"maximum of {ARRAY_RANGE_LIMIT}")
+        raise _fail(
+            call,
+            f"the array would contain {count} elements, more than the "
+            f"maximum of {ARRAY_RANGE_LIMIT}",
+        )
     return list(range(start, end + (1 if step > 0 else -1), step))
 
 
@@ -572,8 +622,10 @@ def _hash(call: Intrinsic, args: list, env: _Env) -> str:
     algorithm = _want(call, args[1], (str,), "a string", 2)
     fn = HASH_ALGORITHMS.get(algorithm)
     if fn is None:
-        raise _fail(call, f"unsupported hash algorithm '{algorithm}'; use one of "
-                          + ", ".join(HASH_ALGORITHMS))
+        raise _fail(
+            call,
+            f"unsupported hash algorithm '{algorithm}'; use one of " + ", ".join(HASH_ALGORITHMS),
+        )
     raw = text.encode("utf-8")
     if len(raw) > HASH_LIMIT:
         raise _fail(call, f"the input data is larger than {HASH_LIMIT} bytes")
@@ -633,7 +685,7 @@ class _JavaRandom:
 
     def next_int(self, bound: int) -> int:
         if bound & -bound == bound:  # power of two
-            return ((bound * (self._next(31) & 0x7FFFFFFF)) >> 31)
+            return (bound * (self._next(31) & 0x7FFFFFFF)) >> 31
         while True:
             bits = self._next(31) & 0x7FFFFFFF
             val = bits % bound

@@ -39,6 +39,7 @@ checks it every few hundred steps, and regular expression literals are compiled 
 ``regex`` module and matched within it (a backtracking ``/^(a|aa)+$/`` cannot freeze the
 process). Running out is jsonata's ``D1012`` "Evaluation timeout after N milliseconds".
 """
+
 from __future__ import annotations
 
 import json
@@ -58,25 +59,37 @@ from .intrinsics import HASH_ALGORITHMS
 from .jsonata_fast import Fallback, compile_fast
 from .jsontext import is_number
 
-__all__ = ["is_expression", "compile_expression", "compile_value",
-           "Expression", "JsonataValue", "JsonataSyntaxError", "MAX_STEPS", "MAX_DEPTH",
-           "evaluate_bindings"]
+__all__ = [
+    "is_expression",
+    "compile_expression",
+    "compile_value",
+    "Expression",
+    "JsonataValue",
+    "JsonataSyntaxError",
+    "MAX_STEPS",
+    "MAX_DEPTH",
+    "evaluate_bindings",
+]
 
-MAX_STEPS = 500_000     # evaluation nodes per expression evaluation (~1.5 s here)
-MAX_DEPTH = 500         # nested evaluation depth (a RecursionError first is mapped to D1011 too)
+MAX_STEPS = 500_000  # evaluation nodes per expression evaluation (~1.5 s here)
+MAX_DEPTH = 500  # nested evaluation depth (a RecursionError first is mapped to D1011 too)
 
 
 def is_expression(value: Any) -> bool:
     """``"{% ... %}"`` (AWS: the string must start with ``{%`` and end with ``%}``)."""
-    return type(value) is str and value.startswith("{%") and value.endswith("%}") and len(value) >= 4
+    return (
+        type(value) is str and value.startswith("{%") and value.endswith("%}") and len(value) >= 4
+    )
 
 
 class JsonataSyntaxError(ValueError):
     """A definition-time syntax error: ``code`` (``S0201``...), ``position`` in the expression."""
 
     def __init__(self, text: str, code: str, message: str, position: int) -> None:
-        super().__init__(f"The JSONata expression '{text}' is not valid: {code}: {message} "
-                         f"(at position {position})")
+        super().__init__(
+            f"The JSONata expression '{text}' is not valid: {code}: {message} "
+            f"(at position {position})"
+        )
         self.text = text
         self.code = code
         self.position = position
@@ -95,10 +108,12 @@ def _fail(code: str, message: str) -> JException:
 
 def _partition(array, size):
     if not isinstance(array, list) or not is_number(size) or size != int(size) or size <= 0:
-        raise _fail("T0410", "Invalid arguments: $partition(array, chunkSize) needs an array "
-                             "and a positive integer")
+        raise _fail(
+            "T0410",
+            "Invalid arguments: $partition(array, chunkSize) needs an array and a positive integer",
+        )
     size = int(size)
-    return [list(array[i:i + size]) for i in range(0, len(array), size)]
+    return [list(array[i : i + size]) for i in range(0, len(array), size)]
 
 
 def _range(first, last, step):
@@ -118,8 +133,11 @@ def _range(first, last, step):
 
 def _hash(data, algorithm):
     if not isinstance(data, str) or algorithm not in HASH_ALGORITHMS:
-        raise _fail("T0410", "Invalid arguments: $hash(string, algorithm) with algorithm one of "
-                             + ", ".join(HASH_ALGORITHMS))
+        raise _fail(
+            "T0410",
+            "Invalid arguments: $hash(string, algorithm) with algorithm one of "
+            + ", ".join(HASH_ALGORITHMS),
+        )
     return HASH_ALGORITHMS[algorithm](data.encode("utf-8")).hexdigest()
 
 
@@ -158,7 +176,7 @@ _FUNCTIONS = {
 
 # --- the guard ----------------------------------------------------------------------------
 
-_CLOCK_EVERY = 256      # evaluation steps between two looks at the time budget
+_CLOCK_EVERY = 256  # evaluation steps between two looks at the time budget
 
 
 class _Guard:
@@ -193,8 +211,11 @@ def _current_deadline() -> Deadline:
 def _regex_engine(pattern: str, flags) -> Any:
     """jsonata's pluggable regex engine: user patterns are matched within the budget."""
     try:
-        return compile_pattern(pattern, ("i" if flags.case_insensitive else "")
-                               + ("m" if flags.multiline else ""), deadline=_current_deadline)
+        return compile_pattern(
+            pattern,
+            ("i" if flags.case_insensitive else "") + ("m" if flags.multiline else ""),
+            deadline=_current_deadline,
+        )
     except PatternError as exc:
         raise _fail("S0302", f"Invalid regular expression /{pattern}/: {exc}") from None
 
@@ -287,7 +308,7 @@ def _to_json(value: Any) -> Any:
     if t is str or t is int or t is bool:
         return value
     if t is float:
-        if value.is_integer() and abs(value) < 2 ** 53:
+        if value.is_integer() and abs(value) < 2**53:
             return int(value)
         return value
     if isinstance(value, dict):
@@ -308,6 +329,7 @@ def evaluate_bindings(variables: dict, states: dict) -> dict:
 
 
 # --- values holding expressions (Output, Arguments, Assign, ...) ---------------------------
+
 
 class _Const:
     __slots__ = ("value",)
@@ -402,9 +424,10 @@ def compile_value(value: Any, field: str) -> JsonataValue:
 
 
 def expression_error(expr: Expression, field: str, what: str) -> StatesError:
-    return StatesError(QUERY_EVALUATION_ERROR,
-                       f"The JSONata expression '{expr.text}' specified for the field "
-                       f"'{field}' {what}")
+    return StatesError(
+        QUERY_EVALUATION_ERROR,
+        f"The JSONata expression '{expr.text}' specified for the field '{field}' {what}",
+    )
 
 
 def run_expression(expr: Expression, field: str, bindings: dict, effects: Any) -> Any:
@@ -412,8 +435,9 @@ def run_expression(expr: Expression, field: str, bindings: dict, effects: Any) -
     try:
         raw = expr.evaluate(bindings, effects)
     except JException as exc:
-        raise expression_error(expr, field, f"threw an error during evaluation. "
-                                            f"{exc.error}: {exc}") from None
+        raise expression_error(
+            expr, field, f"threw an error during evaluation. {exc.error}: {exc}"
+        ) from None
     except StatesError:
         raise
     except Exception as exc:  # a library defect must fail the state, not the engine

@@ -13,10 +13,12 @@ null operand, a mixed-type comparison — raises :class:`Fallback` and the calle
 the expression with the library, which then gives JSONata's own result or error. Differential
 tests (tests/orchestrator/asl/test_jsonata_fast.py) check both give the same results.
 """
+
 from __future__ import annotations
 
 import math
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from jsonata.utils import Utils
 
@@ -58,6 +60,7 @@ def _variable(name: str) -> Callable:
         if value is _FALLBACK or value is None or callable(value):
             raise _FALLBACK
         return value
+
     return get
 
 
@@ -79,6 +82,7 @@ def _path(first: str, names: tuple) -> Callable:
         if node is None:
             return NULL
         return node
+
     return walk
 
 
@@ -101,11 +105,16 @@ def _arithmetic(op: str, lhs: Callable, rhs: Callable) -> Callable:
         if not math.isfinite(result):
             raise _FALLBACK
         return _convert_number(result)
+
     return calc
 
 
-_ORDER = {"<": lambda a, b: a < b, "<=": lambda a, b: a <= b,
-          ">": lambda a, b: a > b, ">=": lambda a, b: a >= b}
+_ORDER = {
+    "<": lambda a, b: a < b,
+    "<=": lambda a, b: a <= b,
+    ">": lambda a, b: a > b,
+    ">=": lambda a, b: a >= b,
+}
 
 
 def _comparison(op: str, lhs: Callable, rhs: Callable) -> Callable:
@@ -118,6 +127,7 @@ def _comparison(op: str, lhs: Callable, rhs: Callable) -> Callable:
         if type(left) is str and type(right) is str:
             return compare(left, right)
         raise _FALLBACK
+
     return calc
 
 
@@ -133,6 +143,7 @@ def _equality(op: str, lhs: Callable, rhs: Callable) -> Callable:
         else:
             raise _FALLBACK
         return equal is not negate
+
     return calc
 
 
@@ -142,6 +153,7 @@ def _concat(lhs: Callable, rhs: Callable) -> Callable:
         if type(left) is not str or type(right) is not str:
             raise _FALLBACK
         return left + right
+
     return calc
 
 
@@ -158,6 +170,7 @@ def _logical(op: str, lhs: Callable, rhs: Callable) -> Callable:
         if type(right) is not bool:
             raise _FALLBACK
         return right
+
     return calc
 
 
@@ -171,6 +184,7 @@ def _condition(test: Callable, then: Callable, otherwise: Callable | None) -> Ca
         if otherwise is None:
             raise _FALLBACK  # undefined
         return otherwise(b)
+
     return calc
 
 

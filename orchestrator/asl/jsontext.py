@@ -10,6 +10,7 @@ Parsed JSON is Python's ``None``, ``bool``, ``int``, ``float``, ``str``, ``list`
 a STRING but was INTEGER``. Jackson, which AWS runs on, tells an integer node from a
 floating-point one; JSONata does not -- hence the ``integer`` switch.
 """
+
 from __future__ import annotations
 
 from typing import Any

@@ -15,6 +15,7 @@ Query languages: each state carries an ``io`` object built by the pipeline of it
 language (:mod:`orchestrator.asl.states.pipeline`), so JSONata can add its own ``io`` kind
 (Arguments/Output/Assign) beside the JSONPath one without touching the state types.
 """
+
 from __future__ import annotations
 
 import json
@@ -25,13 +26,32 @@ from typing import Any
 from .choice import ChoiceRule
 from .errors import DefinitionError, Diagnostic
 from .paths import JsonPath, PathSyntaxError, compile_path
-from .retry import (DEFAULT_BACKOFF_RATE, DEFAULT_INTERVAL_SECONDS, DEFAULT_JITTER_STRATEGY,
-                    DEFAULT_MAX_ATTEMPTS)
+from .retry import (
+    DEFAULT_BACKOFF_RATE,
+    DEFAULT_INTERVAL_SECONDS,
+    DEFAULT_JITTER_STRATEGY,
+    DEFAULT_MAX_ATTEMPTS,
+)
 
 __all__ = [
-    "StateMachine", "Program", "State", "Retrier", "Catcher", "PassState", "TaskState",
-    "ChoiceState", "WaitState", "SucceedState", "FailState", "ParallelState", "MapState",
-    "parse", "children", "JSONPATH", "JSONATA", "QUERY_LANGUAGES",
+    "StateMachine",
+    "Program",
+    "State",
+    "Retrier",
+    "Catcher",
+    "PassState",
+    "TaskState",
+    "ChoiceState",
+    "WaitState",
+    "SucceedState",
+    "FailState",
+    "ParallelState",
+    "MapState",
+    "parse",
+    "children",
+    "JSONPATH",
+    "JSONATA",
+    "QUERY_LANGUAGES",
 ]
 
 # QueryLanguage values (developer guide, "Transforming data with JSONata in Step Functions").
@@ -206,24 +226,27 @@ class _Parser:
     def program(self, raw: dict, location: str, query_language: str) -> Program:
         states = {}
         for name, state_raw in (raw.get("States") or {}).items():
-            states[name] = self.state(name, state_raw, f"{location}/States/{name}",
-                                      query_language)
+            states[name] = self.state(name, state_raw, f"{location}/States/{name}", query_language)
         return Program(start_at=raw.get("StartAt", ""), states=states)
 
     def retriers(self, raw: dict, location: str) -> tuple[Retrier, ...]:
         out = []
-        for i, r in enumerate(raw.get("Retry") or ()):
-            out.append(Retrier(
-                error_equals=tuple(r.get("ErrorEquals") or ()),
-                interval_seconds=r.get("IntervalSeconds", DEFAULT_INTERVAL_SECONDS),
-                max_attempts=r.get("MaxAttempts", DEFAULT_MAX_ATTEMPTS),
-                backoff_rate=r.get("BackoffRate", DEFAULT_BACKOFF_RATE),
-                max_delay_seconds=r.get("MaxDelaySeconds"),
-                jitter=r.get("JitterStrategy", DEFAULT_JITTER_STRATEGY)))
+        for r in raw.get("Retry") or ():
+            out.append(
+                Retrier(
+                    error_equals=tuple(r.get("ErrorEquals") or ()),
+                    interval_seconds=r.get("IntervalSeconds", DEFAULT_INTERVAL_SECONDS),
+                    max_attempts=r.get("MaxAttempts", DEFAULT_MAX_ATTEMPTS),
+                    backoff_rate=r.get("BackoffRate", DEFAULT_BACKOFF_RATE),
+                    max_delay_seconds=r.get("MaxDelaySeconds"),
+                    jitter=r.get("JitterStrategy", DEFAULT_JITTER_STRATEGY),
+                )
+            )
         return tuple(out)
 
     def catchers(self, raw: dict, location: str, query_language: str) -> tuple[Catcher, ...]:
         from .states.pipeline import pipeline_for
+
         pipe = pipeline_for(query_language)
         out = []
         for i, c in enumerate(raw.get("Catch") or ()):
@@ -232,12 +255,16 @@ class _Parser:
             except (PathSyntaxError, ValueError) as exc:
                 self.error(f"{location}/Catch/{i}", str(exc))
                 io = None
-            out.append(Catcher(error_equals=tuple(c.get("ErrorEquals") or ()),
-                               next=c.get("Next", ""), io=io))
+            out.append(
+                Catcher(
+                    error_equals=tuple(c.get("ErrorEquals") or ()), next=c.get("Next", ""), io=io
+                )
+            )
         return tuple(out)
 
     def state(self, name: str, raw: dict, location: str, inherited_ql: str) -> State:
         from .states.pipeline import pipeline_for
+
         kind = raw.get("Type")
         ql = raw.get("QueryLanguage", inherited_ql)
         try:
@@ -245,8 +272,15 @@ class _Parser:
         except (PathSyntaxError, ValueError) as exc:
             self.error(location, str(exc))
             return State(name=name, type=kind, query_language=ql)
-        common = dict(name=name, type=kind, next=raw.get("Next"), end=bool(raw.get("End")),
-                      comment=raw.get("Comment"), query_language=ql, io=io)
+        common = dict(
+            name=name,
+            type=kind,
+            next=raw.get("Next"),
+            end=bool(raw.get("End")),
+            comment=raw.get("Comment"),
+            query_language=ql,
+            io=io,
+        )
         if kind == "Pass":
             return PassState(result=raw.get("Result"), has_result="Result" in raw, **common)
         if kind == "Task":
@@ -256,8 +290,11 @@ class _Parser:
                 timeout_seconds_path=self.path(raw, "TimeoutSecondsPath", location),
                 heartbeat_seconds=raw.get("HeartbeatSeconds"),
                 heartbeat_seconds_path=self.path(raw, "HeartbeatSecondsPath", location),
-                retry=self.retriers(raw, location), catch=self.catchers(raw, location, ql),
-                credentials=raw.get("Credentials"), **common)
+                retry=self.retriers(raw, location),
+                catch=self.catchers(raw, location, ql),
+                credentials=raw.get("Credentials"),
+                **common,
+            )
         if kind == "Choice":
             choices = []
             pipe = pipeline_for(ql)
@@ -266,32 +303,50 @@ class _Parser:
                     choices.append((pipe.compile_choice_rule(rule), rule.get("Next", "")))
                 except (PathSyntaxError, ValueError) as exc:
                     self.error(f"{location}/Choices/{i}", str(exc))
-            return ChoiceState(choices=tuple(choices), default=raw.get("Default"),
-                               uses_context="$$" in json.dumps(raw.get("Choices")), **common)
+            return ChoiceState(
+                choices=tuple(choices),
+                default=raw.get("Default"),
+                uses_context="$$" in json.dumps(raw.get("Choices")),
+                **common,
+            )
         if kind == "Wait":
-            return WaitState(seconds=raw.get("Seconds"),
-                             seconds_path=self.path(raw, "SecondsPath", location),
-                             timestamp=raw.get("Timestamp"),
-                             timestamp_path=self.path(raw, "TimestampPath", location), **common)
+            return WaitState(
+                seconds=raw.get("Seconds"),
+                seconds_path=self.path(raw, "SecondsPath", location),
+                timestamp=raw.get("Timestamp"),
+                timestamp_path=self.path(raw, "TimestampPath", location),
+                **common,
+            )
         if kind == "Succeed":
             return SucceedState(**common)
         if kind == "Fail":
-            return FailState(error=raw.get("Error"), cause=raw.get("Cause"),
-                             error_path=self.dynamic(raw, "ErrorPath", location),
-                             cause_path=self.dynamic(raw, "CausePath", location), **common)
+            return FailState(
+                error=raw.get("Error"),
+                cause=raw.get("Cause"),
+                error_path=self.dynamic(raw, "ErrorPath", location),
+                cause_path=self.dynamic(raw, "CausePath", location),
+                **common,
+            )
         if kind == "Parallel":
-            branches = tuple(self.program(b, f"{location}/{field}/{i}", ql)
-                             for field, i, b in children(raw))
-            return ParallelState(branches=branches, retry=self.retriers(raw, location),
-                                 catch=self.catchers(raw, location, ql), **common)
+            branches = tuple(
+                self.program(b, f"{location}/{field}/{i}", ql) for field, i, b in children(raw)
+            )
+            return ParallelState(
+                branches=branches,
+                retry=self.retriers(raw, location),
+                catch=self.catchers(raw, location, ql),
+                **common,
+            )
         if kind == "Map":
             field, _, proc_raw = next(children(raw), ("Iterator", None, None))
             proc_raw = proc_raw or {}
             config = proc_raw.get("ProcessorConfig") or {}
-            processor = self.program(proc_raw, f"{location}/{field}",
-                                     proc_raw.get("QueryLanguage", ql))
+            processor = self.program(
+                proc_raw, f"{location}/{field}", proc_raw.get("QueryLanguage", ql)
+            )
             return MapState(
-                processor=processor, mode=config.get("Mode", "INLINE"),
+                processor=processor,
+                mode=config.get("Mode", "INLINE"),
                 execution_type=config.get("ExecutionType"),
                 items_path=self.path(raw, "ItemsPath", location),
                 max_concurrency=raw.get("MaxConcurrency", 0),
@@ -300,9 +355,13 @@ class _Parser:
                 tolerated_failure_count_path=self.path(raw, "ToleratedFailureCountPath", location),
                 tolerated_failure_percentage=raw.get("ToleratedFailurePercentage"),
                 tolerated_failure_percentage_path=self.path(
-                    raw, "ToleratedFailurePercentagePath", location),
-                label=raw.get("Label"), retry=self.retriers(raw, location),
-                catch=self.catchers(raw, location, ql), **common)
+                    raw, "ToleratedFailurePercentagePath", location
+                ),
+                label=raw.get("Label"),
+                retry=self.retriers(raw, location),
+                catch=self.catchers(raw, location, ql),
+                **common,
+            )
         self.error(location, f"unknown state type {kind!r}")
         return State(**common)
 
@@ -312,6 +371,7 @@ class _Parser:
         if text is None:
             return None
         from .intrinsics import compile_intrinsic, is_intrinsic
+
         try:
             if is_intrinsic(text):
                 return compile_intrinsic(text)
@@ -323,10 +383,12 @@ class _Parser:
 
 def _validate(definition: dict | str) -> None:
     from .validator import validate
+
     errors = [d for d in validate(definition) if d.severity == "ERROR"]
     if errors:
         try:
             from .validator import format_invalid_definition
+
             message = format_invalid_definition(errors)
         except Exception:  # the message is a nicety; the diagnostics are what matter
             message = None
@@ -343,15 +405,22 @@ def parse(definition: dict | str, *, validate: bool = True) -> StateMachine:
         try:
             definition = json.loads(definition)
         except ValueError as exc:
-            raise DefinitionError([Diagnostic("ERROR", "INVALID_JSON_DESCRIPTION", str(exc))])
+            raise DefinitionError(
+                [Diagnostic("ERROR", "INVALID_JSON_DESCRIPTION", str(exc))]
+            ) from None
     if not isinstance(definition, dict):
-        raise DefinitionError([Diagnostic("ERROR", "SCHEMA_VALIDATION_FAILED",
-                                          "a definition must be a JSON object")])
+        raise DefinitionError(
+            [Diagnostic("ERROR", "SCHEMA_VALIDATION_FAILED", "a definition must be a JSON object")]
+        )
     parser = _Parser()
     ql = definition.get("QueryLanguage", JSONPATH)
     program = parser.program(definition, "", ql)
     if parser.problems:
         raise DefinitionError(parser.problems)
-    return StateMachine(program=program, timeout_seconds=definition.get("TimeoutSeconds"),
-                        query_language=ql, comment=definition.get("Comment"),
-                        definition=definition)
+    return StateMachine(
+        program=program,
+        timeout_seconds=definition.get("TimeoutSeconds"),
+        query_language=ql,
+        comment=definition.get("Comment"),
+        definition=definition,
+    )

@@ -32,21 +32,28 @@ therefore returns references into the document (no copy), and ``assign``
 never mutates: it returns a new document, copying only the containers along
 the assigned path and sharing every unchanged subtree with the input.
 """
+
 from __future__ import annotations
 
 import json
 import math
 import re
+from collections.abc import Callable
 from functools import lru_cache
-from typing import Any, Callable
+from typing import Any
 
 from .budget import BudgetedPattern, PatternError, compile_pattern
 from .document import compact
 from .jsontext import is_number, json_type_name
 
 __all__ = [
-    "PathSyntaxError", "PathNotFound", "JsonPath",
-    "compile_path", "compile_reference_path", "assign", "jayway_path",
+    "PathSyntaxError",
+    "PathNotFound",
+    "JsonPath",
+    "compile_path",
+    "compile_reference_path",
+    "assign",
+    "jayway_path",
 ]
 
 _MISSING = object()
@@ -132,10 +139,22 @@ class JsonPath:
     """A compiled path.  ``find(doc)`` returns the value (definite) or the list
     of matches (indefinite); ``doc`` is the Context object for ``$$`` paths."""
 
-    __slots__ = ("text", "is_context", "is_definite", "variable", "steps", "_keys", "_func", "_root",
-                 "_merge", "_prefix")
+    __slots__ = (
+        "text",
+        "is_context",
+        "is_definite",
+        "variable",
+        "steps",
+        "_keys",
+        "_func",
+        "_root",
+        "_merge",
+        "_prefix",
+    )
 
-    def __init__(self, text: str, is_context: bool, steps: tuple, variable: str | None = None) -> None:
+    def __init__(
+        self, text: str, is_context: bool, steps: tuple, variable: str | None = None
+    ) -> None:
         self.text = text
         self.is_context = is_context
         # ``$name.a.b`` addresses the workflow variable ``name`` (Assign);
@@ -245,18 +264,23 @@ class JsonPath:
                         self.text,
                         f"Expected to find an object with property ['{key}'] in path {upstream} but "
                         f"found '{found}'. This is not a json object according to the JsonProvider: "
-                        "'com.jayway.jsonpath.spi.json.JsonSmartJsonProvider'.")
+                        "'com.jayway.jsonpath.spi.json.JsonSmartJsonProvider'.",
+                    )
                 if key not in node:
                     if i < len(steps) - 1:
-                        return PathNotFound(self.text, "Missing property in path "
-                                            + jayway_path(self._root, steps[: i + 1]))
+                        return PathNotFound(
+                            self.text,
+                            "Missing property in path " + jayway_path(self._root, steps[: i + 1]),
+                        )
                     break
                 node = node[key]
             else:
                 if type(node) is not list:
                     return PathNotFound(
-                        self.text, f"Filter: [{key}] can only be applied to arrays. "
-                        f"Current context is: {_java_str(node)}")
+                        self.text,
+                        f"Filter: [{key}] can only be applied to arrays. "
+                        f"Current context is: {_java_str(node)}",
+                    )
                 if not -len(node) <= key < len(node):
                     break  # Jayway: an index outside the array selects nothing
                 node = node[key]
@@ -264,9 +288,15 @@ class JsonPath:
 
 
 # The class json-smart (Jayway's JSON provider) parses each JSON type into; a null is "null".
-_JAVA_CLASS = {"null": "null", "boolean": "java.lang.Boolean", "string": "java.lang.String",
-               "integer": "java.lang.Integer", "number": "java.lang.Double",
-               "array": "net.minidev.json.JSONArray", "object": "java.util.LinkedHashMap"}
+_JAVA_CLASS = {
+    "null": "null",
+    "boolean": "java.lang.Boolean",
+    "string": "java.lang.String",
+    "integer": "java.lang.Integer",
+    "number": "java.lang.Double",
+    "array": "net.minidev.json.JSONArray",
+    "object": "java.util.LinkedHashMap",
+}
 
 
 def _java_class(value: Any) -> str:
@@ -287,6 +317,7 @@ def _java_str(value: Any) -> str:
 # Evaluation of indefinite paths (Jayway semantics: non-matching branches are
 # skipped silently).
 # --------------------------------------------------------------------------
+
 
 def _evaluate(steps: tuple, doc: Any, path: JsonPath) -> list:
     # AWS (recorded): an indefinite path never fails -- "$.items[*]" or
@@ -378,7 +409,7 @@ def _scan(step: tuple, node: Any, out: list, root: Any) -> None:
         elif kind == "indexes":
             out.extend(node[j] for j in step[1] if -len(node) <= j < len(node))
         elif kind == "slice":
-            out.extend(node[step[1]:step[2]])
+            out.extend(node[step[1] : step[2]])
         elif kind == "filter":
             out.extend(e for e in node if step[1](e, root))
         for v in node:
@@ -390,7 +421,9 @@ def _numbers(value: Any, path: JsonPath) -> list:
     items = value if isinstance(value, list) else [value]
     nums = [v for v in items if is_number(v)]
     if not nums:
-        raise PathNotFound(path.text, "Aggregation function attempted to calculate value using empty array")
+        raise PathNotFound(
+            path.text, "Aggregation function attempted to calculate value using empty array"
+        )
     return nums
 
 
@@ -492,7 +525,7 @@ class _Parser:
             if c in ".[":
                 break
             if c == "(":
-                name = text[start:self.pos]
+                name = text[start : self.pos]
                 if not text.startswith("()", self.pos):
                     raise self.error("function arguments are not supported")
                 if name not in _FUNCTIONS:
@@ -508,7 +541,7 @@ class _Parser:
             self.pos += 1
         if self.pos == start:
             raise self.error("empty property name")
-        return ("key", text[start:self.pos])
+        return ("key", text[start : self.pos])
 
     def parse_bracket(self) -> tuple:
         text = self.text
@@ -539,7 +572,7 @@ class _Parser:
         close = text.find("]", self.pos)
         if close < 0:
             raise self.error("unterminated '['")
-        body = text[self.pos:close]
+        body = text[self.pos : close]
         self.pos = close + 1
         if ":" in body:
             parts = body.split(":")
@@ -574,7 +607,7 @@ class _Parser:
         while self.pos < len(text):
             c = text[self.pos]
             if c == "\\" and self.pos + 1 < len(text):
-                out.append(text[self.pos:self.pos + 2])
+                out.append(text[self.pos : self.pos + 2])
                 self.pos += 2
                 continue
             if c == quote:
@@ -594,7 +627,7 @@ class _Parser:
         self.expect(")")
         self.skip_ws()
         self.expect("]")
-        return ("filter", pred, self.text[start:self.pos - 1])
+        return ("filter", pred, self.text[start : self.pos - 1])
 
     def peek(self) -> str:
         return self.text[self.pos] if self.pos < len(self.text) else ""
@@ -624,8 +657,12 @@ def _equal(a: Any, b: Any) -> bool:
 
 
 def _order(op: str) -> Callable[[Any, Any], bool]:
-    cmp = {"<": lambda x, y: x < y, "<=": lambda x, y: x <= y,
-           ">": lambda x, y: x > y, ">=": lambda x, y: x >= y}[op]
+    cmp = {
+        "<": lambda x, y: x < y,
+        "<=": lambda x, y: x <= y,
+        ">": lambda x, y: x > y,
+        ">=": lambda x, y: x >= y,
+    }[op]
 
     def compare(a: Any, b: Any) -> bool:
         if is_number(a) and is_number(b):
@@ -633,6 +670,7 @@ def _order(op: str) -> Callable[[Any, Any], bool]:
         if isinstance(a, str) and isinstance(b, str):
             return cmp(a, b)
         return False
+
     return compare
 
 
@@ -649,13 +687,22 @@ def _contains(container: Any, item: Any) -> bool:
 _OPERATORS: dict[str, Callable[[Any, Any], bool]] = {
     "==": _equal,
     "!=": lambda a, b: not _equal(a, b),
-    "<": _order("<"), "<=": _order("<="), ">": _order(">"), ">=": _order(">="),
+    "<": _order("<"),
+    "<=": _order("<="),
+    ">": _order(">"),
+    ">=": _order(">="),
     "=~": _regex_match,
     "in": lambda a, b: _contains(b, a),
     "nin": lambda a, b: isinstance(b, list) and not _contains(b, a),
-    "subsetof": lambda a, b: isinstance(a, list) and isinstance(b, list) and all(_contains(b, x) for x in a),
-    "anyof": lambda a, b: isinstance(a, list) and isinstance(b, list) and any(_contains(b, x) for x in a),
-    "noneof": lambda a, b: isinstance(a, list) and isinstance(b, list) and not any(_contains(b, x) for x in a),
+    "subsetof": lambda a, b: (
+        isinstance(a, list) and isinstance(b, list) and all(_contains(b, x) for x in a)
+    ),
+    "anyof": lambda a, b: (
+        isinstance(a, list) and isinstance(b, list) and any(_contains(b, x) for x in a)
+    ),
+    "noneof": lambda a, b: (
+        isinstance(a, list) and isinstance(b, list) and not any(_contains(b, x) for x in a)
+    ),
     "size": lambda a, b: isinstance(a, (list, str)) and is_number(b) and len(a) == b,
     "empty": lambda a, b: isinstance(a, (list, str)) and isinstance(b, bool) and (len(a) == 0) == b,
 }
@@ -716,6 +763,7 @@ class _FilterParser:
             if a is _ABSENT or b is _ABSENT:
                 return False
             return fn(a, b)
+
         return compare
 
     def parse_operator(self) -> str | None:
@@ -725,7 +773,9 @@ class _FilterParser:
                 return op
         for op in _WORD_OPS:
             end = self.p.pos + len(op)
-            if self.text.startswith(op, self.p.pos) and (end >= len(self.text) or not self.text[end].isalnum()):
+            if self.text.startswith(op, self.p.pos) and (
+                end >= len(self.text) or not self.text[end].isalnum()
+            ):
                 self.p.pos = end
                 return op
         return None
@@ -745,6 +795,7 @@ class _FilterParser:
 
             def value(item: Any, root: Any) -> Any:
                 return _find_or_absent(inner, item)
+
             return value, True
         if c in ("'", '"'):
             s = p.parse_quoted()
@@ -753,7 +804,7 @@ class _FilterParser:
             end = self.text.find("/", p.pos + 1)
             if end < 0:
                 raise p.error("unterminated regular expression")
-            pattern = self.text[p.pos + 1:end]
+            pattern = self.text[p.pos + 1 : end]
             p.pos = end + 1
             flags = ""
             while p.peek() in ("i", "m", "s", "x"):
@@ -777,7 +828,7 @@ class _FilterParser:
                         p.pos += 1
                         break
                 p.pos += 1
-            raw = self.text[start:p.pos].replace("'", '"')
+            raw = self.text[start : p.pos].replace("'", '"')
             try:
                 literal = json.loads(raw)
             except ValueError:
@@ -856,8 +907,11 @@ def compile_reference_path(text: str, allow_context: bool = False) -> JsonPath:
     if path.is_context and not allow_context:
         raise PathSyntaxError(text, "a reference path cannot address the context object ($$)")
     if path._func is not None or path._keys is None:
-        raise PathSyntaxError(text, "a reference path can identify only a single node "
-                                    "(no wildcards, filters, slices, '..' or functions)")
+        raise PathSyntaxError(
+            text,
+            "a reference path can identify only a single node "
+            "(no wildcards, filters, slices, '..' or functions)",
+        )
     return path
 
 

@@ -20,13 +20,19 @@ cause (recorded in the conformance corpus)::
 The caller prefixes it with ``An error occurred while executing the state
 '<name>' (entered at the event id #<n>). ``.
 """
+
 from __future__ import annotations
 
 from typing import Any
 
 from .errors import RUNTIME, StatesError
-from .intrinsics import (Intrinsic, IntrinsicSyntaxError, compile_intrinsic, is_intrinsic,
-                         path_not_found_cause)
+from .intrinsics import (
+    Intrinsic,
+    IntrinsicSyntaxError,
+    compile_intrinsic,
+    is_intrinsic,
+    path_not_found_cause,
+)
 from .paths import JsonPath, PathNotFound, PathSyntaxError, compile_path
 
 __all__ = ["Template", "TemplateError", "compile_template", "compile_dynamic_value"]
@@ -41,8 +47,10 @@ class TemplateError(ValueError):
     ``detail`` what exactly is wrong with the value."""
 
     def __init__(self, field: str, detail: str, location: tuple = ()) -> None:
-        super().__init__(f"The value for the field '{field}' must be a valid JSONPath "
-                         "or a valid intrinsic function call")
+        super().__init__(
+            f"The value for the field '{field}' must be a valid JSONPath "
+            "or a valid intrinsic function call"
+        )
         self.field = field
         self.detail = detail
         self.location = location
@@ -142,8 +150,11 @@ def compile_dynamic_value(value: Any, field: str) -> Any:
                 return _Path(compile_path(value), field)
         except (IntrinsicSyntaxError, PathSyntaxError) as exc:
             raise TemplateError(field, str(exc)) from None
-        raise TemplateError(field, f"'{value}' is neither a path (starting with '$') "
-                                   "nor an intrinsic function call (States.Name(...))")
+        raise TemplateError(
+            field,
+            f"'{value}' is neither a path (starting with '$') "
+            "nor an intrinsic function call (States.Name(...))",
+        )
     raise TemplateError(field, f"the value must be a string, not {type(value).__name__}")
 
 

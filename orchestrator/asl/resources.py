@@ -15,14 +15,26 @@ extension (see :mod:`orchestrator.tasks`) a Lambda function ARN may end in
 tells whether Step Functions knows a service integration (the optimized integrations of
 the developer guide, "Integrating optimized services", and well-formed AWS SDK ones).
 """
+
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-__all__ = ["Resource", "parse", "is_arn", "is_callback", "SERVICE", "LAMBDA_FUNCTION",
-           "ACTIVITY", "REQUEST_RESPONSE", "SYNC", "SYNC2", "WAIT_FOR_TASK_TOKEN"]
+__all__ = [
+    "Resource",
+    "parse",
+    "is_arn",
+    "is_callback",
+    "SERVICE",
+    "LAMBDA_FUNCTION",
+    "ACTIVITY",
+    "REQUEST_RESPONSE",
+    "SYNC",
+    "SYNC2",
+    "WAIT_FOR_TASK_TOKEN",
+]
 
 # Resource kinds (the names the Task state uses for its history events).
 SERVICE = "service"
@@ -37,10 +49,14 @@ WAIT_FOR_TASK_TOKEN = ".waitForTaskToken"
 _PATTERNS = (SYNC2, SYNC, WAIT_FOR_TASK_TOKEN)  # .sync:2 before .sync
 
 _SERVICE_ARN = re.compile(r"arn:(?P<partition>[^:]+):states:::(?P<rest>.+)\Z")
-_FUNCTION_ARN = re.compile(r"arn:(?P<partition>[^:]+):lambda:(?P<region>[^:]*):(?P<account>[^:]*)"
-                           r":function:(?P<name>[^:]+)(?::(?P<qualifier>[^:]+))?\Z")
-_ACTIVITY_ARN = re.compile(r"arn:(?P<partition>[^:]+):states:(?P<region>[^:]*):(?P<account>[^:]*)"
-                           r":activity:(?P<name>[^:]+)\Z")
+_FUNCTION_ARN = re.compile(
+    r"arn:(?P<partition>[^:]+):lambda:(?P<region>[^:]*):(?P<account>[^:]*)"
+    r":function:(?P<name>[^:]+)(?::(?P<qualifier>[^:]+))?\Z"
+)
+_ACTIVITY_ARN = re.compile(
+    r"arn:(?P<partition>[^:]+):states:(?P<region>[^:]*):(?P<account>[^:]*)"
+    r":activity:(?P<name>[^:]+)\Z"
+)
 _SDK_SERVICE = re.compile(r"aws-sdk:[a-z0-9.-]+\Z")
 _SDK_ACTION = re.compile(r"[A-Za-z0-9]+\Z")
 
@@ -64,24 +80,62 @@ _OPTIMIZED: dict[str, dict[str, frozenset[str]]] = {
     "ecs": {"runTask": _RST},
     "glue": {"startJobRun": _RST},
     "glue-databrew": {"startJobRun": _RS},
-    "athena": {"startQueryExecution": _RST, "stopQueryExecution": _R, "getQueryExecution": _R,
-               "getQueryResults": _R},
-    "codebuild": {"startBuild": _RST, "stopBuild": _R, "batchDeleteBuilds": _R,
-                  "batchGetReports": _R, "startBuildBatch": _RST, "stopBuildBatch": _R,
-                  "retryBuildBatch": _RST, "retryBuild": _RST, "deleteBuildBatch": _R},
-    "eks": {"createCluster": _RS, "deleteCluster": _RS, "createFargateProfile": _RS,
-            "deleteFargateProfile": _RS, "createNodegroup": _RS, "deleteNodegroup": _RS,
-            "runJob": _RS, "call": _R},
-    "elasticmapreduce": {"createCluster": _RS, "terminateCluster": _RS, "addStep": _RS,
-                         "cancelStep": _R, "setClusterTerminationProtection": _R,
-                         "modifyInstanceFleetByName": _R, "modifyInstanceGroupByName": _R},
+    "athena": {
+        "startQueryExecution": _RST,
+        "stopQueryExecution": _R,
+        "getQueryExecution": _R,
+        "getQueryResults": _R,
+    },
+    "codebuild": {
+        "startBuild": _RST,
+        "stopBuild": _R,
+        "batchDeleteBuilds": _R,
+        "batchGetReports": _R,
+        "startBuildBatch": _RST,
+        "stopBuildBatch": _R,
+        "retryBuildBatch": _RST,
+        "retryBuild": _RST,
+        "deleteBuildBatch": _R,
+    },
+    "eks": {
+        "createCluster": _RS,
+        "deleteCluster": _RS,
+        "createFargateProfile": _RS,
+        "deleteFargateProfile": _RS,
+        "createNodegroup": _RS,
+        "deleteNodegroup": _RS,
+        "runJob": _RS,
+        "call": _R,
+    },
+    "elasticmapreduce": {
+        "createCluster": _RS,
+        "terminateCluster": _RS,
+        "addStep": _RS,
+        "cancelStep": _R,
+        "setClusterTerminationProtection": _R,
+        "modifyInstanceFleetByName": _R,
+        "modifyInstanceGroupByName": _R,
+    },
     "emr-containers": {"startJobRun": _RS, "createVirtualCluster": _R, "deleteVirtualCluster": _RS},
-    "emr-serverless": {"createApplication": _RS, "startApplication": _RS, "stopApplication": _RS,
-                       "deleteApplication": _RS, "startJobRun": _RS, "cancelJobRun": _RS},
-    "sagemaker": {"createTrainingJob": _RS, "createTransformJob": _RS,
-                  "createHyperParameterTuningJob": _RS, "createLabelingJob": _RS,
-                  "createProcessingJob": _RS, "createModel": _R, "createEndpoint": _R,
-                  "createEndpointConfig": _R, "updateEndpoint": _R},
+    "emr-serverless": {
+        "createApplication": _RS,
+        "startApplication": _RS,
+        "stopApplication": _RS,
+        "deleteApplication": _RS,
+        "startJobRun": _RS,
+        "cancelJobRun": _RS,
+    },
+    "sagemaker": {
+        "createTrainingJob": _RS,
+        "createTransformJob": _RS,
+        "createHyperParameterTuningJob": _RS,
+        "createLabelingJob": _RS,
+        "createProcessingJob": _RS,
+        "createModel": _R,
+        "createEndpoint": _R,
+        "createEndpointConfig": _R,
+        "updateEndpoint": _R,
+    },
     "bedrock": {"invokeModel": _R, "createModelCustomizationJob": _RS},
     "mediaconvert": {"createJob": _RS},
 }
@@ -125,15 +179,17 @@ class Resource:
         if self.kind != SERVICE:
             return True
         if self.service.startswith("aws-sdk:"):
-            return (_SDK_SERVICE.match(self.service) is not None
-                    and _SDK_ACTION.match(self.action) is not None)
+            return (
+                _SDK_SERVICE.match(self.service) is not None
+                and _SDK_ACTION.match(self.action) is not None
+            )
         return self.pattern in _OPTIMIZED.get(self.service, {}).get(self.action, ())
 
 
 def _split(text: str, patterns: tuple[str, ...]) -> tuple[str, str]:
     for pattern in patterns:
         if text.endswith(pattern):
-            return text[:-len(pattern)], pattern
+            return text[: -len(pattern)], pattern
     return text, REQUEST_RESPONSE
 
 
@@ -146,18 +202,37 @@ def parse(resource: str) -> Resource | None:
     if match is not None:
         rest, pattern = _split(match["rest"], _PATTERNS)
         service, _, action = rest.rpartition(":")
-        return Resource(SERVICE, resource[:len(resource) - len(pattern)], match["partition"],
-                        pattern, service=service, action=action)
+        return Resource(
+            SERVICE,
+            resource[: len(resource) - len(pattern)],
+            match["partition"],
+            pattern,
+            service=service,
+            action=action,
+        )
     base, pattern = _split(resource, (WAIT_FOR_TASK_TOKEN,))
     match = _FUNCTION_ARN.match(base)
     if match is not None:
-        return Resource(LAMBDA_FUNCTION, base, match["partition"], pattern,
-                        region=match["region"], account=match["account"], name=match["name"],
-                        qualifier=match["qualifier"])
+        return Resource(
+            LAMBDA_FUNCTION,
+            base,
+            match["partition"],
+            pattern,
+            region=match["region"],
+            account=match["account"],
+            name=match["name"],
+            qualifier=match["qualifier"],
+        )
     match = _ACTIVITY_ARN.match(resource)
     if match is not None:
-        return Resource(ACTIVITY, resource, match["partition"], region=match["region"],
-                        account=match["account"], name=match["name"])
+        return Resource(
+            ACTIVITY,
+            resource,
+            match["partition"],
+            region=match["region"],
+            account=match["account"],
+            name=match["name"],
+        )
     return None
 
 

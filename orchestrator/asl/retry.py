@@ -22,6 +22,7 @@ send a heartbeat for a period longer than the HeartbeatSeconds value". The confo
 ``scenarios/test_base_scenarios.test_catch_states_runtime`` shows that even a catcher naming
 ``States.Runtime`` explicitly does not catch it: the execution fails.
 """
+
 from __future__ import annotations
 
 import math
@@ -29,9 +30,16 @@ from collections.abc import Callable, Iterable, Sequence
 
 from .errors import ALL, DATA_LIMIT_EXCEEDED, HEARTBEAT_TIMEOUT, RUNTIME, TASK_FAILED, TIMEOUT
 
-__all__ = ["DEFAULT_INTERVAL_SECONDS", "DEFAULT_MAX_ATTEMPTS", "DEFAULT_BACKOFF_RATE",
-           "DEFAULT_JITTER_STRATEGY", "UNCATCHABLE_ERRORS", "retry_delay", "matches_error",
-           "find_matching"]
+__all__ = [
+    "DEFAULT_INTERVAL_SECONDS",
+    "DEFAULT_MAX_ATTEMPTS",
+    "DEFAULT_BACKOFF_RATE",
+    "DEFAULT_JITTER_STRATEGY",
+    "UNCATCHABLE_ERRORS",
+    "retry_delay",
+    "matches_error",
+    "find_matching",
+]
 
 DEFAULT_INTERVAL_SECONDS = 1
 DEFAULT_MAX_ATTEMPTS = 3
@@ -46,12 +54,14 @@ UNCATCHABLE_ERRORS = frozenset({RUNTIME, DATA_LIMIT_EXCEEDED})
 _TIMEOUT_ERRORS = frozenset({TIMEOUT, HEARTBEAT_TIMEOUT})
 
 
-def retry_delay(interval_seconds: float = DEFAULT_INTERVAL_SECONDS,
-                backoff_rate: float = DEFAULT_BACKOFF_RATE,
-                attempt: int = 1,
-                max_delay_seconds: float | None = None,
-                jitter: str = DEFAULT_JITTER_STRATEGY,
-                rand: Callable[[], float] | None = None) -> float:
+def retry_delay(
+    interval_seconds: float = DEFAULT_INTERVAL_SECONDS,
+    backoff_rate: float = DEFAULT_BACKOFF_RATE,
+    attempt: int = 1,
+    max_delay_seconds: float | None = None,
+    jitter: str = DEFAULT_JITTER_STRATEGY,
+    rand: Callable[[], float] | None = None,
+) -> float:
     """Seconds to wait before retry number ``attempt`` (1 for the first retry).
 
     ``delay = min(IntervalSeconds * BackoffRate ** (attempt - 1), MaxDelaySeconds)``; with

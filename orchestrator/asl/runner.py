@@ -10,6 +10,7 @@ coroutines with real timers and a journal instead.
 returns the result value, raises :class:`StatesError`, or returns :class:`Delayed` to
 complete after some virtual seconds (to exercise ``TimeoutSeconds``).
 """
+
 from __future__ import annotations
 
 import json
@@ -28,8 +29,7 @@ from .model import StateMachine, parse
 from .runtime import Invoke, Sleep
 from .states.base import Env
 
-__all__ = ["run", "make_env", "Delayed", "ExecutionResult", "VirtualClock",
-           "DEFAULT_START_TIME"]
+__all__ = ["run", "make_env", "Delayed", "ExecutionResult", "VirtualClock", "DEFAULT_START_TIME"]
 
 # The runner never reads the wall clock (callers such as the CLI pass start_time).
 DEFAULT_START_TIME = datetime(2024, 1, 1, tzinfo=UTC)
@@ -59,65 +59,104 @@ class VirtualClock:
 
 
 def _no_invoke(command: Invoke) -> Any:
-    raise StatesError(TASK_FAILED, f"No Task resource handler is configured for "
-                                   f"'{command.resource}' (this runner has no invoke hook)")
+    raise StatesError(
+        TASK_FAILED,
+        f"No Task resource handler is configured for "
+        f"'{command.resource}' (this runner has no invoke hook)",
+    )
 
 
-def make_env(input_text: str, *, now: Callable[[], datetime], effects: Effects,
-             execution_name: str, state_machine_name: str, account: str = "123456789012",
-             region: str = "us-east-1", partition: str = "aws", role_arn: str | None = None,
-             execution_arn: str | None = None, redrive_count: int | None = 0,
-             payload_limit: int = 262144, listener: Callable[[dict], None] | None = None,
-             history_limit: int | None = HISTORY_LIMIT) -> Env:
+def make_env(
+    input_text: str,
+    *,
+    now: Callable[[], datetime],
+    effects: Effects,
+    execution_name: str,
+    state_machine_name: str,
+    account: str = "123456789012",
+    region: str = "us-east-1",
+    partition: str = "aws",
+    role_arn: str | None = None,
+    execution_arn: str | None = None,
+    redrive_count: int | None = 0,
+    payload_limit: int = 262144,
+    listener: Callable[[dict], None] | None = None,
+    history_limit: int | None = HISTORY_LIMIT,
+) -> Env:
     """The execution environment: identifiers (``$$``), history, clock, effects, limits.
     ``now()`` is read once here for ``$$.Execution.StartTime``."""
     sm_arn = f"arn:{partition}:states:{region}:{account}:stateMachine:{state_machine_name}"
     info = ExecutionInfo(
-        execution_arn=execution_arn or f"arn:{partition}:states:{region}:{account}:execution:"
-                                       f"{state_machine_name}:{execution_name}",
-        execution_name=execution_name, state_machine_arn=sm_arn,
+        execution_arn=execution_arn
+        or f"arn:{partition}:states:{region}:{account}:execution:"
+        f"{state_machine_name}:{execution_name}",
+        execution_name=execution_name,
+        state_machine_arn=sm_arn,
         state_machine_name=state_machine_name,
         role_arn=role_arn or f"arn:{partition}:iam::{account}:role/StepFunctionsRole",
-        start_time=now(), input=json.loads(input_text), redrive_count=redrive_count)
-    return Env(history=History(now, listener, limit=history_limit), now=now, effects=effects,
-               info=info, payload_limit=payload_limit)
+        start_time=now(),
+        input=json.loads(input_text),
+        redrive_count=redrive_count,
+    )
+    return Env(
+        history=History(now, listener, limit=history_limit),
+        now=now,
+        effects=effects,
+        info=info,
+        payload_limit=payload_limit,
+    )
 
 
-def run(definition: dict | str | StateMachine, input: Any = None, *,
-        input_text: str | None = None,
-        invoke: Callable[[Invoke], Any] | None = None,
-        effects: Effects | None = None,
-        start_time: datetime | None = None,
-        execution_name: str = "execution",
-        state_machine_name: str = "state-machine",
-        account: str = "123456789012",
-        region: str = "us-east-1",
-        partition: str = "aws",
-        role_arn: str | None = None,
-        execution_arn: str | None = None,
-        redrive_count: int | None = 0,
-        payload_limit: int = 262144,
-        history_limit: int | None = HISTORY_LIMIT,
-        max_steps: int = 10_000_000) -> ExecutionResult:
+def run(
+    definition: dict | str | StateMachine,
+    input: Any = None,
+    *,
+    input_text: str | None = None,
+    invoke: Callable[[Invoke], Any] | None = None,
+    effects: Effects | None = None,
+    start_time: datetime | None = None,
+    execution_name: str = "execution",
+    state_machine_name: str = "state-machine",
+    account: str = "123456789012",
+    region: str = "us-east-1",
+    partition: str = "aws",
+    role_arn: str | None = None,
+    execution_arn: str | None = None,
+    redrive_count: int | None = 0,
+    payload_limit: int = 262144,
+    history_limit: int | None = HISTORY_LIMIT,
+    max_steps: int = 10_000_000,
+) -> ExecutionResult:
     """Run ``definition`` on ``input`` (or the exact JSON ``input_text``) to completion
     (AWS's 25,000-event history limit applies unless ``history_limit`` is None)."""
     machine = definition if isinstance(definition, StateMachine) else parse(definition)
     if input_text is None:
         input_text = json.dumps({} if input is None else input)
     clock = VirtualClock(start_time or DEFAULT_START_TIME)
-    env = make_env(input_text, now=clock, effects=effects or SeededEffects(0),
-                   execution_name=execution_name, state_machine_name=state_machine_name,
-                   account=account, region=region, partition=partition, role_arn=role_arn,
-                   execution_arn=execution_arn, redrive_count=redrive_count,
-                   payload_limit=payload_limit, history_limit=history_limit)
+    env = make_env(
+        input_text,
+        now=clock,
+        effects=effects or SeededEffects(0),
+        execution_name=execution_name,
+        state_machine_name=state_machine_name,
+        account=account,
+        region=region,
+        partition=partition,
+        role_arn=role_arn,
+        execution_arn=execution_arn,
+        redrive_count=redrive_count,
+        payload_limit=payload_limit,
+        history_limit=history_limit,
+    )
     invoke = invoke or _no_invoke
     with budget.using(env.effects):
         scheduler, main = start_execution(machine, input_text, env)
         return _drive(scheduler, main, env, clock, invoke, max_steps)
 
 
-def _drive(scheduler, main, env: Env, clock: VirtualClock, invoke: Callable[[Invoke], Any],
-           max_steps: int) -> ExecutionResult:
+def _drive(
+    scheduler, main, env: Env, clock: VirtualClock, invoke: Callable[[Invoke], Any], max_steps: int
+) -> ExecutionResult:
     timers: list[tuple[datetime, Invoke, Delayed]] = []
     dispatched: set = set()  # Invokes already handed to the hook (a Delayed one stays pending)
     history = env.history
@@ -125,8 +164,9 @@ def _drive(scheduler, main, env: Env, clock: VirtualClock, invoke: Callable[[Inv
         scheduler.run()
         if history.full:  # the history limit ended it (see .history)
             failed = history.limit_result()
-            return ExecutionResult("FAILED", error=failed["error"], cause=failed["cause"],
-                                   history=history.events)
+            return ExecutionResult(
+                "FAILED", error=failed["error"], cause=failed["cause"], history=history.events
+            )
         if main.done:
             break
         pending = scheduler.outstanding()

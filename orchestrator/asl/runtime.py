@@ -28,6 +28,7 @@ interpreter keeps steps short by yielding (:func:`yield_now`) every few state tr
 still returns control. Steps are deterministic, so a replay that stops after the same
 number of steps rebuilds exactly the same state.
 """
+
 from __future__ import annotations
 
 import inspect
@@ -39,8 +40,17 @@ from datetime import datetime
 from typing import Any
 
 __all__ = [
-    "Cancelled", "Command", "Invoke", "Sleep", "Scheduler", "Task",
-    "spawn", "first_of", "yield_now", "gather", "TRANSITIONS_PER_STEP",
+    "Cancelled",
+    "Command",
+    "Invoke",
+    "Sleep",
+    "Scheduler",
+    "Task",
+    "spawn",
+    "first_of",
+    "yield_now",
+    "gather",
+    "TRANSITIONS_PER_STEP",
 ]
 
 # The state loop yields after this many transitions in a row (part of the replayed
@@ -97,9 +107,9 @@ class Invoke(Command):
 
 # What a Sleep waits for (``Sleep.purpose``): the engine scales and journals them differently
 # (orchestrator/engine/run.py, "Time scale").
-WAIT_STATE = "wait-state"                # a Wait state
-BACKOFF = "backoff"                      # a Retrier's interval before the next attempt
-TASK_TIMEOUT = "task-timeout"            # a Task's TimeoutSeconds, bounding ``Sleep.call``
+WAIT_STATE = "wait-state"  # a Wait state
+BACKOFF = "backoff"  # a Retrier's interval before the next attempt
+TASK_TIMEOUT = "task-timeout"  # a Task's TimeoutSeconds, bounding ``Sleep.call``
 EXECUTION_TIMEOUT = "execution-timeout"  # the state machine's TimeoutSeconds
 
 
@@ -149,8 +159,17 @@ class _Spawn(Command):
 class Task:
     """A coroutine managed by the scheduler. ``await task`` joins it."""
 
-    __slots__ = ("coro", "done", "result", "error", "waiters", "blocked_on", "scheduler",
-                 "name", "_cancel_requested")
+    __slots__ = (
+        "coro",
+        "done",
+        "result",
+        "error",
+        "waiters",
+        "blocked_on",
+        "scheduler",
+        "name",
+        "_cancel_requested",
+    )
 
     def __init__(self, coro: Coroutine, scheduler: Scheduler, name: str = "") -> None:
         self.coro = coro
@@ -243,8 +262,10 @@ class Scheduler:
         clock = time.monotonic
         while ready:
             # At least one step per slice, so every activation makes progress.
-            if steps and ((max_steps is not None and steps >= max_steps) or (
-                    deadline is not None and clock() >= deadline)):
+            if steps and (
+                (max_steps is not None and steps >= max_steps)
+                or (deadline is not None and clock() >= deadline)
+            ):
                 return steps
             task, value, error = ready.popleft()
             if task.done:
@@ -388,7 +409,7 @@ async def gather(coros: Iterable[Coroutine]) -> list[Any]:
         for index, coro in enumerate(pending):
             tasks.append(await spawn(guarded(index, coro)))
     finally:
-        for coro in pending[len(tasks):]:  # dropped before it was spawned: never started
+        for coro in pending[len(tasks) :]:  # dropped before it was spawned: never started
             coro.close()
     stopped: BaseException | None = None
     for task in tasks:

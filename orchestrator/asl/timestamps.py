@@ -17,10 +17,11 @@ Two views of one parse:
 * :func:`timestamp_nanos` gives the exact instant as integer nanoseconds since the Unix epoch,
   which is what Choice comparisons use so that ``...29.000000001Z`` stays after ``...29Z``.
 """
+
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from functools import lru_cache
 
 # Date, uppercase "T", time with mandatory seconds (RFC 3339 "partial-time"), optional
@@ -100,8 +101,13 @@ def _nanos_cached(text: str) -> int | None:
     if parts is None:
         return None
     year, month, day, hour, minute, second, nanos, offset = parts
-    seconds = (_days_from_civil(year, month, day) * 86400
-               + hour * 3600 + minute * 60 + second - offset * 60)
+    seconds = (
+        _days_from_civil(year, month, day) * 86400
+        + hour * 3600
+        + minute * 60
+        + second
+        - offset * 60
+    )
     return seconds * _NANOS_PER_SECOND + nanos
 
 
@@ -125,7 +131,15 @@ def parse_timestamp(text: str) -> datetime | None:
     if year < 1:
         return None
     try:
-        return datetime(year, month, day, hour, minute, second, nanos // 1000,
-                        tzinfo=timezone(timedelta(minutes=offset)) if offset else timezone.utc)
+        return datetime(
+            year,
+            month,
+            day,
+            hour,
+            minute,
+            second,
+            nanos // 1000,
+            tzinfo=timezone(timedelta(minutes=offset)) if offset else UTC,
+        )
     except (ValueError, OverflowError):
         return None

@@ -24,6 +24,7 @@ Codes are AWS's (API reference, ValidateStateMachineDefinitionDiagnostic):
 ``PASS_RESULT_IS_STATIC``. Messages recorded from AWS in the conformance corpus are reproduced to
 the letter; the others follow the same phrasing.
 """
+
 from __future__ import annotations
 
 import json
@@ -61,9 +62,9 @@ STATE_TYPES = ("Task", "Wait", "Pass", "Succeed", "Fail", "Choice", "Parallel", 
 # fields; MaxDelaySeconds is capped at one year (31622400 s) in the Retry documentation.
 _MAX_SECONDS = 99999999
 _MAX_DELAY_SECONDS = 31622400
-_MAX_NAME_LENGTH = 80       # "State names ... must be 1-80 characters" (States)
-_MAX_LABEL_LENGTH = 40      # Map "Label": "up to 40 characters"
-_MAX_NESTING = 100          # defensive bound; AWS reports TOO_DEEPLY_NESTED past its own limit
+_MAX_NAME_LENGTH = 80  # "State names ... must be 1-80 characters" (States)
+_MAX_LABEL_LENGTH = 40  # Map "Label": "up to 40 characters"
+_MAX_NESTING = 100  # defensive bound; AWS reports TOO_DEEPLY_NESTED past its own limit
 
 # --------------------------------------------------------------------------------------------
 # Field tables.  For every state type: fields allowed in both query languages, JSONPath-only
@@ -77,30 +78,76 @@ _IO = frozenset({"InputPath", "OutputPath"})
 
 _STATE_FIELDS: dict[str, tuple[frozenset, frozenset, frozenset]] = {
     # type: (both languages, JSONPath only, JSONata only)
-    "Pass": (_COMMON | _FLOW | {"Assign"},
-             _IO | {"Parameters", "ResultPath", "Result"},
-             frozenset({"Output"})),
-    "Task": (_COMMON | _FLOW | {"Assign", "Resource", "Retry", "Catch", "TimeoutSeconds",
-                                "HeartbeatSeconds", "Credentials"},
-             _IO | {"Parameters", "ResultSelector", "ResultPath", "TimeoutSecondsPath",
-                    "HeartbeatSecondsPath"},
-             frozenset({"Arguments", "Output"})),
+    "Pass": (
+        _COMMON | _FLOW | {"Assign"},
+        _IO | {"Parameters", "ResultPath", "Result"},
+        frozenset({"Output"}),
+    ),
+    "Task": (
+        _COMMON
+        | _FLOW
+        | {
+            "Assign",
+            "Resource",
+            "Retry",
+            "Catch",
+            "TimeoutSeconds",
+            "HeartbeatSeconds",
+            "Credentials",
+        },
+        _IO
+        | {
+            "Parameters",
+            "ResultSelector",
+            "ResultPath",
+            "TimeoutSecondsPath",
+            "HeartbeatSecondsPath",
+        },
+        frozenset({"Arguments", "Output"}),
+    ),
     "Choice": (_COMMON | {"Choices", "Default", "Assign"}, _IO, frozenset({"Output"})),
-    "Wait": (_COMMON | _FLOW | {"Assign", "Seconds", "Timestamp"},
-             _IO | {"SecondsPath", "TimestampPath"},
-             frozenset({"Output"})),
+    "Wait": (
+        _COMMON | _FLOW | {"Assign", "Seconds", "Timestamp"},
+        _IO | {"SecondsPath", "TimestampPath"},
+        frozenset({"Output"}),
+    ),
     "Succeed": (_COMMON, _IO, frozenset({"Output"})),
     "Fail": (_COMMON | {"Error", "Cause"}, frozenset({"ErrorPath", "CausePath"}), frozenset()),
-    "Parallel": (_COMMON | _FLOW | {"Assign", "Branches", "Retry", "Catch"},
-                 _IO | {"Parameters", "ResultSelector", "ResultPath"},
-                 frozenset({"Arguments", "Output"})),
-    "Map": (_COMMON | _FLOW | {"Assign", "ItemProcessor", "Iterator", "ItemSelector", "ItemReader",
-                               "ItemBatcher", "ResultWriter", "MaxConcurrency",
-                               "ToleratedFailureCount", "ToleratedFailurePercentage", "Label",
-                               "Retry", "Catch"},
-            _IO | {"Parameters", "ResultSelector", "ResultPath", "ItemsPath", "MaxConcurrencyPath",
-                   "ToleratedFailureCountPath", "ToleratedFailurePercentagePath"},
-            frozenset({"Items", "Output"})),
+    "Parallel": (
+        _COMMON | _FLOW | {"Assign", "Branches", "Retry", "Catch"},
+        _IO | {"Parameters", "ResultSelector", "ResultPath"},
+        frozenset({"Arguments", "Output"}),
+    ),
+    "Map": (
+        _COMMON
+        | _FLOW
+        | {
+            "Assign",
+            "ItemProcessor",
+            "Iterator",
+            "ItemSelector",
+            "ItemReader",
+            "ItemBatcher",
+            "ResultWriter",
+            "MaxConcurrency",
+            "ToleratedFailureCount",
+            "ToleratedFailurePercentage",
+            "Label",
+            "Retry",
+            "Catch",
+        },
+        _IO
+        | {
+            "Parameters",
+            "ResultSelector",
+            "ResultPath",
+            "ItemsPath",
+            "MaxConcurrencyPath",
+            "ToleratedFailureCountPath",
+            "ToleratedFailurePercentagePath",
+        },
+        frozenset({"Items", "Output"}),
+    ),
 }
 
 # Pairs where a literal and its ...Path form exclude each other ("only one of").
@@ -114,10 +161,21 @@ _EXCLUSIVE = (
     ("ToleratedFailurePercentage", "ToleratedFailurePercentagePath"),
 )
 
-_RETRIER_FIELDS = frozenset({"ErrorEquals", "IntervalSeconds", "MaxAttempts", "BackoffRate",
-                             "MaxDelaySeconds", "JitterStrategy", "Comment"})
-_CATCHER_FIELDS = {JSONPATH: frozenset({"ErrorEquals", "Next", "ResultPath", "Assign", "Comment"}),
-                   JSONATA: frozenset({"ErrorEquals", "Next", "Output", "Assign", "Comment"})}
+_RETRIER_FIELDS = frozenset(
+    {
+        "ErrorEquals",
+        "IntervalSeconds",
+        "MaxAttempts",
+        "BackoffRate",
+        "MaxDelaySeconds",
+        "JitterStrategy",
+        "Comment",
+    }
+)
+_CATCHER_FIELDS = {
+    JSONPATH: frozenset({"ErrorEquals", "Next", "ResultPath", "Assign", "Comment"}),
+    JSONATA: frozenset({"ErrorEquals", "Next", "Output", "Assign", "Comment"}),
+}
 
 # Choice comparators and the JSON type of their literal operand.
 _COMPARATORS: dict[str, str] = {}
@@ -127,10 +185,19 @@ for _op in ("Equals", "LessThan", "GreaterThan", "LessThanEquals", "GreaterThanE
     _COMPARATORS["Timestamp" + _op] = "timestamp"
     for _kind in ("String", "Numeric", "Timestamp"):
         _COMPARATORS[_kind + _op + "Path"] = "path"
-_COMPARATORS.update({"BooleanEquals": "boolean", "BooleanEqualsPath": "path",
-                     "StringMatches": "string", "IsNull": "boolean", "IsPresent": "boolean",
-                     "IsNumeric": "boolean", "IsString": "boolean", "IsBoolean": "boolean",
-                     "IsTimestamp": "boolean"})
+_COMPARATORS.update(
+    {
+        "BooleanEquals": "boolean",
+        "BooleanEqualsPath": "path",
+        "StringMatches": "string",
+        "IsNull": "boolean",
+        "IsPresent": "boolean",
+        "IsNumeric": "boolean",
+        "IsString": "boolean",
+        "IsBoolean": "boolean",
+        "IsTimestamp": "boolean",
+    }
+)
 _LOGICAL = ("And", "Or", "Not")
 
 _VARIABLE_PATH = re.compile(r"\$(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?P<rest>.*)\Z", re.S)
@@ -168,13 +235,21 @@ def format_invalid_definition(diags: list[Diagnostic]) -> str:
     location``, joined by ``", "``, e.g. ``Invalid State Machine Definition: 'MISSING_TRANSITION_TARGET:
     Missing 'Next' target: pass3 at /States/pass1/Next, MISSING_TRANSITION_TARGET: State "pass2"
     is not reachable. at /States/pass2'``."""
-    parts = [f"{d.code}: {d.message}" + (f" at {d.location}" if d.location else "")
-             for d in diags if d.severity == ERROR]
+    parts = [
+        f"{d.code}: {d.message}" + (f" at {d.location}" if d.location else "")
+        for d in diags
+        if d.severity == ERROR
+    ]
     return "Invalid State Machine Definition: '" + ", ".join(parts) + "'"
 
 
-def validation_response(definition: dict | str, *, machine_type: str = "STANDARD",
-                        severity: str = ERROR, max_results: int = 100) -> dict:
+def validation_response(
+    definition: dict | str,
+    *,
+    machine_type: str = "STANDARD",
+    severity: str = ERROR,
+    max_results: int = 100,
+) -> dict:
     """The ValidateStateMachineDefinition response: ``result`` is ``FAIL`` when any ERROR exists;
     ``diagnostics`` holds those at least as severe as ``severity`` (the API's default is ERROR),
     at most ``max_results`` of them (0 means the API default, 100), with ``truncated`` set when
@@ -237,13 +312,12 @@ def _parse_text(text: str) -> tuple[Any, list[Diagnostic]]:
     return None, [Diagnostic(ERROR, INVALID_JSON, f"{message}\n at {where}", where)]
 
 
-_VALUE_EXPECTED = ("(JSON String, Number, Array, Object or token 'null', 'true' or 'false')")
+_VALUE_EXPECTED = "(JSON String, Number, Array, Object or token 'null', 'true' or 'false')"
 # Python's json messages -> the text Jackson (which AWS parses definitions with) prints after
 # "Unexpected character ('x' (code N)): ".
 _JACKSON_EXPECTING = {
     "Expecting ':' delimiter": "was expecting a colon to separate field name and value",
-    "Expecting property name enclosed in double quotes":
-        "was expecting double-quote to start field name",
+    "Expecting property name enclosed in double quotes": "was expecting double-quote to start field name",
     "Expecting value": "expected a valid value " + _VALUE_EXPECTED,
 }
 
@@ -252,11 +326,15 @@ def _jackson_message(text: str, pos: int, python_msg: str) -> tuple[str, int]:
     """Jackson's wording for the first syntax error, and the offset just after what it read
     (Jackson's column points there: ``not a definition`` fails at column 4)."""
     if python_msg.startswith("Unterminated string"):
-        return ("Unexpected end-of-input: was expecting closing quote for a string value",
-                len(text))
+        return (
+            "Unexpected end-of-input: was expecting closing quote for a string value",
+            len(text),
+        )
     if python_msg.startswith("Invalid control character"):
-        return (f"Illegal unquoted character ((CTRL-CHAR, code {ord(text[pos])})): has to be "
-                "escaped using backslash to be included in string value"), pos + 1
+        return (
+            f"Illegal unquoted character ((CTRL-CHAR, code {ord(text[pos])})): has to be "
+            "escaped using backslash to be included in string value"
+        ), pos + 1
     if pos < len(text) and (text[pos].isalpha() or text[pos] in "_$"):
         # A bare word is read as one token ("not", "tru") and named whole.
         end = pos
@@ -267,13 +345,16 @@ def _jackson_message(text: str, pos: int, python_msg: str) -> tuple[str, int]:
     if pos >= len(text) or not text[pos:].strip():
         if open_kind is None:
             return "No content to map due to end-of-input", len(text)
-        return (f"Unexpected end-of-input: expected close marker for {open_kind} (start marker at "
-                f"{_jackson_location(text, open_at + 1)})"), len(text)
+        return (
+            f"Unexpected end-of-input: expected close marker for {open_kind} (start marker at "
+            f"{_jackson_location(text, open_at + 1)})"
+        ), len(text)
     expecting = _JACKSON_EXPECTING.get(python_msg)
     if python_msg == "Expecting ',' delimiter":
         expecting = f"was expecting comma to separate {open_kind or 'Object'} entries"
-    return (f"Unexpected character ('{text[pos]}' (code {ord(text[pos])})): "
-            f"{expecting or python_msg}"), pos + 1
+    return (
+        f"Unexpected character ('{text[pos]}' (code {ord(text[pos])})): {expecting or python_msg}"
+    ), pos + 1
 
 
 def _innermost_container(text: str, pos: int) -> tuple[str | None, int]:
@@ -296,7 +377,9 @@ def _jackson_location(text: str, end: int) -> str:
     """Jackson's ``[Source: (String)"..."; line: L, column: C]`` (source cut at 500 chars)."""
     line = text.count("\n", 0, end) + 1
     column = end - (text.rfind("\n", 0, end) + 1) + 1
-    source = f'"{text}"' if len(text) <= 500 else f'"{text[:500]}"[truncated {len(text) - 500} chars]'
+    source = (
+        f'"{text}"' if len(text) <= 500 else f'"{text[:500]}"[truncated {len(text) - 500} chars]'
+    )
     return f"[Source: (String){source}; line: {line}, column: {column}]"
 
 
@@ -332,8 +415,9 @@ def _split_variable(text: str) -> tuple[str | None, str]:
     return match["name"], "$" + match["rest"]
 
 
-def _path_error(text: Any, *, reference: bool, context: bool = True,
-                variables: bool = True) -> str | None:
+def _path_error(
+    text: Any, *, reference: bool, context: bool = True, variables: bool = True
+) -> str | None:
     """None when ``text`` is a valid Path (``reference``: Reference Path), else the reason."""
     if not isinstance(text, str):
         return f"must be a STRING but was {_kind(text)}"
@@ -376,12 +460,17 @@ class _Validator:
         self.diags.append(Diagnostic(WARNING, code, message, location))
 
     def wrong_type(self, field: str, expected: str, value: Any, location: str) -> None:
-        self.error(f"The value for the field '{field}' must be {expected} but was {_kind(value)}",
-                   location)
+        self.error(
+            f"The value for the field '{field}' must be {expected} but was {_kind(value)}", location
+        )
 
     def no_path(self, field: str, location: str) -> None:
-        self.warning(NO_PATH, f"The value of the field '{field}' looks like a path, but the field "
-                     "name does not end with 'Path'", location)
+        self.warning(
+            NO_PATH,
+            f"The value of the field '{field}' looks like a path, but the field "
+            "name does not end with 'Path'",
+            location,
+        )
 
     def duplicates(self, obj: dict, location: str) -> None:
         for key in getattr(obj, "duplicates", ()):
@@ -394,8 +483,16 @@ class _Validator:
             self.top_language = language
         self.visit_machine(machine, "/", self.top_language, root=True, depth=0)
 
-    def visit_machine(self, machine: dict, location: str, language: str, *, root: bool,
-                      depth: int, extra: frozenset = frozenset()) -> None:
+    def visit_machine(
+        self,
+        machine: dict,
+        location: str,
+        language: str,
+        *,
+        root: bool,
+        depth: int,
+        extra: frozenset = frozenset(),
+    ) -> None:
         """A state machine or a nested one (Parallel branch, Map ItemProcessor/Iterator).
 
         "Structure": *"StartAt (Required) ... States (Required) ... Comment, QueryLanguage,
@@ -412,7 +509,9 @@ class _Validator:
             allowed |= {"QueryLanguage", "TimeoutSeconds", "Version"}
         for key in machine:
             if key not in allowed:
-                self.error(f"The field '{key}' is not supported by Step Functions", _join(location, key))
+                self.error(
+                    f"The field '{key}' is not supported by Step Functions", _join(location, key)
+                )
         self.optional_string(machine, "Comment", location)
         self.optional_string(machine, "StartAt", location)
         if root:
@@ -420,8 +519,14 @@ class _Validator:
             if "QueryLanguage" in machine:
                 self.query_language(machine["QueryLanguage"], _join(location, "QueryLanguage"))
             if "TimeoutSeconds" in machine:
-                self.integer(machine["TimeoutSeconds"], "TimeoutSeconds",
-                             _join(location, "TimeoutSeconds"), 1, _MAX_SECONDS, JSONPATH)
+                self.integer(
+                    machine["TimeoutSeconds"],
+                    "TimeoutSeconds",
+                    _join(location, "TimeoutSeconds"),
+                    1,
+                    _MAX_SECONDS,
+                    JSONPATH,
+                )
         states = machine.get("States")
         if "States" in machine and not isinstance(states, dict):
             self.wrong_type("States", "an OBJECT", states, _join(location, "States"))
@@ -455,13 +560,16 @@ class _Validator:
                 if target in states:
                     targets.append(target)
                 else:
-                    self.error(f"Missing '{field}' target: {target}", field_location, MISSING_TARGET)
+                    self.error(
+                        f"Missing '{field}' target: {target}", field_location, MISSING_TARGET
+                    )
         start = machine.get("StartAt")
         if not isinstance(start, str) or not states:
             return
         if start not in states:
-            self.error(f"Missing 'StartAt' target: {start}", _join(location, "StartAt"),
-                       MISSING_TARGET)
+            self.error(
+                f"Missing 'StartAt' target: {start}", _join(location, "StartAt"), MISSING_TARGET
+            )
             return
         reached, todo = {start}, [start]
         while todo:
@@ -471,8 +579,11 @@ class _Validator:
                     todo.append(target)
         for name in states:
             if name not in reached:
-                self.error(f'State "{name}" is not reachable.',
-                           _join(_join(location, "States"), name), MISSING_TARGET)
+                self.error(
+                    f'State "{name}" is not reachable.',
+                    _join(_join(location, "States"), name),
+                    MISSING_TARGET,
+                )
         # Judged only when every state has a known shape; a malformed state already has its error.
         typed = all(isinstance(s, dict) and s.get("Type") in STATE_TYPES for s in states.values())
         if typed and not any(_is_terminal(s) for s in states.values()):
@@ -481,8 +592,11 @@ class _Validator:
     # -- states -----------------------------------------------------------------------------
     def visit_state(self, name: str, state: Any, location: str, inherited: str, depth: int) -> None:
         if not 1 <= len(name) <= _MAX_NAME_LENGTH:
-            self.error(f"State name '{name}' must be between 1 and {_MAX_NAME_LENGTH} characters long",
-                       location, INVALID_STATE_NAME)
+            self.error(
+                f"State name '{name}' must be between 1 and {_MAX_NAME_LENGTH} characters long",
+                location,
+                INVALID_STATE_NAME,
+            )
         if name in self.state_names:
             self.error(f"Duplicate State name: '{name}'", location, DUPLICATE_STATE_NAME)
         self.state_names.add(name)
@@ -495,8 +609,10 @@ class _Validator:
             self.error("These fields are required: [Type]", location)
             return
         if state_type not in STATE_TYPES:
-            self.error("The field 'Type' should have one of these values: "
-                       f"{_fields(STATE_TYPES)}", _join(location, "Type"))
+            self.error(
+                f"The field 'Type' should have one of these values: {_fields(STATE_TYPES)}",
+                _join(location, "Type"),
+            )
             return
         language = inherited
         if "QueryLanguage" in state:
@@ -505,11 +621,16 @@ class _Validator:
                 # "You cannot revert a top-level JSONata-based state machine to a mix of JSONata
                 # and JSONPath states."
                 if self.top_language == JSONATA and declared == JSONPATH:
-                    self.error("'QueryLanguage' can not be 'JSONPath' if set to 'JSONata' for "
-                               "whole state machine", location)
+                    self.error(
+                        "'QueryLanguage' can not be 'JSONPath' if set to 'JSONata' for "
+                        "whole state machine",
+                        location,
+                    )
                 language = declared
         both, path_only, jsonata_only = _STATE_FIELDS[state_type]
-        own, other = (path_only, jsonata_only) if language == JSONPATH else (jsonata_only, path_only)
+        own, other = (
+            (path_only, jsonata_only) if language == JSONPATH else (jsonata_only, path_only)
+        )
         self.unknown_fields(state, both | own, location, other=other, language=language)
         self.optional_string(state, "Comment", location)
         for literal, path in _EXCLUSIVE:
@@ -522,8 +643,14 @@ class _Validator:
                 if field in state and state[field] is not None:
                     self.path_field(state[field], field, _join(location, field), reference=False)
             if "ResultPath" in state and state["ResultPath"] is not None:
-                self.path_field(state["ResultPath"], "ResultPath", _join(location, "ResultPath"),
-                                reference=True, context=False, variables=False)
+                self.path_field(
+                    state["ResultPath"],
+                    "ResultPath",
+                    _join(location, "ResultPath"),
+                    reference=True,
+                    context=False,
+                    variables=False,
+                )
             for field in ("Parameters", "ResultSelector"):
                 if field in state and (state_type != "Map" or field == "ResultSelector"):
                     self.template(state[field], field, _join(location, field), object_only=True)
@@ -554,8 +681,11 @@ class _Validator:
     def visit_Pass(self, state: dict, location: str, language: str, depth: int) -> None:
         result = state.get("Result")
         if language == JSONPATH and "Result" in state and _result_looks_dynamic(result):
-            self.warning(PASS_RESULT_IS_STATIC, "Attempt to use a path in the result of a pass "
-                         "state.", _join(location, "Result"))
+            self.warning(
+                PASS_RESULT_IS_STATIC,
+                "Attempt to use a path in the result of a pass state.",
+                _join(location, "Result"),
+            )
 
     def visit_Task(self, state: dict, location: str, language: str, depth: int) -> None:
         if "Resource" not in state:
@@ -565,8 +695,11 @@ class _Validator:
         timeout = self.seconds_field(state, "TimeoutSeconds", location, language, 1)
         heartbeat = self.seconds_field(state, "HeartbeatSeconds", location, language, 1)
         if is_integer(timeout) and is_integer(heartbeat) and heartbeat >= timeout:
-            self.error("The value for the field 'HeartbeatSeconds' must be smaller than the value "
-                       "for the field 'TimeoutSeconds'", _join(location, "HeartbeatSeconds"))
+            self.error(
+                "The value for the field 'HeartbeatSeconds' must be smaller than the value "
+                "for the field 'TimeoutSeconds'",
+                _join(location, "HeartbeatSeconds"),
+            )
         if "Credentials" in state:
             self.credentials(state["Credentials"], _join(location, "Credentials"), language)
         self.retry_catch(state, location, language)
@@ -581,10 +714,15 @@ class _Validator:
 
     def visit_Wait(self, state: dict, location: str, language: str, depth: int) -> None:
         """Wait: exactly one of Seconds, SecondsPath, Timestamp, TimestampPath."""
-        present = [f for f in ("Seconds", "SecondsPath", "Timestamp", "TimestampPath") if f in state]
+        present = [
+            f for f in ("Seconds", "SecondsPath", "Timestamp", "TimestampPath") if f in state
+        ]
         if len(present) != 1:
-            self.error("Exactly one of these fields must be set: "
-                       "[Seconds, SecondsPath, Timestamp, TimestampPath]", location)
+            self.error(
+                "Exactly one of these fields must be set: "
+                "[Seconds, SecondsPath, Timestamp, TimestampPath]",
+                location,
+            )
         self.seconds_field(state, "Seconds", location, language, 0)
         if "Timestamp" in state:
             value, where = state["Timestamp"], _join(location, "Timestamp")
@@ -595,8 +733,12 @@ class _Validator:
             elif not is_timestamp(value):
                 self.error("String does not match RFC3339 timestamp", where)
         if "TimestampPath" in state:
-            self.path_field(state["TimestampPath"], "TimestampPath",
-                            _join(location, "TimestampPath"), reference=True)
+            self.path_field(
+                state["TimestampPath"],
+                "TimestampPath",
+                _join(location, "TimestampPath"),
+                reference=True,
+            )
 
     def visit_Succeed(self, state: dict, location: str, language: str, depth: int) -> None:
         """Succeed: a terminal state with no Next/End (the field table rejects them)."""
@@ -626,8 +768,7 @@ class _Validator:
         execute in parallel."*"""
         self.required_array(state, "Branches", location)
         for field, index, branch in children(state):
-            self.nested_machine(branch, field, f"{_join(location, field)}/{index}", language,
-                                depth)
+            self.nested_machine(branch, field, f"{_join(location, field)}/{index}", language, depth)
         self.retry_catch(state, location, language)
 
     def visit_Map(self, state: dict, location: str, language: str, depth: int) -> None:
@@ -643,10 +784,15 @@ class _Validator:
         for field, _, processor in children(state):
             where = _join(location, field)
             if isinstance(processor, dict) and "ProcessorConfig" in processor:
-                mode = self.processor_config(processor["ProcessorConfig"],
-                                             _join(where, "ProcessorConfig")) or mode
-            self.nested_machine(processor, field, where, language, depth,
-                                extra=frozenset({"ProcessorConfig"}))
+                mode = (
+                    self.processor_config(
+                        processor["ProcessorConfig"], _join(where, "ProcessorConfig")
+                    )
+                    or mode
+                )
+            self.nested_machine(
+                processor, field, where, language, depth, extra=frozenset({"ProcessorConfig"})
+            )
         if "ItemSelector" in state and "Parameters" in state:
             self.error("Only one of these fields may be set: [ItemSelector, Parameters]", location)
         if language == JSONPATH:
@@ -654,10 +800,14 @@ class _Validator:
                 if field in state:
                     self.template(state[field], field, _join(location, field), object_only=True)
             if "ItemsPath" in state:
-                self.path_field(state["ItemsPath"], "ItemsPath", _join(location, "ItemsPath"),
-                                reference=True)
-            for field in ("MaxConcurrencyPath", "ToleratedFailureCountPath",
-                          "ToleratedFailurePercentagePath"):
+                self.path_field(
+                    state["ItemsPath"], "ItemsPath", _join(location, "ItemsPath"), reference=True
+                )
+            for field in (
+                "MaxConcurrencyPath",
+                "ToleratedFailureCountPath",
+                "ToleratedFailurePercentagePath",
+            ):
                 if field in state:
                     self.path_field(state[field], field, _join(location, field), reference=True)
         else:
@@ -674,23 +824,34 @@ class _Validator:
         self.int_or_expression(state, "MaxConcurrency", location, language, 0, None)
         self.int_or_expression(state, "ToleratedFailureCount", location, language, 0, None)
         if "ToleratedFailurePercentage" in state:
-            value, where = state["ToleratedFailurePercentage"], _join(location,
-                                                                      "ToleratedFailurePercentage")
+            value, where = (
+                state["ToleratedFailurePercentage"],
+                _join(location, "ToleratedFailurePercentage"),
+            )
             if language == JSONATA and is_expression(value):
                 pass
             elif not is_number(value):
-                self.wrong_type("ToleratedFailurePercentage", "a NUMBER" if language == JSONPATH
-                                else "a NUMBER or a JSONata expression", value, where)
+                self.wrong_type(
+                    "ToleratedFailurePercentage",
+                    "a NUMBER" if language == JSONPATH else "a NUMBER or a JSONata expression",
+                    value,
+                    where,
+                )
             elif not 0 <= value <= 100:
-                self.error("The value for the field 'ToleratedFailurePercentage' must be between "
-                           "0 and 100", where)
+                self.error(
+                    "The value for the field 'ToleratedFailurePercentage' must be between "
+                    "0 and 100",
+                    where,
+                )
         if "Label" in state:
             self.label(state["Label"], _join(location, "Label"))
         distributed_only = [f for f in ("ItemReader", "ItemBatcher", "ResultWriter") if f in state]
         if mode != "DISTRIBUTED":
             for field in distributed_only:
-                self.error(f"The field '{field}' is only supported when 'Mode' is 'DISTRIBUTED'",
-                           _join(location, field))
+                self.error(
+                    f"The field '{field}' is only supported when 'Mode' is 'DISTRIBUTED'",
+                    _join(location, field),
+                )
         if "ItemReader" in state:
             self.item_reader(state["ItemReader"], _join(location, "ItemReader"), language)
         if "ItemBatcher" in state:
@@ -699,8 +860,15 @@ class _Validator:
             self.result_writer(state["ResultWriter"], _join(location, "ResultWriter"), language)
         self.retry_catch(state, location, language)
 
-    def nested_machine(self, machine: Any, field: str, location: str, language: str, depth: int,
-                       extra: frozenset = frozenset()) -> None:
+    def nested_machine(
+        self,
+        machine: Any,
+        field: str,
+        location: str,
+        language: str,
+        depth: int,
+        extra: frozenset = frozenset(),
+    ) -> None:
         if not isinstance(machine, dict):
             self.wrong_type(field, "an OBJECT", machine, location)
             return
@@ -716,13 +884,18 @@ class _Validator:
         self.unknown_fields(config, {"Mode", "ExecutionType"}, location)
         mode = config.get("Mode", "INLINE")
         if mode not in ("INLINE", "DISTRIBUTED"):
-            self.error("The field 'Mode' should have one of these values: [INLINE, DISTRIBUTED]",
-                       _join(location, "Mode"))
+            self.error(
+                "The field 'Mode' should have one of these values: [INLINE, DISTRIBUTED]",
+                _join(location, "Mode"),
+            )
             return None
         if "ExecutionType" in config:
             if config["ExecutionType"] not in ("STANDARD", "EXPRESS"):
-                self.error("The field 'ExecutionType' should have one of these values: "
-                           "[STANDARD, EXPRESS]", _join(location, "ExecutionType"))
+                self.error(
+                    "The field 'ExecutionType' should have one of these values: "
+                    "[STANDARD, EXPRESS]",
+                    _join(location, "ExecutionType"),
+                )
         elif mode == "DISTRIBUTED":
             self.error("The field 'ExecutionType' is required but was missing", location)
         return mode
@@ -754,8 +927,15 @@ class _Validator:
             if not isinstance(config, dict):
                 self.wrong_type("ReaderConfig", "an OBJECT", config, where)
                 return
-            allowed = {"InputType", "CSVHeaderLocation", "CSVHeaders", "CSVDelimiter", "MaxItems",
-                       "ManifestType", "Transformation"}
+            allowed = {
+                "InputType",
+                "CSVHeaderLocation",
+                "CSVHeaders",
+                "CSVDelimiter",
+                "MaxItems",
+                "ManifestType",
+                "Transformation",
+            }
             if language == JSONPATH:
                 allowed.add("MaxItemsPath")
             self.unknown_fields(config, allowed, where)
@@ -765,14 +945,19 @@ class _Validator:
             if "CSVHeaders" in config:
                 headers = config["CSVHeaders"]
                 if not isinstance(headers, list) or not all(isinstance(h, str) for h in headers):
-                    self.wrong_type("CSVHeaders", "an ARRAY of STRING", headers,
-                                    _join(where, "CSVHeaders"))
+                    self.wrong_type(
+                        "CSVHeaders", "an ARRAY of STRING", headers, _join(where, "CSVHeaders")
+                    )
             if config.get("CSVHeaderLocation") == "GIVEN" and "CSVHeaders" not in config:
                 self.error("The field 'CSVHeaders' is required but was missing", where)
             self.int_or_expression(config, "MaxItems", where, language, 0, 100_000_000)
             if "MaxItemsPath" in config:
-                self.path_field(config["MaxItemsPath"], "MaxItemsPath",
-                                _join(where, "MaxItemsPath"), reference=True)
+                self.path_field(
+                    config["MaxItemsPath"],
+                    "MaxItemsPath",
+                    _join(where, "MaxItemsPath"),
+                    reference=True,
+                )
 
     def item_batcher(self, batcher: Any, location: str, language: str) -> None:
         """ItemBatcher: MaxItemsPerBatch(Path), MaxInputBytesPerBatch(Path) (at most 256 KiB),
@@ -791,12 +976,17 @@ class _Validator:
                 self.path_field(batcher[field], field, _join(location, field), reference=True)
         for literal in ("MaxItemsPerBatch", "MaxInputBytesPerBatch"):
             if literal in batcher and literal + "Path" in batcher:
-                self.error(f"Only one of these fields may be set: [{literal}, {literal}Path]",
-                           location)
+                self.error(
+                    f"Only one of these fields may be set: [{literal}, {literal}Path]", location
+                )
         if "BatchInput" in batcher:
             if language == JSONPATH:
-                self.template(batcher["BatchInput"], "BatchInput", _join(location, "BatchInput"),
-                              object_only=True)
+                self.template(
+                    batcher["BatchInput"],
+                    "BatchInput",
+                    _join(location, "BatchInput"),
+                    object_only=True,
+                )
             else:
                 self.jsonata_value(batcher["BatchInput"], _join(location, "BatchInput"))
 
@@ -845,8 +1035,11 @@ class _Validator:
                 # "States.ALL ... must appear alone in the ErrorEquals array and must appear in the
                 # last Retrier/Catcher."
                 if isinstance(errors, list) and "States.ALL" in errors and i != len(items) - 1:
-                    self.error(f"The {'Retrier' if field == 'Retry' else 'Catcher'} with "
-                               f"'States.ALL' must be the last one in '{field}'", item_location)
+                    self.error(
+                        f"The {'Retrier' if field == 'Retry' else 'Catcher'} with "
+                        f"'States.ALL' must be the last one in '{field}'",
+                        item_location,
+                    )
 
     def error_equals(self, item: dict, location: str) -> None:
         errors, where = self.required_array(item, "ErrorEquals", location)
@@ -863,29 +1056,50 @@ class _Validator:
         self.error_equals(retrier, location)
         self.optional_string(retrier, "Comment", location)
         if "IntervalSeconds" in retrier:
-            self.integer(retrier["IntervalSeconds"], "IntervalSeconds",
-                         _join(location, "IntervalSeconds"), 1, _MAX_SECONDS, JSONPATH)
+            self.integer(
+                retrier["IntervalSeconds"],
+                "IntervalSeconds",
+                _join(location, "IntervalSeconds"),
+                1,
+                _MAX_SECONDS,
+                JSONPATH,
+            )
         if "MaxAttempts" in retrier:
-            self.integer(retrier["MaxAttempts"], "MaxAttempts", _join(location, "MaxAttempts"),
-                         0, _MAX_SECONDS, JSONPATH)
+            self.integer(
+                retrier["MaxAttempts"],
+                "MaxAttempts",
+                _join(location, "MaxAttempts"),
+                0,
+                _MAX_SECONDS,
+                JSONPATH,
+            )
         if "MaxDelaySeconds" in retrier:
-            self.integer(retrier["MaxDelaySeconds"], "MaxDelaySeconds",
-                         _join(location, "MaxDelaySeconds"), 1, _MAX_DELAY_SECONDS, JSONPATH)
+            self.integer(
+                retrier["MaxDelaySeconds"],
+                "MaxDelaySeconds",
+                _join(location, "MaxDelaySeconds"),
+                1,
+                _MAX_DELAY_SECONDS,
+                JSONPATH,
+            )
         if "BackoffRate" in retrier:
             rate, where = retrier["BackoffRate"], _join(location, "BackoffRate")
             if not is_number(rate):
                 self.wrong_type("BackoffRate", "a NUMBER", rate, where)
             elif rate < 1.0:
-                self.error("The value for the field 'BackoffRate' must be greater than or equal "
-                           "to 1.0", where)
+                self.error(
+                    "The value for the field 'BackoffRate' must be greater than or equal to 1.0",
+                    where,
+                )
         self.enum(retrier, "JitterStrategy", ("FULL", "NONE"), location)
 
     def catcher(self, catcher: dict, location: str, language: str) -> None:
         """Catchers: ErrorEquals and Next (required), ResultPath (JSONPath) or Output (JSONata),
         Assign."""
         other = _CATCHER_FIELDS[JSONATA if language == JSONPATH else JSONPATH]
-        self.unknown_fields(catcher, _CATCHER_FIELDS[language], location, other=other,
-                            language=language)
+        self.unknown_fields(
+            catcher, _CATCHER_FIELDS[language], location, other=other, language=language
+        )
         self.error_equals(catcher, location)
         self.optional_string(catcher, "Comment", location)
         if "Next" not in catcher:
@@ -893,8 +1107,14 @@ class _Validator:
         else:
             self.optional_string(catcher, "Next", location)
         if language == JSONPATH and "ResultPath" in catcher and catcher["ResultPath"] is not None:
-            self.path_field(catcher["ResultPath"], "ResultPath", _join(location, "ResultPath"),
-                            reference=True, context=False, variables=False)
+            self.path_field(
+                catcher["ResultPath"],
+                "ResultPath",
+                _join(location, "ResultPath"),
+                reference=True,
+                context=False,
+                variables=False,
+            )
         with self.scoped(_ERROR_OUTPUT_SCOPE):
             if language == JSONATA and "Output" in catcher:
                 self.jsonata_value(catcher["Output"], _join(location, "Output"))
@@ -911,17 +1131,24 @@ class _Validator:
             return
         self.duplicates(rule, location)
         if language == JSONATA:
-            self.unknown_fields(rule, {"Condition", "Next", "Comment", "Output", "Assign"},
-                                location, other={"Variable", *_LOGICAL, *_COMPARATORS},
-                                language=language)
+            self.unknown_fields(
+                rule,
+                {"Condition", "Next", "Comment", "Output", "Assign"},
+                location,
+                other={"Variable", *_LOGICAL, *_COMPARATORS},
+                language=language,
+            )
             missing = [f for f in ("Condition", "Next") if f not in rule]
             if missing:
                 self.error(f"These fields are required: {_fields(missing)}", location)
             if "Condition" in rule:
                 condition = rule["Condition"]
                 if not isinstance(condition, bool) and not is_expression(condition):
-                    self.error("The value for the field 'Condition' must be a BOOLEAN or a JSONata "
-                               "expression", _join(location, "Condition"))
+                    self.error(
+                        "The value for the field 'Condition' must be a BOOLEAN or a JSONata "
+                        "expression",
+                        _join(location, "Condition"),
+                    )
                 elif is_expression(condition):
                     self.jsonata_value(condition, _join(location, "Condition"))
             self.optional_string(rule, "Next", location)
@@ -941,15 +1168,24 @@ class _Validator:
             if "Assign" in rule:
                 self.assign(rule["Assign"], _join(location, "Assign"), language)
         elif "Next" in rule:
-            self.error("The field 'Next' is only supported in a top-level Choice Rule",
-                       _join(location, "Next"))
-        self.unknown_fields({k: v for k, v in rule.items() if k != "Next"}, allowed, location,
-                            other={"Condition", "Output"}, language=language)
+            self.error(
+                "The field 'Next' is only supported in a top-level Choice Rule",
+                _join(location, "Next"),
+            )
+        self.unknown_fields(
+            {k: v for k, v in rule.items() if k != "Next"},
+            allowed,
+            location,
+            other={"Condition", "Output"},
+            language=language,
+        )
         self.optional_string(rule, "Comment", location)
         if logical:
             if len(logical) > 1 or comparators or "Variable" in rule:
-                self.error("A Choice Rule must contain exactly one of a comparison, 'And', 'Or' or "
-                           "'Not'", location)
+                self.error(
+                    "A Choice Rule must contain exactly one of a comparison, 'And', 'Or' or 'Not'",
+                    location,
+                )
             for op in logical:
                 operand, where = rule[op], _join(location, op)
                 if op == "Not":
@@ -968,8 +1204,9 @@ class _Validator:
         if "Variable" not in rule:
             self.error("These fields are required: [Variable]", location)
         else:
-            self.path_field(rule["Variable"], "Variable", _join(location, "Variable"),
-                            reference=True)
+            self.path_field(
+                rule["Variable"], "Variable", _join(location, "Variable"), reference=True
+            )
         if len(comparators) != 1:
             self.error("A Choice Rule must contain exactly one comparison operator", location)
         for op in comparators:
@@ -1011,12 +1248,15 @@ class _Validator:
         if not parsed.recognized():
             self.error(_unrecognized(resource), location)
         elif self.express and parsed.is_sync:
-            self.error("Express state machine does not support '.sync' service integration",
-                       location)
+            self.error(
+                "Express state machine does not support '.sync' service integration", location
+            )
         elif self.express and parsed.is_callback:
             # AWS's text ends with a space, and so does ours (conformance corpus).
-            self.error("Express state machine does not support '.waitForTaskToken' service "
-                       "integration ", location)
+            self.error(
+                "Express state machine does not support '.waitForTaskToken' service integration ",
+                location,
+            )
 
     def credentials(self, credentials: Any, location: str, language: str) -> None:
         """Task Credentials: an object with RoleArn (or, in JSONPath, RoleArn.$). AWS reports only
@@ -1039,8 +1279,10 @@ class _Validator:
     def query_language(self, value: Any, location: str) -> bool:
         if value in QUERY_LANGUAGES:
             return True
-        self.error("The field 'QueryLanguage' should have one of these values: [JSONPath, JSONata]",
-                   location)
+        self.error(
+            "The field 'QueryLanguage' should have one of these values: [JSONPath, JSONata]",
+            location,
+        )
         return False
 
     def optional_string(self, obj: dict, field: str, location: str) -> None:
@@ -1070,42 +1312,54 @@ class _Validator:
 
     def enum(self, obj: dict, field: str, values: tuple, location: str) -> None:
         if field in obj and obj[field] not in values:
-            self.error(f"The field '{field}' should have one of these values: {_fields(values)}",
-                       _join(location, field))
+            self.error(
+                f"The field '{field}' should have one of these values: {_fields(values)}",
+                _join(location, field),
+            )
 
-    def unknown_fields(self, obj: dict, allowed, location: str, *, other=frozenset(),
-                       language: str = JSONPATH) -> None:
+    def unknown_fields(
+        self, obj: dict, allowed, location: str, *, other=frozenset(), language: str = JSONPATH
+    ) -> None:
         """Report keys outside ``allowed``; keys in ``other`` belong to the other query language."""
         for key in obj:
             if key in allowed:
                 continue
             if key in other:
-                self.error(f"The field '{key}' is not supported when 'QueryLanguage' is "
-                           f"'{language}'", _join(location, key))
+                self.error(
+                    f"The field '{key}' is not supported when 'QueryLanguage' is '{language}'",
+                    _join(location, key),
+                )
             else:
-                self.error(f"The field '{key}' is not supported by Step Functions",
-                           _join(location, key))
+                self.error(
+                    f"The field '{key}' is not supported by Step Functions", _join(location, key)
+                )
 
-    def integer(self, value: Any, field: str, location: str, low: int, high: int | None,
-                language: str) -> None:
+    def integer(
+        self, value: Any, field: str, location: str, low: int, high: int | None, language: str
+    ) -> None:
         if language == JSONATA and is_expression(value):
             self.jsonata_value(value, location)
             return
         if not is_integer(value):
-            expected = "an INTEGER" if language == JSONPATH else "an INTEGER or a JSONata expression"
+            expected = (
+                "an INTEGER" if language == JSONPATH else "an INTEGER or a JSONata expression"
+            )
             self.wrong_type(field, expected, value, location)
         elif value < low or (high is not None and value > high):
-            bound = f"between {low} and {high}" if high is not None else \
-                f"greater than or equal to {low}"
+            bound = (
+                f"between {low} and {high}"
+                if high is not None
+                else f"greater than or equal to {low}"
+            )
             self.error(f"The value for the field '{field}' must be {bound}", location)
 
-    def int_or_expression(self, obj: dict, field: str, location: str, language: str, low: int,
-                          high: int | None) -> None:
+    def int_or_expression(
+        self, obj: dict, field: str, location: str, language: str, low: int, high: int | None
+    ) -> None:
         if field in obj:
             self.integer(obj[field], field, _join(location, field), low, high, language)
 
-    def seconds_field(self, state: dict, field: str, location: str, language: str,
-                      low: int) -> Any:
+    def seconds_field(self, state: dict, field: str, location: str, language: str, low: int) -> Any:
         """TimeoutSeconds / HeartbeatSeconds / Seconds: a positive (Seconds: non-negative) integer,
         a JSONata expression in JSONata states, and the JSONPath-only ``...Path`` form."""
         if field in state:
@@ -1115,8 +1369,16 @@ class _Validator:
             self.path_field(state[path], path, _join(location, path), reference=True)
         return state.get(field)
 
-    def path_field(self, value: Any, field: str, location: str, *, reference: bool,
-                   context: bool = True, variables: bool = True) -> None:
+    def path_field(
+        self,
+        value: Any,
+        field: str,
+        location: str,
+        *,
+        reference: bool,
+        context: bool = True,
+        variables: bool = True,
+    ) -> None:
         """Paths: *"a path is a string beginning with $"*; Reference Paths (ResultPath, ...Path
         fields, Choice Variable) identify a single node. ``$$`` addresses the Context object,
         ``$name`` a variable."""
@@ -1129,8 +1391,11 @@ class _Validator:
         try:
             compile_intrinsic(text)
         except IntrinsicSyntaxError:
-            self.error(f"The value for the field '{field}' must be a valid JSONPath or a valid "
-                       "intrinsic function call", location)
+            self.error(
+                f"The value for the field '{field}' must be a valid JSONPath or a valid "
+                "intrinsic function call",
+                location,
+            )
             return False
         return True
 
@@ -1151,9 +1416,12 @@ class _Validator:
                     self._dynamic_value(key, value, location)
                 else:
                     if isinstance(value, str) and _looks_dynamic(value):
-                        self.warning(NO_DOLLAR, f"The field '{key}' looks like a JSONPath or an "
-                                     "intrinsic function but its name does not end with '.$'",
-                                     location)
+                        self.warning(
+                            NO_DOLLAR,
+                            f"The field '{key}' looks like a JSONPath or an "
+                            "intrinsic function but its name does not end with '.$'",
+                            location,
+                        )
                     self._template_node(value, location)
         elif isinstance(node, list):
             for item in node:
@@ -1161,16 +1429,22 @@ class _Validator:
 
     def _dynamic_value(self, key: str, value: Any, location: str) -> None:
         if not isinstance(value, str):
-            self.error(f"The value for the field '{key}' must be a STRING that contains a JSONPath "
-                       f"but was {_kind(value)}", location)
+            self.error(
+                f"The value for the field '{key}' must be a STRING that contains a JSONPath "
+                f"but was {_kind(value)}",
+                location,
+            )
         elif value.startswith("States."):
             self.intrinsic(value, key, location)
         elif value.startswith("$"):
             if _path_error(value, reference=False) is not None:
                 self.error(f"The value for the field '{key}' must be a valid JSONPath", location)
         else:
-            self.error(f"The value for the field '{key}' must be a valid JSONPath or a valid "
-                       "intrinsic function call", location)
+            self.error(
+                f"The value for the field '{key}' must be a valid JSONPath or a valid "
+                "intrinsic function call",
+                location,
+            )
 
     def payload(self, obj: dict, field: str, location: str, language: str) -> None:
         if field not in obj:
@@ -1263,9 +1537,9 @@ _RESULT_SCOPE = frozenset({"result"})
 _ERROR_OUTPUT_SCOPE = frozenset({"errorOutput"})
 _STATES_SCOPED = {
     "result": "The JSONata expression references '$states.result', which is only available in "
-              "the Output and Assign fields of Task, Parallel and Map states",
+    "the Output and Assign fields of Task, Parallel and Map states",
     "errorOutput": "The JSONata expression references '$states.errorOutput', which is only "
-                   "available in the Output and Assign fields of a Catch",
+    "available in the Output and Assign fields of a Catch",
 }
 
 
@@ -1295,13 +1569,19 @@ def _states_references(expression: Any) -> set[str]:
         steps = getattr(node, "steps", None)
         if node.type == "path" and isinstance(steps, list) and len(steps) >= 2:
             first, second = steps[0], steps[1]
-            if (getattr(first, "type", None) == "variable" and first.value == "states"
-                    and getattr(second, "type", None) == "name"
-                    and second.value in _STATES_SCOPED):
+            if (
+                getattr(first, "type", None) == "variable"
+                and first.value == "states"
+                and getattr(second, "type", None) == "name"
+                and second.value in _STATES_SCOPED
+            ):
                 found.add(second.value)
         for key, child in vars(node).items():
-            if key != "_outer_instance" and child is not None and not isinstance(
-                    child, (str, int, float, bool)):
+            if (
+                key != "_outer_instance"
+                and child is not None
+                and not isinstance(child, (str, int, float, bool))
+            ):
                 stack.append(child)
     return found
 
@@ -1330,8 +1610,9 @@ def _transitions(state: dict, location: str):
 
 
 def _is_terminal(state: Any) -> bool:
-    return isinstance(state, dict) and (state.get("Type") in ("Succeed", "Fail")
-                                        or state.get("End") is True)
+    return isinstance(state, dict) and (
+        state.get("Type") in ("Succeed", "Fail") or state.get("End") is True
+    )
 
 
 def _looks_dynamic(value: Any) -> bool:
@@ -1346,14 +1627,17 @@ def _looks_dynamic(value: Any) -> bool:
 def _result_looks_dynamic(value: Any) -> bool:
     """A Pass Result holding ``.$`` keys or path-like strings: it is static, never evaluated."""
     if isinstance(value, dict):
-        return any((isinstance(k, str) and k.endswith(".$")) or _result_looks_dynamic(v)
-                   for k, v in value.items())
+        return any(
+            (isinstance(k, str) and k.endswith(".$")) or _result_looks_dynamic(v)
+            for k, v in value.items()
+        )
     if isinstance(value, list):
         return any(_result_looks_dynamic(v) for v in value)
     return _looks_dynamic(value)
 
 
 def _unrecognized(resource: str) -> str:
-    return (f"The resource provided {resource} is not recognized. The value is not a valid "
-            "resource ARN, or the resource is not available in this region.")
-
+    return (
+        f"The resource provided {resource} is not recognized. The value is not a valid "
+        "resource ARN, or the resource is not available in this region."
+    )

@@ -16,15 +16,19 @@ In JSONPath states ``Assign`` is a payload template (``"name.$": "$.path"``, int
 ``$$`` and ``$other`` variables); its ``$`` is the state's result (after ``ResultSelector``),
 the input for Choice and Wait, the error output in a catcher.
 """
-from __future__ import annotations
 
-from typing import Any
+from __future__ import annotations
 
 from .document import dumps
 from .errors import RUNTIME, StatesError
 
-__all__ = ["MAX_VARIABLE_BYTES", "MAX_ASSIGN_BYTES", "MAX_TOTAL_BYTES", "check_assignment",
-           "compile_jsonpath_assign"]
+__all__ = [
+    "MAX_VARIABLE_BYTES",
+    "MAX_ASSIGN_BYTES",
+    "MAX_TOTAL_BYTES",
+    "check_assignment",
+    "compile_jsonpath_assign",
+]
 
 MAX_VARIABLE_BYTES = 256 * 1024
 MAX_ASSIGN_BYTES = 256 * 1024
@@ -45,19 +49,28 @@ def check_assignment(values: dict, current: dict) -> dict:
         text = texts[name] = dumps(value)
         size = _size(text)
         if size > MAX_VARIABLE_BYTES:
-            raise StatesError(RUNTIME, f"The variable '{name}' has a size of {size} bytes, "
-                                       f"exceeding the maximum of {MAX_VARIABLE_BYTES} bytes.")
+            raise StatesError(
+                RUNTIME,
+                f"The variable '{name}' has a size of {size} bytes, "
+                f"exceeding the maximum of {MAX_VARIABLE_BYTES} bytes.",
+            )
         total += size
     if total > MAX_ASSIGN_BYTES:
-        raise StatesError(RUNTIME, f"The variables assigned by the Assign field have a combined "
-                                   f"size of {total} bytes, exceeding the maximum of "
-                                   f"{MAX_ASSIGN_BYTES} bytes.")
+        raise StatesError(
+            RUNTIME,
+            f"The variables assigned by the Assign field have a combined "
+            f"size of {total} bytes, exceeding the maximum of "
+            f"{MAX_ASSIGN_BYTES} bytes.",
+        )
     # Each stored variable is at most 256 KiB: only measure when 10 MiB is reachable.
     if (len(current) + len(values)) * MAX_VARIABLE_BYTES > MAX_TOTAL_BYTES:
         stored = sum(_size(dumps(v)) for k, v in current.items() if k not in values) + total
         if stored > MAX_TOTAL_BYTES:
-            raise StatesError(RUNTIME, f"The stored variables would have a total size of {stored} "
-                                       f"bytes, exceeding the maximum of {MAX_TOTAL_BYTES} bytes.")
+            raise StatesError(
+                RUNTIME,
+                f"The stored variables would have a total size of {stored} "
+                f"bytes, exceeding the maximum of {MAX_TOTAL_BYTES} bytes.",
+            )
     return texts
 
 
@@ -66,4 +79,5 @@ def compile_jsonpath_assign(raw: dict):
     if "Assign" not in raw:
         return None
     from .payload import compile_template
+
     return compile_template(raw["Assign"], "Assign")

@@ -15,6 +15,7 @@ graph's *content* is decided here so it can be tested without a browser:
 Node ids are ``s:<state name>`` (AWS: state names are unique in the whole state machine);
 scope markers are ``start:<scope>`` / ``end:<scope>`` with ``<scope>`` ``root`` or a group id.
 """
+
 from __future__ import annotations
 
 import json
@@ -27,8 +28,12 @@ __all__ = ["build_graph", "rule_label", "state_types", "MAX_LABEL"]
 MAX_LABEL = 48
 
 _OPERATORS = {
-    "Equals": "==", "LessThan": "<", "GreaterThan": ">",
-    "LessThanEquals": "<=", "GreaterThanEquals": ">=", "Matches": "matches",
+    "Equals": "==",
+    "LessThan": "<",
+    "GreaterThan": ">",
+    "LessThanEquals": "<=",
+    "GreaterThanEquals": ">=",
+    "Matches": "matches",
 }
 _KINDS = ("String", "Numeric", "Boolean", "Timestamp")
 
@@ -59,7 +64,9 @@ def _children(state: dict) -> list[dict]:
 
 
 def _value(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False) if not isinstance(value, str) else json.dumps(value)
+    return (
+        json.dumps(value, ensure_ascii=False) if not isinstance(value, str) else json.dumps(value)
+    )
 
 
 def rule_label(rule: Any) -> str:
@@ -89,7 +96,7 @@ def rule_label(rule: Any) -> str:
         base = key[:-4] if path else key
         for kind in _KINDS:
             if base.startswith(kind):
-                operator = _OPERATORS.get(base[len(kind):], base[len(kind):])
+                operator = _OPERATORS.get(base[len(kind) :], base[len(kind) :])
                 shown = value if path else _value(value)
                 return f"{variable} {operator} {shown}"
         return f"{variable} {key} {_value(value)}"
@@ -97,7 +104,7 @@ def rule_label(rule: Any) -> str:
 
 
 def _short(text: str) -> str:
-    return text if len(text) <= MAX_LABEL else text[:MAX_LABEL - 1] + "…"
+    return text if len(text) <= MAX_LABEL else text[: MAX_LABEL - 1] + "…"
 
 
 def build_graph(definition: dict) -> dict:
@@ -112,28 +119,62 @@ def build_graph(definition: dict) -> dict:
     edges: list[dict] = []
 
     def edge(source: str, target: str, kind: str, title: str = "") -> None:
-        edges.append({"id": f"e{len(edges)}", "source": source, "target": target,
-                      "kind": kind, "label": _short(title), "title": title})
+        edges.append(
+            {
+                "id": f"e{len(edges)}",
+                "source": source,
+                "target": target,
+                "kind": kind,
+                "label": _short(title),
+                "title": title,
+            }
+        )
 
     def scope_of(machine: dict, scope: str) -> None:
         states = machine.get("States") if isinstance(machine, dict) else None
         if not isinstance(states, dict):
             return
         start_at = machine.get("StartAt")
-        nodes.append({"id": f"start:{scope}", "name": "Start", "type": "Start", "scope": scope,
-                      "start": False, "end": False, "comment": ""})
-        nodes.append({"id": f"end:{scope}", "name": "End", "type": "End", "scope": scope,
-                      "start": False, "end": False, "comment": ""})
+        nodes.append(
+            {
+                "id": f"start:{scope}",
+                "name": "Start",
+                "type": "Start",
+                "scope": scope,
+                "start": False,
+                "end": False,
+                "comment": "",
+            }
+        )
+        nodes.append(
+            {
+                "id": f"end:{scope}",
+                "name": "End",
+                "type": "End",
+                "scope": scope,
+                "start": False,
+                "end": False,
+                "comment": "",
+            }
+        )
         if start_at in states:
             edge(f"start:{scope}", f"s:{start_at}", "start")
         for name, state in states.items():
             if not isinstance(state, dict):
                 continue
             state_type = state.get("Type", "?")
-            terminal = (state.get("End") is True or state_type in ("Succeed", "Fail"))
-            nodes.append({"id": f"s:{name}", "name": name, "type": state_type, "scope": scope,
-                          "start": name == start_at, "end": terminal,
-                          "comment": str(state.get("Comment") or "")})
+            terminal = state.get("End") is True or state_type in ("Succeed", "Fail")
+            nodes.append(
+                {
+                    "id": f"s:{name}",
+                    "name": name,
+                    "type": state_type,
+                    "scope": scope,
+                    "start": name == start_at,
+                    "end": terminal,
+                    "comment": str(state.get("Comment") or ""),
+                }
+            )
             source = f"s:{name}"
             if terminal:
                 edge(source, f"end:{scope}", "end")
@@ -147,17 +188,29 @@ def build_graph(definition: dict) -> dict:
             for catcher in state.get("Catch") or []:
                 if isinstance(catcher, dict) and isinstance(catcher.get("Next"), str):
                     errors = catcher.get("ErrorEquals") or []
-                    edge(source, f"s:{catcher['Next']}", "catch",
-                         "catch " + ", ".join(str(e) for e in errors))
+                    edge(
+                        source,
+                        f"s:{catcher['Next']}",
+                        "catch",
+                        "catch " + ", ".join(str(e) for e in errors),
+                    )
             children = _children(state)
             for index, sub in enumerate(children):
                 gid = f"g:{name}:{index}"
                 kind = "branch" if state_type == "Parallel" else "processor"
-                label = (f"Branch {index + 1}" if kind == "branch" else
-                         "Item processor" + (" (distributed)" if (sub.get("ProcessorConfig") or {})
-                                             .get("Mode") == "DISTRIBUTED" else ""))
-                groups.append({"id": gid, "state": f"s:{name}", "kind": kind, "label": label,
-                               "scope": scope})
+                label = (
+                    f"Branch {index + 1}"
+                    if kind == "branch"
+                    else "Item processor"
+                    + (
+                        " (distributed)"
+                        if (sub.get("ProcessorConfig") or {}).get("Mode") == "DISTRIBUTED"
+                        else ""
+                    )
+                )
+                groups.append(
+                    {"id": gid, "state": f"s:{name}", "kind": kind, "label": label, "scope": scope}
+                )
                 scope_of(sub, gid)
 
     scope_of(definition, "root")

@@ -8,6 +8,7 @@ shown under its lower-cased name. The browser receives :func:`vocabulary` from
 shows a status the classes ``status-<name>`` (what scripts and tests look for) and
 ``tone-<tone>``; ``static/app.css`` styles the tones only, so no status is listed twice.
 """
+
 from __future__ import annotations
 
 __all__ = ["STATUSES", "STATE_STATUSES", "EXECUTION_STATUSES", "LABELS", "TONES", "vocabulary"]
@@ -40,7 +41,10 @@ def vocabulary() -> dict:
     """What the console's page knows of statuses: ``statuses`` (every name with its label
     and tone), ``stateStatuses`` (the legend, in order) and ``executionStatuses`` (the
     executions filter, in order)."""
-    return {"statuses": [{"name": name, "label": label, "tone": tone}
-                         for name, (label, tone) in _DISPLAY.items()],
-            "stateStatuses": list(STATE_STATUSES),
-            "executionStatuses": list(EXECUTION_STATUSES)}
+    return {
+        "statuses": [
+            {"name": name, "label": label, "tone": tone} for name, (label, tone) in _DISPLAY.items()
+        ],
+        "stateStatuses": list(STATE_STATUSES),
+        "executionStatuses": list(EXECUTION_STATUSES),
+    }

@@ -28,31 +28,57 @@ Visit status:
 A state's status over all its visits is the most telling one:
 running > failed > aborted > caught > retried > succeeded; ``not_reached`` without visits.
 """
+
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from datetime import datetime
-from typing import Any, Iterable
+from typing import Any
 
 from ..asl.jsontext import is_number
 from ..asl.model import JSONATA, JSONPATH, children
 from .statuses import STATUSES
 
-__all__ = ["summarize", "STATUSES", "state_status", "timestamp_ms", "query_languages",
-           "pipeline_steps"]
+__all__ = [
+    "summarize",
+    "STATUSES",
+    "state_status",
+    "timestamp_ms",
+    "query_languages",
+    "pipeline_steps",
+]
 
 # STATUSES (the console's status vocabulary, :mod:`.statuses`) is most telling first.
 _RANK = {status: rank for rank, status in enumerate(STATUSES)}
 
 _ATTEMPT_STARTS = frozenset({"ParallelStateStarted", "MapStateStarted"})
-_ATTEMPT_SUCCESSES = frozenset({"TaskSucceeded", "LambdaFunctionSucceeded", "ActivitySucceeded",
-                                "ParallelStateSucceeded", "MapStateSucceeded"})
+_ATTEMPT_SUCCESSES = frozenset(
+    {
+        "TaskSucceeded",
+        "LambdaFunctionSucceeded",
+        "ActivitySucceeded",
+        "ParallelStateSucceeded",
+        "MapStateSucceeded",
+    }
+)
 _RUNNING_STARTS = frozenset({"TaskStarted", "LambdaFunctionStarted", "ActivityStarted"})
-_EXECUTION_END = {"ExecutionSucceeded": "SUCCEEDED", "ExecutionFailed": "FAILED",
-                  "ExecutionAborted": "ABORTED", "ExecutionTimedOut": "TIMED_OUT"}
+_EXECUTION_END = {
+    "ExecutionSucceeded": "SUCCEEDED",
+    "ExecutionFailed": "FAILED",
+    "ExecutionAborted": "ABORTED",
+    "ExecutionTimedOut": "TIMED_OUT",
+}
 # Which state type owns an event that carries no state name.
-_OWNER_TYPE = (("Lambda", "Task"), ("Activity", "Task"), ("Task", "Task"),
-               ("Parallel", "Parallel"), ("MapRun", "Map"), ("Map", "Map"), ("Wait", "Wait"))
+_OWNER_TYPE = (
+    ("Lambda", "Task"),
+    ("Activity", "Task"),
+    ("Task", "Task"),
+    ("Parallel", "Parallel"),
+    ("MapRun", "Map"),
+    ("Map", "Map"),
+    ("Wait", "Wait"),
+)
 
 
 def timestamp_ms(value: Any) -> float | None:
@@ -132,12 +158,21 @@ _STEPS = {
     # ResultSelector / ResultPath / OutputPath -> the state output.
     JSONPATH: (
         ("input", "State input", "As the state received it"),
-        ("parameters", "Effective input (parameters)",
-         "After InputPath and Parameters/Arguments: what the last attempt sent"),
-        ("result", "Result",
-         "What the task / branches / iterations returned, before ResultSelector and ResultPath"),
-        ("output", "State output",
-         "After ResultSelector, ResultPath and OutputPath: the next state's input"),
+        (
+            "parameters",
+            "Effective input (parameters)",
+            "After InputPath and Parameters/Arguments: what the last attempt sent",
+        ),
+        (
+            "result",
+            "Result",
+            "What the task / branches / iterations returned, before ResultSelector and ResultPath",
+        ),
+        (
+            "output",
+            "State output",
+            "After ResultSelector, ResultPath and OutputPath: the next state's input",
+        ),
     ),
     # AWS developer guide, "Transforming data with JSONata": *"Arguments ... the input to
     # the task"*, ``$states.result`` is what it returned, and *"Output ... the state output"*;
@@ -146,8 +181,11 @@ _STEPS = {
         ("input", "State input", "As the state received it ($states.input)"),
         ("parameters", "Arguments", "The evaluated Arguments: what the last attempt sent"),
         ("result", "Result", "What the task / branches / iterations returned ($states.result)"),
-        ("output", "Output", "The evaluated Output (the state input when there is none): "
-                             "the next state's input"),
+        (
+            "output",
+            "Output",
+            "The evaluated Output (the state input when there is none): the next state's input",
+        ),
     ),
 }
 
@@ -173,15 +211,23 @@ def state_status(visit_statuses: Iterable[str]) -> str:
 
 
 class _Visit:
-    def __init__(self, vid: int, name: str, state_type: str, entered: float | None,
-                 input_value: Any, parent: "_Visit | None", iteration: int | None,
-                 branch: int | None) -> None:
+    def __init__(
+        self,
+        vid: int,
+        name: str,
+        state_type: str,
+        entered: float | None,
+        input_value: Any,
+        parent: _Visit | None,
+        iteration: int | None,
+        branch: int | None,
+    ) -> None:
         self.id = vid
         self.name = name
         self.type = state_type
         self.entered = entered
         self.exited: float | None = None
-        self.ended: float | None = None   # exit, failure or abort: the end of its bar
+        self.ended: float | None = None  # exit, failure or abort: the end of its bar
         self.input = input_value
         self.output: Any = None
         self.open = True
@@ -191,15 +237,15 @@ class _Visit:
         self.attempts: list[dict] = []
         self.error: str | None = None
         self.cause: Any = None
-        self.failed = False    # a failure that no later attempt undid
+        self.failed = False  # a failure that no later attempt undid
         self.aborted = False
-        self.culprit = False   # the first state aborted in its branch: the one that failed
+        self.culprit = False  # the first state aborted in its branch: the one that failed
         self.status = "running"
         self.events: list[int] = []
         self.iterations: list[dict] = []
         self.children_started: int | None = None  # event id starting a branch / iteration
         self.query_language = JSONPATH
-        self.assigned: dict | None = None          # variables its exit assigned
+        self.assigned: dict | None = None  # variables its exit assigned
         self.evaluation_failed: dict | None = None  # EvaluationFailed: error/cause/location
 
     def attempt(self) -> dict | None:
@@ -216,29 +262,46 @@ class _Visit:
         result = attempt.get("result") if attempt and attempt["status"] == "succeeded" else None
         parameters = attempt.get("parameters") if attempt else None
         return {
-            "id": self.id, "name": self.name, "type": self.type, "status": self.status,
-            "enteredMs": self.entered, "exitedMs": self.exited, "endedMs": self.ended,
+            "id": self.id,
+            "name": self.name,
+            "type": self.type,
+            "status": self.status,
+            "enteredMs": self.entered,
+            "exitedMs": self.exited,
+            "endedMs": self.ended,
             "durationMs": _span(self.entered, self.ended),
-            "input": self.input, "output": self.output,
+            "input": self.input,
+            "output": self.output,
             # A retried state that then succeeded keeps its errors in its attempts only.
             "error": self.error if self.failed else None,
-            "cause": self.cause if self.failed else None, "attempts": self.attempts,
+            "cause": self.cause if self.failed else None,
+            "attempts": self.attempts,
             "retries": max(0, len(self.attempts) - 1),
             "parentId": self.parent.id if self.parent else None,
-            "iteration": self.iteration, "branch": self.branch,
-            "iterations": self.iterations, "events": self.events,
+            "iteration": self.iteration,
+            "branch": self.branch,
+            "iterations": self.iterations,
+            "events": self.events,
             "queryLanguage": self.query_language,
-            "assignedVariables": self.assigned, "evaluationFailed": self.evaluation_failed,
+            "assignedVariables": self.assigned,
+            "evaluationFailed": self.evaluation_failed,
             # The values at each step of the data flow; ``pipelineSteps`` names them for
             # the state's query language.
-            "pipeline": {"input": self.input, "parameters": parameters, "result": result,
-                         "output": self.output},
+            "pipeline": {
+                "input": self.input,
+                "parameters": parameters,
+                "result": result,
+                "output": self.output,
+            },
             "pipelineSteps": pipeline_steps(self.query_language),
         }
 
 
-def summarize(events: list[dict], definition_states: dict[str, str] | None = None,
-              languages: dict[str, str] | None = None) -> dict:
+def summarize(
+    events: list[dict],
+    definition_states: dict[str, str] | None = None,
+    languages: dict[str, str] | None = None,
+) -> dict:
     """Summary of an execution from its history ``events`` (ascending ``id``).
 
     ``definition_states`` maps every state name of the definition to its type, so that
@@ -250,12 +313,18 @@ def summarize(events: list[dict], definition_states: dict[str, str] | None = Non
     "cause", "states": {name: {...}}, "visits": [...]}``; see the module docstring."""
     by_event: dict[int, _Visit] = {}
     visits: list[_Visit] = []
-    branch_of: dict[int, int] = {}       # ParallelStateStarted id -> next branch number
-    iteration_of: dict[int, int] = {}    # MapIterationStarted id -> iteration index
-    aborted_under: set = set()            # (parent visit id, attempt) with an abort seen
+    branch_of: dict[int, int] = {}  # ParallelStateStarted id -> next branch number
+    iteration_of: dict[int, int] = {}  # MapIterationStarted id -> iteration index
+    aborted_under: set = set()  # (parent visit id, attempt) with an abort seen
     status = "RUNNING"
-    execution: dict = {"input": None, "output": None, "error": None, "cause": None,
-                       "startMs": None, "stopMs": None}
+    execution: dict = {
+        "input": None,
+        "output": None,
+        "error": None,
+        "cause": None,
+        "startMs": None,
+        "stopMs": None,
+    }
 
     def open_visits(match) -> list[_Visit]:
         return [v for v in visits if v.open and match(v)]
@@ -309,13 +378,21 @@ def summarize(events: list[dict], definition_states: dict[str, str] | None = Non
                     parent = before  # unusual: entered from an open visit
                 else:
                     parent, iteration, branch = before.parent, before.iteration, before.branch
-            visit = _Visit(eid, details.get("name", "?"), etype[:-len("StateEntered")], at,
-                           _data(details.get("input")), parent, iteration, branch)
+            visit = _Visit(
+                eid,
+                details.get("name", "?"),
+                etype[: -len("StateEntered")],
+                at,
+                _data(details.get("input")),
+                parent,
+                iteration,
+                branch,
+            )
             visit.query_language = (languages or {}).get(visit.name, JSONPATH)
             visits.append(visit)
         elif etype.endswith("StateExited"):
             name = details.get("name")
-            visit = resolve(event, lambda v: v.name == name)
+            visit = resolve(event, lambda v, name=name: v.name == name)
             if visit is not None:
                 visit.open = False
                 visit.exited = visit.ended = at
@@ -329,13 +406,15 @@ def summarize(events: list[dict], definition_states: dict[str, str] | None = Non
                     _end_attempt(attempt, "failed", at)
                     visit.failed = True
         elif etype.endswith("StateAborted"):
-            state_type = etype[:-len("StateAborted")]
-            visit = resolve(event, lambda v: v.type == state_type)
+            state_type = etype[: -len("StateAborted")]
+            visit = resolve(event, lambda v, state_type=state_type: v.type == state_type)
             if visit is not None:
                 # AWS records "<Type>StateAborted" for the state whose error ends a branch
                 # or iteration first, then for the states it stops: the first one per
                 # parent attempt is the culprit.
-                parent_attempt = (visit.parent.id, len(visit.parent.attempts)) if visit.parent else None
+                parent_attempt = (
+                    (visit.parent.id, len(visit.parent.attempts)) if visit.parent else None
+                )
                 if parent_attempt not in aborted_under:
                     aborted_under.add(parent_attempt)
                     visit.culprit = True
@@ -348,35 +427,40 @@ def summarize(events: list[dict], definition_states: dict[str, str] | None = Non
                     attempt["durationMs"] = _span(attempt["scheduledMs"], at)
         elif etype.startswith("MapIteration"):
             name = details.get("name")
-            visit = resolve(event, lambda v: v.type == "Map" and (name is None or v.name == name))
+            visit = resolve(
+                event, lambda v, name=name: v.type == "Map" and (name is None or v.name == name)
+            )
             if visit is not None:
                 index = details.get("index")
                 if etype == "MapIterationStarted":
-                    visit.iterations.append({"index": index, "status": "running", "startedMs": at,
-                                             "endedMs": None})
+                    visit.iterations.append(
+                        {"index": index, "status": "running", "startedMs": at, "endedMs": None}
+                    )
                     if isinstance(eid, int):
                         iteration_of[eid] = index
                 else:
-                    outcome = etype[len("MapIteration"):].lower()
+                    outcome = etype[len("MapIteration") :].lower()
                     for item in reversed(visit.iterations):
                         if item["index"] == index:
                             item["status"], item["endedMs"] = outcome, at
                             break
         elif etype == "EvaluationFailed":
             name = details.get("state")
-            visit = resolve(event, lambda v: name is None or v.name == name)
+            visit = resolve(event, lambda v, name=name: name is None or v.name == name)
             if visit is not None:
                 # AWS records it when a JSONata state cannot evaluate a field: ``location``
                 # names the field (Arguments, Output, Assign, Items, ...).
-                visit.evaluation_failed = {"error": details.get("error"),
-                                           "cause": details.get("cause"),
-                                           "location": details.get("location")}
+                visit.evaluation_failed = {
+                    "error": details.get("error"),
+                    "cause": details.get("cause"),
+                    "location": details.get("location"),
+                }
                 visit.fail(details.get("error"), details.get("cause"), at)
         else:
             owner_type = _owner_type(etype)
             if owner_type is None:
                 continue  # an event the console has nothing to say about
-            visit = resolve(event, lambda v: v.type == owner_type)
+            visit = resolve(event, lambda v, owner_type=owner_type: v.type == owner_type)
             if visit is None:
                 continue
             attempt = visit.attempt()
@@ -388,14 +472,21 @@ def summarize(events: list[dict], definition_states: dict[str, str] | None = Non
                     _end_attempt(attempt, "failed", at)
                 if attempt is not None and attempt["endedMs"] is not None:
                     gap = _span(attempt["endedMs"], at)
-                attempt = {"number": len(visit.attempts) + 1, "status": "running",
-                           "scheduledMs": at, "startedMs": at if etype in _ATTEMPT_STARTS else None,
-                           "endedMs": None, "durationMs": None, "backoffMs": gap,
-                           "error": None, "cause": None, "result": None,
-                           "parameters": _data(details["parameters"]) if "parameters" in details
-                           else None,
-                           "resource": details.get("resource"),
-                           "resourceType": details.get("resourceType")}
+                attempt = {
+                    "number": len(visit.attempts) + 1,
+                    "status": "running",
+                    "scheduledMs": at,
+                    "startedMs": at if etype in _ATTEMPT_STARTS else None,
+                    "endedMs": None,
+                    "durationMs": None,
+                    "backoffMs": gap,
+                    "error": None,
+                    "cause": None,
+                    "result": None,
+                    "parameters": _data(details["parameters"]) if "parameters" in details else None,
+                    "resource": details.get("resource"),
+                    "resourceType": details.get("resourceType"),
+                }
                 visit.attempts.append(attempt)
                 visit.failed = False
                 if etype == "ParallelStateStarted" and isinstance(eid, int):
@@ -412,14 +503,24 @@ def summarize(events: list[dict], definition_states: dict[str, str] | None = Non
             elif etype.endswith(("Failed", "TimedOut")):
                 if attempt is None or attempt["status"] != "running":
                     # e.g. LambdaFunctionScheduleFailed: a failed try without a start.
-                    attempt = {"number": len(visit.attempts) + 1, "scheduledMs": at,
-                               "startedMs": None, "backoffMs": None, "parameters": None,
-                               "result": None, "resource": details.get("resource"),
-                               "resourceType": details.get("resourceType")}
+                    attempt = {
+                        "number": len(visit.attempts) + 1,
+                        "scheduledMs": at,
+                        "startedMs": None,
+                        "backoffMs": None,
+                        "parameters": None,
+                        "result": None,
+                        "resource": details.get("resource"),
+                        "resourceType": details.get("resourceType"),
+                    }
                     visit.attempts.append(attempt)
-                attempt.update(status="timed_out" if etype.endswith("TimedOut") else "failed",
-                               endedMs=at, durationMs=_span(attempt["scheduledMs"], at),
-                               error=details.get("error"), cause=details.get("cause"))
+                attempt.update(
+                    status="timed_out" if etype.endswith("TimedOut") else "failed",
+                    endedMs=at,
+                    durationMs=_span(attempt["scheduledMs"], at),
+                    error=details.get("error"),
+                    cause=details.get("cause"),
+                )
                 visit.fail(details.get("error"), details.get("cause"), at)
         if visit is not None and isinstance(eid, int):
             by_event[eid] = visit
@@ -442,17 +543,27 @@ def summarize(events: list[dict], definition_states: dict[str, str] | None = Non
             attempts=sum(len(d["attempts"]) for d in mine),
             retries=sum(d["retries"] for d in mine),
             durationMs=sum(d["durationMs"] or 0.0 for d in mine) if mine else None,
-            queryLanguage=(languages or {}).get(name, mine[-1]["queryLanguage"] if mine
-                                                else JSONPATH),
+            queryLanguage=(languages or {}).get(
+                name, mine[-1]["queryLanguage"] if mine else JSONPATH
+            ),
             # The latest values each variable got from this state, over its visits.
             assignedVariables=_merged(d["assignedVariables"] for d in mine),
-            evaluationFailed=next((d["evaluationFailed"] for d in reversed(mine)
-                                   if d["evaluationFailed"]), None))
-    return {"status": status, "startMs": execution["startMs"], "stopMs": execution["stopMs"],
-            "durationMs": _span(execution["startMs"], execution["stopMs"]),
-            "input": execution["input"], "output": execution["output"],
-            "error": execution["error"], "cause": execution["cause"],
-            "states": states, "visits": dumped}
+            evaluationFailed=next(
+                (d["evaluationFailed"] for d in reversed(mine) if d["evaluationFailed"]), None
+            ),
+        )
+    return {
+        "status": status,
+        "startMs": execution["startMs"],
+        "stopMs": execution["stopMs"],
+        "durationMs": _span(execution["startMs"], execution["stopMs"]),
+        "input": execution["input"],
+        "output": execution["output"],
+        "error": execution["error"],
+        "cause": execution["cause"],
+        "states": states,
+        "visits": dumped,
+    }
 
 
 def _merged(assignments: Iterable[dict | None]) -> dict | None:

@@ -3,6 +3,7 @@
 ``Engine(EngineConfig.from_env()).start()`` then one method per AWS operation (see
 :mod:`orchestrator.engine.engine`).
 """
+
 from .config import EngineConfig
 from .engine import Engine
 from .errors import ApiError

@@ -8,26 +8,36 @@ characters (U+10FFFF)"; length 1-80. ARN shapes:
 ``arn:aws:states:REGION:ACCOUNT:execution:MACHINE:NAME`` and, for EXPRESS executions,
 ``arn:aws:states:REGION:ACCOUNT:express:MACHINE:NAME:UUID``.
 """
+
 from __future__ import annotations
 
 import re
 
 from .errors import ApiError
 
-__all__ = ["check_name", "parse_arn", "machine_arn", "execution_arn", "express_arn",
-           "execution_parts"]
+__all__ = [
+    "check_name",
+    "parse_arn",
+    "machine_arn",
+    "execution_arn",
+    "express_arn",
+    "execution_parts",
+]
 
-_BAD_NAME = re.compile('[\\s<>{}\\[\\]?*"#%\\\\^|~`$&,;:/\u0000-\u001f\u007f-\u009f'
-                       '\ud800-\udfff\ufffe\uffff]')
+_BAD_NAME = re.compile(
+    '[\\s<>{}\\[\\]?*"#%\\\\^|~`$&,;:/\u0000-\u001f\u007f-\u009f\ud800-\udfff\ufffe\uffff]'
+)
 _MAX_NAME = 80
 
 
 def check_name(name: str) -> None:
     """Raise ``InvalidName`` (or ``ValidationException`` for the length) as AWS does."""
     if not isinstance(name, str) or len(name) > _MAX_NAME:
-        raise ApiError("ValidationException",
-                       f"1 validation error detected: Value '{name}' at 'name' failed to "
-                       f"satisfy constraint: Member must have length less than or equal to 80")
+        raise ApiError(
+            "ValidationException",
+            f"1 validation error detected: Value '{name}' at 'name' failed to "
+            f"satisfy constraint: Member must have length less than or equal to 80",
+        )
     if not name or _BAD_NAME.search(name):
         raise ApiError("InvalidName", f"Invalid Name: '{name}'")
 
@@ -57,8 +67,9 @@ def parse_arn(arn: str, *kinds: str) -> list[str]:
     kind = parts[5]
     expected_len = {"stateMachine": 7, "execution": 8, "express": 9}.get(kind)
     if kind not in kinds:
-        raise ApiError("InvalidArn",
-                       f"Invalid Arn: 'Resource type not valid in this context: {kind}'")
+        raise ApiError(
+            "InvalidArn", f"Invalid Arn: 'Resource type not valid in this context: {kind}'"
+        )
     if expected_len is not None and len(parts) != expected_len:
         raise ApiError("InvalidArn", f"Invalid Arn: 'Invalid ARN: {arn}'")
     return parts

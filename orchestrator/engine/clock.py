@@ -4,14 +4,15 @@ A journal replay must hand the interpreter *identical* datetimes (``EnteredTime`
 printed to the millisecond, Wait deadlines are compared), so clock readings are stored as
 integers, never as floats.
 """
+
 from __future__ import annotations
 
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 __all__ = ["to_us", "from_us", "real_us", "EPOCH"]
 
-EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _ONE_US = timedelta(microseconds=1)
 
 

@@ -19,13 +19,14 @@
 ``invoker`` (a callable ``invoker(Invoke) -> result``, raising ``StatesError``) wins over
 ``tasks`` (the :mod:`orchestrator.tasks` configuration handed to its ``TaskInvoker``).
 """
+
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from collections.abc import Mapping
-from typing import Any, Callable
+from typing import Any
 
 __all__ = ["EngineConfig"]
 
@@ -66,8 +67,7 @@ class EngineConfig:
             raise ValueError(f"history_limit must be >= 3, got {self.history_limit!r}")
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None,
-                 **overrides: Any) -> "EngineConfig":
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> EngineConfig:
         env = os.environ if environ is None else environ
         data_dir = env.get("ORCHESTRATOR_DATA_DIR", "data")
         values: dict[str, Any] = {
@@ -83,8 +83,10 @@ class EngineConfig:
             "activators": int(env.get("ORCHESTRATOR_ACTIVATORS", cls.activators)),
             "slice_seconds": float(env.get("ORCHESTRATOR_SLICE_MS", cls.slice_seconds * 1000))
             / 1000,
-            "evaluation_seconds": float(env.get("ORCHESTRATOR_EVALUATION_TIMEOUT_MS",
-                                                cls.evaluation_seconds * 1000)) / 1000,
+            "evaluation_seconds": float(
+                env.get("ORCHESTRATOR_EVALUATION_TIMEOUT_MS", cls.evaluation_seconds * 1000)
+            )
+            / 1000,
             "log_level": env.get("ORCHESTRATOR_LOG_LEVEL", cls.log_level),
         }
         values.update(overrides)

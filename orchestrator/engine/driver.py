@@ -3,7 +3,7 @@ commit to the journal, and resume after a restart. The :class:`~.engine.Engine` 
 :class:`Driver` and uses only its public methods; the driver knows nothing of the AWS
 operations.
 
-docs/architecture.md, "Activations, the journal and replay": every active execution is a
+docs/architecture.md, "How the core and the engine meet": every active execution is a
 :class:`~orchestrator.engine.run.Run` (its own Scheduler). A few *activator* threads
 (``EngineConfig.activators``) take executions that have something in their inbox from one
 ready queue, run one activation each (interpreter steps), commit the history events and
@@ -41,6 +41,7 @@ resources send it as the ``Idempotency-Key`` header, so the services return the 
 response instead of creating anything new. An execution whose journal cannot be replayed
 is failed with a clear cause; it is never resumed half-way.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -49,9 +50,10 @@ import sys
 import threading
 import time
 from collections import OrderedDict, deque
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
-from typing import Any, Callable
+from typing import Any
 
 from orchestrator.asl.document import Doc, InvalidJson, check_text, dumps
 from orchestrator.asl.errors import HEARTBEAT_TIMEOUT, RUNTIME, TASK_FAILED, StatesError
@@ -72,18 +74,19 @@ __all__ = ["Driver", "CLOSED"]
 
 log = logging.getLogger("orchestrator.engine")
 
-CLOSED = "closed"         # Driver.token(): the token's task is over
-_BATCH = 256              # activations per group commit (at most)
-_CLOSED_TOKENS_KEPT = 100_000   # answered/timed-out tokens remembered for TaskTimedOut
-_RETRY_FIRST, _RETRY_MAX = 0.05, 2.0   # seconds between two commits of an unwritable journal
+CLOSED = "closed"  # Driver.token(): the token's task is over
+_BATCH = 256  # activations per group commit (at most)
+_CLOSED_TOKENS_KEPT = 100_000  # answered/timed-out tokens remembered for TaskTimedOut
+_RETRY_FIRST, _RETRY_MAX = 0.05, 2.0  # seconds between two commits of an unwritable journal
 
 
 class Driver:
     """Runs executions on ``store`` (opened by the caller); ``on_finished(run)`` is called on
     an activator once an execution's end is committed."""
 
-    def __init__(self, config: EngineConfig, store: Store,
-                 on_finished: Callable[[Run], None] | None = None) -> None:
+    def __init__(
+        self, config: EngineConfig, store: Store, on_finished: Callable[[Run], None] | None = None
+    ) -> None:
         self.config = config
         self.store = store
         self._on_finished_hook = on_finished
@@ -91,23 +94,23 @@ class Driver:
         self._cond = threading.Condition(self._lock)
         self._active: dict[str, Run] = {}
         self._ready: deque[Run] = deque()
-        self._tokens: dict[str, tuple[Run, int]] = {}          # open callback tokens
+        self._tokens: dict[str, tuple[Run, int]] = {}  # open callback tokens
         self._closed_tokens: OrderedDict[str, None] = OrderedDict()
-        self._machines: dict[str, StateMachine] = {}   # parsed definitions by text
+        self._machines: dict[str, StateMachine] = {}  # parsed definitions by text
         self._machines_lock = threading.Lock()
         self._timers = Timers()
         self._activators: list[threading.Thread] = []
         self._started = False
         self._stopping = False
         self._invoker: Any = None
-        self._unavailable: str | None = None   # why the journal cannot be written
-        self._resuming = 0                     # executions not replayed yet
+        self._unavailable: str | None = None  # why the journal cannot be written
+        self._resuming = 0  # executions not replayed yet
         self._replayed = 0
         self._resumed = threading.Event()
         self._probed: tuple[float, str | None] = (float("-inf"), None)
 
     # -- lifecycle -------------------------------------------------------------------------
-    def start(self) -> "Driver":
+    def start(self) -> Driver:
         """Start the timer and activator threads; in-flight executions resume in the
         background (the caller can answer requests at once)."""
         if self._started:
@@ -122,13 +125,13 @@ class Driver:
             logs.LOGGER.setLevel(logging.INFO)
             logs.LOGGER.propagate = False
         invoker = cfg.invoker or _default_invoker(cfg)
-        self._invoker = invoker if hasattr(invoker, "submit") else _Threaded(invoker,
-                                                                             cfg.workers)
+        self._invoker = invoker if hasattr(invoker, "submit") else _Threaded(invoker, cfg.workers)
         self._queue_resumes()
         self._timers.start()
         for index in range(cfg.activators):
-            thread = threading.Thread(target=self._activate_loop, daemon=True,
-                                      name=f"engine-activator-{index}")
+            thread = threading.Thread(
+                target=self._activate_loop, daemon=True, name=f"engine-activator-{index}"
+            )
             thread.start()
             self._activators.append(thread)
         return self
@@ -159,11 +162,16 @@ class Driver:
 
     def new_run(self, row: dict, durable: bool) -> Run:
         cfg = self.config
-        return Run(row, self.parse(row["definition"]), time_scale=cfg.time_scale,
-                   scale_task_timeouts=cfg.scale_task_timeouts,
-                   payload_limit=cfg.payload_limit, durable=durable,
-                   redrive_count=0 if durable or row.get("sync") is not True else None,
-                   evaluation_seconds=cfg.evaluation_seconds)
+        return Run(
+            row,
+            self.parse(row["definition"]),
+            time_scale=cfg.time_scale,
+            scale_task_timeouts=cfg.scale_task_timeouts,
+            payload_limit=cfg.payload_limit,
+            durable=durable,
+            redrive_count=0 if durable or row.get("sync") is not True else None,
+            evaluation_seconds=cfg.evaluation_seconds,
+        )
 
     def launch(self, run: Run) -> None:
         """Make ``run`` active and start it."""
@@ -229,8 +237,12 @@ class Driver:
         """Counts for diagnostics: active executions, runs waiting for an activator, armed
         timers (heap entries, cancelled ones not yet dropped included), open task tokens."""
         with self._lock:
-            return {"active": len(self._active), "ready": len(self._ready),
-                    "timers": len(self._timers), "tokens": len(self._tokens)}
+            return {
+                "active": len(self._active),
+                "ready": len(self._ready),
+                "timers": len(self._timers),
+                "tokens": len(self._tokens),
+            }
 
     def unavailable(self, probe: bool = False) -> str | None:
         """Why the engine cannot take writes now (its journal cannot be written), or None.
@@ -268,7 +280,7 @@ class Driver:
         with self._cond:
             if not self._ready or self._unavailable or self._stopping:
                 return None
-            run = self._ready.popleft()   # stays "queued" until this round requeues it
+            run = self._ready.popleft()  # stays "queued" until this round requeues it
             items, run.inbox = run.inbox, []
             acks, run.acks = run.acks, []
             return run, items, acks
@@ -285,8 +297,7 @@ class Driver:
                 break
             run, items, run_acks = taken
             acks += run_acks
-            batch.append(self._activate(run, items, slice_steps,
-                                        time.monotonic() + slice_seconds))
+            batch.append(self._activate(run, items, slice_steps, time.monotonic() + slice_seconds))
             if time.monotonic() - started >= slice_seconds:
                 break
         if not batch:
@@ -315,8 +326,9 @@ class Driver:
                     self._ready.append(run)  # behind every other ready execution
                     self._cond.notify()
 
-    def _activate(self, run: Run, messages: list, max_steps: int,
-                  deadline: float) -> tuple[Run, Write | None, list[int]]:
+    def _activate(
+        self, run: Run, messages: list, max_steps: int, deadline: float
+    ) -> tuple[Run, Write | None, list[int]]:
         new: list[int] = []
         resumed_only = False
         if messages and type(messages[0]) is Resume:
@@ -364,12 +376,17 @@ class Driver:
                 poisoned = self.store.commit(writes)
             except StoreUnavailable as exc:
                 if self._stopping:
-                    log.error("engine stopping with %d activations not written: %s",
-                              len(writes), exc.reason)
+                    log.error(
+                        "engine stopping with %d activations not written: %s",
+                        len(writes),
+                        exc.reason,
+                    )
                     return False
                 if self._unavailable is None:
-                    log.error("the journal cannot be written (%s): activations paused, "
-                              "retrying", exc.reason)
+                    log.error(
+                        "the journal cannot be written (%s): activations paused, retrying",
+                        exc.reason,
+                    )
                 self._unavailable = exc.reason
                 time.sleep(delay)
                 delay = min(delay * 2, _RETRY_MAX)
@@ -384,8 +401,12 @@ class Driver:
             for bad in poisoned:
                 run = by_arn[bad.write.arn]
                 if run.arn in failed:  # even its failure cannot be stored: say so, stop
-                    log.error("execution %s: its failure cannot be stored either (%s); it "
-                              "stays as the journal last recorded it", run.arn, bad.reason)
+                    log.error(
+                        "execution %s: its failure cannot be stored either (%s); it "
+                        "stays as the journal last recorded it",
+                        run.arn,
+                        bad.reason,
+                    )
                     continue
                 failed.add(run.arn)
                 writes.append(self._poisoned(run, bad.write, bad.reason, bad.storable))
@@ -397,13 +418,19 @@ class Driver:
         kept = write.events[:storable]
         first = write.events[0]["id"] if write.events else run.history.count + 1
         last = first - 1 + len(kept)
-        cause = (f"Internal error: the execution's history could not be stored ({reason}); "
-                 f"the execution was stopped after event {last}.")
+        cause = (
+            f"Internal error: the execution's history could not be stored ({reason}); "
+            f"the execution was stopped after event {last}."
+        )
         log.error("execution %s failed: %s", run.arn, cause)
         now = real_us()
-        event = {"timestamp": from_us(now), "type": "ExecutionFailed", "id": last + 1,
-                 "previousEventId": last,
-                 "executionFailedEventDetails": {"cause": cause, "error": RUNTIME}}
+        event = {
+            "timestamp": from_us(now),
+            "type": "ExecutionFailed",
+            "id": last + 1,
+            "previousEventId": last,
+            "executionFailedEventDetails": {"cause": cause, "error": RUNTIME},
+        }
         run.end({"status": "FAILED", "error": RUNTIME, "cause": cause, "stop_us": now})
         self._release(run)
         return Write(run.arn, events=kept + [event], finish=run.result_row)
@@ -412,10 +439,15 @@ class Driver:
         # Events the broken step already appended are kept: ids stay contiguous.
         history = run.history
         if not history.full:
-            history.failure("ExecutionFailed", RUNTIME, f"Internal error: {exc}",
-                            history.count)
-        return run.end({"status": "FAILED", "error": RUNTIME,
-                        "cause": f"Internal error: {exc}", "stop_us": run.last_us})
+            history.failure("ExecutionFailed", RUNTIME, f"Internal error: {exc}", history.count)
+        return run.end(
+            {
+                "status": "FAILED",
+                "error": RUNTIME,
+                "cause": f"Internal error: {exc}",
+                "stop_us": run.last_us,
+            }
+        )
 
     def _release(self, run: Run) -> None:
         """Cancel the timers and close the task tokens of commands that are gone."""
@@ -442,8 +474,9 @@ class Driver:
         kind = type(command)
         if kind is Sleep:
             when = run.sleep_deadline(seq, command)
-            run.handles[seq] = [self._timers.schedule(
-                when, partial(self._deliver, run, Completion(seq)))]
+            run.handles[seq] = [
+                self._timers.schedule(when, partial(self._deliver, run, Completion(seq)))
+            ]
         elif kind is Invoke:
             if command.task_token is not None:
                 run.tokens[seq] = command.task_token
@@ -453,11 +486,13 @@ class Driver:
                     self._arm_heartbeat(run, seq, command)
             # The timeout counts from here, when the call starts (see .run).
             deadline_us = run.call_deadline(command)
-            self._invoker.submit(command, partial(self._outcome, run, seq, command),
-                                 deadline=None if deadline_us is None else deadline_us / 1e6)
+            self._invoker.submit(
+                command,
+                partial(self._outcome, run, seq, command),
+                deadline=None if deadline_us is None else deadline_us / 1e6,
+            )
         elif command is not None:
-            self._deliver(run, Completion.failure(seq, RUNTIME,
-                                                  f"unsupported command {command!r}"))
+            self._deliver(run, Completion.failure(seq, RUNTIME, f"unsupported command {command!r}"))
 
     def _arm_heartbeat(self, run: Run, seq: int, command: Invoke) -> None:
         """HeartbeatSeconds: "If more time than the specified seconds elapses between
@@ -466,11 +501,15 @@ class Driver:
             handle.cancel()
         scale = self.config.time_scale if self.config.scale_task_timeouts else 1.0
         when = real_us() + int((command.heartbeat_seconds or 0) * 1e6 * scale)
-        run.handles[seq] = [self._timers.schedule(
-            when, partial(self._deliver, run, Completion.failure(seq, HEARTBEAT_TIMEOUT, None)))]
+        run.handles[seq] = [
+            self._timers.schedule(
+                when, partial(self._deliver, run, Completion.failure(seq, HEARTBEAT_TIMEOUT, None))
+            )
+        ]
 
-    def _outcome(self, run: Run, seq: int, command: Invoke, result: Any,
-                 error: StatesError | None) -> None:
+    def _outcome(
+        self, run: Run, seq: int, command: Invoke, result: Any, error: StatesError | None
+    ) -> None:
         """A Task call ended (any thread; quick): hand its outcome to the activators."""
         if run.finished:
             return
@@ -488,8 +527,9 @@ class Driver:
                 check_text(text, result)
         except (StatesError, InvalidJson, TypeError, ValueError) as exc:
             cause = exc.cause if isinstance(exc, StatesError) else str(exc)
-            self._deliver(run, Completion.failure(seq, RUNTIME, f"The Task result is not "
-                                                                f"valid JSON: {cause}"))
+            self._deliver(
+                run, Completion.failure(seq, RUNTIME, f"The Task result is not valid JSON: {cause}")
+            )
             return
         self._deliver(run, Completion(seq, text))
 
@@ -568,11 +608,18 @@ class Driver:
         last = self.store.last_event_id(row["arn"])
         now = real_us()
         cause = f"The execution could not be resumed after a restart: {exc}"
-        event = {"timestamp": from_us(now), "type": "ExecutionFailed",
-                 "id": (last or 0) + 1, "previousEventId": last or 0,
-                 "executionFailedEventDetails": {"cause": cause, "error": RUNTIME}}
-        return Write(row["arn"], events=[event], finish={
-            "status": "FAILED", "stop_us": now, "error": RUNTIME, "cause": cause})
+        event = {
+            "timestamp": from_us(now),
+            "type": "ExecutionFailed",
+            "id": (last or 0) + 1,
+            "previousEventId": last or 0,
+            "executionFailedEventDetails": {"cause": cause, "error": RUNTIME},
+        }
+        return Write(
+            row["arn"],
+            events=[event],
+            finish={"status": "FAILED", "stop_us": now, "error": RUNTIME, "cause": cause},
+        )
 
     def _fail_unresumable(self, row: dict, exc: Exception) -> None:
         try:
@@ -584,6 +631,7 @@ class Driver:
         """Block until every execution found RUNNING at start has been replayed."""
         return self._resumed.wait(timeout)
 
+
 class _Threaded:
     """The ``submit`` API over a blocking ``invoker(Invoke) -> result`` callable (test
     fakes, custom resources): each call runs on a bounded thread pool."""
@@ -592,8 +640,13 @@ class _Threaded:
         self._invoker = invoker
         self._pool = ThreadPoolExecutor(workers, thread_name_prefix="engine-worker")
 
-    def submit(self, invoke: Invoke, done: Callable[[Any, StatesError | None], None], *,
-               deadline: float | None = None) -> None:
+    def submit(
+        self,
+        invoke: Invoke,
+        done: Callable[[Any, StatesError | None], None],
+        *,
+        deadline: float | None = None,
+    ) -> None:
         self._pool.submit(self._call, invoke, done)
 
     def _call(self, invoke: Invoke, done: Callable[[Any, StatesError | None], None]) -> None:
@@ -636,9 +689,12 @@ def _default_invoker(config: EngineConfig):
     try:
         from orchestrator.tasks import TaskInvoker, load_config
     except ImportError:
+
         def unavailable(command: Invoke) -> Any:
-            raise StatesError(TASK_FAILED, f"No Task resource handler is available for "
-                                           f"'{command.resource}'")
+            raise StatesError(
+                TASK_FAILED, f"No Task resource handler is available for '{command.resource}'"
+            )
+
         return unavailable
     tasks = config.tasks if config.tasks is not None else load_config()
     return TaskInvoker(dataclasses.replace(tasks, account=config.account, region=config.region))

@@ -7,6 +7,7 @@ raise :class:`ApiError` with AWS's codes and messages. How executions are driven
 durable is :mod:`orchestrator.engine.driver`: the engine *has* a driver (and the store) and
 uses only their public methods.
 """
+
 from __future__ import annotations
 
 import base64
@@ -19,8 +20,7 @@ from typing import Any
 
 from orchestrator.asl import document
 from orchestrator.asl.errors import TIMEOUT
-from orchestrator.asl.validator import (format_invalid_definition, validate,
-                                        validation_response)
+from orchestrator.asl.validator import format_invalid_definition, validate, validation_response
 
 from . import logs
 from .arns import check_name, execution_arn, execution_parts, express_arn, machine_arn, parse_arn
@@ -37,7 +37,7 @@ __all__ = ["Engine", "EngineConfig"]
 
 _DEFAULT_PAGE = 100
 _MAX_PAGE = 1000
-_EXPRESS_KEEP = 1000      # finished EXPRESS executions kept in memory (they are not journaled)
+_EXPRESS_KEEP = 1000  # finished EXPRESS executions kept in memory (they are not journaled)
 _EXPRESS_EVENTS_KEPT = 250_000  # ... and at most this many history events among them
 _SYNC_LIMIT_SECONDS = 300  # EXPRESS maximum duration
 
@@ -62,9 +62,11 @@ def _page_size(value: Any) -> int:
     if value is None or value == 0:
         return _DEFAULT_PAGE
     if not isinstance(value, int) or value < 0 or value > _MAX_PAGE:
-        raise ApiError("ValidationException",
-                       f"1 validation error detected: Value '{value}' at 'maxResults' failed to "
-                       f"satisfy constraint: Member must have value less than or equal to 1000")
+        raise ApiError(
+            "ValidationException",
+            f"1 validation error detected: Value '{value}' at 'maxResults' failed to "
+            f"satisfy constraint: Member must have value less than or equal to 1000",
+        )
     return value
 
 
@@ -82,11 +84,11 @@ class Engine:
         self.config = config or EngineConfig()
         self.store: Store | None = store
         self._driver: Driver | None = None
-        self._lock = threading.Lock()   # state-machine and execution-name changes
+        self._lock = threading.Lock()  # state-machine and execution-name changes
         self._express: OrderedDict[str, Run] = OrderedDict()
 
     # -- lifecycle -------------------------------------------------------------------------
-    def start(self) -> "Engine":
+    def start(self) -> Engine:
         """Open the journal (a corrupt one is refused: JournalCorrupt) and start driving;
         executions that were running resume in the background."""
         if self._driver is not None:
@@ -104,7 +106,7 @@ class Engine:
             self.store.close()
             self.store = None
 
-    def __enter__(self) -> "Engine":
+    def __enter__(self) -> Engine:
         return self.start()
 
     def __exit__(self, *exc) -> None:
@@ -157,20 +159,23 @@ class Engine:
         return machine
 
     def _check_definition(self, definition: str, machine_type: str) -> None:
-        errors = [d for d in validate(definition, machine_type=machine_type)
-                  if d.severity == "ERROR"]
+        errors = [
+            d for d in validate(definition, machine_type=machine_type) if d.severity == "ERROR"
+        ]
         if errors:
             raise ApiError("InvalidDefinition", format_invalid_definition(errors))
         try:
             document.parse(definition)  # lone surrogates, non-finite numbers, depth
         except document.InvalidJson as exc:
-            raise ApiError("InvalidDefinition",
-                           f"Invalid State Machine Definition: '{exc}'") from None
+            raise ApiError(
+                "InvalidDefinition", f"Invalid State Machine Definition: '{exc}'"
+            ) from None
         try:
             self._running().parse(definition)
         except Exception as exc:  # the validator passed it but the builder did not
-            raise ApiError("InvalidDefinition",
-                           f"Invalid State Machine Definition: '{exc}'") from None
+            raise ApiError(
+                "InvalidDefinition", f"Invalid State Machine Definition: '{exc}'"
+            ) from None
 
     def _execution_row(self, arn: str) -> dict | Run:
         execution_parts(arn)
@@ -213,30 +218,48 @@ class Engine:
         arn = machine_arn(cfg.partition, cfg.region, cfg.account, name)
         logging_config = logs.normalize_logging(request.get("loggingConfiguration"))
         if logging_config.get("level") not in logs.LEVELS:
-            raise ApiError("InvalidLoggingConfiguration",
-                           f"Invalid Logging Configuration: level {logging_config['level']!r}")
+            raise ApiError(
+                "InvalidLoggingConfiguration",
+                f"Invalid Logging Configuration: level {logging_config['level']!r}",
+            )
         tracing = request.get("tracingConfiguration") or {"enabled": False}
         with self._lock:
             existing = store.get_machine(arn)
             if existing is not None and existing["status"] == "DELETING":
                 if self._purge_if_idle(existing) is not None:
-                    raise ApiError("StateMachineDeleting",
-                                   f"State machine is being deleted: '{arn}'")
+                    raise ApiError(
+                        "StateMachineDeleting", f"State machine is being deleted: '{arn}'"
+                    )
                 existing = None
             if existing is not None:
-                same = (existing["definition"] == definition and existing["type"] == machine_type
-                        and existing["loggingConfiguration"] == logging_config
-                        and existing["tracingConfiguration"] == tracing)
+                same = (
+                    existing["definition"] == definition
+                    and existing["type"] == machine_type
+                    and existing["loggingConfiguration"] == logging_config
+                    and existing["tracingConfiguration"] == tracing
+                )
                 if not same:
-                    raise ApiError("StateMachineAlreadyExists",
-                                   f"State Machine Already Exists: '{arn}'")
+                    raise ApiError(
+                        "StateMachineAlreadyExists", f"State Machine Already Exists: '{arn}'"
+                    )
                 return {"stateMachineArn": arn, "creationDate": from_us(existing["creation_us"])}
             now = real_us()
-            store.put_machine({
-                "arn": arn, "name": name, "definition": definition, "roleArn": role,
-                "type": machine_type, "creation_us": now, "update_us": None,
-                "loggingConfiguration": logging_config, "tracingConfiguration": tracing,
-                "revisionId": None, "status": "ACTIVE", "tags": request.get("tags") or []})
+            store.put_machine(
+                {
+                    "arn": arn,
+                    "name": name,
+                    "definition": definition,
+                    "roleArn": role,
+                    "type": machine_type,
+                    "creation_us": now,
+                    "update_us": None,
+                    "loggingConfiguration": logging_config,
+                    "tracingConfiguration": tracing,
+                    "revisionId": None,
+                    "status": "ACTIVE",
+                    "tags": request.get("tags") or [],
+                }
+            )
         return {"stateMachineArn": arn, "creationDate": from_us(now)}
 
     def update_state_machine(self, request: dict) -> dict:
@@ -245,9 +268,11 @@ class Engine:
         arn = request["stateMachineArn"]
         fields = ("definition", "roleArn", "loggingConfiguration", "tracingConfiguration")
         if all(request.get(f) is None for f in fields):
-            raise ApiError("MissingRequiredParameter",
-                           "Either the definition, the role ARN, the LoggingConfiguration, "
-                           "or the TracingConfiguration must be specified")
+            raise ApiError(
+                "MissingRequiredParameter",
+                "Either the definition, the role ARN, the LoggingConfiguration, "
+                "or the TracingConfiguration must be specified",
+            )
         with self._lock:
             machine = self._machine(arn)
             if request.get("definition") is not None:
@@ -260,7 +285,8 @@ class Engine:
                 machine["roleArn"] = role
             if request.get("loggingConfiguration") is not None:
                 machine["loggingConfiguration"] = logs.normalize_logging(
-                    request["loggingConfiguration"])
+                    request["loggingConfiguration"]
+                )
             if request.get("tracingConfiguration") is not None:
                 machine["tracingConfiguration"] = request["tracingConfiguration"]
             now = real_us()
@@ -286,11 +312,17 @@ class Engine:
 
     def describe_state_machine(self, request: dict) -> dict:
         m = self._machine(request["stateMachineArn"])
-        out = {"stateMachineArn": m["arn"], "name": m["name"], "status": m["status"],
-               "definition": m["definition"], "roleArn": m["roleArn"], "type": m["type"],
-               "creationDate": from_us(m["creation_us"]),
-               "loggingConfiguration": m["loggingConfiguration"],
-               "tracingConfiguration": m["tracingConfiguration"]}
+        out = {
+            "stateMachineArn": m["arn"],
+            "name": m["name"],
+            "status": m["status"],
+            "definition": m["definition"],
+            "roleArn": m["roleArn"],
+            "type": m["type"],
+            "creationDate": from_us(m["creation_us"]),
+            "loggingConfiguration": m["loggingConfiguration"],
+            "tracingConfiguration": m["tracingConfiguration"],
+        }
         if m.get("revisionId"):
             out["revisionId"] = m["revisionId"]
         return out
@@ -299,12 +331,22 @@ class Engine:
         store = self._require_started()
         size = _page_size(request.get("maxResults"))
         start = _read_token(request.get("nextToken"), "sm") or 0
-        machines = sorted((m for m in store.list_machines() if m["status"] == "ACTIVE"),
-                          key=lambda m: (m["creation_us"], m["name"]))
-        page = machines[start:start + size]
-        out: dict = {"stateMachines": [
-            {"stateMachineArn": m["arn"], "name": m["name"], "type": m["type"],
-             "creationDate": from_us(m["creation_us"])} for m in page]}
+        machines = sorted(
+            (m for m in store.list_machines() if m["status"] == "ACTIVE"),
+            key=lambda m: (m["creation_us"], m["name"]),
+        )
+        page = machines[start : start + size]
+        out: dict = {
+            "stateMachines": [
+                {
+                    "stateMachineArn": m["arn"],
+                    "name": m["name"],
+                    "type": m["type"],
+                    "creationDate": from_us(m["creation_us"]),
+                }
+                for m in page
+            ]
+        }
         if start + size < len(machines):
             out["nextToken"] = _page_token({"k": "sm", "v": start + size})
         return out
@@ -312,30 +354,35 @@ class Engine:
     def describe_state_machine_for_execution(self, request: dict) -> dict:
         """The definition the execution runs (updates after it started do not change it)."""
         row = self._as_row(self._execution_row(request["executionArn"]))
-        out = {"stateMachineArn": row["sm_arn"], "name": row["sm_arn"].rsplit(":", 1)[1],
-               "definition": row["definition"], "roleArn": row["role_arn"],
-               "updateDate": from_us(row["sm_update_us"]),
-               "loggingConfiguration": row["logging"],
-               "tracingConfiguration": row.get("tracing") or {"enabled": False}}
+        out = {
+            "stateMachineArn": row["sm_arn"],
+            "name": row["sm_arn"].rsplit(":", 1)[1],
+            "definition": row["definition"],
+            "roleArn": row["role_arn"],
+            "updateDate": from_us(row["sm_update_us"]),
+            "loggingConfiguration": row["logging"],
+            "tracingConfiguration": row.get("tracing") or {"enabled": False},
+        }
         if row.get("revision_id"):
             out["revisionId"] = row["revision_id"]
         return out
 
     def validate_state_machine_definition(self, request: dict) -> dict:
-        return validation_response(request["definition"],
-                                   machine_type=request.get("type") or "STANDARD",
-                                   severity=request.get("severity") or "ERROR",
-                                   max_results=request.get("maxResults") or 100)
+        return validation_response(
+            request["definition"],
+            machine_type=request.get("type") or "STANDARD",
+            severity=request.get("severity") or "ERROR",
+            max_results=request.get("maxResults") or 100,
+        )
 
-    def register_directory(self, path: str | Path,
-                           role_arn: str | None = None) -> list[str]:
+    def register_directory(self, path: str | Path, role_arn: str | None = None) -> list[str]:
         """Create or update a state machine for every ``*.asl.json`` in ``path``, named by
         the file stem (``order_flow.asl.json`` -> ``order_flow``)."""
         cfg = self.config
         role = role_arn or f"arn:{cfg.partition}:iam::{cfg.account}:role/StepFunctionsRole"
         arns = []
         for file in sorted(Path(path).glob("*.asl.json")):
-            name = file.name[:-len(".asl.json")]
+            name = file.name[: -len(".asl.json")]
             definition = file.read_text(encoding="utf-8")
             arn = machine_arn(cfg.partition, cfg.region, cfg.account, name)
             try:
@@ -343,8 +390,7 @@ class Engine:
             except ApiError:
                 current = None
             if current is None:
-                self.create_state_machine({"name": name, "definition": definition,
-                                           "roleArn": role})
+                self.create_state_machine({"name": name, "definition": definition, "roleArn": role})
             elif current["definition"] != definition:
                 self.update_state_machine({"stateMachineArn": arn, "definition": definition})
             arns.append(arn)
@@ -354,8 +400,9 @@ class Engine:
     def _prepare_start(self, request: dict) -> tuple[dict, str, str]:
         machine = self._machine(request["stateMachineArn"])
         if machine["status"] == "DELETING":
-            raise ApiError("StateMachineDeleting",
-                           f"State machine is being deleted: '{machine['arn']}'")
+            raise ApiError(
+                "StateMachineDeleting", f"State machine is being deleted: '{machine['arn']}'"
+            )
         name = request.get("name")
         if name is None:
             name = str(uuidlib.uuid4())
@@ -364,26 +411,38 @@ class Engine:
         if input_text is None:
             input_text = "{}"
         if len(input_text.encode("utf-8")) > self.config.payload_limit:
-            raise ApiError("ValidationException",
-                           "1 validation error detected: Value at 'input' failed to satisfy "
-                           f"constraint: Member must have length less than or equal to "
-                           f"{self.config.payload_limit}")
+            raise ApiError(
+                "ValidationException",
+                "1 validation error detected: Value at 'input' failed to satisfy "
+                f"constraint: Member must have length less than or equal to "
+                f"{self.config.payload_limit}",
+            )
         try:
             document.parse(input_text)
         except document.InvalidJson as exc:
-            raise ApiError("InvalidExecutionInput",
-                           f"Invalid State Machine Execution Input: '{exc}'") from None
+            raise ApiError(
+                "InvalidExecutionInput", f"Invalid State Machine Execution Input: '{exc}'"
+            ) from None
         return machine, name, input_text
 
     def _row(self, machine: dict, arn: str, name: str, input_text: str, request: dict) -> dict:
-        row = {"arn": arn, "sm_arn": machine["arn"], "name": name, "status": "RUNNING",
-               "start_us": real_us(), "stop_us": None, "input": input_text,
-               "definition": machine["definition"], "role_arn": machine["roleArn"],
-               "logging": machine["loggingConfiguration"],
-               "tracing": machine["tracingConfiguration"],
-               "revision_id": machine.get("revisionId"),
-               "sm_update_us": machine.get("update_us") or machine["creation_us"],
-               "type": machine["type"], "history_limit": self.config.history_limit}
+        row = {
+            "arn": arn,
+            "sm_arn": machine["arn"],
+            "name": name,
+            "status": "RUNNING",
+            "start_us": real_us(),
+            "stop_us": None,
+            "input": input_text,
+            "definition": machine["definition"],
+            "role_arn": machine["roleArn"],
+            "logging": machine["loggingConfiguration"],
+            "tracing": machine["tracingConfiguration"],
+            "revision_id": machine.get("revisionId"),
+            "sm_update_us": machine.get("update_us") or machine["creation_us"],
+            "type": machine["type"],
+            "history_limit": self.config.history_limit,
+        }
         if request.get("traceHeader") is not None:
             row["trace_header"] = request["traceHeader"]
         return row
@@ -418,8 +477,9 @@ class Engine:
                 express = self._express
                 express[run.arn] = run
                 events = sum(kept.history.count for kept in express.values())
-                while len(express) > 1 and (len(express) > _EXPRESS_KEEP
-                                            or events > _EXPRESS_EVENTS_KEPT):
+                while len(express) > 1 and (
+                    len(express) > _EXPRESS_KEEP or events > _EXPRESS_EVENTS_KEPT
+                ):
                     _, oldest = express.popitem(last=False)
                     events -= oldest.history.count
         driver.launch(run)
@@ -430,8 +490,10 @@ class Engine:
         to completion and answers with the outcome."""
         machine, name, input_text = self._prepare_start(request)
         if machine["type"] != "EXPRESS":
-            raise ApiError("StateMachineTypeNotSupported",
-                           "This operation is not supported by this type of state machine")
+            raise ApiError(
+                "StateMachineTypeNotSupported",
+                "This operation is not supported by this type of state machine",
+            )
         arn = express_arn(machine["arn"], name, str(uuidlib.uuid4()))
         row = self._row(machine, arn, name, input_text, request)
         row["sync"] = True
@@ -444,9 +506,14 @@ class Engine:
         result = dict(run.result_row)
         if result["status"] == "ABORTED":
             result.update(status="TIMED_OUT", error=TIMEOUT, cause=None)
-        out = {"executionArn": arn, "stateMachineArn": machine["arn"], "name": name,
-               "startDate": from_us(row["start_us"]), "stopDate": from_us(result["stop_us"]),
-               "status": result["status"]}
+        out = {
+            "executionArn": arn,
+            "stateMachineArn": machine["arn"],
+            "name": name,
+            "startDate": from_us(row["start_us"]),
+            "stopDate": from_us(result["stop_us"]),
+            "status": result["status"],
+        }
         included = request.get("includedData") != "METADATA_ONLY"
         if included:
             out["input"] = input_text
@@ -460,8 +527,10 @@ class Engine:
         if row.get("trace_header") is not None:
             out["traceHeader"] = row["trace_header"]
         duration_ms = max(100, -(-(result["stop_us"] - row["start_us"]) // 100_000) * 100)
-        out["billingDetails"] = {"billedMemoryUsedInMB": 64,
-                                 "billedDurationInMilliseconds": duration_ms}
+        out["billingDetails"] = {
+            "billedMemoryUsedInMB": 64,
+            "billedDurationInMilliseconds": duration_ms,
+        }
         return out
 
     def stop_execution(self, request: dict) -> dict:
@@ -481,8 +550,13 @@ class Engine:
     def describe_execution(self, request: dict) -> dict:
         row = self._as_row(self._execution_row(request["executionArn"]))
         status = row["status"]
-        out = {"executionArn": row["arn"], "stateMachineArn": row["sm_arn"], "name": row["name"],
-               "status": status, "startDate": from_us(row["start_us"])}
+        out = {
+            "executionArn": row["arn"],
+            "stateMachineArn": row["sm_arn"],
+            "name": row["name"],
+            "status": status,
+            "startDate": from_us(row["start_us"]),
+        }
         if row.get("stop_us") is not None:
             out["stopDate"] = from_us(row["stop_us"])
         included = request.get("includedData") != "METADATA_ONLY"
@@ -508,21 +582,26 @@ class Engine:
         """ListExecutions: most recent first; ``statusFilter``; ``nextToken`` paging."""
         sm_arn = request.get("stateMachineArn")
         if sm_arn is None:
-            raise ApiError("ValidationException",
-                           "Must provide a StateMachine ARN or MapRun ARN")
+            raise ApiError("ValidationException", "Must provide a StateMachine ARN or MapRun ARN")
         if self._machine(sm_arn)["type"] == "EXPRESS":
             # AWS: "This API action is not supported by EXPRESS state machines."
-            raise ApiError("StateMachineTypeNotSupported",
-                           "This operation is not supported by this type of state machine")
+            raise ApiError(
+                "StateMachineTypeNotSupported",
+                "This operation is not supported by this type of state machine",
+            )
         size = _page_size(request.get("maxResults"))
         before = _read_token(request.get("nextToken"), "ex")
         status = request.get("statusFilter")
         rows = self._require_started().list_executions(sm_arn, status, before, size + 1)
         out: dict = {"executions": []}
         for row in rows[:size]:
-            item = {"executionArn": row["arn"], "stateMachineArn": row["sm_arn"],
-                    "name": row["name"], "status": row["status"],
-                    "startDate": from_us(row["start_us"])}
+            item = {
+                "executionArn": row["arn"],
+                "stateMachineArn": row["sm_arn"],
+                "name": row["name"],
+                "status": row["status"],
+                "startDate": from_us(row["start_us"]),
+            }
             if row["stop_us"] is not None:
                 item["stopDate"] = from_us(row["stop_us"])
             out["executions"].append(item)
@@ -544,7 +623,7 @@ class Engine:
             events.reverse()
         size = _page_size(request.get("maxResults"))
         start = _read_token(request.get("nextToken"), "h") or 0
-        page = events[start:start + size]
+        page = events[start : start + size]
         if request.get("includeExecutionData") is False:
             page = [_strip_data(e) for e in page]
         out: dict = {"events": page}
@@ -585,10 +664,12 @@ class Engine:
         if entry is None:
             raise ApiError("TaskDoesNotExist", "Task Does Not Exist: 'Task token not found'")
         # A token is answered once: the first SendTaskSuccess/Failure claims it.
-        if entry == CLOSED or not isinstance(entry, tuple) or (
-                claim and not driver.claim(token, entry)):
-            raise ApiError("TaskTimedOut", "Task Timed Out: 'Provided task does not exist "
-                                           "anymore'")
+        if (
+            entry == CLOSED
+            or not isinstance(entry, tuple)
+            or (claim and not driver.claim(token, entry))
+        ):
+            raise ApiError("TaskTimedOut", "Task Timed Out: 'Provided task does not exist anymore'")
         return entry
 
     def send_task_success(self, request: dict) -> dict:
@@ -609,14 +690,14 @@ class Engine:
         self._running().send(run, completion, ack)
         if not ack.wait(30) and self.unavailable() is not None:
             # Kept in memory and written as soon as the journal takes writes again.
-            raise StoreUnavailable(f"{self.unavailable()}; the outcome was accepted but is "
-                                   f"not written yet")
+            raise StoreUnavailable(
+                f"{self.unavailable()}; the outcome was accepted but is not written yet"
+            )
 
     def send_task_failure(self, request: dict) -> dict:
         self._writable()
         run, seq = self._token(request["taskToken"], claim=True)
-        self._acknowledged(run, Completion.failure(seq, request.get("error"),
-                                                   request.get("cause")))
+        self._acknowledged(run, Completion.failure(seq, request.get("error"), request.get("cause")))
         return {}
 
     def send_task_heartbeat(self, request: dict) -> dict:
@@ -629,7 +710,7 @@ def _strip_data(event: dict) -> dict:
     out = dict(event)
     for key, value in event.items():
         if key.endswith("EventDetails") and isinstance(value, dict):
-            out[key] = {k: v for k, v in value.items()
-                        if k not in ("input", "output", "parameters")}
+            out[key] = {
+                k: v for k, v in value.items() if k not in ("input", "output", "parameters")
+            }
     return out
-

@@ -5,6 +5,7 @@ missing resource; the AWS JSON 1.0 layer renders it as ``{"__type": code, "messa
 with status 400 (botocore turns ``__type`` into the exception class, e.g.
 ``client.exceptions.StateMachineDoesNotExist``).
 """
+
 from __future__ import annotations
 
 
@@ -25,7 +26,10 @@ class StoreUnavailable(ApiError):
     AWS's ``ServiceUnavailable`` (HTTP 503), which SDKs retry by themselves."""
 
     def __init__(self, reason: str) -> None:
-        super().__init__("ServiceUnavailable",
-                         f"The engine's journal cannot be written ({reason}); nothing was "
-                         f"changed. Try again once it is writable.", 503)
+        super().__init__(
+            "ServiceUnavailable",
+            f"The engine's journal cannot be written ({reason}); nothing was "
+            f"changed. Try again once it is writable.",
+            503,
+        )
         self.reason = reason

@@ -16,6 +16,7 @@ journals written by earlier versions hold::
      "b": steps run when the slice ended with work left,
      "x": [[evaluation number, random draws, uuid draws], ...]}
 """
+
 from __future__ import annotations
 
 import json
@@ -23,8 +24,17 @@ from dataclasses import dataclass, field
 
 from orchestrator.asl.document import compact
 
-__all__ = ["Start", "Stop", "Completion", "Heartbeat", "Resume", "Message", "Record",
-           "ReplayDivergence", "Cursor"]
+__all__ = [
+    "Start",
+    "Stop",
+    "Completion",
+    "Heartbeat",
+    "Resume",
+    "Message",
+    "Record",
+    "ReplayDivergence",
+    "Cursor",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,7 +62,7 @@ class Completion:
     cause: str | None = None
 
     @classmethod
-    def failure(cls, seq: int, error: str | None, cause: str | None) -> "Completion":
+    def failure(cls, seq: int, error: str | None, cause: str | None) -> Completion:
         return cls(seq, None, True, error, cause)
 
     def to_json(self) -> list:
@@ -61,7 +71,7 @@ class Completion:
         return [self.seq, 0, self.result]
 
     @classmethod
-    def from_json(cls, entry: list) -> "Completion":
+    def from_json(cls, entry: list) -> Completion:
         if entry[1] == 0:
             return cls(entry[0], entry[2])
         return cls.failure(entry[0], entry[2], entry[3])
@@ -90,19 +100,24 @@ class ReplayDivergence(Exception):
 class Record:
     """One activation's journal record (field by field: the JSON keys above)."""
 
-    completions: list[Completion] = field(default_factory=list)   # "c"
-    clock: list[int] = field(default_factory=list)                # "t"
-    random: list[float] = field(default_factory=list)             # "r"
-    uuids: list[str] = field(default_factory=list)                # "u"
-    timeouts: list[list[int]] = field(default_factory=list)       # "x"
-    deadlines: dict[int, int] = field(default_factory=dict)       # "d"
-    skew_us: int = 0                                              # "k"
-    steps: int | None = None                                      # "b"
+    completions: list[Completion] = field(default_factory=list)  # "c"
+    clock: list[int] = field(default_factory=list)  # "t"
+    random: list[float] = field(default_factory=list)  # "r"
+    uuids: list[str] = field(default_factory=list)  # "u"
+    timeouts: list[list[int]] = field(default_factory=list)  # "x"
+    deadlines: dict[int, int] = field(default_factory=dict)  # "d"
+    skew_us: int = 0  # "k"
+    steps: int | None = None  # "b"
 
     def to_json(self) -> str:
         data: dict = {"c": [c.to_json() for c in self.completions]}
-        for key, value in (("t", self.clock), ("r", self.random), ("u", self.uuids),
-                           ("x", self.timeouts), ("d", self.deadlines)):
+        for key, value in (
+            ("t", self.clock),
+            ("r", self.random),
+            ("u", self.uuids),
+            ("x", self.timeouts),
+            ("d", self.deadlines),
+        ):
             if value:
                 data[key] = value
         if self.steps is not None:
@@ -111,13 +126,18 @@ class Record:
         return compact(data)
 
     @classmethod
-    def from_json(cls, text: str) -> "Record":
+    def from_json(cls, text: str) -> Record:
         data = json.loads(text)
-        return cls(completions=[Completion.from_json(c) for c in data["c"]],
-                   clock=data.get("t", []), random=data.get("r", []), uuids=data.get("u", []),
-                   timeouts=data.get("x", []),
-                   deadlines={int(k): v for k, v in data.get("d", {}).items()},
-                   skew_us=data.get("k", 0), steps=data.get("b"))
+        return cls(
+            completions=[Completion.from_json(c) for c in data["c"]],
+            clock=data.get("t", []),
+            random=data.get("r", []),
+            uuids=data.get("u", []),
+            timeouts=data.get("x", []),
+            deadlines={int(k): v for k, v in data.get("d", {}).items()},
+            skew_us=data.get("k", 0),
+            steps=data.get("b"),
+        )
 
 
 class Cursor:
@@ -134,8 +154,9 @@ class Cursor:
         values = getattr(self.record, name)
         at = self._at[name]
         if at >= len(values):
-            raise ReplayDivergence(f"{self.label}: the replay asked for more '{name}' inputs "
-                                   f"than the journal recorded")
+            raise ReplayDivergence(
+                f"{self.label}: the replay asked for more '{name}' inputs than the journal recorded"
+            )
         self._at[name] = at + 1
         return values[at]
 

@@ -11,6 +11,7 @@ execution in failure (``ExecutionFailed``, ``ExecutionAborted``, ``ExecutionTime
 
 Each record is printed as one JSON line by the logger ``orchestrator.executions``.
 """
+
 from __future__ import annotations
 
 import logging
@@ -43,8 +44,12 @@ def is_logged(level: str, event_type: str) -> bool:
     if level == "FATAL":
         return event_type in _FATAL
     if level == "ERROR":
-        return (event_type in _FATAL or event_type.endswith("Failed")
-                or event_type.endswith("TimedOut") or event_type.endswith("Aborted"))
+        return (
+            event_type in _FATAL
+            or event_type.endswith("Failed")
+            or event_type.endswith("TimedOut")
+            or event_type.endswith("Aborted")
+        )
     return False
 
 
@@ -55,9 +60,12 @@ def record(event: dict, execution_arn: str, include_data: bool) -> dict:
     out = {"id": str(event["id"]), "type": event["type"]}
     if details is not None:
         out["details"] = details
-    out.update(previous_event_id=str(event["previousEventId"]),
-               event_timestamp=str(to_us(event["timestamp"]) // 1000),
-               execution_arn=execution_arn, redrive_count="0")
+    out.update(
+        previous_event_id=str(event["previousEventId"]),
+        event_timestamp=str(to_us(event["timestamp"]) // 1000),
+        execution_arn=execution_arn,
+        redrive_count="0",
+    )
     return out
 
 

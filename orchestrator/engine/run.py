@@ -1,7 +1,7 @@
 """One execution as the durable engine drives it: a Scheduler, a journaled clock and
 effects, and the activation step that turns completions into history and new commands.
 
-docs/architecture.md, "Activations, the journal and replay": the interpreter advances an
+docs/architecture.md, "How the core and the engine meet": the interpreter advances an
 execution as far as it can, then hands the engine the commands it waits on; everything
 non-deterministic (clock readings, UUIDs, random numbers, jitter, evaluation time budgets)
 enters through the same door and is recorded, so replaying a journal rebuilds exactly the
@@ -41,11 +41,13 @@ journaled; a call re-made after a restart gets its full timeout again. The timeo
 ``.waitForTaskToken`` Task bounds the wait for the callback, which survives a restart, so
 its deadline is journaled like a Wait's.
 """
+
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 from datetime import datetime
-from typing import Any, Iterator
+from typing import Any
 
 from orchestrator.asl import budget
 from orchestrator.asl.budget import DEFAULT_SECONDS, Deadline
@@ -73,7 +75,7 @@ class _JournaledEffects:
 
     __slots__ = ("run",)
 
-    def __init__(self, run: "Run") -> None:
+    def __init__(self, run: Run) -> None:
         self.run = run
 
     def random(self) -> float:
@@ -111,8 +113,10 @@ class _JournaledEffects:
         draws = len(recording.random), len(recording.uuids)
 
         def expired() -> None:
-            recording.timeouts.append([number, len(recording.random) - draws[0],
-                                       len(recording.uuids) - draws[1]])
+            recording.timeouts.append(
+                [number, len(recording.random) - draws[0], len(recording.uuids) - draws[1]]
+            )
+
         return Deadline.after(seconds, on_expire=expired)
 
 
@@ -120,10 +124,18 @@ class Run:
     """The in-memory state of one active execution. One activator thread at a time works
     on it; other threads only append to ``inbox`` and ``acks`` under the driver's lock."""
 
-    def __init__(self, row: dict, machine: StateMachine, *, time_scale: float,
-                 payload_limit: int, durable: bool = True, redrive_count: int | None = 0,
-                 scale_task_timeouts: bool = False,
-                 evaluation_seconds: float = DEFAULT_SECONDS) -> None:
+    def __init__(
+        self,
+        row: dict,
+        machine: StateMachine,
+        *,
+        time_scale: float,
+        payload_limit: int,
+        durable: bool = True,
+        redrive_count: int | None = 0,
+        scale_task_timeouts: bool = False,
+        evaluation_seconds: float = DEFAULT_SECONDS,
+    ) -> None:
         self.arn = row["arn"]
         self.row = row
         self.durable = durable
@@ -137,9 +149,9 @@ class Run:
         self.inbox: list = []
         self.queued = False
         self.acks: list[threading.Event] = []
-        self.done = threading.Event()       # set once the end is committed
+        self.done = threading.Event()  # set once the end is committed
         self.finished = False
-        self.result_row: dict | None = None   # terminal fields once finished
+        self.result_row: dict | None = None  # terminal fields once finished
         # Command numbering (deterministic: assigned in issue order after each run()).
         self.commands: dict[int, Any] = {}
         self.seq_of: dict[Any, int] = {}
@@ -156,21 +168,32 @@ class Run:
         # Time budgets of user-controlled evaluations (numbered in evaluation order).
         self.evaluation_seconds = evaluation_seconds
         self.evaluations = 0
-        self.preempted = False          # the last activation's slice ended with work left
+        self.preempted = False  # the last activation's slice ended with work left
         self.new_events: list[dict] = []
-        self._stored: Iterator[dict] | None = None   # replay: the stored events, in order
+        self._stored: Iterator[dict] | None = None  # replay: the stored events, in order
         self._divergence: str | None = None
         # Only the journal holds a durable run's events (bounded memory); an EXPRESS run
         # has no journal, so its history stays in memory for the API.
-        self.history = History(self.now, self._on_event, limit=row.get("history_limit"),
-                               keep=not durable)
+        self.history = History(
+            self.now, self._on_event, limit=row.get("history_limit"), keep=not durable
+        )
         info = ExecutionInfo(
-            execution_arn=self.arn, execution_name=row["name"],
-            state_machine_arn=row["sm_arn"], state_machine_name=row["sm_arn"].rsplit(":", 1)[1],
-            role_arn=row["role_arn"], start_time=from_us(row["start_us"]),
-            input=loads(row["input"]), redrive_count=redrive_count)
-        self.env = Env(history=self.history, now=self.now, effects=_JournaledEffects(self),
-                       info=info, payload_limit=payload_limit)
+            execution_arn=self.arn,
+            execution_name=row["name"],
+            state_machine_arn=row["sm_arn"],
+            state_machine_name=row["sm_arn"].rsplit(":", 1)[1],
+            role_arn=row["role_arn"],
+            start_time=from_us(row["start_us"]),
+            input=loads(row["input"]),
+            redrive_count=redrive_count,
+        )
+        self.env = Env(
+            history=self.history,
+            now=self.now,
+            effects=_JournaledEffects(self),
+            info=info,
+            payload_limit=payload_limit,
+        )
         # The driver's per-command extras (timer handles, task tokens) keyed by seq.
         self.handles: dict[int, Any] = {}
         self.tokens: dict[int, str] = {}
@@ -199,17 +222,21 @@ class Run:
         # Replay: every regenerated event must be the stored one, every field included.
         stored = next(self._stored, None) if self._stored is not None else None
         if stored != event and self._divergence is None:
-            self._divergence = (f"{self.arn}: the replayed event {event['id']} "
-                                f"({event['type']}) differs from the stored one "
-                                f"({'none' if stored is None else stored['type']})")
+            self._divergence = (
+                f"{self.arn}: the replayed event {event['id']} "
+                f"({event['type']}) differs from the stored one "
+                f"({'none' if stored is None else stored['type']})"
+            )
 
     def _spawn_main(self) -> None:
         self.main = self.scheduler.spawn(
-            run_execution(self.machine, self.row["input"], self.env), "execution")
+            run_execution(self.machine, self.row["input"], self.env), "execution"
+        )
 
     # -- the activation step -------------------------------------------------------------
-    def activate(self, messages: list, max_steps: int | None = None,
-                 deadline: float | None = None) -> tuple[Write | None, list[int]]:
+    def activate(
+        self, messages: list, max_steps: int | None = None, deadline: float | None = None
+    ) -> tuple[Write | None, list[int]]:
         """Apply ``messages`` (:class:`~.journal.Start`, :class:`~.journal.Stop`,
         :class:`~.journal.Completion`) and run one slice (at most ``max_steps`` scheduler
         steps, until the monotonic ``deadline``). Returns the journal write (None when
@@ -243,8 +270,14 @@ class Run:
             steps = self.scheduler.run(max_steps, deadline)
         if self.history.full:
             result = self.history.limit_result()
-            return self.end({"status": "FAILED", "error": result["error"],
-                             "cause": result["cause"], "stop_us": self._last_us()}), []
+            return self.end(
+                {
+                    "status": "FAILED",
+                    "error": result["error"],
+                    "cause": result["cause"],
+                    "stop_us": self._last_us(),
+                }
+            ), []
         if stop is not None and not main.done:
             # StopExecution: after at most this one slice, however busy the execution is;
             # the history keeps what happened before the stop.
@@ -382,8 +415,12 @@ class Run:
             result = {"status": "FAILED", "error": error, "cause": cause}
         else:
             r = main.result
-            result = {"status": r.status, "output": r.output_text, "error": r.error,
-                      "cause": r.cause}
+            result = {
+                "status": r.status,
+                "output": r.output_text,
+                "error": r.error,
+                "cause": r.cause,
+            }
         result["stop_us"] = stop_us
         self.result_row = result
         return result
@@ -399,8 +436,9 @@ class Run:
         history = self.history
         if not history.full:
             history.add("ExecutionAborted", history.count, details)
-        return self.end({"status": "ABORTED", "error": error, "cause": cause,
-                         "stop_us": self._last_us()})
+        return self.end(
+            {"status": "ABORTED", "error": error, "cause": cause, "stop_us": self._last_us()}
+        )
 
     def end(self, result_row: dict) -> Write:
         """Finish from outside the interpreter (aborted, or crashed): every command still
@@ -437,8 +475,10 @@ class Run:
         extra = next(self._stored, None)
         self._stored = None
         if extra is not None:
-            raise ReplayDivergence(f"{self.arn}: the replayed history ({self.history.count} "
-                                   f"events) is shorter than the stored one (event "
-                                   f"{extra['id']} was not regenerated)")
+            raise ReplayDivergence(
+                f"{self.arn}: the replayed history ({self.history.count} "
+                f"events) is shorter than the stored one (event "
+                f"{extra['id']} was not regenerated)"
+            )
         if self.finished:
             raise ReplayDivergence(f"{self.arn}: the journal replays to a finished execution")

@@ -23,22 +23,31 @@ Failures, kept apart so that one execution's bad data never costs the others the
 - a database that is corrupt is refused when it is opened (``PRAGMA quick_check``), with
   :class:`JournalCorrupt` saying what to do, rather than half-served.
 """
+
 from __future__ import annotations
 
 import json
 import sqlite3
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator, Protocol
+from typing import Any, Protocol
 
 from .clock import from_us, real_us, to_us
 from .errors import StoreUnavailable
 
-__all__ = ["Store", "SqliteStore", "Write", "encode_event", "decode_event", "JournalCorrupt",
-           "Poisoned"]
+__all__ = [
+    "Store",
+    "SqliteStore",
+    "Write",
+    "encode_event",
+    "decode_event",
+    "JournalCorrupt",
+    "Poisoned",
+]
 
-_EVENT_PAGE = 1000   # events read per query when a history is streamed
+_EVENT_PAGE = 1000  # events read per query when a history is streamed
 
 
 class _Unstorable(Exception):
@@ -57,7 +66,7 @@ class Poisoned:
     """A write left out of a commit because its data cannot be stored; ``storable`` is how
     many of its first events could be (the engine keeps those)."""
 
-    write: "Write"
+    write: Write
     reason: str
     storable: int = 0
 
@@ -67,17 +76,16 @@ class Write:
     """What one activation of one execution adds to the journal."""
 
     arn: str
-    record_seq: int | None = None      # journal record number (None: nothing to replay)
-    record: str | None = None          # JSON text of the record
+    record_seq: int | None = None  # journal record number (None: nothing to replay)
+    record: str | None = None  # JSON text of the record
     events: list = field(default_factory=list)
-    finish: dict | None = None         # {status, stop_us, output, error, cause}
+    finish: dict | None = None  # {status, stop_us, output, error, cause}
 
 
 def encode_event(event: dict) -> str:
     data = dict(event)
     data["timestamp"] = to_us(event["timestamp"])
-    return _storable(json.dumps(data, ensure_ascii=False, separators=(",", ":"),
-                                allow_nan=False))
+    return _storable(json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False))
 
 
 def _storable(text: str) -> str:
@@ -88,9 +96,11 @@ def _storable(text: str) -> str:
         try:
             text.encode("utf-8")
         except UnicodeEncodeError as exc:
-            raise ValueError(f"the text holds a character that is not valid Unicode "
-                             f"({text[exc.start]!r} at offset {exc.start}, a lone "
-                             f"surrogate)") from None
+            raise ValueError(
+                f"the text holds a character that is not valid Unicode "
+                f"({text[exc.start]!r} at offset {exc.start}, a lone "
+                f"surrogate)"
+            ) from None
     return text
 
 
@@ -107,8 +117,9 @@ class Store(Protocol):
     def remove_machine(self, arn: str) -> None: ...
     def insert_execution(self, execution: dict) -> None: ...
     def get_execution(self, arn: str) -> dict | None: ...
-    def list_executions(self, sm_arn: str, status: str | None, before: int | None,
-                        limit: int) -> list[dict]: ...
+    def list_executions(
+        self, sm_arn: str, status: str | None, before: int | None, limit: int
+    ) -> list[dict]: ...
     def running_executions(self) -> list[dict]: ...
     def count_running(self, sm_arn: str) -> int: ...
     def events(self, arn: str) -> list[dict]: ...
@@ -176,20 +187,25 @@ class SqliteStore:
             raise JournalCorrupt(self._corrupt_message("; ".join(problems)))
 
     def _corrupt_message(self, detail: str) -> str:
-        return (f"The journal {self.path} is corrupt ({detail}). The engine will not serve "
-                f"it: restore a backup of the file, or move it aside to start with an empty "
-                f"journal (`sqlite3 {self.path} .recover` can salvage what is readable).")
+        return (
+            f"The journal {self.path} is corrupt ({detail}). The engine will not serve "
+            f"it: restore a backup of the file, or move it aside to start with an empty "
+            f"journal (`sqlite3 {self.path} .recover` can salvage what is readable)."
+        )
 
     # -- state machines ----------------------------------------------------------------
     def put_machine(self, machine: dict) -> None:
         with self._lock, _writing():
-            self._db.execute("INSERT OR REPLACE INTO state_machines VALUES (?, ?, ?)",
-                             (machine["arn"], machine["name"], json.dumps(machine)))
+            self._db.execute(
+                "INSERT OR REPLACE INTO state_machines VALUES (?, ?, ?)",
+                (machine["arn"], machine["name"], json.dumps(machine)),
+            )
 
     def get_machine(self, arn: str) -> dict | None:
         with self._lock:
-            row = self._db.execute("SELECT data FROM state_machines WHERE arn = ?",
-                                   (arn,)).fetchone()
+            row = self._db.execute(
+                "SELECT data FROM state_machines WHERE arn = ?", (arn,)
+            ).fetchone()
         return json.loads(row[0]) if row else None
 
     def list_machines(self) -> list[dict]:
@@ -208,13 +224,21 @@ class SqliteStore:
             self._db.execute(
                 "INSERT INTO executions (arn, sm_arn, name, status, start_us, stop_us, data)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                tuple(execution.get(k) for k in _EXEC_COLUMNS) + (json.dumps(data),))
+                tuple(execution.get(k) for k in _EXEC_COLUMNS) + (json.dumps(data),),
+            )
 
     @staticmethod
     def _execution(row) -> dict:
         out = json.loads(row[7])
-        out.update(ord=row[0], arn=row[1], sm_arn=row[2], name=row[3], status=row[4],
-                   start_us=row[5], stop_us=row[6])
+        out.update(
+            ord=row[0],
+            arn=row[1],
+            sm_arn=row[2],
+            name=row[3],
+            status=row[4],
+            start_us=row[5],
+            stop_us=row[6],
+        )
         return out
 
     def get_execution(self, arn: str) -> dict | None:
@@ -222,8 +246,9 @@ class SqliteStore:
             row = self._db.execute("SELECT * FROM executions WHERE arn = ?", (arn,)).fetchone()
         return self._execution(row) if row else None
 
-    def list_executions(self, sm_arn: str, status: str | None, before: int | None,
-                        limit: int) -> list[dict]:
+    def list_executions(
+        self, sm_arn: str, status: str | None, before: int | None, limit: int
+    ) -> list[dict]:
         """Newest first (AWS lists the most recent executions first)."""
         sql = "SELECT * FROM executions WHERE sm_arn = ?"
         args: list[Any] = [sm_arn]
@@ -242,20 +267,22 @@ class SqliteStore:
     def running_executions(self) -> list[dict]:
         with self._lock:
             rows = self._db.execute(
-                "SELECT * FROM executions WHERE status = 'RUNNING' ORDER BY ord").fetchall()
+                "SELECT * FROM executions WHERE status = 'RUNNING' ORDER BY ord"
+            ).fetchall()
         return [self._execution(r) for r in rows]
 
     def count_running(self, sm_arn: str) -> int:
         with self._lock:
             return self._db.execute(
-                "SELECT COUNT(*) FROM executions WHERE sm_arn = ? AND status = 'RUNNING'",
-                (sm_arn,)).fetchone()[0]
+                "SELECT COUNT(*) FROM executions WHERE sm_arn = ? AND status = 'RUNNING'", (sm_arn,)
+            ).fetchone()[0]
 
     # -- history and journal -----------------------------------------------------------
     def events(self, arn: str) -> list[dict]:
         with self._lock:
-            rows = self._db.execute("SELECT event FROM events WHERE arn = ? ORDER BY id",
-                                    (arn,)).fetchall()
+            rows = self._db.execute(
+                "SELECT event FROM events WHERE arn = ? ORDER BY id", (arn,)
+            ).fetchall()
         return [decode_event(r[0]) for r in rows]
 
     def last_event_id(self, arn: str) -> int:
@@ -270,7 +297,8 @@ class SqliteStore:
             with self._lock:
                 rows = self._db.execute(
                     "SELECT id, event FROM events WHERE arn = ? AND id > ? ORDER BY id LIMIT ?",
-                    (arn, after, _EVENT_PAGE)).fetchall()
+                    (arn, after, _EVENT_PAGE),
+                ).fetchall()
             for _, text in rows:
                 yield decode_event(text)
             if len(rows) < _EVENT_PAGE:
@@ -279,8 +307,9 @@ class SqliteStore:
 
     def journal(self, arn: str) -> list[str]:
         with self._lock:
-            rows = self._db.execute("SELECT record FROM journal WHERE arn = ? ORDER BY seq",
-                                    (arn,)).fetchall()
+            rows = self._db.execute(
+                "SELECT record FROM journal WHERE arn = ? ORDER BY seq", (arn,)
+            ).fetchall()
         return [r[0] for r in rows]
 
     def commit(self, writes: list[Write]) -> list[Poisoned]:
@@ -306,12 +335,13 @@ class SqliteStore:
                         if events:
                             db.executemany("INSERT INTO events VALUES (?, ?, ?)", events)
                         if record is not None:
-                            db.execute("INSERT INTO journal VALUES (?, ?, ?)",
-                                       (w.arn, w.record_seq, record))
+                            db.execute(
+                                "INSERT INTO journal VALUES (?, ?, ?)",
+                                (w.arn, w.record_seq, record),
+                            )
                         if finish is not None:
                             self._finish(w.arn, finish)
-                    except (sqlite3.IntegrityError, sqlite3.InterfaceError,
-                            ValueError) as exc:
+                    except (sqlite3.IntegrityError, sqlite3.InterfaceError, ValueError) as exc:
                         db.execute("ROLLBACK TO w")
                         poisoned.append(Poisoned(w, f"{type(exc).__name__}: {exc}"))
                     db.execute("RELEASE w")
@@ -329,8 +359,9 @@ class SqliteStore:
             try:
                 events.append((w.arn, event["id"], encode_event(event)))
             except (ValueError, TypeError, RecursionError) as exc:
-                raise _Unstorable(f"event {event.get('id')} ({event.get('type')}): {exc}",
-                                  len(events)) from None
+                raise _Unstorable(
+                    f"event {event.get('id')} ({event.get('type')}): {exc}", len(events)
+                ) from None
         try:
             record = None if w.record is None else _storable(w.record)
             finish = None
@@ -349,9 +380,10 @@ class SqliteStore:
         for key in ("output", "error", "cause"):
             if finish.get(key) is not None:
                 data[key] = finish[key]
-        self._db.execute("UPDATE executions SET status = ?, stop_us = ?, data = ? WHERE arn = ?",
-                         (finish["status"], finish["stop_us"],
-                          json.dumps(data, ensure_ascii=False), arn))
+        self._db.execute(
+            "UPDATE executions SET status = ?, stop_us = ?, data = ? WHERE arn = ?",
+            (finish["status"], finish["stop_us"], json.dumps(data, ensure_ascii=False), arn),
+        )
         # The replay records of a closed execution are never read again.
         self._db.execute("DELETE FROM journal WHERE arn = ?", (arn,))
 

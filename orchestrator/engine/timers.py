@@ -1,17 +1,19 @@
 """One thread for every durable timer: a heap of deadlines and a condition variable.
 
 Waits, retry backoff, timeouts and heartbeats all wait here: waiting costs a journal record
-and a heap entry, not a thread (docs/architecture.md, "Durability"). Deadlines are wall-clock microseconds (they are journaled and must
-keep their meaning after a restart). Callbacks run on the timer thread and must be quick
-(the engine's only hands the completion to its driver queue).
+and a heap entry, not a thread (docs/architecture.md, "Durability"). Deadlines are
+wall-clock microseconds (they are journaled and must keep their meaning after a restart).
+Callbacks run on the timer thread and must be quick (the engine's only hand the completion
+to its driver's inbox).
 """
+
 from __future__ import annotations
 
 import heapq
 import itertools
 import logging
 import threading
-from typing import Callable
+from collections.abc import Callable
 
 from .clock import real_us
 

@@ -60,15 +60,17 @@ returned"): the suffix is stripped, the underlying resource is called (the defin
 AWS supports ``.waitForTaskToken`` on service integrations (``lambda:invoke``); it is
 accepted here on every resource above, ``http:invoke`` included (a local extension).
 """
+
 from __future__ import annotations
 
 import asyncio
 import logging
 import time
+from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass
 from functools import partial
-from typing import Any, Callable
+from typing import Any
 
 from ..asl import resources
 from ..asl.errors import RUNTIME, StatesError
@@ -80,14 +82,12 @@ from .http import HttpTask
 from .lambda_ import LambdaTasks
 from .transport import IO
 
-__all__ = ["TaskInvoker", "WaitForCallback", "TasksConfig", "load_config", "ConfigError",
-           "Done"]
+__all__ = ["TaskInvoker", "WaitForCallback", "TasksConfig", "load_config", "ConfigError", "Done"]
 
 log = logging.getLogger(__name__)
 
 _CALLED = (resources.REQUEST_RESPONSE, resources.WAIT_FOR_TASK_TOKEN)
-_CLOSED = ("The Task resources were closed (the engine is stopping) before the call "
-           "completed")
+_CLOSED = "The Task resources were closed (the engine is stopping) before the call completed"
 
 Done = Callable[[Any, "StatesError | None"], None]
 
@@ -108,10 +108,15 @@ class TaskInvoker:
     def __init__(self, config: TasksConfig | None = None) -> None:
         self.config = config = config if config is not None else load_config()
         endpoints = EndpointMap(config.endpoints)
-        self._io = IO(config, Destinations.from_config(
-            config.allowlist, endpoints, config.lambdas, config.connections))
-        self.connections = Connections(config.connections, self._io, endpoints,
-                                       float(config.http_timeout_seconds))
+        self._io = IO(
+            config,
+            Destinations.from_config(
+                config.allowlist, endpoints, config.lambdas, config.connections
+            ),
+        )
+        self.connections = Connections(
+            config.connections, self._io, endpoints, float(config.http_timeout_seconds)
+        )
         self._http = HttpTask(config, self._io, endpoints, self.connections)
         self._lambda = LambdaTasks(config, self._io, endpoints)
 
@@ -138,20 +143,27 @@ class TaskInvoker:
         parsed = resources.parse(invoke.resource)
         callback = parsed is not None and parsed.is_callback
         if callback and not invoke.task_token:
-            raise StatesError(RUNTIME, f"The resource '{invoke.resource}' waits for a task "
-                                       f"token but the Invoke carries none")
+            raise StatesError(
+                RUNTIME,
+                f"The resource '{invoke.resource}' waits for a task "
+                f"token but the Invoke carries none",
+            )
         resource = parsed.arn if parsed is not None else invoke.resource
         try:
             result = await self._dispatch(parsed, invoke, deadline)
         except StatesError:
             raise
         except Exception as exc:  # a bug here must fail the state, not the engine
-            raise StatesError(RUNTIME, f"Internal error in the Task resource '{resource}': "
-                                       f"{exc.__class__.__name__}: {exc}") from exc
+            raise StatesError(
+                RUNTIME,
+                f"Internal error in the Task resource '{resource}': "
+                f"{exc.__class__.__name__}: {exc}",
+            ) from exc
         return WaitForCallback(invoke.task_token, result) if callback else result
 
-    async def _dispatch(self, parsed: resources.Resource | None, invoke: Invoke,
-                        deadline: float | None) -> Any:
+    async def _dispatch(
+        self, parsed: resources.Resource | None, invoke: Invoke, deadline: float | None
+    ) -> Any:
         if parsed is not None and parsed.pattern in _CALLED:
             if parsed.kind == resources.LAMBDA_FUNCTION:
                 return await self._lambda.function_arn(invoke, parsed.arn, deadline)
@@ -160,11 +172,15 @@ class TaskInvoker:
                     return await self._http(invoke, deadline)
                 if parsed.service == "lambda":
                     return await self._lambda.service_invoke(invoke, deadline)
-        raise StatesError(RUNTIME, (
-            f"The resource '{invoke.resource}' is not supported by this engine. Supported: "
-            f"arn:aws:states:::http:invoke, arn:aws:states:::lambda:invoke and "
-            f"arn:aws:lambda:REGION:ACCOUNT:function:NAME, each optionally with "
-            f"{resources.WAIT_FOR_TASK_TOKEN}"))
+        raise StatesError(
+            RUNTIME,
+            (
+                f"The resource '{invoke.resource}' is not supported by this engine. Supported: "
+                f"arn:aws:states:::http:invoke, arn:aws:states:::lambda:invoke and "
+                f"arn:aws:lambda:REGION:ACCOUNT:function:NAME, each optionally with "
+                f"{resources.WAIT_FOR_TASK_TOKEN}"
+            ),
+        )
 
 
 def _finished(done: Done, task: asyncio.Task) -> None:

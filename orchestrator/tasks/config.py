@@ -39,13 +39,15 @@ the first ``=``):
   map entries;
 - ``ORCHESTRATOR_CONNECTIONS=/path/connections.json`` replaces the connections.
 """
+
 from __future__ import annotations
 
 import json
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 __all__ = ["TasksConfig", "load_config", "ConfigError", "DEFAULT_CONFIG_PATH"]
 
@@ -98,8 +100,9 @@ def _pairs(text: str, variable: str) -> dict[str, str]:
             continue
         key, sep, value = item.partition("=")
         if not sep or not key.strip() or not value.strip():
-            raise ConfigError(f"{variable}: expected KEY=VALUE items separated by commas, "
-                              f"got {item!r}")
+            raise ConfigError(
+                f"{variable}: expected KEY=VALUE items separated by commas, got {item!r}"
+            )
         out[key.strip()] = value.strip()
     return out
 
@@ -124,15 +127,19 @@ def _connections(value: Any, base: Path) -> dict[str, Any]:
     return value
 
 
-def load_config(path: str | os.PathLike | None = None,
-                env: Mapping[str, str] | None = None) -> TasksConfig:
+def load_config(
+    path: str | os.PathLike | None = None, env: Mapping[str, str] | None = None
+) -> TasksConfig:
     """Read the config file (``path``, else ``$ORCHESTRATOR_CONFIG``, else
     ``statemachines/endpoints.json`` of the working directory or of the checkout; no default
     file at all means an empty config) and apply the environment overrides."""
     env = os.environ if env is None else env
     explicit = path if path is not None else env.get(ENV_CONFIG)
-    file = Path(explicit) if explicit else (
-        DEFAULT_CONFIG_PATH if DEFAULT_CONFIG_PATH.exists() else REPO_CONFIG_PATH)
+    file = (
+        Path(explicit)
+        if explicit
+        else (DEFAULT_CONFIG_PATH if DEFAULT_CONFIG_PATH.exists() else REPO_CONFIG_PATH)
+    )
     data: dict[str, Any] = {}
     if explicit or file.exists():
         data = _read_json(file, "orchestrator config")
@@ -159,14 +166,22 @@ def load_config(path: str | os.PathLike | None = None,
         connections = _connections(env[ENV_CONNECTIONS], Path.cwd())
 
     kwargs: dict[str, Any] = {}
-    for key, attr in (("httpTimeoutSeconds", "http_timeout_seconds"),
-                      ("lambdaTimeoutSeconds", "lambda_timeout_seconds"),
-                      ("region", "region"), ("account", "account"),
-                      ("maxResponseBytes", "max_response_bytes"),
-                      ("maxConnections", "max_connections"),
-                      ("maxConnectionsPerHost", "max_connections_per_host"),
-                      ("pythonWorkers", "python_workers")):
+    for key, attr in (
+        ("httpTimeoutSeconds", "http_timeout_seconds"),
+        ("lambdaTimeoutSeconds", "lambda_timeout_seconds"),
+        ("region", "region"),
+        ("account", "account"),
+        ("maxResponseBytes", "max_response_bytes"),
+        ("maxConnections", "max_connections"),
+        ("maxConnectionsPerHost", "max_connections_per_host"),
+        ("pythonWorkers", "python_workers"),
+    ):
         if key in data:
             kwargs[attr] = data[key]
-    return TasksConfig(endpoints=endpoints, allowlist=tuple(allowlist), lambdas=lambdas,
-                       connections=connections, **kwargs)
+    return TasksConfig(
+        endpoints=endpoints,
+        allowlist=tuple(allowlist),
+        lambdas=lambdas,
+        connections=connections,
+        **kwargs,
+    )

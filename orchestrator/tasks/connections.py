@@ -33,14 +33,16 @@ required) runs unchanged against the unauthenticated local services:
 ``"AuthorizationType": "NONE"`` adds only the invocation parameters, and the key ``"*"``
 is the connection used for any ARN not listed (the shipped config maps it to ``NONE``).
 """
+
 from __future__ import annotations
 
 import asyncio
 import base64
 import json
 import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping
+from typing import Any
 from urllib.parse import urlencode
 
 from ..asl.errors import RUNTIME, StatesError
@@ -72,8 +74,14 @@ def _params(block: Mapping[str, Any] | None, name: str) -> list[tuple[str, str]]
 class Connections:
     """Runs on the ``tasks-io`` loop (:mod:`.transport`): no locks needed."""
 
-    def __init__(self, connections: Mapping[str, Any], io: IO, endpoints: EndpointMap,
-                 token_timeout: float, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        connections: Mapping[str, Any],
+        io: IO,
+        endpoints: EndpointMap,
+        token_timeout: float,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._connections = dict(connections)
         self._io = io
         self._endpoints = endpoints
@@ -85,9 +93,13 @@ class Connections:
     def _get(self, arn: str) -> Mapping[str, Any]:
         conn = self._connections.get(arn, self._connections.get("*"))
         if not isinstance(conn, Mapping):
-            raise StatesError(RUNTIME, (
-                f"The connection '{arn}' is not defined: add it to \"connections\" in the "
-                f"orchestrator config (or the file named by ORCHESTRATOR_CONNECTIONS)"))
+            raise StatesError(
+                RUNTIME,
+                (
+                    f"The connection '{arn}' is not defined: add it to \"connections\" in the "
+                    f"orchestrator config (or the file named by ORCHESTRATOR_CONNECTIONS)"
+                ),
+            )
         return conn
 
     async def prepare(self, arn: str) -> Prepared:
@@ -95,13 +107,16 @@ class Connections:
         params = conn.get("AuthParameters") or {}
         kind = str(conn.get("AuthorizationType", "")).upper()
         invocation = params.get("InvocationHttpParameters")
-        out = Prepared(query=_params(invocation, "QueryStringParameters"),
-                       body=dict(_params(invocation, "BodyParameters")))
+        out = Prepared(
+            query=_params(invocation, "QueryStringParameters"),
+            body=dict(_params(invocation, "BodyParameters")),
+        )
         out.headers.update(_params(invocation, "HeaderParameters"))
         if kind == "API_KEY":
             api_key = params.get("ApiKeyAuthParameters") or {}
             out.headers[str(api_key.get("ApiKeyName", "x-api-key"))] = str(
-                api_key.get("ApiKeyValue", ""))
+                api_key.get("ApiKeyValue", "")
+            )
         elif kind == "BASIC":
             basic = params.get("BasicAuthParameters") or {}
             raw = f"{basic.get('Username', '')}:{basic.get('Password', '')}".encode()
@@ -110,11 +125,15 @@ class Connections:
             pass
         elif kind == "OAUTH_CLIENT_CREDENTIALS":
             out.headers["Authorization"] = "Bearer " + await self._token(
-                arn, params.get("OAuthParameters") or {})
+                arn, params.get("OAuthParameters") or {}
+            )
         else:
-            raise StatesError(RUNTIME, f"The connection '{arn}' has an unsupported "
-                                       f"AuthorizationType {kind!r} (API_KEY, BASIC, "
-                                       f"OAUTH_CLIENT_CREDENTIALS or NONE)")
+            raise StatesError(
+                RUNTIME,
+                f"The connection '{arn}' has an unsupported "
+                f"AuthorizationType {kind!r} (API_KEY, BASIC, "
+                f"OAUTH_CLIENT_CREDENTIALS or NONE)",
+            )
         return out
 
     def invalidate(self, arn: str) -> None:
@@ -128,8 +147,11 @@ class Connections:
         fetch = self._fetching.get(arn)
         if fetch is None or fetch.get_loop() is not asyncio.get_running_loop():
             fetch = self._fetching[arn] = self._io.background(self._fetch_token(arn, oauth))
-            fetch.add_done_callback(lambda done: self._fetching.pop(arn, None)
-                                    if self._fetching.get(arn) is done else None)
+            fetch.add_done_callback(
+                lambda done: (
+                    self._fetching.pop(arn, None) if self._fetching.get(arn) is done else None
+                )
+            )
         # Shielded: a caller whose own deadline passes leaves the others' fetch running.
         return await asyncio.shield(fetch)
 
@@ -157,8 +179,10 @@ class Connections:
             async with within(Deadline.of(None, self._token_timeout)):
                 reply = await self._io.request(method, url, headers=headers, data=data)
         except CapExpired:
-            raise StatesError(CONNECTION_STATE_ERROR, f"{where} got no answer within "
-                                                      f"{self._token_timeout:g} seconds") from None
+            raise StatesError(
+                CONNECTION_STATE_ERROR,
+                f"{where} got no answer within {self._token_timeout:g} seconds",
+            ) from None
         except NetworkError as exc:
             raise StatesError(CONNECTION_STATE_ERROR, f"{where} failed: {exc}") from None
         try:  # whatever the content type says, as requests' .json() did
@@ -167,10 +191,15 @@ class Connections:
             payload = None
         token = payload.get("access_token") if isinstance(payload, dict) else None
         if not isinstance(token, str) or not token:
-            raise StatesError(CONNECTION_STATE_ERROR, (
-                f"{where} was refused: HTTP {reply.status}: {reply.text()[:500]}"))
+            raise StatesError(
+                CONNECTION_STATE_ERROR,
+                (f"{where} was refused: HTTP {reply.status}: {reply.text()[:500]}"),
+            )
         lifetime = payload.get("expires_in")
-        expiry = (self._clock() + max(0.0, float(lifetime) - _EXPIRY_MARGIN)
-                  if isinstance(lifetime, (int, float)) else float("inf"))
+        expiry = (
+            self._clock() + max(0.0, float(lifetime) - _EXPIRY_MARGIN)
+            if isinstance(lifetime, (int, float))
+            else float("inf")
+        )
         self._tokens[arn] = (token, expiry)
         return token

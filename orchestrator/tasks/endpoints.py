@@ -50,6 +50,7 @@ synchronous ``socket_factory`` reads. A refused call fails with ``States.Permiss
 AWS error for "a Task state failed because it had insufficient privileges", naming the
 address and how to allow it. Redirects are never followed (:mod:`.transport`).
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -57,8 +58,9 @@ import ipaddress
 import re
 import socket
 import time
+from collections.abc import Iterable, Mapping
 from functools import lru_cache
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from aiohttp.abc import AbstractResolver, ResolveResult
 from yarl import URL
@@ -78,8 +80,10 @@ _BAD_CHARS = re.compile(r"[\x00-\x20\x7f\\]")
 # A host of numeric labels only (decimal, octal, hex) that is not a dotted quad: inet_aton
 # would still map it onto an address.
 _NUMERIC_HOST = re.compile(r"^(0x[0-9a-f]*|[0-9]+)(\.(0x[0-9a-f]*|[0-9]+))*\.?$", re.I)
-ALLOW_HINT = ("add it to \"endpoints\" or \"allowlist\" in the orchestrator config, or to "
-              "ORCHESTRATOR_ENDPOINTS / ORCHESTRATOR_ALLOWED_HOSTS")
+ALLOW_HINT = (
+    'add it to "endpoints" or "allowlist" in the orchestrator config, or to '
+    "ORCHESTRATOR_ENDPOINTS / ORCHESTRATOR_ALLOWED_HOSTS"
+)
 
 
 class Refused(OSError):
@@ -96,8 +100,10 @@ def parse_url(text: Any) -> URL:
     if not isinstance(text, str):
         raise _invalid(str(text), "a URL string is required")
     if _BAD_CHARS.search(text) or any(ch.isspace() for ch in text):
-        raise _invalid(text, "whitespace, control characters and backslashes are not "
-                             "allowed (percent-encode them)")
+        raise _invalid(
+            text,
+            "whitespace, control characters and backslashes are not allowed (percent-encode them)",
+        )
     try:
         url = URL(text)
         host, port = url.raw_host, url.port
@@ -106,15 +112,21 @@ def parse_url(text: Any) -> URL:
     if url.scheme not in SCHEMES or not url.is_absolute() or not host:
         raise _invalid(text, "an absolute http:// or https:// URL is required")
     if "@" in url.raw_authority or url.raw_user is not None or url.raw_password is not None:
-        raise _invalid(text, "credentials in the URL (user@host) are not allowed; use a "
-                             "connection (Authentication.ConnectionArn)")
+        raise _invalid(
+            text,
+            "credentials in the URL (user@host) are not allowed; use a "
+            "connection (Authentication.ConnectionArn)",
+        )
     if "%" in host:
         raise _invalid(text, "percent-encoded characters are not allowed in the host")
     if not port:
         raise _invalid(text, "the port must be between 1 and 65535")
     if _NUMERIC_HOST.match(host) and _ip(host) is None:
-        raise _invalid(text, f"'{host}' is a legacy numeric IPv4 form; write the address as "
-                             f"a dotted quad (e.g. 127.0.0.1)")
+        raise _invalid(
+            text,
+            f"'{host}' is a legacy numeric IPv4 form; write the address as "
+            f"a dotted quad (e.g. 127.0.0.1)",
+        )
     return url
 
 
@@ -152,15 +164,22 @@ class EndpointMap:
                 target = URL(value if "://" in value else f"http://{value}")
                 host, port = target.raw_host, target.explicit_port
             except ValueError as exc:
-                raise ConfigError(f"endpoints: invalid target {value!r} for {key!r}: "
-                                  f"{exc}") from None
+                raise ConfigError(
+                    f"endpoints: invalid target {value!r} for {key!r}: {exc}"
+                ) from None
             if not host or target.scheme not in SCHEMES:
-                raise ConfigError(f"endpoints: the target of {key!r} must be host:port or "
-                                  f"an http(s) base URL, got {value!r}")
+                raise ConfigError(
+                    f"endpoints: the target of {key!r} must be host:port or "
+                    f"an http(s) base URL, got {value!r}"
+                )
             if "://" in value:  # scheme, location and a path prefix are replaced
-                self._map[_name(key.strip())] = (target.scheme, host, target.port,
-                                                 target.raw_path.rstrip("/"))
-            else:               # only the network location is replaced
+                self._map[_name(key.strip())] = (
+                    target.scheme,
+                    host,
+                    target.port,
+                    target.raw_path.rstrip("/"),
+                )
+            else:  # only the network location is replaced
                 self._map[_name(key.strip())] = (None, host, port, "")
 
     def rewrite(self, url: URL) -> URL:
@@ -171,9 +190,14 @@ class EndpointMap:
             return url
         scheme, host, port, prefix = target
         authority = _show(host, port) if port else (f"[{host}]" if ":" in host else host)
-        return URL.build(scheme=scheme or url.scheme, authority=authority,
-                         path=prefix + (url.raw_path or "/"), query_string=url.raw_query_string,
-                         fragment=url.raw_fragment, encoded=True)
+        return URL.build(
+            scheme=scheme or url.scheme,
+            authority=authority,
+            path=prefix + (url.raw_path or "/"),
+            query_string=url.raw_query_string,
+            fragment=url.raw_fragment,
+            encoded=True,
+        )
 
     def targets(self) -> list[tuple[str, int | None]]:
         """(host, port) of every target; port None when it follows the URL's scheme."""
@@ -185,7 +209,7 @@ class Destinations:
 
     def __init__(self, entries: Iterable[tuple[str, int | None]], allow_all: bool = False) -> None:
         self.allow_all = allow_all
-        self.ips: dict[IP, set[int | None]] = {}     # literal addresses
+        self.ips: dict[IP, set[int | None]] = {}  # literal addresses
         self.names: dict[str, set[int | None]] = {}  # names, resolved when needed
         for host, port in entries:
             ip = _ip(host)
@@ -195,8 +219,13 @@ class Destinations:
                 self.names.setdefault(_name(host), set()).add(port)
 
     @classmethod
-    def from_config(cls, allowlist: Iterable[str], endpoints: EndpointMap,
-                    lambdas: Mapping[str, Any], connections: Mapping[str, Any]) -> Destinations:
+    def from_config(
+        cls,
+        allowlist: Iterable[str],
+        endpoints: EndpointMap,
+        lambdas: Mapping[str, Any],
+        connections: Mapping[str, Any],
+    ) -> Destinations:
         entries: list[tuple[str, int | None]] = []
         allow_all = False
         for entry in allowlist:
@@ -269,7 +298,8 @@ class Guard:
         error = ""
         try:
             infos = await asyncio.get_running_loop().getaddrinfo(
-                name, None, type=socket.SOCK_STREAM)
+                name, None, type=socket.SOCK_STREAM
+            )
         except (OSError, UnicodeError) as exc:
             infos, error = [], str(exc)
         found: dict[tuple[int, str], IP] = {}
@@ -287,8 +317,7 @@ class Guard:
 
     # -- the check -------------------------------------------------------------------------
     def _names_for(self, port: int) -> list[str]:
-        return [name for name, ports in self._dest.names.items()
-                if None in ports or port in ports]
+        return [name for name, ports in self._dest.names.items() if None in ports or port in ports]
 
     def _literal(self, ip: IP, port: int) -> bool:
         ports = self._dest.ips.get(ip)
@@ -296,8 +325,9 @@ class Guard:
 
     def allows_now(self, ip: IP, port: int) -> bool:
         """The check on what is known now (no lookups): for the synchronous socket factory."""
-        return self._literal(ip, port) or any(ip in self._cached_ips(name)
-                                              for name in self._names_for(port))
+        return self._literal(ip, port) or any(
+            ip in self._cached_ips(name) for name in self._names_for(port)
+        )
 
     async def allows(self, ip: IP, port: int) -> bool:
         """The check with fresh answers for the allowed names that could match."""
@@ -308,24 +338,31 @@ class Guard:
     async def permitted(self, host: str, port: int) -> list[tuple[int, str, IP]]:
         """The allowed addresses of ``host``:``port``; Refused when there is none,
         socket.gaierror when an allowed name does not resolve."""
-        if (_ip(host) is None and not self._dest.allow_all
-                and _name(host) not in self._names_for(port)):
-            raise Refused(f"the host {_show(host, port)} is neither in the endpoint map nor "
-                          f"in the allowlist ({ALLOW_HINT}); names are not looked up unless "
-                          f"allowed")
+        if (
+            _ip(host) is None
+            and not self._dest.allow_all
+            and _name(host) not in self._names_for(port)
+        ):
+            raise Refused(
+                f"the host {_show(host, port)} is neither in the endpoint map nor "
+                f"in the allowlist ({ALLOW_HINT}); names are not looked up unless "
+                f"allowed"
+            )
         found = await self.addresses(host)
         if not found:
             error = self._cache.get(_name(host), (0, (), ""))[2]
-            raise socket.gaierror(socket.EAI_NONAME,
-                                  f"cannot resolve host '{host}'" + (f": {error}" if error
-                                                                      else ""))
+            raise socket.gaierror(
+                socket.EAI_NONAME, f"cannot resolve host '{host}'" + (f": {error}" if error else "")
+            )
         allowed = [addr for addr in found if await self.allows(addr[2], port)]
         if not allowed:
             where = _show(host.strip("[]"), port)
             if _ip(host) is None:
                 where += f" (resolving to {', '.join(text for _, text, _ in found)})"
-            raise Refused(f"the address {where} is neither in the endpoint map nor in the "
-                          f"allowlist ({ALLOW_HINT})")
+            raise Refused(
+                f"the address {where} is neither in the endpoint map nor in the "
+                f"allowlist ({ALLOW_HINT})"
+            )
         return allowed
 
     # -- aiohttp's seams -------------------------------------------------------------------
@@ -338,8 +375,10 @@ class Guard:
         family, type_, proto, _, sockaddr = addr_info
         ip = _ip(sockaddr[0])
         if ip is None or not self.allows_now(ip, sockaddr[1]):
-            raise Refused(f"the address {_show(sockaddr[0], sockaddr[1])} is neither in the "
-                          f"endpoint map nor in the allowlist ({ALLOW_HINT})")
+            raise Refused(
+                f"the address {_show(sockaddr[0], sockaddr[1])} is neither in the "
+                f"endpoint map nor in the allowlist ({ALLOW_HINT})"
+            )
         return socket.socket(family=family, type=type_, proto=proto)
 
 
@@ -350,15 +389,26 @@ class _GuardedResolver(AbstractResolver):
     def __init__(self, guard: Guard) -> None:
         self._guard = guard
 
-    async def resolve(self, host: str, port: int = 0,
-                      family: socket.AddressFamily = socket.AF_INET) -> list[ResolveResult]:
+    async def resolve(
+        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
+    ) -> list[ResolveResult]:
         allowed = await self._guard.permitted(host, port)
-        results = [ResolveResult(hostname=host, host=text, port=port, family=fam, proto=0,
-                                 flags=socket.AI_NUMERICHOST | socket.AI_NUMERICSERV)
-                   for fam, text, _ in allowed if family in (0, fam)]
+        results = [
+            ResolveResult(
+                hostname=host,
+                host=text,
+                port=port,
+                family=fam,
+                proto=0,
+                flags=socket.AI_NUMERICHOST | socket.AI_NUMERICSERV,
+            )
+            for fam, text, _ in allowed
+            if family in (0, fam)
+        ]
         if not results:
-            raise socket.gaierror(socket.EAI_FAMILY, f"no allowed address of '{host}' in the "
-                                                     f"requested address family")
+            raise socket.gaierror(
+                socket.EAI_FAMILY, f"no allowed address of '{host}' in the requested address family"
+            )
         return results
 
     async def close(self) -> None:

@@ -15,6 +15,7 @@ the Transform field to specify URL-encoding for the request bodies." ``ArrayForm
 Nested objects use bracket keys (``meta[owner]=x``). Brackets stay literal as in AWS's
 examples; everything else is percent-encoded (space as ``%20``).
 """
+
 from __future__ import annotations
 
 import json
@@ -43,11 +44,17 @@ def _is_scalar(value: Any) -> bool:
 def urlencode_body(body: Any, array_format: str = "INDICES") -> str:
     """Encode a JSON object as ``application/x-www-form-urlencoded`` text."""
     if array_format not in ARRAY_FORMATS:
-        raise StatesError(RUNTIME, f"Invalid Transform.RequestEncodingOptions.ArrayFormat "
-                                   f"{array_format!r}: expected one of {', '.join(ARRAY_FORMATS)}")
+        raise StatesError(
+            RUNTIME,
+            f"Invalid Transform.RequestEncodingOptions.ArrayFormat "
+            f"{array_format!r}: expected one of {', '.join(ARRAY_FORMATS)}",
+        )
     if not isinstance(body, dict):
-        raise StatesError(RUNTIME, "RequestBody must be a JSON object (or a string) when "
-                                   "Transform.RequestBodyEncoding is URL_ENCODED")
+        raise StatesError(
+            RUNTIME,
+            "RequestBody must be a JSON object (or a string) when "
+            "Transform.RequestBodyEncoding is URL_ENCODED",
+        )
     pairs: list[tuple[str, str]] = []
 
     def walk(key: str, value: Any) -> None:

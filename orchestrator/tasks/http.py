@@ -36,6 +36,7 @@ state entry; the services dedupe on it - a definition may set its own), ``X-Requ
 the call stops waiting, :data:`~.transport.DEADLINE_HEADER`; a definition's own value is
 replaced by the engine's).
 """
+
 from __future__ import annotations
 
 import re
@@ -52,8 +53,16 @@ from .config import TasksConfig
 from .connections import Connections
 from .endpoints import EndpointMap, parse_url
 from .formencode import urlencode_body
-from .transport import (DEADLINE_HEADER, IO, CapExpired, Deadline, NetworkError, Reply,
-                        header_safe, within)
+from .transport import (
+    DEADLINE_HEADER,
+    IO,
+    CapExpired,
+    Deadline,
+    NetworkError,
+    Reply,
+    header_safe,
+    within,
+)
 
 __all__ = ["HttpTask", "SOCKET_ERROR", "status_error_name", "FORBIDDEN_HEADERS"]
 
@@ -62,13 +71,42 @@ METHODS = ("GET", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "HEAD")
 
 # AWS's list of headers an HTTP Task may not set, plus Authorization (rejected too: it
 # belongs in a connection), compared lower-case.
-FORBIDDEN_HEADERS = frozenset({
-    "a-im", "accept-charset", "accept-datetime", "accept-encoding", "authorization",
-    "cache-control", "connection", "content-encoding", "content-md5", "date", "expect",
-    "forwarded", "from", "host", "http2-settings", "if-match", "if-modified-since",
-    "if-none-match", "if-range", "if-unmodified-since", "max-forwards", "origin", "pragma",
-    "proxy-authorization", "referer", "server", "te", "trailer", "transfer-encoding",
-    "upgrade", "via", "warning"})
+FORBIDDEN_HEADERS = frozenset(
+    {
+        "a-im",
+        "accept-charset",
+        "accept-datetime",
+        "accept-encoding",
+        "authorization",
+        "cache-control",
+        "connection",
+        "content-encoding",
+        "content-md5",
+        "date",
+        "expect",
+        "forwarded",
+        "from",
+        "host",
+        "http2-settings",
+        "if-match",
+        "if-modified-since",
+        "if-none-match",
+        "if-range",
+        "if-unmodified-since",
+        "max-forwards",
+        "origin",
+        "pragma",
+        "proxy-authorization",
+        "referer",
+        "server",
+        "te",
+        "trailer",
+        "transfer-encoding",
+        "upgrade",
+        "via",
+        "warning",
+    }
+)
 FORBIDDEN_PREFIXES = ("x-forwarded-", "x-amz-", "x-amzn-")
 # A header value may not end the header early (request splitting).
 _BAD_HEADER_VALUE = re.compile(r"[\r\n\x00]")
@@ -87,18 +125,22 @@ def _headers(raw: Any) -> CIMultiDict[str]:
         return CIMultiDict()
     if not isinstance(raw, dict):
         raise StatesError(RUNTIME, "The 'Headers' field must be a JSON object")
-    bad = sorted(name.lower() for name in raw
-                 if name.lower() in FORBIDDEN_HEADERS or name.lower().startswith(
-                     FORBIDDEN_PREFIXES))
+    bad = sorted(
+        name.lower()
+        for name in raw
+        if name.lower() in FORBIDDEN_HEADERS or name.lower().startswith(FORBIDDEN_PREFIXES)
+    )
     if bad:
-        raise StatesError(RUNTIME, f"The 'Headers' field contains unsupported values: "
-                                   f"[{', '.join(bad)}]")
+        raise StatesError(
+            RUNTIME, f"The 'Headers' field contains unsupported values: [{', '.join(bad)}]"
+        )
     out: CIMultiDict[str] = CIMultiDict()
     for name, value in raw.items():
         text = ",".join(_text(v) for v in value) if isinstance(value, list) else _text(value)
         if _BAD_HEADER_VALUE.search(name + text):
-            raise StatesError(RUNTIME, f"The 'Headers' field's {name!r} contains a line break "
-                                       f"or NUL character")
+            raise StatesError(
+                RUNTIME, f"The 'Headers' field's {name!r} contains a line break or NUL character"
+            )
         out[name] = text
     return out
 
@@ -123,8 +165,9 @@ def _response_headers(reply: Reply) -> dict[str, list[str]]:
 
 
 class HttpTask:
-    def __init__(self, config: TasksConfig, io: IO, endpoints: EndpointMap,
-                 connections: Connections) -> None:
+    def __init__(
+        self, config: TasksConfig, io: IO, endpoints: EndpointMap, connections: Connections
+    ) -> None:
         self._config = config
         self._io = io
         self._endpoints = endpoints
@@ -133,15 +176,19 @@ class HttpTask:
     async def __call__(self, invoke: Invoke, state_deadline: float | None) -> dict[str, Any]:
         params = invoke.parameters
         if not isinstance(params, dict):
-            raise StatesError(RUNTIME, "The HTTP Task's Parameters must be a JSON object with "
-                                       "ApiEndpoint and Method")
+            raise StatesError(
+                RUNTIME,
+                "The HTTP Task's Parameters must be a JSON object with ApiEndpoint and Method",
+            )
         endpoint = params.get("ApiEndpoint")
         method = params.get("Method")
         if not isinstance(endpoint, str) or not endpoint:
             raise StatesError(RUNTIME, "The HTTP Task requires an 'ApiEndpoint' string")
         if not isinstance(method, str) or method.upper() not in METHODS:
-            raise StatesError(RUNTIME, f"The HTTP Task's 'Method' must be one of "
-                                       f"{', '.join(METHODS)}; got {method!r}")
+            raise StatesError(
+                RUNTIME,
+                f"The HTTP Task's 'Method' must be one of {', '.join(METHODS)}; got {method!r}",
+            )
         method = method.upper()
         headers = _headers(params.get("Headers"))
         query = _query(params.get("QueryParameters"))
@@ -156,17 +203,28 @@ class HttpTask:
         try:
             async with within(deadline):
                 await self._io.check(url)  # refused before any I/O, token requests too
-                return await self._send(invoke, method, url, headers, query, body, transform,
-                                        params, deadline)
+                return await self._send(
+                    invoke, method, url, headers, query, body, transform, params, deadline
+                )
         except CapExpired:
-            raise StatesError(SOCKET_ERROR, f"{where} got no answer within "
-                                            f"{deadline.cap:g} seconds") from None
+            raise StatesError(
+                SOCKET_ERROR, f"{where} got no answer within {deadline.cap:g} seconds"
+            ) from None
         except NetworkError as exc:
             raise StatesError(SOCKET_ERROR, f"{where} failed: {exc}") from None
 
-    async def _send(self, invoke: Invoke, method: str, url: URL, headers: CIMultiDict[str],
-                    query: list[tuple[str, str]], body: Any, transform: dict[str, Any],
-                    params: dict[str, Any], deadline: Deadline) -> dict[str, Any]:
+    async def _send(
+        self,
+        invoke: Invoke,
+        method: str,
+        url: URL,
+        headers: CIMultiDict[str],
+        query: list[tuple[str, str]],
+        body: Any,
+        transform: dict[str, Any],
+        params: dict[str, Any],
+        deadline: Deadline,
+    ) -> dict[str, Any]:
         auth = params.get("Authentication")
         arn = auth.get("ConnectionArn") if isinstance(auth, dict) else None
         prepared = await self._connections.prepare(arn) if arn else None
@@ -182,8 +240,11 @@ class HttpTask:
         if body is not None and method != "HEAD":
             if transform.get("RequestBodyEncoding", "NONE") == "URL_ENCODED":
                 options = transform.get("RequestEncodingOptions") or {}
-                text = body if isinstance(body, str) else urlencode_body(
-                    body, options.get("ArrayFormat", "INDICES"))
+                text = (
+                    body
+                    if isinstance(body, str)
+                    else urlencode_body(body, options.get("ArrayFormat", "INDICES"))
+                )
                 headers.setdefault("Content-Type", "application/x-www-form-urlencoded")
             else:
                 text = body if isinstance(body, str) else compact(body, ensure_ascii=True)
@@ -195,11 +256,14 @@ class HttpTask:
         headers[DEADLINE_HEADER] = deadline.header()  # the engine's value, always
 
         reply = await self._io.request(method, url, headers=headers, data=data)
-        result = {"Headers": _response_headers(reply), "ResponseBody": reply.json(),
-                  "StatusCode": reply.status, "StatusText": reply.reason}
+        result = {
+            "Headers": _response_headers(reply),
+            "ResponseBody": reply.json(),
+            "StatusCode": reply.status,
+            "StatusText": reply.reason,
+        }
         if not reply.ok:
             if reply.status == 401 and arn:
                 self._connections.invalidate(arn)  # the next attempt fetches a fresh token
-            raise StatesError(status_error_name(reply.status),
-                              compact(result))
+            raise StatesError(status_error_name(reply.status), compact(result))
         return result

@@ -30,6 +30,7 @@ deadline is what ran out the Task fails with ``States.Timeout``; when the cap ra
 :class:`CapExpired` is raised for the resource to name (``States.Http.Socket``,
 ``Sandbox.Timedout``, ...).
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -38,9 +39,10 @@ import json
 import os
 import threading
 import time
+from collections.abc import AsyncIterator, Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, AsyncIterator, Awaitable, Callable
+from typing import Any
 from urllib.parse import quote
 
 import aiohttp
@@ -50,8 +52,16 @@ from ..asl.errors import DATA_LIMIT_EXCEEDED, PERMISSIONS, TIMEOUT, StatesError
 from .config import TasksConfig
 from .endpoints import Destinations, Guard, Refused
 
-__all__ = ["IO", "Reply", "Deadline", "within", "CapExpired", "NetworkError", "header_safe",
-           "DEADLINE_HEADER"]
+__all__ = [
+    "IO",
+    "Reply",
+    "Deadline",
+    "within",
+    "CapExpired",
+    "NetworkError",
+    "header_safe",
+    "DEADLINE_HEADER",
+]
 
 # Every Task request (not the OAuth token request) says when the engine stops waiting for
 # it, in integer milliseconds since the Unix epoch; the services refuse to commit work
@@ -164,7 +174,7 @@ class IO:
         self._config = config
         self._destinations = destinations
         self._lock = threading.Lock()
-        self._state: _Loop | None = None           # the loop new calls go to
+        self._state: _Loop | None = None  # the loop new calls go to
         self._loops: dict[asyncio.AbstractEventLoop, _Loop] = {}  # every running one
 
     # -- lifecycle (any thread) --------------------------------------------------------------
@@ -176,11 +186,13 @@ class IO:
         # does not run): start a loop of our own. The parent's objects are left alone.
         ready = threading.Event()
         loop = asyncio.new_event_loop()
-        pool = ThreadPoolExecutor(max(1, int(self._config.python_workers)),
-                                  thread_name_prefix="tasks-python")
+        pool = ThreadPoolExecutor(
+            max(1, int(self._config.python_workers)), thread_name_prefix="tasks-python"
+        )
         state = _Loop(os.getpid(), loop, pool, Guard(self._destinations))
-        state.thread = threading.Thread(target=self._serve, args=(state, ready), daemon=True,
-                                        name="tasks-io")
+        state.thread = threading.Thread(
+            target=self._serve, args=(state, ready), daemon=True, name="tasks-io"
+        )
         self._loops[loop] = state
         state.thread.start()
         ready.wait()
@@ -207,15 +219,23 @@ class IO:
         connector = aiohttp.TCPConnector(
             limit=self._config.max_connections,
             limit_per_host=self._config.max_connections_per_host,
-            resolver=state.guard.resolver(), socket_factory=state.guard.socket_factory,
-            use_dns_cache=False)  # the guard caches lookups itself (one cache)
+            resolver=state.guard.resolver(),
+            socket_factory=state.guard.socket_factory,
+            use_dns_cache=False,
+        )  # the guard caches lookups itself (one cache)
         return aiohttp.ClientSession(
-            connector=connector, cookie_jar=aiohttp.DummyCookieJar(), trust_env=False,
+            connector=connector,
+            cookie_jar=aiohttp.DummyCookieJar(),
+            trust_env=False,
             timeout=aiohttp.ClientTimeout(total=None),  # within() bounds every call
-            raise_for_status=False)
+            raise_for_status=False,
+        )
 
-    def spawn(self, factory: Callable[[], Awaitable[Any]],
-              on_done: Callable[[asyncio.Task], None] | None = None) -> None:
+    def spawn(
+        self,
+        factory: Callable[[], Awaitable[Any]],
+        on_done: Callable[[asyncio.Task], None] | None = None,
+    ) -> None:
         """Run ``factory()`` as a task on the loop (thread-safe, never blocks for long).
         ``on_done(task)`` runs on the loop when the task ends - also when :meth:`close`
         cancels it, even before it started."""
@@ -224,8 +244,11 @@ class IO:
             state.loop.call_soon_threadsafe(self._start, state, factory, on_done)
 
     @staticmethod
-    def _start(state: _Loop, factory: Callable[[], Awaitable[Any]],
-               on_done: Callable[[asyncio.Task], None] | None) -> asyncio.Task:
+    def _start(
+        state: _Loop,
+        factory: Callable[[], Awaitable[Any]],
+        on_done: Callable[[asyncio.Task], None] | None,
+    ) -> asyncio.Task:
         task = state.loop.create_task(factory())
         state.tasks.add(task)  # close() cancels what is in here
         task.add_done_callback(state.tasks.discard)
@@ -238,8 +261,9 @@ class IO:
         return self._start(self._here(), lambda: awaitable, None)
 
     def on_loop(self) -> bool:
-        return any(threading.current_thread() is state.thread
-                   for state in list(self._loops.values()))
+        return any(
+            threading.current_thread() is state.thread for state in list(self._loops.values())
+        )
 
     def close(self) -> None:
         """Cancel the calls in flight (their ``on_done`` still runs), close the session and
@@ -248,8 +272,7 @@ class IO:
             state, self._state = self._state, None
             if state is None or state.pid != os.getpid():
                 return
-            state.loop.call_soon_threadsafe(lambda: state.loop.create_task(
-                self._shutdown(state)))
+            state.loop.call_soon_threadsafe(lambda: state.loop.create_task(self._shutdown(state)))
         if threading.current_thread() is not state.thread:
             state.thread.join(timeout=10)
 
@@ -279,8 +302,9 @@ class IO:
         except OSError as exc:
             raise NetworkError(f"{exc.__class__.__name__}: {exc}") from None
 
-    async def request(self, method: str, url: URL, *, headers: Any = None,
-                      data: bytes | None = None) -> Reply:
+    async def request(
+        self, method: str, url: URL, *, headers: Any = None, data: bytes | None = None
+    ) -> Reply:
         """One HTTP exchange, the body read up to the cap. Raises StatesError
         (States.Permissions, States.DataLimitExceeded) or NetworkError; bound it with
         :func:`within` (nothing here times out by itself)."""
@@ -288,12 +312,18 @@ class IO:
         state = self._here()
         assert state.session is not None
         try:
-            async with state.session.request(method, url, headers=headers, data=data,
-                                             allow_redirects=False) as response:
+            async with state.session.request(
+                method, url, headers=headers, data=data, allow_redirects=False
+            ) as response:
                 body = await self._read(response, url)
-                return Reply(response.status, response.reason or "",
-                             [(name, value) for name, value in response.headers.items()],
-                             body, (response.content_type or "").lower(), response.charset)
+                return Reply(
+                    response.status,
+                    response.reason or "",
+                    [(name, value) for name, value in response.headers.items()],
+                    body,
+                    (response.content_type or "").lower(),
+                    response.charset,
+                )
         except aiohttp.ClientConnectorError as exc:
             if isinstance(exc.os_error, Refused):
                 raise StatesError(PERMISSIONS, _refusal(url, exc.os_error)) from None
@@ -310,9 +340,13 @@ class IO:
         async for chunk in response.content.iter_chunked(64 * 1024):
             size += len(chunk)
             if size > limit:
-                raise StatesError(DATA_LIMIT_EXCEEDED, (
-                    f"The response of {_shown(url)} is larger than the {limit} bytes "
-                    f"allowed (maxResponseBytes in the orchestrator config)"))
+                raise StatesError(
+                    DATA_LIMIT_EXCEEDED,
+                    (
+                        f"The response of {_shown(url)} is larger than the {limit} bytes "
+                        f"allowed (maxResponseBytes in the orchestrator config)"
+                    ),
+                )
             chunks.append(chunk)
         return b"".join(chunks)
 

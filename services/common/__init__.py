@@ -1,4 +1,5 @@
 """What the three services truly share: JSON errors, probes, idempotency, deadlines, chaos, logs, OpenAPI."""
+
 from .app import ConfigError, Setting, make_app
 from .errors import ApiError
 

@@ -5,11 +5,13 @@ Configuration comes from one place, in this order: defaults, then the environmen
 the ``config`` mapping a test passes to ``create_app``. A setting that is present but
 malformed stops the start-up with a message naming the variable.
 """
+
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any
 
 from flask import Blueprint, Flask
 
@@ -69,10 +71,19 @@ def read_environment(settings: list[Setting], environ: Mapping[str, str]) -> dic
 def common_settings(service: str) -> list[Setting]:
     return [
         Setting("%s_DB" % service.upper(), "DATABASE", str, "SQLite file of the service"),
-        Setting("MAX_BODY_BYTES", "MAX_CONTENT_LENGTH", parse_positive_int, "request body limit (413 above)"),
+        Setting(
+            "MAX_BODY_BYTES",
+            "MAX_CONTENT_LENGTH",
+            parse_positive_int,
+            "request body limit (413 above)",
+        ),
         Setting("CHAOS_ENABLED", "CHAOS_ENABLED", parse_bool, "1 turns on /chaos"),
-        Setting("DEADLINE_MARGIN_MS", "DEADLINE_MARGIN_MS", parse_non_negative_int,
-                "no write commits later than this many ms before the request's X-Request-Deadline"),
+        Setting(
+            "DEADLINE_MARGIN_MS",
+            "DEADLINE_MARGIN_MS",
+            parse_non_negative_int,
+            "no write commits later than this many ms before the request's X-Request-Deadline",
+        ),
     ]
 
 
@@ -114,7 +125,11 @@ def make_app(
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
 
-    documented = list(operations) + health.OPERATIONS + (chaos.OPERATIONS if app.config["CHAOS_ENABLED"] else [])
+    documented = (
+        list(operations)
+        + health.OPERATIONS
+        + (chaos.OPERATIONS if app.config["CHAOS_ENABLED"] else [])
+    )
     app.extensions["openapi"] = openapi.build_document(
         "%s service" % service, description, documented, chaos=app.config["CHAOS_ENABLED"]
     )

@@ -9,6 +9,7 @@ The switch lives in the service's SQLite database (one row), not in process memo
 every gunicorn worker sees the same switch and ``count`` is decremented atomically by a
 single ``UPDATE ... RETURNING``: N means exactly N requests across all workers.
 """
+
 from __future__ import annotations
 
 import errno
@@ -32,10 +33,30 @@ REQUEST_SCHEMA = {
     "description": "Exactly one of count/rate (which requests) and one of status/delayMs/drop (what happens).",
     "additionalProperties": False,
     "properties": {
-        "count": {"type": "integer", "minimum": 1, "maximum": 1_000_000, "description": "Affect the next N requests."},
-        "rate": {"type": "number", "minimum": 0, "maximum": 1, "description": "Affect this fraction of requests."},
-        "status": {"type": "integer", "minimum": 400, "maximum": 599, "description": "Answer with this status."},
-        "delayMs": {"type": "integer", "minimum": 0, "maximum": 60_000, "description": "Delay, then serve normally."},
+        "count": {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": 1_000_000,
+            "description": "Affect the next N requests.",
+        },
+        "rate": {
+            "type": "number",
+            "minimum": 0,
+            "maximum": 1,
+            "description": "Affect this fraction of requests.",
+        },
+        "status": {
+            "type": "integer",
+            "minimum": 400,
+            "maximum": 599,
+            "description": "Answer with this status.",
+        },
+        "delayMs": {
+            "type": "integer",
+            "minimum": 0,
+            "maximum": 60_000,
+            "description": "Delay, then serve normally.",
+        },
         "drop": {"const": True, "description": "Close the connection without any response."},
     },
     "allOf": [
@@ -66,11 +87,25 @@ class ConnectionDropped(ConnectionError):
 
 def _state(row) -> dict:
     if row is None:
-        return {"active": False, "count": None, "remaining": None, "rate": None,
-                "status": None, "delayMs": None, "drop": False}
+        return {
+            "active": False,
+            "count": None,
+            "remaining": None,
+            "rate": None,
+            "status": None,
+            "delayMs": None,
+            "drop": False,
+        }
     active = row["rate"] is not None if row["count"] is None else row["remaining"] > 0
-    return {"active": bool(active), "count": row["count"], "remaining": row["remaining"], "rate": row["rate"],
-            "status": row["status"], "delayMs": row["delay_ms"], "drop": bool(row["drop_conn"])}
+    return {
+        "active": bool(active),
+        "count": row["count"],
+        "remaining": row["remaining"],
+        "rate": row["rate"],
+        "status": row["status"],
+        "delayMs": row["delay_ms"],
+        "drop": bool(row["drop_conn"]),
+    }
 
 
 def read_state(conn) -> dict:
@@ -105,7 +140,11 @@ def _apply_chaos():
         current_app.config["CHAOS_SLEEP"](row["delay_ms"] / 1000)
         return None
     g.chaos = "status"
-    raise ApiError(row["status"], "CHAOS_INJECTED", "Failure injected by POST /chaos (status %d)." % row["status"])
+    raise ApiError(
+        row["status"],
+        "CHAOS_INJECTED",
+        "Failure injected by POST /chaos (status %d)." % row["status"],
+    )
 
 
 class DropConnectionMiddleware:
@@ -157,10 +196,19 @@ def set_chaos():
         which = [k for k in ("count", "rate") if k in payload]
         what = [k for k in ("status", "delayMs", "drop") if k in payload]
         if len(which) != 1:
-            raise ApiError(400, "VALIDATION_ERROR", "give exactly one of count or rate", field="count" if not which else which[1])
+            raise ApiError(
+                400,
+                "VALIDATION_ERROR",
+                "give exactly one of count or rate",
+                field="count" if not which else which[1],
+            )
         if len(what) != 1:
-            raise ApiError(400, "VALIDATION_ERROR", "give exactly one of status, delayMs or drop",
-                           field="status" if not what else what[1])
+            raise ApiError(
+                400,
+                "VALIDATION_ERROR",
+                "give exactly one of status, delayMs or drop",
+                field="status" if not what else what[1],
+            )
     validate(payload, REQUEST_SCHEMA)
     count = payload.get("count")
     conn = get_db()
@@ -168,7 +216,14 @@ def set_chaos():
         conn.execute("DELETE FROM chaos")
         conn.execute(
             "INSERT INTO chaos (id, count, remaining, rate, status, delay_ms, drop_conn) VALUES (1, ?, ?, ?, ?, ?, ?)",
-            (count, count, payload.get("rate"), payload.get("status"), payload.get("delayMs"), 1 if payload.get("drop") else 0),
+            (
+                count,
+                count,
+                payload.get("rate"),
+                payload.get("status"),
+                payload.get("delayMs"),
+                1 if payload.get("drop") else 0,
+            ),
         )
     return jsonify(read_state(conn))
 
@@ -193,10 +248,32 @@ def init_app(app: Flask) -> None:
 
 
 OPERATIONS = [
-    Operation("get", "/chaos", "getChaos", "Show the fault-injection switch", "chaos",
-              {200: ("The current switch", STATE_SCHEMA)}, chaos_exempt=True),
-    Operation("post", "/chaos", "setChaos", "Inject failures into the next requests", "chaos",
-              {200: ("The new switch", STATE_SCHEMA)}, body=REQUEST_SCHEMA, chaos_exempt=True),
-    Operation("delete", "/chaos", "clearChaos", "Turn fault injection off", "chaos",
-              {200: ("The cleared switch", STATE_SCHEMA)}, chaos_exempt=True),
+    Operation(
+        "get",
+        "/chaos",
+        "getChaos",
+        "Show the fault-injection switch",
+        "chaos",
+        {200: ("The current switch", STATE_SCHEMA)},
+        chaos_exempt=True,
+    ),
+    Operation(
+        "post",
+        "/chaos",
+        "setChaos",
+        "Inject failures into the next requests",
+        "chaos",
+        {200: ("The new switch", STATE_SCHEMA)},
+        body=REQUEST_SCHEMA,
+        chaos_exempt=True,
+    ),
+    Operation(
+        "delete",
+        "/chaos",
+        "clearChaos",
+        "Turn fault injection off",
+        "chaos",
+        {200: ("The cleared switch", STATE_SCHEMA)},
+        chaos_exempt=True,
+    ),
 ]

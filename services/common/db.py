@@ -1,15 +1,17 @@
 """Each service owns one SQLite database in WAL mode, its path from the environment,
-created on first start (README.md, "Services"). A connection is opened per request (cheap for SQLite) so that gunicorn worker
-processes never share one; writers use ``BEGIN IMMEDIATE`` so two processes racing for the
-same row serialise on SQLite's write lock instead of failing half-way.
+created on first start (README.md, "Services"). A connection is opened per request (cheap
+for SQLite) so that gunicorn worker processes never share one; writers use
+``BEGIN IMMEDIATE`` so two processes racing for the same row serialise on SQLite's write
+lock instead of failing half-way.
 """
+
 from __future__ import annotations
 
 import contextlib
 import os
 import sqlite3
 import urllib.parse
-from typing import Iterator
+from collections.abc import Iterator
 
 from flask import Flask, current_app, g
 

@@ -9,12 +9,13 @@ on every Task call). A request that carries it:
   delayed by chaos, a slow peer or a database lock is rolled back and answered 504;
 - gives a peer at most the time left and forwards the header (orders → users).
 """
+
 from __future__ import annotations
 
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from flask import Flask, current_app, g, has_request_context, request
 
@@ -68,8 +69,10 @@ def check_before_commit() -> None:
     """Raise a 504 if this request's write would commit too late (called inside the transaction)."""
     deadline = current()
     if deadline is not None and deadline.seconds_left() <= 0:
-        raise exceeded("Nothing was saved: less than %d ms were left before the %s (%d) when the write "
-                       "was about to commit." % (deadline.margin_ms, HEADER, deadline.at_ms))
+        raise exceeded(
+            "Nothing was saved: less than %d ms were left before the %s (%d) when the write "
+            "was about to commit." % (deadline.margin_ms, HEADER, deadline.at_ms)
+        )
 
 
 def _start() -> None:
@@ -77,11 +80,19 @@ def _start() -> None:
     if raw is None:
         return
     if not _FORMAT.fullmatch(raw):
-        raise ApiError(400, "VALIDATION_ERROR", "%s must be a whole number of milliseconds since the Unix epoch "
-                       "(1-16 digits)" % HEADER, field=HEADER)
-    deadline = Deadline(int(raw), current_app.config["DEADLINE_MARGIN_MS"], current_app.config["DEADLINE_CLOCK"])
+        raise ApiError(
+            400,
+            "VALIDATION_ERROR",
+            "%s must be a whole number of milliseconds since the Unix epoch (1-16 digits)" % HEADER,
+            field=HEADER,
+        )
+    deadline = Deadline(
+        int(raw), current_app.config["DEADLINE_MARGIN_MS"], current_app.config["DEADLINE_CLOCK"]
+    )
     if deadline.passed():
-        raise exceeded("The request started after its %s (%d): nothing was done." % (HEADER, deadline.at_ms))
+        raise exceeded(
+            "The request started after its %s (%d): nothing was done." % (HEADER, deadline.at_ms)
+        )
     g.deadline = deadline
 
 

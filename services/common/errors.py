@@ -3,6 +3,7 @@
 Every error is JSON ``{"error": CODE, "message": ...}`` with a 4xx/5xx status; unknown
 fields and wrong types are 400, never 500 (README.md, "Services").
 """
+
 from __future__ import annotations
 
 import sqlite3
@@ -64,7 +65,9 @@ def _http_exception(exc: HTTPException):
 def _database_error(exc: sqlite3.OperationalError):
     # A locked or missing database is an availability problem, not a bug in the request.
     current_app.logger.warning("database unavailable: %s", exc)
-    return error_response(ApiError(503, "DATABASE_UNAVAILABLE", "The service database is unavailable: %s" % exc))
+    return error_response(
+        ApiError(503, "DATABASE_UNAVAILABLE", "The service database is unavailable: %s" % exc)
+    )
 
 
 def _unexpected(exc: Exception):

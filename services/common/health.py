@@ -1,4 +1,5 @@
 """``GET /health`` (liveness) and ``GET /ready`` (own database reachable): README.md, "Services"."""
+
 from __future__ import annotations
 
 import sqlite3
@@ -15,7 +16,10 @@ STATUS_SCHEMA = {
     "type": "object",
     "required": ["status", "service"],
     "additionalProperties": False,
-    "properties": {"status": {"type": "string", "enum": ["ok", "ready"]}, "service": {"type": "string"}},
+    "properties": {
+        "status": {"type": "string", "enum": ["ok", "ready"]},
+        "service": {"type": "string"},
+    },
 }
 
 
@@ -40,11 +44,32 @@ def ready():
 
 
 OPERATIONS = [
-    Operation("get", "/health", "health", "Liveness probe", "operations",
-              {200: ("The process is up", STATUS_SCHEMA)}, touches_db=False, chaos_exempt=True),
-    Operation("get", "/ready", "ready", "Readiness probe: the database is reachable", "operations",
-              {200: ("Ready to serve", STATUS_SCHEMA), 503: ("The database is not reachable", None)},
-              chaos_exempt=True),
-    Operation("get", "/openapi.json", "openapi", "This OpenAPI document", "operations",
-              {200: ("The OpenAPI 3.1 document", {"type": "object"})}, touches_db=False),
+    Operation(
+        "get",
+        "/health",
+        "health",
+        "Liveness probe",
+        "operations",
+        {200: ("The process is up", STATUS_SCHEMA)},
+        touches_db=False,
+        chaos_exempt=True,
+    ),
+    Operation(
+        "get",
+        "/ready",
+        "ready",
+        "Readiness probe: the database is reachable",
+        "operations",
+        {200: ("Ready to serve", STATUS_SCHEMA), 503: ("The database is not reachable", None)},
+        chaos_exempt=True,
+    ),
+    Operation(
+        "get",
+        "/openapi.json",
+        "openapi",
+        "This OpenAPI document",
+        "operations",
+        {200: ("The OpenAPI 3.1 document", {"type": "object"})},
+        touches_db=False,
+    ),
 ]

@@ -13,14 +13,16 @@ resource; the other finds the committed key in its own transaction and replays i
 Only successful (2xx) responses are recorded: a request that failed (bad input, unknown
 user, peer unavailable) created nothing, so retrying it with the same key may succeed.
 """
+
 from __future__ import annotations
 
 import hashlib
 import json
 import re
 import sqlite3
-from datetime import datetime, timezone
-from typing import Any, Callable
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
 
 from flask import Response, jsonify, request
 
@@ -49,7 +51,12 @@ def request_key() -> str | None:
     if key is None:
         return None
     if not _KEY_RE.fullmatch(key):
-        raise ApiError(400, "VALIDATION_ERROR", "%s must be 1-255 printable ASCII characters without spaces" % HEADER, field=HEADER)
+        raise ApiError(
+            400,
+            "VALIDATION_ERROR",
+            "%s must be 1-255 printable ASCII characters without spaces" % HEADER,
+            field=HEADER,
+        )
     return key
 
 
@@ -74,17 +81,19 @@ def _replay(row: sqlite3.Row, expected: str, key: str) -> Response:
 
 
 def _lookup(conn: sqlite3.Connection, key: str) -> sqlite3.Row | None:
-    return conn.execute("SELECT fingerprint, status, body FROM idempotency_keys WHERE key = ?", (key,)).fetchone()
+    return conn.execute(
+        "SELECT fingerprint, status, body FROM idempotency_keys WHERE key = ?", (key,)
+    ).fetchone()
 
 
 class Idempotent:
     """Use in a POST view, after validation::
 
-        idem = Idempotent(payload)
-        if (replay := idem.replay()) is not None:
-            return replay
-        ...checks that need no lock (e.g. calling a peer)...
-        return idem.create(lambda conn: (201, insert_row(conn, ...)))
+    idem = Idempotent(payload)
+    if (replay := idem.replay()) is not None:
+        return replay
+    ...checks that need no lock (e.g. calling a peer)...
+    return idem.create(lambda conn: (201, insert_row(conn, ...)))
     """
 
     def __init__(self, payload: Any):
@@ -114,7 +123,12 @@ class Idempotent:
             if self.key is not None:
                 conn.execute(
                     "INSERT INTO idempotency_keys (key, fingerprint, status, body, created_at) VALUES (?, ?, ?, ?, ?)",
-                    (self.key, self.fingerprint, status, response.get_data(as_text=True),
-                     datetime.now(timezone.utc).isoformat()),
+                    (
+                        self.key,
+                        self.fingerprint,
+                        status,
+                        response.get_data(as_text=True),
+                        datetime.now(UTC).isoformat(),
+                    ),
                 )
         return response

@@ -3,6 +3,7 @@
 One JSON object per line (time, service, method, path, status, duration, request id); the
 request id is taken from ``X-Request-Id`` or made, and echoed back (README.md, "Services").
 """
+
 from __future__ import annotations
 
 import json
@@ -10,7 +11,7 @@ import re
 import sys
 import time
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from flask import Flask, current_app, g, request
 
@@ -32,12 +33,14 @@ def _start() -> None:
 
 def log_line(status: int, **extra) -> str:
     record = {
-        "time": datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+        "time": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
         "service": current_app.config["SERVICE_NAME"],
         "method": request.method,
         "path": request.path,
         "status": status,
-        "duration_ms": round((time.perf_counter() - g.get("started", time.perf_counter())) * 1000, 2),
+        "duration_ms": round(
+            (time.perf_counter() - g.get("started", time.perf_counter())) * 1000, 2
+        ),
         "request_id": request_id(),
     }
     record.update(extra)

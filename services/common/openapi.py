@@ -7,6 +7,7 @@ request id header, body limit, Idempotency-Key, X-Request-Deadline, database una
 chaos).
 The document is checked with openapi-spec-validator and exercised with schemathesis in tests.
 """
+
 from __future__ import annotations
 
 import copy
@@ -23,14 +24,22 @@ ERROR_SCHEMA = {
     "required": ["error", "message"],
     "additionalProperties": False,
     "properties": {
-        "error": {"type": "string", "description": "A stable machine-readable code, e.g. VALIDATION_ERROR."},
+        "error": {
+            "type": "string",
+            "description": "A stable machine-readable code, e.g. VALIDATION_ERROR.",
+        },
         "message": {"type": "string", "description": "What went wrong, for humans."},
-        "field": {"type": "string", "description": "The offending field (items[0].quantity) or header."},
+        "field": {
+            "type": "string",
+            "description": "The offending field (items[0].quantity) or header.",
+        },
     },
 }
 
-DEADLINE_NOTE = ("Any request may carry X-Request-Deadline (documented on the POST operations): past it, "
-                 "the answer is a 504 DEADLINE_EXCEEDED and nothing is done or saved.")
+DEADLINE_NOTE = (
+    "Any request may carry X-Request-Deadline (documented on the POST operations): past it, "
+    "the answer is a 504 DEADLINE_EXCEEDED and nothing is done or saved."
+)
 
 REQUEST_ID_HEADER = {
     "description": "The request id: the caller's X-Request-Id if it sent one, otherwise a generated one.",
@@ -59,42 +68,73 @@ class Operation:
 
 
 def path_parameter(name: str, schema: dict, description: str) -> dict:
-    return {"name": name, "in": "path", "required": True, "description": description, "schema": schema}
+    return {
+        "name": name,
+        "in": "path",
+        "required": True,
+        "description": description,
+        "schema": schema,
+    }
 
 
 def query_parameter(name: str, schema: dict, description: str, required: bool = True) -> dict:
-    return {"name": name, "in": "query", "required": required, "description": description, "schema": schema}
+    return {
+        "name": name,
+        "in": "query",
+        "required": required,
+        "description": description,
+        "schema": schema,
+    }
 
 
 def _response(description: str, schema: dict | None) -> dict:
     return {
         "description": description,
         "headers": {"X-Request-Id": {"$ref": "#/components/headers/RequestId"}},
-        "content": {"application/json": {"schema": copy.deepcopy(schema) if schema is not None else {"$ref": "#/components/schemas/Error"}}},
+        "content": {
+            "application/json": {
+                "schema": copy.deepcopy(schema)
+                if schema is not None
+                else {"$ref": "#/components/schemas/Error"}
+            }
+        },
     }
 
 
 def _operation(op: Operation, chaos: bool) -> dict:
     responses = dict(op.responses)
     if op.body is not None:
-        responses.setdefault(400, (
-            "Invalid JSON (not UTF-8, or NaN/Infinity) or a field that breaks the schema, holds a lone "
-            "UTF-16 surrogate or a number that overflows (1e400), or nests deeper than %d levels (named "
-            "in `field`); or a malformed header such as X-Request-Deadline (named in `field`)" % MAX_DEPTH, None))
+        responses.setdefault(
+            400,
+            (
+                "Invalid JSON (not UTF-8, or NaN/Infinity) or a field that breaks the schema, holds a lone "
+                "UTF-16 surrogate or a number that overflows (1e400), or nests deeper than %d levels (named "
+                "in `field`); or a malformed header such as X-Request-Deadline (named in `field`)"
+                % MAX_DEPTH,
+                None,
+            ),
+        )
         responses.setdefault(413, ("The body is larger than MAX_BODY_BYTES", None))
     if op.idempotent:
         responses.setdefault(400, ("Invalid input", None))
         responses.setdefault(422, ("Idempotency-Key reused with a different body", None))
-    if op.method == "post":  # every request honours X-Request-Deadline; it matters most where a write commits
+    if (
+        op.method == "post"
+    ):  # every request honours X-Request-Deadline; it matters most where a write commits
         responses.setdefault(400, ("A malformed X-Request-Deadline header", None))
-        responses.setdefault(504, ("X-Request-Deadline passed (DEADLINE_EXCEEDED): nothing was done or saved", None))
+        responses.setdefault(
+            504, ("X-Request-Deadline passed (DEADLINE_EXCEEDED): nothing was done or saved", None)
+        )
     if op.touches_db:
         responses.setdefault(503, ("The service database is unavailable", None))
     doc: dict[str, Any] = {
         "operationId": op.operation_id,
         "summary": op.summary,
         "tags": [op.tag],
-        "responses": {str(status): _response(desc, schema) for status, (desc, schema) in sorted(responses.items())},
+        "responses": {
+            str(status): _response(desc, schema)
+            for status, (desc, schema) in sorted(responses.items())
+        },
     }
     if chaos and not op.chaos_exempt:
         doc["responses"]["default"] = _response("Any status injected by POST /chaos", None)
@@ -108,7 +148,10 @@ def _operation(op: Operation, chaos: bool) -> dict:
     if parameters:
         doc["parameters"] = copy.deepcopy(parameters)
     if op.body is not None:
-        doc["requestBody"] = {"required": True, "content": {"application/json": {"schema": copy.deepcopy(op.body)}}}
+        doc["requestBody"] = {
+            "required": True,
+            "content": {"application/json": {"schema": copy.deepcopy(op.body)}},
+        }
     doc.update(op.extra)
     return doc
 
@@ -119,9 +162,16 @@ def build_document(title: str, description: str, operations: list[Operation], ch
         paths.setdefault(op.path, {})[op.method] = _operation(op, chaos)
     return {
         "openapi": "3.1.0",
-        "info": {"title": title, "version": "1.0.0", "description": description + " " + DEADLINE_NOTE},
+        "info": {
+            "title": title,
+            "version": "1.0.0",
+            "description": description + " " + DEADLINE_NOTE,
+        },
         "paths": paths,
-        "components": {"schemas": {"Error": ERROR_SCHEMA}, "headers": {"RequestId": REQUEST_ID_HEADER}},
+        "components": {
+            "schemas": {"Error": ERROR_SCHEMA},
+            "headers": {"RequestId": REQUEST_ID_HEADER},
+        },
     }
 
 

@@ -5,6 +5,7 @@ quantities, bodies over the limit: each a 400 (413 for size) with a JSON error n
 field, never a 500 (README.md, "Services"). The schemas are JSON Schema 2020-12, which is
 also the schema dialect of OpenAPI 3.1, so one dict serves both purposes.
 """
+
 from __future__ import annotations
 
 import json
@@ -52,7 +53,9 @@ def _decode(raw: bytes) -> tuple[str, bool]:
     try:
         return raw.decode(encoding, "surrogateescape"), False
     except UnicodeDecodeError as exc:
-        raise ApiError(400, "INVALID_JSON", "The request body is not UTF-8 text: %s" % exc, field="body") from None
+        raise ApiError(
+            400, "INVALID_JSON", "The request body is not UTF-8 text: %s" % exc, field="body"
+        ) from None
 
 
 def _key(token: str) -> str:
@@ -85,7 +88,10 @@ def _too_deep(text: str) -> list | None:
             string_start = at
         elif char in "[{":
             if len(containers) == MAX_DEPTH:
-                return [_key(text[c[0][0]:c[0][1]]) if isinstance(c[0], tuple) else c[0] for c in containers]
+                return [
+                    _key(text[c[0][0] : c[0][1]]) if isinstance(c[0], tuple) else c[0]
+                    for c in containers
+                ]
             containers.append([(0, 0), True] if char == "{" else [0, None])
         elif char in "]}":
             if containers:
@@ -125,33 +131,55 @@ def _path(entry) -> list:
 def _check_values(body: Any, utf8: bool) -> None:
     """One iterative walk of the parsed body, in document order: the first key or string that
     is not Unicode text and the first number that is not finite are a 400 naming the field."""
-    pending: list[tuple[Any, Any, Any]] = [(None, None, body)]  # (parent's entry, key or index, value): paths are rebuilt for errors only
+    pending: list[tuple[Any, Any, Any]] = [
+        (None, None, body)
+    ]  # (parent's entry, key or index, value): paths are rebuilt for errors only
     while pending:
         entry = pending.pop()
         _, key, value = entry
         bad = (_lone_surrogate(key) if isinstance(key, str) else None) or (
-            _lone_surrogate(value) if isinstance(value, str) else None)
+            _lone_surrogate(value) if isinstance(value, str) else None
+        )
         if bad is not None and not utf8:
             name = _name(_path(entry), utf8)
-            raise ApiError(400, "INVALID_JSON", "The request body is not valid UTF-8 (first bad text in %s)." % name,
-                           field=name)
+            raise ApiError(
+                400,
+                "INVALID_JSON",
+                "The request body is not valid UTF-8 (first bad text in %s)." % name,
+                field=name,
+            )
         if bad is not None:
             name = _name(_path(entry))
-            raise ApiError(400, "VALIDATION_ERROR", "%s contains a lone UTF-16 surrogate (\\u%04x): text must be "
-                           "valid Unicode" % (name, ord(bad.group())), field=name)
+            raise ApiError(
+                400,
+                "VALIDATION_ERROR",
+                "%s contains a lone UTF-16 surrogate (\\u%04x): text must be "
+                "valid Unicode" % (name, ord(bad.group())),
+                field=name,
+            )
         if isinstance(value, _NotJSON):
             name = _name(_path(entry))
-            raise ApiError(400, "INVALID_JSON", "%s is %s, which is not JSON: send a finite number" % (name, value.token),
-                           field=name)
+            raise ApiError(
+                400,
+                "INVALID_JSON",
+                "%s is %s, which is not JSON: send a finite number" % (name, value.token),
+                field=name,
+            )
         if isinstance(value, float) and not math.isfinite(value):
             name = _name(_path(entry))
-            raise ApiError(400, "VALIDATION_ERROR", "%s is out of range: numbers must be finite (at most about 1.8e308)"
-                           % name, field=name)
+            raise ApiError(
+                400,
+                "VALIDATION_ERROR",
+                "%s is out of range: numbers must be finite (at most about 1.8e308)" % name,
+                field=name,
+            )
         if isinstance(value, dict):
             pending.extend(reversed([(entry, k, v) for k, v in value.items()]))
         elif isinstance(value, list):
             pending.extend(reversed([(entry, i, v) for i, v in enumerate(value)]))
-    if not utf8:  # no bad text in any string, so it was outside one: json.loads refused it first (kept safe)
+    if (
+        not utf8
+    ):  # no bad text in any string, so it was outside one: json.loads refused it first (kept safe)
         raise ApiError(400, "INVALID_JSON", "The request body is not valid UTF-8.", field="body")
 
 
@@ -167,12 +195,19 @@ def json_body() -> Any:
     text, utf8 = _decode(raw)
     deep = _too_deep(text)
     if deep is not None:
-        raise ApiError(400, "VALIDATION_ERROR", "%s is nested too deeply: at most %d levels of arrays and objects"
-                       % (_name(deep), MAX_DEPTH), field=_name(deep))
+        raise ApiError(
+            400,
+            "VALIDATION_ERROR",
+            "%s is nested too deeply: at most %d levels of arrays and objects"
+            % (_name(deep), MAX_DEPTH),
+            field=_name(deep),
+        )
     try:
         body = json.loads(text, parse_constant=_NotJSON, parse_int=_parse_int)
     except (ValueError, RecursionError) as exc:
-        raise ApiError(400, "INVALID_JSON", "The request body is not valid JSON: %s" % exc) from None
+        raise ApiError(
+            400, "INVALID_JSON", "The request body is not valid JSON: %s" % exc
+        ) from None
     _check_values(body, utf8)
     return body
 
@@ -207,11 +242,17 @@ def _describe(error: ValidationError, root: str) -> tuple[str, str]:
         expected = error.validator_value
         if name == "body":
             return name, "the request body must be a JSON %s" % expected
-        return name, "%s must be of type %s" % (name, expected if isinstance(expected, str) else " or ".join(expected))
+        return name, "%s must be of type %s" % (
+            name,
+            expected if isinstance(expected, str) else " or ".join(expected),
+        )
     if validator == "minLength" and error.validator_value == 1:
         return name, "%s must not be empty" % name
     if validator == "pattern":
-        return name, "%s is not valid: %s" % (name, schema.get("x-pattern-message", "must match %s" % schema["pattern"]))
+        return name, "%s is not valid: %s" % (
+            name,
+            schema.get("x-pattern-message", "must match %s" % schema["pattern"]),
+        )
     if validator == "minItems":
         return name, "%s must have at least %d item(s)" % (name, error.validator_value)
     if validator == "maxItems":
@@ -233,7 +274,10 @@ def validate(instance: Any, schema: dict, root: str = "body") -> Any:
     validator = _validators.get(id(schema))
     if validator is None:
         validator = _validators[id(schema)] = Draft202012Validator(schema)
-    errors = sorted(validator.iter_errors(instance), key=lambda e: (len(e.absolute_path), list(map(str, e.absolute_path)), str(e.validator)))
+    errors = sorted(
+        validator.iter_errors(instance),
+        key=lambda e: (len(e.absolute_path), list(map(str, e.absolute_path)), str(e.validator)),
+    )
     if errors:
         field, message = _describe(errors[0], root)
         raise ApiError(400, "VALIDATION_ERROR", message, field=field)

@@ -1,8 +1,10 @@
 """The notifications service: ``create_app`` is what gunicorn serves
 (``services.notifications:create_app()``)."""
+
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from flask import Flask
 

@@ -1,5 +1,6 @@
 """The ``/notifications`` resource: ``POST /notifications {userId, orderId?, channel,
 message}`` → 201; ``GET /notifications?userId=`` (README.md, "Services")."""
+
 from __future__ import annotations
 
 from flask import Blueprint, jsonify
@@ -28,8 +29,11 @@ def create_notification():
 @bp.get("/notifications/<notification_id>")
 def get_notification(notification_id: str):
     notification = store.find_notification(get_db(), notification_id)
-    return jsonify(found(notification, "NOTIFICATION_NOT_FOUND",
-                         "No notification with id %s." % notification_id))
+    return jsonify(
+        found(
+            notification, "NOTIFICATION_NOT_FOUND", "No notification with id %s." % notification_id
+        )
+    )
 
 
 @bp.get("/notifications")
@@ -39,15 +43,35 @@ def list_notifications():
 
 
 OPERATIONS = [
-    Operation("post", "/notifications", "createNotification", "Send (record) a notification", "notifications",
-              {201: ("The notification, status SENT", schemas.NOTIFICATION)},
-              body=schemas.CREATE_NOTIFICATION, idempotent=True),
-    Operation("get", "/notifications/{notificationId}", "getNotification", "Read a notification", "notifications",
-              {200: ("The notification", schemas.NOTIFICATION), 404: ("No such notification", None)},
-              parameters=(path_parameter("notificationId", ID_SCHEMA, "The notification's id"),)),
-    Operation("get", "/notifications", "listNotifications", "List a user's notifications, oldest first",
-              "notifications",
-              {200: ("The user's notifications (empty if none)", schemas.NOTIFICATION_LIST),
-               400: ("userId missing or malformed", None)},
-              parameters=(query_parameter("userId", ID_SCHEMA, "Whose notifications"),)),
+    Operation(
+        "post",
+        "/notifications",
+        "createNotification",
+        "Send (record) a notification",
+        "notifications",
+        {201: ("The notification, status SENT", schemas.NOTIFICATION)},
+        body=schemas.CREATE_NOTIFICATION,
+        idempotent=True,
+    ),
+    Operation(
+        "get",
+        "/notifications/{notificationId}",
+        "getNotification",
+        "Read a notification",
+        "notifications",
+        {200: ("The notification", schemas.NOTIFICATION), 404: ("No such notification", None)},
+        parameters=(path_parameter("notificationId", ID_SCHEMA, "The notification's id"),),
+    ),
+    Operation(
+        "get",
+        "/notifications",
+        "listNotifications",
+        "List a user's notifications, oldest first",
+        "notifications",
+        {
+            200: ("The user's notifications (empty if none)", schemas.NOTIFICATION_LIST),
+            400: ("userId missing or malformed", None),
+        },
+        parameters=(query_parameter("userId", ID_SCHEMA, "Whose notifications"),),
+    ),
 ]

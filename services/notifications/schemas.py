@@ -1,4 +1,5 @@
 """JSON Schemas of the notifications API: used to validate requests and published in /openapi.json."""
+
 from services.common.records import ID_SCHEMA, TIMESTAMP_SCHEMA
 
 CHANNELS = ["email", "sms", "push"]
@@ -11,14 +12,27 @@ CREATE_NOTIFICATION = {
         "userId": ID_SCHEMA,
         "orderId": ID_SCHEMA,
         "channel": {"type": "string", "enum": CHANNELS},
-        "message": {"type": "string", "minLength": 1, "maxLength": 2000, "pattern": "\\S",
-                    "x-pattern-message": "must not be blank"},
+        "message": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": 2000,
+            "pattern": "\\S",
+            "x-pattern-message": "must not be blank",
+        },
     },
 }
 
 NOTIFICATION = {
     "type": "object",
-    "required": ["notificationId", "userId", "orderId", "channel", "message", "status", "createdAt"],
+    "required": [
+        "notificationId",
+        "userId",
+        "orderId",
+        "channel",
+        "message",
+        "status",
+        "createdAt",
+    ],
     "additionalProperties": False,
     "properties": {
         "notificationId": ID_SCHEMA,

@@ -1,4 +1,5 @@
 """The notifications table. Sending is simulated: a stored notification counts as SENT."""
+
 from __future__ import annotations
 
 import sqlite3
@@ -20,9 +21,15 @@ CREATE INDEX IF NOT EXISTS notifications_by_user ON notifications (user_id, crea
 
 
 def _notification(row: sqlite3.Row) -> dict:
-    return {"notificationId": row["notification_id"], "userId": row["user_id"], "orderId": row["order_id"],
-            "channel": row["channel"], "message": row["message"], "status": row["status"],
-            "createdAt": row["created_at"]}
+    return {
+        "notificationId": row["notification_id"],
+        "userId": row["user_id"],
+        "orderId": row["order_id"],
+        "channel": row["channel"],
+        "message": row["message"],
+        "status": row["status"],
+        "createdAt": row["created_at"],
+    }
 
 
 def insert_notification(conn: sqlite3.Connection, payload: dict) -> dict:
@@ -30,7 +37,14 @@ def insert_notification(conn: sqlite3.Connection, payload: dict) -> dict:
     conn.execute(
         "INSERT INTO notifications (notification_id, user_id, order_id, channel, message, status, created_at)"
         " VALUES (?, ?, ?, ?, ?, 'SENT', ?)",
-        (notification_id, payload["userId"], payload.get("orderId"), payload["channel"], payload["message"], utc_now()),
+        (
+            notification_id,
+            payload["userId"],
+            payload.get("orderId"),
+            payload["channel"],
+            payload["message"],
+            utc_now(),
+        ),
     )
     created = find_notification(conn, notification_id)
     assert created is not None  # inserted above, in this transaction
@@ -38,10 +52,14 @@ def insert_notification(conn: sqlite3.Connection, payload: dict) -> dict:
 
 
 def find_notification(conn: sqlite3.Connection, notification_id: str) -> dict | None:
-    row = conn.execute("SELECT * FROM notifications WHERE notification_id = ?", (notification_id,)).fetchone()
+    row = conn.execute(
+        "SELECT * FROM notifications WHERE notification_id = ?", (notification_id,)
+    ).fetchone()
     return None if row is None else _notification(row)
 
 
 def notifications_of_user(conn: sqlite3.Connection, user_id: str) -> list[dict]:
-    rows = conn.execute("SELECT * FROM notifications WHERE user_id = ? ORDER BY created_at, rowid", (user_id,)).fetchall()
+    rows = conn.execute(
+        "SELECT * FROM notifications WHERE user_id = ? ORDER BY created_at, rowid", (user_id,)
+    ).fetchall()
     return [_notification(r) for r in rows]

@@ -3,10 +3,12 @@
 ``USERS_URL`` is required: without it the start-up fails with a message naming the
 variable, rather than the first order failing later.
 """
+
 from __future__ import annotations
 
 import urllib.parse
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from flask import Flask
 
@@ -33,7 +35,9 @@ def _non_negative_int(text: str) -> int:
 SETTINGS = [
     Setting("USERS_URL", "USERS_URL", str, "base URL of the users service (required)"),
     Setting("USERS_TIMEOUT", "USERS_TIMEOUT", _positive_float, "seconds to wait for users"),
-    Setting("USERS_RETRIES", "USERS_RETRIES", _non_negative_int, "extra attempts on connection errors"),
+    Setting(
+        "USERS_RETRIES", "USERS_RETRIES", _non_negative_int, "extra attempts on connection errors"
+    ),
 ]
 
 
@@ -42,8 +46,10 @@ def _check(app: Flask) -> None:
         return
     url = app.config.get("USERS_URL")
     if not url:
-        raise ConfigError("USERS_URL is not set: the orders service needs the users service's base URL, "
-                          "e.g. USERS_URL=http://127.0.0.1:8001")
+        raise ConfigError(
+            "USERS_URL is not set: the orders service needs the users service's base URL, "
+            "e.g. USERS_URL=http://127.0.0.1:8001"
+        )
     parts = urllib.parse.urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise ConfigError("USERS_URL=%r is invalid: expected http://host:port" % url)
@@ -62,5 +68,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         check=_check,
     )
     app.extensions["users_client"] = app.config.get("USERS_CLIENT") or UsersClient(
-        app.config["USERS_URL"], timeout=app.config["USERS_TIMEOUT"], retries=app.config["USERS_RETRIES"])
+        app.config["USERS_URL"],
+        timeout=app.config["USERS_TIMEOUT"],
+        retries=app.config["USERS_RETRIES"],
+    )
     return app

@@ -15,17 +15,19 @@ With the caller's X-Request-Deadline, each attempt waits at most until ``deadlin
 running out of that time (before an attempt, during one, or as users' own 504
 ``DEADLINE_EXCEEDED``) is a 504 ``DEADLINE_EXCEEDED``.
 """
+
 from __future__ import annotations
 
 import time
 import urllib.parse
-from typing import Callable
+from collections.abc import Callable
 
 import requests
 from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential
 
 from services.common import ApiError
-from services.common.deadline import HEADER as DEADLINE_HEADER, Deadline, exceeded
+from services.common.deadline import HEADER as DEADLINE_HEADER
+from services.common.deadline import Deadline, exceeded
 
 
 def _is_connection_error(exc: BaseException) -> bool:
@@ -42,8 +44,14 @@ def _error_code(response: requests.Response) -> str | None:
 
 
 class UsersClient:
-    def __init__(self, base_url: str, timeout: float = 2.0, retries: int = 2,
-                 session: requests.Session | None = None, sleep: Callable[[float], None] = time.sleep):
+    def __init__(
+        self,
+        base_url: str,
+        timeout: float = 2.0,
+        retries: int = 2,
+        session: requests.Session | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ):
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
         self.retries = retries
@@ -55,13 +63,17 @@ class UsersClient:
         if deadline is not None:
             left = deadline.seconds_left()
             if left <= 0:
-                raise exceeded("No time was left before the X-Request-Deadline to ask the users service.")
+                raise exceeded(
+                    "No time was left before the X-Request-Deadline to ask the users service."
+                )
             timeout = min(timeout, left)
         try:
             return self.session.get(url, headers=headers, timeout=timeout)
         except requests.Timeout:
             if timeout < self.timeout:  # cut short by the deadline, not by USERS_TIMEOUT
-                raise exceeded("The users service did not answer before the X-Request-Deadline.") from None
+                raise exceeded(
+                    "The users service did not answer before the X-Request-Deadline."
+                ) from None
             raise
 
     def _get(self, url: str, headers: dict, deadline: Deadline | None) -> requests.Response:
@@ -74,7 +86,9 @@ class UsersClient:
         )
         return retrying(self._attempt, url, headers, deadline)
 
-    def ensure_user_exists(self, user_id: str, request_id: str | None = None, deadline: Deadline | None = None) -> None:
+    def ensure_user_exists(
+        self, user_id: str, request_id: str | None = None, deadline: Deadline | None = None
+    ) -> None:
         url = "%s/users/%s" % (self.base_url, urllib.parse.quote(user_id, safe=""))
         headers = {"X-Request-Id": request_id} if request_id else {}
         if deadline is not None:
@@ -82,14 +96,25 @@ class UsersClient:
         try:
             response = self._get(url, headers, deadline)
         except requests.Timeout:
-            raise ApiError(504, "USERS_TIMEOUT", "The users service did not answer within %ss." % self.timeout) from None
+            raise ApiError(
+                504, "USERS_TIMEOUT", "The users service did not answer within %ss." % self.timeout
+            ) from None
         except requests.RequestException as exc:
-            raise ApiError(503, "USERS_UNAVAILABLE", "The users service is unreachable at %s: %s"
-                           % (self.base_url, type(exc).__name__)) from None
+            raise ApiError(
+                503,
+                "USERS_UNAVAILABLE",
+                "The users service is unreachable at %s: %s" % (self.base_url, type(exc).__name__),
+            ) from None
         if response.status_code == 200:
             return
         if response.status_code == 404:
             raise ApiError(422, "USER_NOT_FOUND", "No user with id %s." % user_id, field="userId")
-        if response.status_code == 504 and deadline is not None and _error_code(response) == "DEADLINE_EXCEEDED":
+        if (
+            response.status_code == 504
+            and deadline is not None
+            and _error_code(response) == "DEADLINE_EXCEEDED"
+        ):
             raise exceeded("The X-Request-Deadline passed before the users service could answer.")
-        raise ApiError(502, "USERS_BAD_RESPONSE", "The users service answered %d." % response.status_code)
+        raise ApiError(
+            502, "USERS_BAD_RESPONSE", "The users service answered %d." % response.status_code
+        )

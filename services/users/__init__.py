@@ -1,7 +1,9 @@
 """The users service: ``create_app`` is what gunicorn serves (``services.users:create_app()``)."""
+
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from flask import Flask
 

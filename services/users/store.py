@@ -1,4 +1,5 @@
 """The users table. Emails are unique regardless of case (``COLLATE NOCASE``)."""
+
 from __future__ import annotations
 
 import sqlite3
@@ -20,14 +21,21 @@ class EmailTaken(Exception):
 
 
 def _user(row: sqlite3.Row) -> dict:
-    return {"userId": row["user_id"], "name": row["name"], "email": row["email"], "createdAt": row["created_at"]}
+    return {
+        "userId": row["user_id"],
+        "name": row["name"],
+        "email": row["email"],
+        "createdAt": row["created_at"],
+    }
 
 
 def insert_user(conn: sqlite3.Connection, name: str, email: str) -> dict:
     user = {"userId": new_id(), "name": name, "email": email, "createdAt": utc_now()}
     try:
-        conn.execute("INSERT INTO users (user_id, name, email, created_at) VALUES (?, ?, ?, ?)",
-                     (user["userId"], name, email, user["createdAt"]))
+        conn.execute(
+            "INSERT INTO users (user_id, name, email, created_at) VALUES (?, ?, ?, ?)",
+            (user["userId"], name, email, user["createdAt"]),
+        )
     except sqlite3.IntegrityError:
         raise EmailTaken(email) from None
     return user

@@ -1,5 +1,6 @@
 """The ``/users`` resource: ``POST /users {name, email}`` → 201 user with ``userId``;
 ``GET /users/<id>``; a duplicate email → 409 (README.md, "Services")."""
+
 from __future__ import annotations
 
 from flask import Blueprint, jsonify
@@ -21,7 +22,9 @@ bp = Blueprint("users", __name__)
 def create_user():
     payload = validated_body(schemas.CREATE_USER)
     if payload["email"] != payload["email"].strip():
-        raise ApiError(400, "VALIDATION_ERROR", "email must not have surrounding whitespace", field="email")
+        raise ApiError(
+            400, "VALIDATION_ERROR", "email must not have surrounding whitespace", field="email"
+        )
     idem = Idempotent(payload)
     if (replay := idem.replay()) is not None:
         return replay
@@ -30,7 +33,12 @@ def create_user():
         try:
             return 201, store.insert_user(conn, payload["name"], payload["email"])
         except store.EmailTaken:
-            raise ApiError(409, "EMAIL_TAKEN", "A user with email %s already exists." % payload["email"], field="email")
+            raise ApiError(
+                409,
+                "EMAIL_TAKEN",
+                "A user with email %s already exists." % payload["email"],
+                field="email",
+            ) from None
 
     return idem.create(create)
 
@@ -42,10 +50,23 @@ def get_user(user_id: str):
 
 
 OPERATIONS = [
-    Operation("post", "/users", "createUser", "Create a user", "users",
-              {201: ("The new user", schemas.USER), 409: ("A user with this email exists", None)},
-              body=schemas.CREATE_USER, idempotent=True),
-    Operation("get", "/users/{userId}", "getUser", "Read a user", "users",
-              {200: ("The user", schemas.USER), 404: ("No such user", None)},
-              parameters=(path_parameter("userId", ID_SCHEMA, "The user's id"),)),
+    Operation(
+        "post",
+        "/users",
+        "createUser",
+        "Create a user",
+        "users",
+        {201: ("The new user", schemas.USER), 409: ("A user with this email exists", None)},
+        body=schemas.CREATE_USER,
+        idempotent=True,
+    ),
+    Operation(
+        "get",
+        "/users/{userId}",
+        "getUser",
+        "Read a user",
+        "users",
+        {200: ("The user", schemas.USER), 404: ("No such user", None)},
+        parameters=(path_parameter("userId", ID_SCHEMA, "The user's id"),),
+    ),
 ]

@@ -4,6 +4,7 @@ interpreter with small sizes, give the outputs and transition counts the benchma
 Not a timing test: it only keeps the benchmark from rotting (a definition our interpreter
 rejects, or an expected output that drifted, would show up here rather than in `make bench`).
 """
+
 from __future__ import annotations
 
 import importlib.util
@@ -54,22 +55,42 @@ def test_every_case_is_smoke_tested():
 
 
 def _result(output, transitions, status="SUCCEEDED"):
-    return {"status": status, "output": output, "transitions": transitions,
-            "error": None, "cause": None, "consistent": True}
+    return {
+        "status": status,
+        "output": output,
+        "transitions": transitions,
+        "error": None,
+        "cause": None,
+        "consistent": True,
+    }
 
 
 CHECKS = [
     ("both right", _result({"i": 2, "n": 2}, 7), _result({"i": 2, "n": 2}, 7), []),
-    ("ours wrong output", _result({"i": 2, "n": 2}, 7), _result({"i": 3, "n": 2}, 7),
-     ["ours: output differs from expected", "moto and ours produced different results"]),
-    ("moto miscounts", _result({"i": 2, "n": 2}, 6), _result({"i": 2, "n": 2}, 7),
-     ["moto: 6 transitions, expected 7"]),
-    ("ours failed", _result({"i": 2, "n": 2}, 7), _result(None, 7, status="FAILED"),
-     ["ours: status FAILED", "moto and ours produced different results"]),
+    (
+        "ours wrong output",
+        _result({"i": 2, "n": 2}, 7),
+        _result({"i": 3, "n": 2}, 7),
+        ["ours: output differs from expected", "moto and ours produced different results"],
+    ),
+    (
+        "moto miscounts",
+        _result({"i": 2, "n": 2}, 6),
+        _result({"i": 2, "n": 2}, 7),
+        ["moto: 6 transitions, expected 7"],
+    ),
+    (
+        "ours failed",
+        _result({"i": 2, "n": 2}, 7),
+        _result(None, 7, status="FAILED"),
+        ["ours: status FAILED", "moto and ours produced different results"],
+    ),
 ]
 
 
-@pytest.mark.parametrize(("moto", "ours", "expected"), [c[1:] for c in CHECKS], ids=[c[0] for c in CHECKS])
+@pytest.mark.parametrize(
+    ("moto", "ours", "expected"), [c[1:] for c in CHECKS], ids=[c[0] for c in CHECKS]
+)
 def test_check_reports_every_disagreement(moto, ours, expected):
     problems = bench.check(bench.CASES_BY_NAME["counting_loop"], 2, {"moto": moto, "ours": ours})
     assert len(problems) == len(expected)

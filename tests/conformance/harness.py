@@ -14,12 +14,12 @@ on the same virtual clock (:class:`_VirtualLambdas`). :func:`is_jsonata_or_varia
 JSONata / variables cases apart (``jsonata`` or ``field:Assign`` feature, or
 ``QueryLanguage``); :func:`is_lambda` the Lambda ones.
 """
+
 from __future__ import annotations
 
 import json
 import re
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 from orchestrator.asl.errors import DefinitionError, StatesError
@@ -29,8 +29,7 @@ from orchestrator.tasks import TaskInvoker, TasksConfig
 from tests.corpus import CORPUS
 from tests.support import lambda_standins as standins
 
-KINDS = ("execution", "describe-execution", "sync-execution", "express-async-end-event",
-         "io-pair")
+KINDS = ("execution", "describe-execution", "sync-execution", "express-async-end-event", "io-pair")
 ACCOUNT = "111111111111"
 REGION = "<region>"
 PARTITION = "<partition>"
@@ -43,7 +42,8 @@ _DATE_RE = re.compile(
     r"(?:[1-9]\d{3}-(?:(?:0[1-9]|1[0-2])-(?:0[1-9]|1\d|2[0-8])|(?:0[13-9]|1[0-2])-(?:29|30)|"
     r"(?:0[13578]|1[02])-31)|(?:[1-9]\d(?:0[48]|[2468][048]|[13579][26])|"
     r"(?:[2468][048]|[13579][26])00)-02-29)T(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d(?:\.\d{1,9})?"
-    r"(?:Z|[+-][01]\d:?([0-5]\d)?)")
+    r"(?:Z|[+-][01]\d:?([0-5]\d)?)"
+)
 _UUID_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 _MAP_RUN_RE = re.compile(r"(:mapRun:[^/]+/)[^:\"]+:[0-9a-f-]+")
 _JSON_INPUT_RE = re.compile(r"'(\{.*\}|\[.*\])'")
@@ -51,38 +51,39 @@ _JSON_INPUT_RE = re.compile(r"'(\{.*\}|\[.*\])'")
 
 # Cases where we knowingly differ from the recording, with the reason. Each is still run
 # (test_known_divergences) and must differ in exactly the documented way.
-MAP_RUN_LINK = ("recorded after AWS changed Distributed Map history links (Nov 2024): "
-                "MapStateExited follows MapRunStarted; the 17 older recordings in the corpus "
-                "link it to MapRunSucceeded, which we follow")
-REDRIVE_COUNT = ("recorded on 24-10-2023, before AWS added Execution.RedriveCount to the "
-                 "Context object (execution redrive, Nov 2023): the Lambda payloads that "
-                 "copy $$ lack it; we pass RedriveCount 0 as AWS does now")
+MAP_RUN_LINK = (
+    "recorded after AWS changed Distributed Map history links (Nov 2024): "
+    "MapStateExited follows MapRunStarted; the 17 older recordings in the corpus "
+    "link it to MapRunSucceeded, which we follow"
+)
+REDRIVE_COUNT = (
+    "recorded on 24-10-2023, before AWS added Execution.RedriveCount to the "
+    "Context object (execution redrive, Nov 2023): the Lambda payloads that "
+    "copy $$ lack it; we pass RedriveCount 0 as AWS does now"
+)
 SIMULTANEOUS_TIMEOUTS = (
     "four Map iterations each time out after 5 s; on AWS's real clock their timers fire "
     "milliseconds apart (TaskTimedOut recorded in the order 16, 18, 17, 19) and the first "
     "failure aborts the other iterations (MapIterationAborted, linked to it); on the virtual "
     "clock all four fire at the same instant, so each iteration fails on its own timeout "
-    "(MapIterationFailed, linked to it); status, error and every other event are the same")
+    "(MapIterationFailed, linked to it); status, error and every other event are the same"
+)
 DIVERGENCES = {
-    "scenarios/test_base_scenarios.test_map_state_config_distributed_item_selector_parameters":
-        MAP_RUN_LINK,
-    "scenarios/test_base_scenarios.test_map_state_config_distributed_items_path_from_previous":
-        MAP_RUN_LINK,
+    "scenarios/test_base_scenarios.test_map_state_config_distributed_item_selector_parameters": MAP_RUN_LINK,
+    "scenarios/test_base_scenarios.test_map_state_config_distributed_items_path_from_previous": MAP_RUN_LINK,
     "scenarios/test_base_scenarios.test_map_state_nested_config_distributed": MAP_RUN_LINK,
     "assign/test_assign_reference_variables.test_reference_in_map_state"
     "[MAP_STATE_REFERENCE_IN_ITEM_SELECTOR]": MAP_RUN_LINK,
     "assign/test_assign_reference_variables.test_reference_in_map_state"
     "[MAP_STATE_REFERENCE_IN_TOLERATED_FAILURE_PATH]": MAP_RUN_LINK,
     "local_mocking/test_base_scenarios.test_map_state_lambda": MAP_RUN_LINK,
-    "scenarios/test_base_scenarios.test_map_state_nested_config_distributed_no_max_max_concurrency":
-        MAP_RUN_LINK,
+    "scenarios/test_base_scenarios.test_map_state_nested_config_distributed_no_max_max_concurrency": MAP_RUN_LINK,
     "scenarios/test_base_scenarios.test_lambda_invoke_with_retry_extended_input": REDRIVE_COUNT,
-    "scenarios/test_base_scenarios.test_lambda_service_invoke_with_retry_extended_input":
-        REDRIVE_COUNT,
+    "scenarios/test_base_scenarios.test_lambda_service_invoke_with_retry_extended_input": REDRIVE_COUNT,
     "timeouts/test_timeouts.test_service_lambda_map_timeout": SIMULTANEOUS_TIMEOUTS,
-    "scenarios/test_base_scenarios.test_max_concurrency_path_negative":
-        "AWS never finishes this execution (status RUNNING, no event after ExecutionStarted); "
-        "we fail it with States.Runtime 'MaxConcurrency cannot be negative.'",
+    "scenarios/test_base_scenarios.test_max_concurrency_path_negative": "AWS never finishes "
+    "this execution (status RUNNING, no event after ExecutionStarted); we fail it with "
+    "States.Runtime 'MaxConcurrency cannot be negative.'",
 }
 
 
@@ -121,8 +122,11 @@ def selected_cases(with_lambda: bool = False) -> list[dict]:
     Step Functions ones, plus the Lambda ones with ``with_lambda`` (those need the
     :class:`_VirtualLambdas` hook that :func:`run_case` provides; other drivers, such as
     the engine equivalence test, take the pure ones)."""
-    return [entry for entry in _index()
-            if in_scope(entry, with_lambda) and entry["id"] not in DIVERGENCES]
+    return [
+        entry
+        for entry in _index()
+        if in_scope(entry, with_lambda) and entry["id"] not in DIVERGENCES
+    ]
 
 
 def divergent_cases() -> list[dict]:
@@ -130,6 +134,7 @@ def divergent_cases() -> list[dict]:
 
 
 # --- masking (applied to our side, as the snapshot library did to AWS's side) ------------
+
 
 def _mask_string(text: str) -> str:
     text = _DATE_RE.sub("date", text)
@@ -151,8 +156,13 @@ def _parse_json_strings(value: Any) -> Any:
 
 
 # Lambda/HTTP response metadata the recorder replaced by a fixed text (README, "Masking").
-_KEY_MASKS = {"X-Amzn-Trace-Id": "X-Amzn-Trace-Id", "x-amzn-RequestId": "x-amzn-RequestId",
-              "x-amz-crc32": "x-amz-crc32", "Date": "date", "RequestId": "RequestId"}
+_KEY_MASKS = {
+    "X-Amzn-Trace-Id": "X-Amzn-Trace-Id",
+    "x-amzn-RequestId": "x-amzn-RequestId",
+    "x-amz-crc32": "x-amz-crc32",
+    "Date": "date",
+    "RequestId": "RequestId",
+}
 # The two request-id masks are a per-test transformer of the recorder: four recordings of
 # Sep-Nov 2024 (context_object, query_language) ran without it, so their Lambda request id
 # (a UUID under ``RequestId`` / ``x-amzn-RequestId``) fell to the generic ``<uuid:N>`` rule,
@@ -216,11 +226,11 @@ def _mask_json_inputs(text: str, seen: dict) -> str:
             return match.group(0)
         token = seen.setdefault(inner, f"<json-input:{len(seen) + 1}>")
         return f"'{token}'"
+
     return _JSON_INPUT_RE.sub(repl, text)
 
 
-def _apply_jsonpath_norm(value: Any, path: str, replacement: str,
-                         found: list | None = None) -> Any:
+def _apply_jsonpath_norm(value: Any, path: str, replacement: str, found: list | None = None) -> Any:
     """``$..a.b`` style normalisations: replace ``a.b`` found at any depth (the replaced
     values are appended to ``found``)."""
     keys = [k for k in path.replace("$..events..", "").lstrip("$.").split(".") if k]
@@ -258,6 +268,7 @@ def _apply_reference_norm(value: Any, path: str, replacement: str) -> Any:
         if isinstance(node, list):
             return [swap(v) for v in node]
         return tokens.get(node, node) if isinstance(node, str) else node
+
     return swap(value)
 
 
@@ -306,8 +317,12 @@ def normalise_parallel(events: list[dict]) -> None:
     """The recording harness's Parallel normalisation, applied the same way to our side:
     events between ``ParallelStateStarted`` and the next Parallel closing event get
     ``id [0]`` / ``previousEventId 0`` and the collected run replaces that slice."""
-    closing = {"ParallelStateSucceeded", "ParallelStateAborted", "ParallelStateExited",
-               "ParallelStateFailed"}
+    closing = {
+        "ParallelStateSucceeded",
+        "ParallelStateAborted",
+        "ParallelStateExited",
+        "ParallelStateFailed",
+    }
     start = None
     sublist: list = []
     collecting = False
@@ -353,6 +368,7 @@ def execution_name(case: dict) -> str:
 
 # --- running and comparing -----------------------------------------------------------
 
+
 class _VirtualLambdas:
     """The ``invoke`` hook for Lambda cases: :class:`TaskInvoker` with the case's functions
     mapped to the stand-ins, on the runner's VIRTUAL clock. A stand-in's sleep (the 60 s of
@@ -364,16 +380,25 @@ class _VirtualLambdas:
         # The function's own timeout is Lambda's (the config's 900 s), not the Task's:
         # the Task's TimeoutSeconds is the interpreter's business (it races a Sleep).
         # The recorded ARNs name the corpus' account: the functions live there.
-        self.invoker = TaskInvoker(TasksConfig(lambdas=standins.lambda_map(case["lambdas"]),
-                                               account=ACCOUNT))
+        self.invoker = TaskInvoker(
+            TasksConfig(lambdas=standins.lambda_map(case["lambdas"]), account=ACCOUNT)
+        )
 
     def __call__(self, command: Invoke):
         slept: list[float] = []
         previous = standins.set_sleep(slept.append)
         try:
-            call = Invoke(command.resource, command.parameters, command.state_name,
-                          command.key, command.attempt, None, command.heartbeat_seconds,
-                          command.task_token, command.context)
+            call = Invoke(
+                command.resource,
+                command.parameters,
+                command.state_name,
+                command.key,
+                command.attempt,
+                None,
+                command.heartbeat_seconds,
+                command.task_token,
+                command.context,
+            )
             try:
                 value = self.invoker(call)
             except StatesError as err:
@@ -391,17 +416,30 @@ def run_case(case: dict):
         # EXPRESS executions have ARNs ``...:express:<machine>:<name>:<id>``.
         prefix = "SyncExecArn" if case["kind"] == "sync-execution" else "ExpressExecArn"
         name = f"<{prefix}_Part1_0idx>"
-        arn = (f"arn:{PARTITION}:states:{REGION}:{ACCOUNT}:express:{STATE_MACHINE_NAME}:"
-               f"{name}:<{prefix}_Part2_0idx>")
+        arn = (
+            f"arn:{PARTITION}:states:{REGION}:{ACCOUNT}:express:{STATE_MACHINE_NAME}:"
+            f"{name}:<{prefix}_Part2_0idx>"
+        )
     role = "sfn_role_arn" if "sfn_role_arn" in json.dumps(case["expected"]) else ROLE_ARN
-    if any(n.get("replacement") == "<role-name>" for n in case.get("snapshot_normalisations") or ()):
+    if any(
+        n.get("replacement") == "<role-name>" for n in case.get("snapshot_normalisations") or ()
+    ):
         role = f"arn:{PARTITION}:iam::{ACCOUNT}:role/<role-name>"  # a role created by the test
     invoke = _VirtualLambdas(case) if case["needs"] else None
     try:
-        return run(case["definition"], input_text=json.dumps(case["input"]), invoke=invoke,
-                   execution_name=name, execution_arn=arn, state_machine_name=STATE_MACHINE_NAME,
-                   account=ACCOUNT, region=REGION, partition=PARTITION, role_arn=role,
-                   redrive_count=None if case["kind"] == "sync-execution" else 0)
+        return run(
+            case["definition"],
+            input_text=json.dumps(case["input"]),
+            invoke=invoke,
+            execution_name=name,
+            execution_arn=arn,
+            state_machine_name=STATE_MACHINE_NAME,
+            account=ACCOUNT,
+            region=REGION,
+            partition=PARTITION,
+            role_arn=role,
+            redrive_count=None if case["kind"] == "sync-execution" else 0,
+        )
     finally:
         if invoke is not None:
             invoke.invoker.close()
@@ -432,8 +470,9 @@ def compare(case: dict) -> list[str]:
         return [f"definition rejected: {exc}"]
     problems: list[str] = []
     if result.status != expected["status"]:
-        problems.append(f"status {result.status} != {expected['status']} "
-                        f"({result.error}: {result.cause})")
+        problems.append(
+            f"status {result.status} != {expected['status']} ({result.error}: {result.cause})"
+        )
         return problems
     tokens: dict = {}
     history = our_history(case, result, tokens)
@@ -454,10 +493,14 @@ def compare(case: dict) -> list[str]:
     output_text = result.output_text or ""
     for uuid_text, token in tokens.items():  # the entry's <uuid:N> tokens reach the text too
         output_text = output_text.replace(uuid_text, token)
-    if ("output_raw" in expected and expected["output_raw"] not in replaced
-            and _mask_string(output_text) != expected["output_raw"]):
+    if (
+        "output_raw" in expected
+        and expected["output_raw"] not in replaced
+        and _mask_string(output_text) != expected["output_raw"]
+    ):
         if _case_norms(case, _mask(json.loads(output_text))) != json.loads(
-                expected["output_raw"]) or not case.get("snapshot_normalisations"):
+            expected["output_raw"]
+        ) or not case.get("snapshot_normalisations"):
             problems.append(f"output_raw {result.output_text!r} != {expected['output_raw']!r}")
     seen: dict = {}
     final = history[-1].get("executionFailedEventDetails") if history else None
@@ -476,7 +519,10 @@ def compare(case: dict) -> list[str]:
         end = expected["end_event"]
         last = result.history[-1]
         if (last["type"], str(last["id"]), str(last["previousEventId"])) != (
-                end["type"], end["id"], end["previous_event_id"]):
+            end["type"],
+            end["id"],
+            end["previous_event_id"],
+        ):
             problems.append(f"end event {last['type']}#{last['id']} != {end}")
     return problems
 
@@ -486,27 +532,34 @@ def _compare_history(case: dict, result) -> list[str]:
     ours = our_history(case, result)
     if case.get("history_order") == "reverse":
         expected = list(reversed(expected))
-    if any(n["type"] == "parallel-events-normalised"
-           for n in case.get("snapshot_normalisations") or ()):
+    if any(
+        n["type"] == "parallel-events-normalised" for n in case.get("snapshot_normalisations") or ()
+    ):
         normalise_parallel(ours)
         expected, ours = _canonical_runs(expected), _canonical_runs(ours)
     problems = []
     for i, (want, got) in enumerate(zip(expected, ours)):
         got = reconcile_lengths(case, got, want)
         if want != got:
-            problems.append(f"event #{i + 1}: ours {json.dumps(got)[:600]}\n"
-                            f"          aws  {json.dumps(want)[:600]}")
+            problems.append(
+                f"event #{i + 1}: ours {json.dumps(got)[:600]}\n"
+                f"          aws  {json.dumps(want)[:600]}"
+            )
             break
     if len(expected) != len(ours):
-        problems.append(f"history length {len(ours)} != {len(expected)}: ours "
-                        f"{[e['type'] for e in ours]}")
+        problems.append(
+            f"history length {len(ours)} != {len(expected)}: ours {[e['type'] for e in ours]}"
+        )
     return problems
 
 
 def _placeholders(case: dict) -> list[str]:
     """Names the recording substituted for values only known at test time."""
-    return [n["replacement"] for n in case.get("snapshot_normalisations") or ()
-            if n["type"] == "regex" and n["match"] == "<runtime value>"]
+    return [
+        n["replacement"]
+        for n in case.get("snapshot_normalisations") or ()
+        if n["type"] == "regex" and n["match"] == "<runtime value>"
+    ]
 
 
 def reconcile_lengths(case: dict, ours: Any, recorded: Any) -> Any:
@@ -531,8 +584,13 @@ def reconcile_lengths(case: dict, ours: Any, recorded: Any) -> Any:
     for name in _placeholders(case):
         count = payload.count(name)
         diff = ours_len - int(rec_len)
-        if count and diff and diff % count == 0 and 1 <= len(name) - diff // count <= 64 \
-                and rec_all == [rec_len]:
+        if (
+            count
+            and diff
+            and diff % count == 0
+            and 1 <= len(name) - diff // count <= 64
+            and rec_all == [rec_len]
+        ):
             meta = json.loads(json.dumps(out["SdkHttpMetadata"]))
             meta["HttpHeaders"]["Content-Length"] = rec_len
             meta["AllHttpHeaders"]["Content-Length"] = [rec_len]

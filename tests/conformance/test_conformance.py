@@ -4,6 +4,7 @@ See ``harness.py`` for the selection (pure Step Functions and the Lambda cases r
 the stand-ins; JSONPath, JSONata, mixed machines and workflow variables), the masking, and
 the few documented divergences (each pinned by its own test below).
 """
+
 from __future__ import annotations
 
 import json
@@ -13,9 +14,22 @@ import pytest
 from orchestrator.asl.runner import Delayed
 from orchestrator.asl.runtime import Invoke
 
-from .harness import DIVERGENCES, MAP_RUN_LINK, REDRIVE_COUNT, SIMULTANEOUS_TIMEOUTS, compare, \
-    divergent_cases, is_jsonata_or_variables, is_lambda, load, our_history, run_case, \
-    reconcile_lengths, selected_cases, _VirtualLambdas
+from .harness import (
+    DIVERGENCES,
+    MAP_RUN_LINK,
+    REDRIVE_COUNT,
+    SIMULTANEOUS_TIMEOUTS,
+    _VirtualLambdas,
+    compare,
+    divergent_cases,
+    is_jsonata_or_variables,
+    is_lambda,
+    load,
+    our_history,
+    reconcile_lengths,
+    run_case,
+    selected_cases,
+)
 
 CASES = selected_cases(with_lambda=True)
 
@@ -36,51 +50,74 @@ def test_selection_is_the_corpus_we_can_run():
     for entry in everything:
         key = (is_lambda(entry), is_jsonata_or_variables(entry))
         counts[key] = counts.get(key, 0) + 1
-    assert counts == {(False, False): 780, (False, True): 146, (True, False): 57,
-                      (True, True): 30}
+    assert counts == {(False, False): 780, (False, True): 146, (True, False): 57, (True, True): 30}
     assert {c["id"] for c in divergent_cases()} == set(DIVERGENCES)
 
 
 def test_every_lambda_stand_in_is_exercised():
     needs = {need for entry in CASES if is_lambda(entry) for need in entry["needs"]}
-    assert needs == {"lambda-echo", "lambda-constant-helloworld", "lambda-decorate-input",
-                     "lambda-raise-exception", "lambda-raise-custom-exception",
-                     "lambda-sleep-60s-echo", "lambda-service-integration", "task-not-invoked"}
+    assert needs == {
+        "lambda-echo",
+        "lambda-constant-helloworld",
+        "lambda-decorate-input",
+        "lambda-raise-exception",
+        "lambda-raise-custom-exception",
+        "lambda-sleep-60s-echo",
+        "lambda-service-integration",
+        "task-not-invoked",
+    }
 
 
-@pytest.mark.parametrize("resource, timeout", [
-    ("arn:aws:lambda:us-east-1:111111111111:function:slow", 5),
-    ("arn:aws:lambda:us-east-1:111111111111:function:slow", None),
-], ids=["task-timeout-5s", "no-task-timeout"])
+@pytest.mark.parametrize(
+    "resource, timeout",
+    [
+        ("arn:aws:lambda:us-east-1:111111111111:function:slow", 5),
+        ("arn:aws:lambda:us-east-1:111111111111:function:slow", None),
+    ],
+    ids=["task-timeout-5s", "no-task-timeout"],
+)
 def test_the_sleeping_stand_in_is_a_delayed_result_on_the_virtual_clock(resource, timeout):
     # lambda-sleep-60s-echo returns its event 60 virtual seconds later, whatever the Task's
     # TimeoutSeconds: racing it is the interpreter's job, not the function's.
-    hook = _VirtualLambdas({"lambdas": [{"function_name": "slow",
-                                         "needs": "lambda-sleep-60s-echo"}]})
+    hook = _VirtualLambdas(
+        {"lambdas": [{"function_name": "slow", "needs": "lambda-sleep-60s-echo"}]}
+    )
     outcome = hook(Invoke(resource, {"a": 1}, "S", "k", timeout_seconds=timeout))
     assert outcome == Delayed(60, {"a": 1})
 
 
 def _wrapper(payload, length):
-    return {"Payload": payload, "SdkHttpMetadata": {
-        "AllHttpHeaders": {"Content-Length": [str(length)]},
-        "HttpHeaders": {"Content-Length": str(length)}}}
+    return {
+        "Payload": payload,
+        "SdkHttpMetadata": {
+            "AllHttpHeaders": {"Content-Length": [str(length)]},
+            "HttpHeaders": {"Content-Length": str(length)},
+        },
+    }
 
 
-_NAMED = {"snapshot_normalisations": [{"type": "regex", "match": "<runtime value>",
-                                       "replacement": "<fn>"}]}
+_NAMED = {
+    "snapshot_normalisations": [
+        {"type": "regex", "match": "<runtime value>", "replacement": "<fn>"}
+    ]
+}
 
 
-@pytest.mark.parametrize("case, payload, ours, recorded, accepted", [
-    (_NAMED, {"F": "<fn>"}, 14, 12, True),        # one real name of 2 characters, not 4
-    (_NAMED, {"F": "<fn>", "G": "<fn>"}, 24, 20, True),  # two names of 2 characters
-    (_NAMED, {"F": "<fn>", "G": "<fn>"}, 24, 21, False),  # no single real name length fits
-    (_NAMED, {"F": "<fn>"}, 14, 14 - 4 + 65, False),      # a 65-character name: impossible
-    (_NAMED, {"F": "plain"}, 14, 12, False),      # nothing masked: the length must match
-    ({}, {"F": "<fn>"}, 14, 12, False),           # not a runtime-value placeholder
-], ids=["one-name", "two-names", "inconsistent", "too-long", "no-placeholder", "no-norm"])
-def test_content_length_is_reconciled_only_for_a_masked_function_name(case, payload, ours,
-                                                                      recorded, accepted):
+@pytest.mark.parametrize(
+    "case, payload, ours, recorded, accepted",
+    [
+        (_NAMED, {"F": "<fn>"}, 14, 12, True),  # one real name of 2 characters, not 4
+        (_NAMED, {"F": "<fn>", "G": "<fn>"}, 24, 20, True),  # two names of 2 characters
+        (_NAMED, {"F": "<fn>", "G": "<fn>"}, 24, 21, False),  # no single real name length fits
+        (_NAMED, {"F": "<fn>"}, 14, 14 - 4 + 65, False),  # a 65-character name: impossible
+        (_NAMED, {"F": "plain"}, 14, 12, False),  # nothing masked: the length must match
+        ({}, {"F": "<fn>"}, 14, 12, False),  # not a runtime-value placeholder
+    ],
+    ids=["one-name", "two-names", "inconsistent", "too-long", "no-placeholder", "no-norm"],
+)
+def test_content_length_is_reconciled_only_for_a_masked_function_name(
+    case, payload, ours, recorded, accepted
+):
     expected = _wrapper(payload, recorded)
     assert (reconcile_lengths(case, _wrapper(payload, ours), expected) == expected) is accepted
 
@@ -95,9 +132,12 @@ def test_known_divergence_map_run_link(entry):
     ours = our_history(case, run_case(case))
     expected = case["history"]
     ids = {e["id"]: e["type"] for e in expected}
-    relinked = [dict(e, previousEventId=e["previousEventId"] + 1)
-                if e["type"] == "MapStateExited" and ids[e["previousEventId"]] == "MapRunStarted"
-                else e for e in expected]
+    relinked = [
+        dict(e, previousEventId=e["previousEventId"] + 1)
+        if e["type"] == "MapStateExited" and ids[e["previousEventId"]] == "MapRunStarted"
+        else e
+        for e in expected
+    ]
     assert relinked != expected
     assert ours == relinked
 
@@ -137,7 +177,10 @@ def test_known_divergence_simultaneous_map_iteration_timeouts():
     result = run_case(case)
     expected = case["expected"]
     assert (result.status, result.error, result.cause) == (
-        expected["status"], expected["error"], expected.get("cause"))
+        expected["status"],
+        expected["error"],
+        expected.get("cause"),
+    )
     ours = our_history(case, result)
     recorded = json.loads(json.dumps(case["history"]))
     # On the virtual clock: timeouts in the order the Tasks started, and each iteration

@@ -20,6 +20,7 @@ the test therefore renders the merged configuration with ``compose config`` and 
 Everything is one test function because the steps build on each other (and pytest-xdist
 would otherwise start one stack per worker).
 """
+
 from __future__ import annotations
 
 import json
@@ -39,6 +40,7 @@ import requests
 import yaml
 
 from tests.support.readme import console_blocks, readme_section
+
 pytestmark = [pytest.mark.integration, pytest.mark.docker, pytest.mark.slow]
 
 REPO = Path(__file__).resolve().parents[2]
@@ -47,14 +49,20 @@ HOSTNET_OVERRIDE = Path(__file__).with_name("docker-compose.hostnet.yml")
 SERVICES = ("users", "orders", "notifications", "orchestrator")
 # The ports the README's examples use (compose's defaults) -> the service behind each.
 README_PORTS = {8001: "users", 8002: "orders", 8003: "notifications", 8083: "orchestrator"}
-PORT_VARIABLES = {"users": "USERS_PORT", "orders": "ORDERS_PORT",
-                  "notifications": "NOTIFICATIONS_PORT", "orchestrator": "ORCHESTRATOR_PORT"}
+PORT_VARIABLES = {
+    "users": "USERS_PORT",
+    "orders": "ORDERS_PORT",
+    "notifications": "NOTIFICATIONS_PORT",
+    "orchestrator": "ORCHESTRATOR_PORT",
+}
 
 # Bounds: a first build installs the dependencies (minutes); a cached one takes seconds.
 BUILD_TIMEOUT = 40 * 60
 HEALTHY_WITHIN = 240.0
 SEPARATOR = "@@@ next example @@@"
-IMAGE_LABEL = "local-stepfunctions.project"  # set by services/Dockerfile and orchestrator/Dockerfile
+IMAGE_LABEL = (
+    "local-stepfunctions.project"  # set by services/Dockerfile and orchestrator/Dockerfile
+)
 # Values that differ on every run; replaced by placeholders before comparing with the README.
 VOLATILE = [
     (re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"), "<uuid>"),
@@ -63,6 +71,7 @@ VOLATILE = [
 
 
 # --- finding an engine ----------------------------------------------------------------------
+
 
 def _run(args, **kwargs) -> subprocess.CompletedProcess:
     return subprocess.run(args, capture_output=True, text=True, stdin=subprocess.DEVNULL, **kwargs)
@@ -108,6 +117,7 @@ def free_ports(count: int) -> list[int]:
 
 # --- the stack ------------------------------------------------------------------------------
 
+
 @dataclass
 class Stack:
     compose: list[str]
@@ -120,8 +130,9 @@ class Stack:
     def url(self, service: str) -> str:
         return f"http://127.0.0.1:{self.ports[service]}"
 
-    def run(self, *args: str, timeout: float = 600, check: bool = True,
-            files: list[Path] | None = None) -> subprocess.CompletedProcess:
+    def run(
+        self, *args: str, timeout: float = 600, check: bool = True, files: list[Path] | None = None
+    ) -> subprocess.CompletedProcess:
         files = files or [self.rendered]
         started = time.monotonic()
         command = list(self.compose) + ["-p", self.project, "--project-directory", str(REPO)]
@@ -133,7 +144,8 @@ class Stack:
         if check:
             assert result.returncode == 0, (
                 f"`compose {' '.join(args)}` failed ({result.returncode}):\n"
-                f"{result.stdout[-4000:]}\n{result.stderr[-4000:]}")
+                f"{result.stdout[-4000:]}\n{result.stderr[-4000:]}"
+            )
         return result
 
     def render(self) -> None:
@@ -154,9 +166,17 @@ class Stack:
         ids = self.container_ids()
         if not ids:
             return {}
-        out = _run(["docker", "inspect", "--format",
-                    '{{index .Config.Labels "com.docker.compose.service"}} {{.State.Status}} '
-                    '{{if .State.Health}}{{.State.Health.Status}}{{end}}'] + ids, timeout=60).stdout
+        out = _run(
+            [
+                "docker",
+                "inspect",
+                "--format",
+                '{{index .Config.Labels "com.docker.compose.service"}} {{.State.Status}} '
+                "{{if .State.Health}}{{.State.Health.Status}}{{end}}",
+            ]
+            + ids,
+            timeout=60,
+        ).stdout
         states = {}
         for line in out.splitlines():
             service, status, *health = line.split()
@@ -180,8 +200,17 @@ class Stack:
         return result.stdout[-8000:] + result.stderr[-2000:]
 
     def volumes(self) -> list[str]:
-        out = _run(["docker", "volume", "ls", "-q", "--filter",
-                    f"label=com.docker.compose.project={self.project}"], timeout=60).stdout
+        out = _run(
+            [
+                "docker",
+                "volume",
+                "ls",
+                "-q",
+                "--filter",
+                f"label=com.docker.compose.project={self.project}",
+            ],
+            timeout=60,
+        ).stdout
         return sorted(out.split())
 
 
@@ -189,9 +218,11 @@ class Stack:
 def stack(tmp_path_factory):
     problem = engine_problem()
     if problem:
-        pytest.skip(f"COMPOSE TEST SKIPPED: {problem}. It builds and runs the real images and "
-                    f"needs a Docker engine: start one (on this project's machines: "
-                    f"`bash ../shared/tools/docker-standin.sh`, as .ci/run does).")
+        pytest.skip(
+            f"COMPOSE TEST SKIPPED: {problem}. It builds and runs the real images and "
+            f"needs a Docker engine: start one (on this project's machines: "
+            f"`bash ../shared/tools/docker-standin.sh`, as .ci/run does)."
+        )
     compose = compose_command()
     assert compose, "a Docker engine answers but neither `docker compose` nor `docker-compose` runs"
     ports = dict(zip(SERVICES, free_ports(len(SERVICES))))
@@ -200,8 +231,13 @@ def stack(tmp_path_factory):
     env.pop("COMPOSE_FILE", None)  # the test names its files itself
     # A run killed half-way must not leave containers that come back with the next dockerd.
     env["RESTART_POLICY"] = "no"
-    stack = Stack(compose=compose, project=f"lsfntest{uuid.uuid4().hex[:10]}", ports=ports,
-                  workdir=tmp_path_factory.mktemp("compose"), env=env)
+    stack = Stack(
+        compose=compose,
+        project=f"lsfntest{uuid.uuid4().hex[:10]}",
+        ports=ports,
+        workdir=tmp_path_factory.mktemp("compose"),
+        env=env,
+    )
     try:
         yield stack
     finally:
@@ -209,11 +245,14 @@ def stack(tmp_path_factory):
             stack.run("down", "-v", "--remove-orphans", "--timeout", "10", check=False, timeout=300)
             # Builds superseded by this one (untagged, labelled by our Dockerfiles): on the vfs
             # storage driver each costs gigabytes. The current images and their cache stay.
-            _run(["docker", "image", "prune", "--force", "--filter", f"label={IMAGE_LABEL}"],
-                 timeout=300)
+            _run(
+                ["docker", "image", "prune", "--force", "--filter", f"label={IMAGE_LABEL}"],
+                timeout=300,
+            )
 
 
 # --- the README's examples ------------------------------------------------------------------
+
 
 def docker_section() -> str:
     return readme_section((REPO / "README.md").read_text(encoding="utf-8"), "Run with Docker")
@@ -246,10 +285,12 @@ def run_console(examples: list[tuple[str, str]], stack: Stack) -> None:
     assert len(outputs) == len(examples), result.stdout
     for (command, shown), actual in zip(examples, outputs):
         assert normalised(actual) == normalised(shown), (
-            f"README example\n$ {command}\nshows\n{shown}\nbut printed\n{actual}")
+            f"README example\n$ {command}\nshows\n{shown}\nbut printed\n{actual}"
+        )
 
 
 # --- checks through the services' own APIs --------------------------------------------------
+
 
 def get(stack: Stack, service: str, path: str) -> dict:
     response = requests.get(stack.url(service) + path, timeout=10)
@@ -277,6 +318,7 @@ def assert_created(stack: Stack, output: dict, email: str, total: float) -> None
 
 # --- the test -------------------------------------------------------------------------------
 
+
 def test_compose_stack_builds_runs_the_order_flow_and_keeps_its_data(stack: Stack):
     section = docker_section()
     before_restart, after_restart = console_blocks(section)
@@ -293,8 +335,10 @@ def test_compose_stack_builds_runs_the_order_flow_and_keeps_its_data(stack: Stac
 
     # Every container runs as the image's non-root user.
     for container in stack.container_ids():
-        uid = _run(["docker", "exec", container, "python", "-c", "import os; print(os.getuid())"],
-                   timeout=60)
+        uid = _run(
+            ["docker", "exec", container, "python", "-c", "import os; print(os.getuid())"],
+            timeout=60,
+        )
         assert uid.returncode == 0 and uid.stdout.strip() not in ("", "0"), (container, uid)
     for service in SERVICES:
         assert get(stack, service, "/ready")
@@ -308,8 +352,9 @@ def test_compose_stack_builds_runs_the_order_flow_and_keeps_its_data(stack: Stac
     rest_output = execution_output(stack, "order_flow:docker-order-1")
     assert_created(stack, rest_output, "grace@example.com", 19.98)
 
-    snippet = _run([sys.executable, "-c", for_stack(boto3_example, stack)], timeout=120,
-                   cwd=stack.workdir)
+    snippet = _run(
+        [sys.executable, "-c", for_stack(boto3_example, stack)], timeout=120, cwd=stack.workdir
+    )
     assert snippet.returncode == 0, snippet.stderr
     status, _, printed = snippet.stdout.strip().partition(" ")
     assert status == "SUCCEEDED", snippet.stdout

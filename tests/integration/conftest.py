@@ -6,6 +6,7 @@ test modules cannot import helpers from their folder).
 Tests run under pytest-xdist, so ports are never fixed: each service binds a port the OS
 just reported free (and is restarted on another one in the rare case it was taken).
 """
+
 from __future__ import annotations
 
 import json
@@ -44,27 +45,41 @@ class Service:
         return self.data_dir / ("%s.db" % self.name)
 
     def command(self) -> list[str]:
-        return [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "services" / "gunicorn_conf.py"),
-                "--bind", "127.0.0.1:%d" % self.port, "services.%s:create_app()" % self.name]
+        return [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "-c",
+            str(ROOT / "services" / "gunicorn_conf.py"),
+            "--bind",
+            "127.0.0.1:%d" % self.port,
+            "services.%s:create_app()" % self.name,
+        ]
 
     def spawn(self) -> subprocess.Popen:
-        env = {k: v for k, v in os.environ.items() if not k.endswith(("_DB", "_URL")) and k != "CHAOS_ENABLED"}
-        env.update({"DATA_DIR": str(self.data_dir), "WEB_CONCURRENCY": "2", "PYTHONUNBUFFERED": "1"})
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.endswith(("_DB", "_URL")) and k != "CHAOS_ENABLED"
+        }
+        env.update(
+            {"DATA_DIR": str(self.data_dir), "WEB_CONCURRENCY": "2", "PYTHONUNBUFFERED": "1"}
+        )
         env.update(self.env)
         return spawn_group(self.command(), cwd=ROOT, env=env, log_path=self.log_path)
 
-    def start(self) -> "Service":
+    def start(self) -> Service:
         try:
             return self.launch().wait_started()
         except BaseException:
             self.stop()
             raise
 
-    def launch(self) -> "Service":
+    def launch(self) -> Service:
         self.process = self.spawn()
         return self
 
-    def wait_started(self) -> "Service":
+    def wait_started(self) -> Service:
         for attempt in range(3):
             if self._wait_healthy():
                 return self
@@ -110,16 +125,27 @@ class Stack:
     def __init__(self, data_dir: Path, chaos: bool = True, orders_env: dict | None = None):
         common = {"CHAOS_ENABLED": "1" if chaos else "0"}
         self.users = Service("users", data_dir, common)
-        self.orders = Service("orders", data_dir, dict(common, USERS_URL=self.users.url, USERS_TIMEOUT="1.5",
-                                                       USERS_RETRIES="2", **(orders_env or {})))
+        self.orders = Service(
+            "orders",
+            data_dir,
+            dict(
+                common,
+                USERS_URL=self.users.url,
+                USERS_TIMEOUT="1.5",
+                USERS_RETRIES="2",
+                **(orders_env or {}),
+            ),
+        )
         self.notifications = Service("notifications", data_dir, common)
 
     def write_endpoint_map(self, path: Path) -> Path:
         """The shipped endpoint map (statemachines/endpoints.json) with the definitions' host
         names (users:8001, ...) pointed at this stack's ports, which alone are allowed."""
         config = json.loads((ROOT / "statemachines" / "endpoints.json").read_text())
-        config["endpoints"] = {"%s:%d" % (service.name, default): "127.0.0.1:%d" % service.port
-                               for service, default in zip(self.services, (8001, 8002, 8003))}
+        config["endpoints"] = {
+            "%s:%d" % (service.name, default): "127.0.0.1:%d" % service.port
+            for service, default in zip(self.services, (8001, 8002, 8003))
+        }
         config["allowlist"] = ["127.0.0.1:%d" % service.port for service in self.services]
         path.write_text(json.dumps(config))
         return path
@@ -128,7 +154,7 @@ class Stack:
     def services(self) -> list[Service]:
         return [self.users, self.orders, self.notifications]
 
-    def start(self) -> "Stack":
+    def start(self) -> Stack:
         # All three boot in parallel: orders needs users only when it serves a request.
         try:
             for service in self.services:

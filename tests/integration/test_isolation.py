@@ -4,6 +4,7 @@ freezes or poisons the others, before or after a restart (issue: "Isolation").
 Every test runs a real ``python -m orchestrator serve`` on a loopback port. Progress is
 asserted by ordering (simple executions finish while the hostile one still runs), never by
 wall-clock speed."""
+
 from __future__ import annotations
 
 import json
@@ -22,14 +23,30 @@ from tests.support.processes import kill_group
 pytestmark = pytest.mark.integration
 
 ROLE = "arn:aws:iam::123456789012:role/StepFunctionsRole"
-LOOP = {"StartAt": "A", "States": {
-    "A": {"Type": "Pass", "Next": "B"},
-    "B": {"Type": "Choice", "Choices": [{"Variable": "$.go", "BooleanEquals": True, "Next": "A"}],
-          "Default": "Done"},
-    "Done": {"Type": "Succeed"}}}
+LOOP = {
+    "StartAt": "A",
+    "States": {
+        "A": {"Type": "Pass", "Next": "B"},
+        "B": {
+            "Type": "Choice",
+            "Choices": [{"Variable": "$.go", "BooleanEquals": True, "Next": "A"}],
+            "Default": "Done",
+        },
+        "Done": {"Type": "Succeed"},
+    },
+}
 SIMPLE = {"StartAt": "P", "States": {"P": {"Type": "Pass", "Result": {"ok": True}, "End": True}}}
-EVIL_REGEX = {"QueryLanguage": "JSONata", "StartAt": "Match", "States": {
-    "Match": {"Type": "Pass", "Output": "{% $contains($states.input.s, /^(a|aa)+$/) %}", "End": True}}}
+EVIL_REGEX = {
+    "QueryLanguage": "JSONata",
+    "StartAt": "Match",
+    "States": {
+        "Match": {
+            "Type": "Pass",
+            "Output": "{% $contains($states.input.s, /^(a|aa)+$/) %}",
+            "End": True,
+        }
+    },
+}
 EVIL_INPUT = json.dumps({"s": "a" * 40 + "!"})
 
 
@@ -57,8 +74,9 @@ def shared(tmp_path_factory):
 
 
 def _machine(sfn, name: str, definition: dict) -> str:
-    return sfn.create_state_machine(name=name, definition=json.dumps(definition),
-                                    roleArn=ROLE)["stateMachineArn"]
+    return sfn.create_state_machine(name=name, definition=json.dumps(definition), roleArn=ROLE)[
+        "stateMachineArn"
+    ]
 
 
 def _finish(sfn, arn: str, seconds: float = 30) -> dict:
@@ -71,7 +89,9 @@ def _finish(sfn, arn: str, seconds: float = 30) -> dict:
 
 
 def _run(sfn, machine: str, input_text: str = "{}") -> dict:
-    return _finish(sfn, sfn.start_execution(stateMachineArn=machine, input=input_text)["executionArn"])
+    return _finish(
+        sfn, sfn.start_execution(stateMachineArn=machine, input=input_text)["executionArn"]
+    )
 
 
 def _last_event_id(sfn, arn: str) -> int:
@@ -82,8 +102,9 @@ def _last_event_id(sfn, arn: str) -> int:
 def test_an_endless_loop_never_stalls_the_engine_and_stops_on_request(orchestrator):
     server = orchestrator(ORCHESTRATOR_HISTORY_LIMIT=10**9)
     sfn = stepfunctions_client(server.url)
-    loop = sfn.start_execution(stateMachineArn=_machine(sfn, "loop", LOOP),
-                               input='{"go": true}')["executionArn"]
+    loop = sfn.start_execution(stateMachineArn=_machine(sfn, "loop", LOOP), input='{"go": true}')[
+        "executionArn"
+    ]
     simple = _machine(sfn, "simple", SIMPLE)
     for _ in range(5):
         assert _run(sfn, simple)["status"] == "SUCCEEDED"
@@ -111,8 +132,9 @@ def test_an_endless_loop_fails_at_the_history_limit(orchestrator):
     out = _run(sfn, _machine(sfn, "loop", LOOP), '{"go": true}')
     assert (out["status"], out["error"]) == ("FAILED", "States.Runtime")
     assert out["cause"] == "The execution reached the maximum number of history events (2000)."
-    last = sfn.get_execution_history(executionArn=out["executionArn"], reverseOrder=True,
-                                     maxResults=1)["events"][0]
+    last = sfn.get_execution_history(
+        executionArn=out["executionArn"], reverseOrder=True, maxResults=1
+    )["events"][0]
     assert (last["id"], last["type"]) == (2000, "ExecutionFailed")
 
 
@@ -120,8 +142,10 @@ def test_a_catastrophic_regex_never_freezes_the_process(orchestrator):
     server = orchestrator(ORCHESTRATOR_EVALUATION_TIMEOUT_MS=1500)
     sfn = stepfunctions_client(server.url)
     evil = _machine(sfn, "evil", EVIL_REGEX)
-    arns = [sfn.start_execution(stateMachineArn=evil, input=EVIL_INPUT)["executionArn"]
-            for _ in range(3)]
+    arns = [
+        sfn.start_execution(stateMachineArn=evil, input=EVIL_INPUT)["executionArn"]
+        for _ in range(3)
+    ]
     simple = _machine(sfn, "simple", SIMPLE)
     seen_running = False
     for _ in range(5):  # the process answers and other executions finish meanwhile
@@ -147,14 +171,29 @@ def test_one_bad_execution_in_a_batch_fails_alone(orchestrator):
     the edge) and one makes one with JSONata (fails alone at run time)."""
     server = orchestrator()
     sfn = stepfunctions_client(server.url)
-    machine = _machine(sfn, "echo", {"QueryLanguage": "JSONata", "StartAt": "P", "States": {
-        "P": {"Type": "Pass", "Output": "{% $states.input.bad ? '\\ud800' : $states.input %}",
-              "End": True}}})
+    machine = _machine(
+        sfn,
+        "echo",
+        {
+            "QueryLanguage": "JSONata",
+            "StartAt": "P",
+            "States": {
+                "P": {
+                    "Type": "Pass",
+                    "Output": "{% $states.input.bad ? '\\ud800' : $states.input %}",
+                    "End": True,
+                }
+            },
+        },
+    )
     with pytest.raises(sfn.exceptions.InvalidExecutionInput, match="lone surrogate"):
         sfn.start_execution(stateMachineArn=machine, input='{"a": "\\ud800"}')
-    arns = [sfn.start_execution(stateMachineArn=machine,
-                                input=json.dumps({"bad": i == 13, "i": i}))["executionArn"]
-            for i in range(40)]
+    arns = [
+        sfn.start_execution(stateMachineArn=machine, input=json.dumps({"bad": i == 13, "i": i}))[
+            "executionArn"
+        ]
+        for i in range(40)
+    ]
     results = [_finish(sfn, arn) for arn in arns]
     assert (results[13]["status"], results[13]["error"]) == ("FAILED", "States.Runtime")
     assert "lone surrogate" in results[13]["cause"]
@@ -166,10 +205,15 @@ def test_one_bad_execution_in_a_batch_fails_alone(orchestrator):
     assert sfn.list_executions(stateMachineArn=machine, statusFilter="RUNNING")["executions"] == []
 
 
-@pytest.mark.parametrize("input_text,message", [
-    ('{"a": NaN}', "NaN"), ('{"a": Infinity}', "Infinity"), ('{"a": 1e400}', "too large"),
-    ("[" * 5000 + "]" * 5000, "nested more than 500"),
-])
+@pytest.mark.parametrize(
+    "input_text,message",
+    [
+        ('{"a": NaN}', "NaN"),
+        ('{"a": Infinity}', "Infinity"),
+        ('{"a": 1e400}', "too large"),
+        ("[" * 5000 + "]" * 5000, "nested more than 500"),
+    ],
+)
 def test_non_json_input_is_refused_with_invalid_execution_input(shared, input_text, message):
     sfn = stepfunctions_client(shared.url)
     machine = _machine(sfn, "p", SIMPLE)  # idempotent: the same definition each time
@@ -178,8 +222,15 @@ def test_non_json_input_is_refused_with_invalid_execution_input(shared, input_te
 
 
 def _aws(server, target: str, body: bytes | str) -> requests.Response:
-    return requests.post(server.url + "/", data=body, timeout=10, headers={
-        "X-Amz-Target": "AWSStepFunctions." + target, "Content-Type": "application/x-amz-json-1.0"})
+    return requests.post(
+        server.url + "/",
+        data=body,
+        timeout=10,
+        headers={
+            "X-Amz-Target": "AWSStepFunctions." + target,
+            "Content-Type": "application/x-amz-json-1.0",
+        },
+    )
 
 
 def test_hostile_requests_get_clear_json_errors(shared):
@@ -192,17 +243,31 @@ def test_hostile_requests_get_clear_json_errors(shared):
     assert (nan.status_code, nan.json()["__type"]) == (400, "SerializationException")
     raw = _aws(server, "ListStateMachines", b'{"a": "\xff\xfe"}')
     assert (raw.status_code, raw.json()["__type"]) == (400, "SerializationException")
-    name = _aws(server, "StartExecution", json.dumps({"stateMachineArn": machine, "name": "x\ud800"}))
+    name = _aws(
+        server, "StartExecution", json.dumps({"stateMachineArn": machine, "name": "x\ud800"})
+    )
     assert (name.status_code, name.json()["__type"]) == (400, "InvalidName")
-    cause = _aws(server, "StopExecution", json.dumps({
-        "executionArn": machine.replace(":stateMachine:", ":execution:") + ":nope", "cause": "\udfff"}))
+    cause = _aws(
+        server,
+        "StopExecution",
+        json.dumps(
+            {
+                "executionArn": machine.replace(":stateMachine:", ":execution:") + ":nope",
+                "cause": "\udfff",
+            }
+        ),
+    )
     assert (cause.status_code, cause.json()["__type"]) == (400, "ValidationException")
     assert "valid Unicode" in cause.json()["message"]
     # REST facade and console
     wait = requests.get(server.url + "/executions/p:nope?wait=NaN", timeout=5)
     assert (wait.status_code, wait.json()["error"]) == (400, "ValidationException")
-    deep_rest = requests.post(server.url + "/executions", data="[" * 10000 + "]" * 10000,
-                              headers={"Content-Type": "application/json"}, timeout=5)
+    deep_rest = requests.post(
+        server.url + "/executions",
+        data="[" * 10000 + "]" * 10000,
+        headers={"Content-Type": "application/json"},
+        timeout=5,
+    )
     assert deep_rest.status_code == 400 and deep_rest.headers["Content-Type"] == "application/json"
 
 
@@ -218,11 +283,20 @@ def _raw(server, request: bytes) -> tuple[int, dict, bytes]:
     return int(lines[0].split()[1]), headers, body
 
 
-@pytest.mark.parametrize("request_bytes,status", [
-    (b"GET /" + b"a" * 10000 + b" HTTP/1.1\r\nHost: x\r\n\r\n", 414),
-    (b"GET / HTTP/1.1\r\nHost: x\r\n" + b"".join(b"X-H%d: v\r\n" % i for i in range(200)) + b"\r\n", 431),
-    (b"GET / HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n", 400),
-], ids=["uri-too-long", "too-many-headers", "malformed-header"])
+@pytest.mark.parametrize(
+    "request_bytes,status",
+    [
+        (b"GET /" + b"a" * 10000 + b" HTTP/1.1\r\nHost: x\r\n\r\n", 414),
+        (
+            b"GET / HTTP/1.1\r\nHost: x\r\n"
+            + b"".join(b"X-H%d: v\r\n" % i for i in range(200))
+            + b"\r\n",
+            431,
+        ),
+        (b"GET / HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n", 400),
+    ],
+    ids=["uri-too-long", "too-many-headers", "malformed-header"],
+)
 def test_errors_before_the_app_are_json(shared, request_bytes, status):
     code, headers, body = _raw(shared, request_bytes)
     assert code == status and headers["Content-Type"] == "application/json"
@@ -233,8 +307,9 @@ def test_errors_before_the_app_are_json(shared, request_bytes, status):
 def test_the_console_refuses_cross_site_writes_and_foreign_hosts(shared):
     server = shared
     sfn = stepfunctions_client(server.url)
-    machine = _machine(sfn, "w", {"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 600,
-                                                                    "End": True}}})
+    machine = _machine(
+        sfn, "w", {"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 600, "End": True}}}
+    )
     arn = sfn.start_execution(stateMachineArn=machine)["executionArn"]
     stop = server.url + "/console/api/executions/" + arn + "/stop"
     plain = requests.post(stop, data="{}", headers={"Content-Type": "text/plain"}, timeout=5)
@@ -254,8 +329,9 @@ def test_the_console_refuses_cross_site_writes_and_foreign_hosts(shared):
 def test_long_polls_never_take_every_request_thread(shared):
     server = shared
     sfn = stepfunctions_client(server.url)
-    machine = _machine(sfn, "w", {"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 600,
-                                                                    "End": True}}})
+    machine = _machine(
+        sfn, "w", {"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 600, "End": True}}}
+    )
     arn = sfn.start_execution(stateMachineArn=machine, name="held")["executionArn"]
     answers: list[int] = []
     lock = threading.Lock()
@@ -287,13 +363,14 @@ def test_a_corrupt_journal_is_reported_at_start(orchestrator, tmp_path):
     sfn = stepfunctions_client(server.url)
     machine = _machine(sfn, "p", SIMPLE)
     for _ in range(60):  # enough pages that the middle of the file holds table rows
-        sfn.start_execution(stateMachineArn=machine, input=json.dumps({"pad": "x" * 3000}),
-                            name=uuid.uuid4().hex)
+        sfn.start_execution(
+            stateMachineArn=machine, input=json.dumps({"pad": "x" * 3000}), name=uuid.uuid4().hex
+        )
     server.terminate()
     journal = tmp_path / "data" / "orchestrator.db"
     data = bytearray(journal.read_bytes())
     middle = len(data) // 2 // 4096 * 4096
-    data[middle: middle + 1024] = b"\x00\xff" * 512  # scribble over a page of the tables
+    data[middle : middle + 1024] = b"\x00\xff" * 512  # scribble over a page of the tables
     journal.write_bytes(bytes(data))
     with pytest.raises(RuntimeError, match="did not start"):
         server.start()
@@ -330,8 +407,14 @@ def probed(tmp_path_factory):
     allowed, denied = _CountingListener(), _CountingListener()
     work = tmp_path_factory.mktemp("probed")
     config = work / "endpoints.json"
-    config.write_text(json.dumps({"allowlist": [f"127.0.0.1:{allowed.port}"],
-                                  "connections": {"*": {"AuthorizationType": "NONE"}}}))
+    config.write_text(
+        json.dumps(
+            {
+                "allowlist": [f"127.0.0.1:{allowed.port}"],
+                "connections": {"*": {"AuthorizationType": "NONE"}},
+            }
+        )
+    )
     server = Orchestrator(work, {"ORCHESTRATOR_CONFIG": str(config)}).start()
     yield server, allowed, denied
     server.stop()
@@ -339,22 +422,43 @@ def probed(tmp_path_factory):
     denied.close()
 
 
-@pytest.mark.parametrize("url,error", [
-    ("http://127.0.0.1:{denied}\\@127.0.0.1:{allowed}/x", "States.Runtime"),
-    ("http://127.0.0.1:{allowed}@127.0.0.1:{denied}/", "States.Runtime"),
-    ("http://[::ffff:127.0.0.1]:{denied}/", "States.Permissions"),
-    ("http://localhost.:{denied}/", "States.Permissions"),
-    ("http://127.0.0.1:{denied}/", "States.Permissions"),
-], ids=["backslash-userinfo", "userinfo", "ipv4-mapped", "trailing-dot", "plain"])
+@pytest.mark.parametrize(
+    "url,error",
+    [
+        ("http://127.0.0.1:{denied}\\@127.0.0.1:{allowed}/x", "States.Runtime"),
+        ("http://127.0.0.1:{allowed}@127.0.0.1:{denied}/", "States.Runtime"),
+        ("http://[::ffff:127.0.0.1]:{denied}/", "States.Permissions"),
+        ("http://localhost.:{denied}/", "States.Permissions"),
+        ("http://127.0.0.1:{denied}/", "States.Permissions"),
+    ],
+    ids=["backslash-userinfo", "userinfo", "ipv4-mapped", "trailing-dot", "plain"],
+)
 def test_the_allowlist_holds_on_the_connected_address(probed, url, error):
     server, allowed, denied = probed
     sfn = stepfunctions_client(server.url)
     endpoint = url.format(allowed=allowed.port, denied=denied.port)
     name = "probe-" + uuid.uuid4().hex[:8]
-    machine = _machine(sfn, name, {"StartAt": "Call", "States": {"Call": {
-        "Type": "Task", "Resource": "arn:aws:states:::http:invoke", "End": True,
-        "Parameters": {"ApiEndpoint": endpoint, "Method": "GET",
-                       "Authentication": {"ConnectionArn": "arn:aws:events:us-east-1:123456789012:connection/x/y"}}}}})
+    machine = _machine(
+        sfn,
+        name,
+        {
+            "StartAt": "Call",
+            "States": {
+                "Call": {
+                    "Type": "Task",
+                    "Resource": "arn:aws:states:::http:invoke",
+                    "End": True,
+                    "Parameters": {
+                        "ApiEndpoint": endpoint,
+                        "Method": "GET",
+                        "Authentication": {
+                            "ConnectionArn": "arn:aws:events:us-east-1:123456789012:connection/x/y"
+                        },
+                    },
+                }
+            },
+        },
+    )
     out = _run(sfn, machine)
     assert (out["status"], out["error"]) == ("FAILED", error), out
     # The call is over and refused before any connection: none can still be on its way.

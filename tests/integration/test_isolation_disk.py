@@ -2,6 +2,7 @@
 small tmpfs of the test's own (mounting needs root, which CI has). While the journal cannot
 be written, /ready says why, writes get a clear 503 ServiceUnavailable, acknowledged
 executions wait in memory; when space returns they finish, nothing lost."""
+
 from __future__ import annotations
 
 import json
@@ -15,12 +16,19 @@ import requests
 from tests.orchestrator.api.orchestrator_server import Orchestrator
 from tests.support.aws import stepfunctions_client
 
-pytestmark = [pytest.mark.integration,
-              pytest.mark.skipif(os.geteuid() != 0, reason="mounting a tmpfs needs root")]
+pytestmark = [
+    pytest.mark.integration,
+    pytest.mark.skipif(os.geteuid() != 0, reason="mounting a tmpfs needs root"),
+]
 
 ROLE = "arn:aws:iam::123456789012:role/StepFunctionsRole"
-NAP = {"StartAt": "Nap", "States": {"Nap": {"Type": "Wait", "Seconds": 1, "Next": "P"},
-                                    "P": {"Type": "Pass", "End": True}}}
+NAP = {
+    "StartAt": "Nap",
+    "States": {
+        "Nap": {"Type": "Wait", "Seconds": 1, "Next": "P"},
+        "P": {"Type": "Pass", "End": True},
+    },
+}
 
 
 @pytest.fixture
@@ -60,8 +68,9 @@ def test_a_full_disk_pauses_the_engine_and_loses_nothing(small_disk, tmp_path):
     server = Orchestrator(work, {"ORCHESTRATOR_DATA_DIR": str(small_disk)}).start()
     try:
         sfn = stepfunctions_client(server.url)
-        machine = sfn.create_state_machine(name="nap", definition=json.dumps(NAP),
-                                           roleArn=ROLE)["stateMachineArn"]
+        machine = sfn.create_state_machine(name="nap", definition=json.dumps(NAP), roleArn=ROLE)[
+            "stateMachineArn"
+        ]
         arns = [sfn.start_execution(stateMachineArn=machine)["executionArn"] for _ in range(5)]
         _fill(small_disk)  # the naps end while the disk is full
         _until(lambda: _ready(server).status_code == 503)
@@ -76,8 +85,11 @@ def test_a_full_disk_pauses_the_engine_and_loses_nothing(small_disk, tmp_path):
 
         (small_disk / "filler").unlink()
         _until(lambda: _ready(server).status_code == 200)
-        _until(lambda: {sfn.describe_execution(executionArn=a)["status"] for a in arns}
-               == {"SUCCEEDED"})
+        _until(
+            lambda: (
+                {sfn.describe_execution(executionArn=a)["status"] for a in arns} == {"SUCCEEDED"}
+            )
+        )
         assert sfn.start_execution(stateMachineArn=machine)["executionArn"]
     finally:
         server.stop()
@@ -92,13 +104,18 @@ def test_a_read_only_journal_is_reported_at_start_and_nothing_is_lost(small_disk
     read-only error.)"""
     work = tmp_path / "work"
     work.mkdir()
-    server = Orchestrator(work, {"ORCHESTRATOR_DATA_DIR": str(small_disk),
-                                 "ORCHESTRATOR_TIME_SCALE": "0.01"})
+    server = Orchestrator(
+        work, {"ORCHESTRATOR_DATA_DIR": str(small_disk), "ORCHESTRATOR_TIME_SCALE": "0.01"}
+    )
     server.start()
     sfn = stepfunctions_client(server.url)
-    machine = sfn.create_state_machine(name="nap", definition=json.dumps(
-        {"StartAt": "Nap", "States": {"Nap": {"Type": "Wait", "Seconds": 100, "End": True}}}),
-        roleArn=ROLE)["stateMachineArn"]
+    machine = sfn.create_state_machine(
+        name="nap",
+        definition=json.dumps(
+            {"StartAt": "Nap", "States": {"Nap": {"Type": "Wait", "Seconds": 100, "End": True}}}
+        ),
+        roleArn=ROLE,
+    )["stateMachineArn"]
     arn = sfn.start_execution(stateMachineArn=machine)["executionArn"]
     server.terminate()
     subprocess.run(["mount", "-o", "remount,ro", str(small_disk)], check=True)

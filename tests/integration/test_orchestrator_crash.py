@@ -9,6 +9,7 @@ open when the orchestrator's whole process group is killed; some of them complet
 orders service after the caller died. The restarted orchestrator (same data directory)
 replays its journal and calls again with the same ``Idempotency-Key``.
 """
+
 from __future__ import annotations
 
 import json
@@ -21,8 +22,8 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 
-from tests.support.aws import stepfunctions_client
 from tests.orchestrator.api.orchestrator_server import ROOT, Orchestrator
+from tests.support.aws import stepfunctions_client
 from tests.support.processes import kill_group
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -44,7 +45,9 @@ def _resumed(orchestrator: Orchestrator) -> int:
     requests at once and replays in the background)."""
     deadline = time.monotonic() + 30
     while True:  # polling for a log line, not timing anything
-        found = re.findall(r"resumed (\d+) in-flight executions from the journal", orchestrator.log())
+        found = re.findall(
+            r"resumed (\d+) in-flight executions from the journal", orchestrator.log()
+        )
         if found or time.monotonic() > deadline:
             break
         time.sleep(0.05)
@@ -69,25 +72,39 @@ def test_kill_9_with_100_executions_in_flight_loses_and_duplicates_nothing(start
     stack = start_stack(tmp_path / "stack", orders_env={"WEB_CONCURRENCY": "8"})
     work = tmp_path / "orchestrator"
     work.mkdir()
-    orchestrator = Orchestrator(work, {"ORCHESTRATOR_CONFIG": _endpoints(stack, work / "endpoints.json"),
-                                       "ORCHESTRATOR_TIME_SCALE": "0.01"})
+    orchestrator = Orchestrator(
+        work,
+        {
+            "ORCHESTRATOR_CONFIG": _endpoints(stack, work / "endpoints.json"),
+            "ORCHESTRATOR_TIME_SCALE": "0.01",
+        },
+    )
     (orchestrator.statemachines / "order_flow.asl.json").write_text(
-        (ROOT / "statemachines" / "order_flow.asl.json").read_text())
+        (ROOT / "statemachines" / "order_flow.asl.json").read_text()
+    )
     orchestrator.start()
     try:
         sfn = _client(orchestrator)
-        machine = next(m["stateMachineArn"] for m in sfn.list_state_machines()["stateMachines"]
-                       if m["name"] == "order_flow")
-        requests.post(stack.orders.url + "/chaos", json={"count": EXECUTIONS, "delayMs": 300},
-                      timeout=5).raise_for_status()
+        machine = next(
+            m["stateMachineArn"]
+            for m in sfn.list_state_machines()["stateMachines"]
+            if m["name"] == "order_flow"
+        )
+        requests.post(
+            stack.orders.url + "/chaos", json={"count": EXECUTIONS, "delayMs": 300}, timeout=5
+        ).raise_for_status()
         tag = uuid.uuid4().hex[:8]
         emails = {f"crash-{i}": f"crash-{tag}-{i}@example.com" for i in range(EXECUTIONS)}
 
         def start(name: str) -> str:
-            data = {"user": {"name": f"Crash {name}", "email": emails[name]},
-                    "items": [{"sku": "SKU-1", "quantity": 1, "unitPrice": 3.5}], "channel": "email"}
-            return sfn.start_execution(stateMachineArn=machine, name=name,
-                                       input=json.dumps(data))["executionArn"]
+            data = {
+                "user": {"name": f"Crash {name}", "email": emails[name]},
+                "items": [{"sku": "SKU-1", "quantity": 1, "unitPrice": 3.5}],
+                "channel": "email",
+            }
+            return sfn.start_execution(stateMachineArn=machine, name=name, input=json.dumps(data))[
+                "executionArn"
+            ]
 
         with ThreadPoolExecutor(16) as pool:
             arns = dict(zip(emails, pool.map(start, emails)))
@@ -111,17 +128,23 @@ def test_kill_9_with_100_executions_in_flight_loses_and_duplicates_nothing(start
         for name, output in outputs.items():
             user = requests.get(f"{stack.users.url}/users/{output['userId']}", timeout=5).json()
             assert user["email"] == emails[name]
-            orders = requests.get(stack.orders.url + "/orders", params={"userId": output["userId"]},
-                                  timeout=5).json()["orders"]
+            orders = requests.get(
+                stack.orders.url + "/orders", params={"userId": output["userId"]}, timeout=5
+            ).json()["orders"]
             assert [o["orderId"] for o in orders] == [output["orderId"]], name
-            notes = requests.get(stack.notifications.url + "/notifications",
-                                 params={"userId": output["userId"]}, timeout=5).json()["notifications"]
-            assert [(n["notificationId"], n["orderId"]) for n in notes] == \
-                [(output["notificationId"], output["orderId"])], name
+            notes = requests.get(
+                stack.notifications.url + "/notifications",
+                params={"userId": output["userId"]},
+                timeout=5,
+            ).json()["notifications"]
+            assert [(n["notificationId"], n["orderId"]) for n in notes] == [
+                (output["notificationId"], output["orderId"])
+            ], name
         # One user per email: read the users service's own database (nothing lists users).
         with sqlite3.connect(f"file:{stack.users.database}?mode=ro", uri=True) as db:
-            count = db.execute("SELECT COUNT(*) FROM users WHERE email LIKE ?",
-                               (f"crash-{tag}-%",)).fetchone()[0]
+            count = db.execute(
+                "SELECT COUNT(*) FROM users WHERE email LIKE ?", (f"crash-{tag}-%",)
+            ).fetchone()[0]
         assert count == EXECUTIONS
         assert len({o["userId"] for o in outputs.values()}) == EXECUTIONS
     finally:

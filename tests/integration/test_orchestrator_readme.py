@@ -8,6 +8,7 @@ the ``$(date +%s)`` part of the ``readme-...`` execution names are masked first 
 names differ on every run), and a string holding JSON (an execution's ``input``/``output``
 in the AWS API) is compared as JSON. Everything else must be exactly as shown.
 """
+
 from __future__ import annotations
 
 import json
@@ -19,8 +20,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.readme import console_examples as examples, readme_section
 from tests.orchestrator.api.orchestrator_server import ROOT, Orchestrator
+from tests.support.readme import console_examples as examples
+from tests.support.readme import readme_section
 
 pytestmark = pytest.mark.integration
 
@@ -40,7 +42,10 @@ def orchestrator_section(readme: str) -> str:
 
 def code_block(section: str, language: str) -> str:
     blocks = re.findall(r"```%s\n(.*?)```" % language, section, re.S)
-    assert len(blocks) == 1, "expected one %s block in the section, found %d" % (language, len(blocks))
+    assert len(blocks) == 1, "expected one %s block in the section, found %d" % (
+        language,
+        len(blocks),
+    )
     return blocks[0]
 
 
@@ -56,9 +61,14 @@ def shell_env(home: Path) -> dict[str, str]:
     """The caller's environment without AWS settings, with the venv first on PATH and an
     empty AWS CLI home: only what the README's commands set may count."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "ORCHESTRATOR_"))}
-    env.update({"PATH": "%s:%s" % (BIN, env.get("PATH", "")), "HOME": str(home),
-                "AWS_CONFIG_FILE": str(home / "aws-config"),
-                "AWS_SHARED_CREDENTIALS_FILE": str(home / "aws-credentials")})
+    env.update(
+        {
+            "PATH": "%s:%s" % (BIN, env.get("PATH", "")),
+            "HOME": str(home),
+            "AWS_CONFIG_FILE": str(home / "aws-config"),
+            "AWS_SHARED_CREDENTIALS_FILE": str(home / "aws-credentials"),
+        }
+    )
     return env
 
 
@@ -66,8 +76,14 @@ def run_all(commands: list[str], urls: dict[str, str], home: Path) -> list[str]:
     script = ["set -u"]
     for command in commands:
         script += ["echo '%s'" % SEPARATOR, substitute(command, urls) + " 2>&1 || true", "echo"]
-    result = subprocess.run(["bash", "-c", "\n".join(script)], capture_output=True, text=True,
-                            timeout=SHELL_TIMEOUT_S, cwd=ROOT, env=shell_env(home))
+    result = subprocess.run(
+        ["bash", "-c", "\n".join(script)],
+        capture_output=True,
+        text=True,
+        timeout=SHELL_TIMEOUT_S,
+        cwd=ROOT,
+        env=shell_env(home),
+    )
     assert result.returncode == 0, result.stderr
     outputs = result.stdout.split(SEPARATOR + "\n")[1:]
     assert len(outputs) == len(commands), result.stdout
@@ -89,16 +105,25 @@ def _as_json(text: str):
 
 def plausible(shown, actual, key: str = "") -> bool:
     if isinstance(shown, dict):
-        return isinstance(actual, dict) and shown.keys() == actual.keys() and all(
-            plausible(shown[k], actual[k], k) for k in shown)
+        return (
+            isinstance(actual, dict)
+            and shown.keys() == actual.keys()
+            and all(plausible(shown[k], actual[k], k) for k in shown)
+        )
     if isinstance(shown, list):
-        return isinstance(actual, list) and len(shown) == len(actual) and all(
-            plausible(s, a, key) for s, a in zip(shown, actual))
+        return (
+            isinstance(actual, list)
+            and len(shown) == len(actual)
+            and all(plausible(s, a, key) for s, a in zip(shown, actual))
+        )
     if VOLATILE_KEY.search(key):
         # ISO 8601 strings (REST) or epoch seconds (AWS CLI v1): the same kind, any value.
         number = (int, float)
         return (isinstance(shown, str) and isinstance(actual, str) and bool(actual)) or (
-            isinstance(shown, number) and isinstance(actual, number) and not isinstance(actual, bool))
+            isinstance(shown, number)
+            and isinstance(actual, number)
+            and not isinstance(actual, bool)
+        )
     if isinstance(shown, str) and isinstance(actual, str):
         shown_json, actual_json = _as_json(shown), _as_json(actual)
         if shown_json is not None:
@@ -121,9 +146,14 @@ def orchestrator(stack, tmp_path_factory):
     at the stack's ports, retry backoff a hundred times faster (time scale 0.01)."""
     work = tmp_path_factory.mktemp("orchestrator-readme")
     stack.write_endpoint_map(work / "endpoints.json")
-    running = Orchestrator(work, {"ORCHESTRATOR_CONFIG": str(work / "endpoints.json"),
-                                  "ORCHESTRATOR_STATEMACHINES_DIR": str(ROOT / "statemachines"),
-                                  "ORCHESTRATOR_TIME_SCALE": "0.01"})
+    running = Orchestrator(
+        work,
+        {
+            "ORCHESTRATOR_CONFIG": str(work / "endpoints.json"),
+            "ORCHESTRATOR_STATEMACHINES_DIR": str(ROOT / "statemachines"),
+            "ORCHESTRATOR_TIME_SCALE": "0.01",
+        },
+    )
     running.start()
     yield running
     running.stop()
@@ -139,16 +169,20 @@ def urls(services, orchestrator) -> dict[str, str]:
 def test_section_shows_every_way_in():
     section = orchestrator_section((ROOT / "README.md").read_text())
     commands = " ".join(c for c, _ in examples(section))
-    for needle in ["POST http://127.0.0.1:8083/executions", "/executions/order_flow:$NAME?wait=",
-                   "/executions/$1/history", "POST http://127.0.0.1:8002/chaos",
-                   "export AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local AWS_DEFAULT_REGION=us-east-1",
-                   "aws stepfunctions list-state-machines --endpoint-url http://127.0.0.1:8083",
-                   "aws stepfunctions start-execution --endpoint-url http://127.0.0.1:8083",
-                   "aws stepfunctions describe-execution --endpoint-url http://127.0.0.1:8083",
-                   "aws stepfunctions get-execution-history --endpoint-url http://127.0.0.1:8083",
-                   "AWS_DISABLE_HOST_PREFIX_INJECTION=true aws stepfunctions start-sync-execution",
-                   "python -m orchestrator validate statemachines/order_flow.asl.json",
-                   "python -m orchestrator run statemachines/examples/hello.asl.json"]:
+    for needle in [
+        "POST http://127.0.0.1:8083/executions",
+        "/executions/order_flow:$NAME?wait=",
+        "/executions/$1/history",
+        "POST http://127.0.0.1:8002/chaos",
+        "export AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local AWS_DEFAULT_REGION=us-east-1",
+        "aws stepfunctions list-state-machines --endpoint-url http://127.0.0.1:8083",
+        "aws stepfunctions start-execution --endpoint-url http://127.0.0.1:8083",
+        "aws stepfunctions describe-execution --endpoint-url http://127.0.0.1:8083",
+        "aws stepfunctions get-execution-history --endpoint-url http://127.0.0.1:8083",
+        "AWS_DISABLE_HOST_PREFIX_INJECTION=true aws stepfunctions start-sync-execution",
+        "python -m orchestrator validate statemachines/order_flow.asl.json",
+        "python -m orchestrator run statemachines/examples/hello.asl.json",
+    ]:
         assert needle in commands, needle
     assert "boto3.client(" in code_block(section, "python")
 
@@ -169,15 +203,26 @@ def test_console_examples_work_as_shown(urls, tmp_path):
     assert len(pairs) >= 25
     actual = run_all([c for c, _ in pairs], urls, tmp_path)
     for (command, shown), got in zip(pairs, actual):
-        assert matches(shown, got), "README example\n  $ %s\nshows\n  %s\nbut answered\n  %s" % (command, shown, got)
+        assert matches(shown, got), "README example\n  $ %s\nshows\n  %s\nbut answered\n  %s" % (
+            command,
+            shown,
+            got,
+        )
 
 
 def test_boto3_snippet_prints_what_is_shown(urls, tmp_path):
     section = orchestrator_section((ROOT / "README.md").read_text())
     code = substitute(code_block(section, "python"), urls)
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            timeout=SHELL_TIMEOUT_S, cwd=tmp_path, env=shell_env(tmp_path))
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=SHELL_TIMEOUT_S,
+        cwd=tmp_path,
+        env=shell_env(tmp_path),
+    )
     assert result.returncode == 0, result.stderr
     shown = code_block(section, "text").strip()
-    assert matches(shown, result.stdout.strip()), "README shows\n%s\nbut the snippet printed\n%s" % (
-        shown, result.stdout)
+    assert matches(shown, result.stdout.strip()), (
+        "README shows\n%s\nbut the snippet printed\n%s" % (shown, result.stdout)
+    )

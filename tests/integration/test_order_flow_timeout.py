@@ -10,6 +10,7 @@ of creating a second one.
 ``ORCHESTRATOR_TIME_SCALE=0.1`` with ``ORCHESTRATOR_SCALE_TASK_TIMEOUTS=1`` turns the 10 s
 ``TimeoutSeconds`` into 1 s (and the 1 s retry interval into at most 0.1 s).
 """
+
 from __future__ import annotations
 
 import json
@@ -19,8 +20,8 @@ import uuid
 import pytest
 import requests
 
-from tests.support.aws import stepfunctions_client
 from tests.orchestrator.api.orchestrator_server import ROOT, Orchestrator
+from tests.support.aws import stepfunctions_client
 
 pytestmark = pytest.mark.integration
 
@@ -31,12 +32,18 @@ SLOW_MS = 2500  # longer than the scaled 1 s TimeoutSeconds
 def orchestrator(stack, tmp_path_factory):
     work = tmp_path_factory.mktemp("orchestrator")
     stack.write_endpoint_map(work / "endpoints.json")
-    running = Orchestrator(work, {"ORCHESTRATOR_CONFIG": str(work / "endpoints.json"),
-                                  "ORCHESTRATOR_TIME_SCALE": "0.1",
-                                  "ORCHESTRATOR_SCALE_TASK_TIMEOUTS": "1"})
+    running = Orchestrator(
+        work,
+        {
+            "ORCHESTRATOR_CONFIG": str(work / "endpoints.json"),
+            "ORCHESTRATOR_TIME_SCALE": "0.1",
+            "ORCHESTRATOR_SCALE_TASK_TIMEOUTS": "1",
+        },
+    )
     for flow in ("order_flow", "order_flow_lambda"):
         (running.statemachines / f"{flow}.asl.json").write_text(
-            (ROOT / "statemachines" / f"{flow}.asl.json").read_text())
+            (ROOT / "statemachines" / f"{flow}.asl.json").read_text()
+        )
     running.start()
     yield running
     running.stop()
@@ -48,8 +55,11 @@ def sfn(orchestrator):
 
 
 def _run(sfn, flow: str, data: dict) -> tuple[dict, list[dict]]:
-    machine = next(m["stateMachineArn"] for m in sfn.list_state_machines()["stateMachines"]
-                   if m["name"] == flow)
+    machine = next(
+        m["stateMachineArn"]
+        for m in sfn.list_state_machines()["stateMachines"]
+        if m["name"] == flow
+    )
     arn = sfn.start_execution(stateMachineArn=machine, input=json.dumps(data))["executionArn"]
     deadline = time.monotonic() + 30
     while (described := sfn.describe_execution(executionArn=arn))["status"] == "RUNNING":
@@ -66,8 +76,13 @@ def _attempts(history: list[dict], state: str) -> list[str]:
         if event["type"].endswith("StateEntered"):
             current = event["stateEnteredEventDetails"]["name"]
         elif current == state and event["type"] in (
-                "TaskSucceeded", "TaskFailed", "TaskTimedOut",
-                "LambdaFunctionSucceeded", "LambdaFunctionFailed", "LambdaFunctionTimedOut"):
+            "TaskSucceeded",
+            "TaskFailed",
+            "TaskTimedOut",
+            "LambdaFunctionSucceeded",
+            "LambdaFunctionFailed",
+            "LambdaFunctionTimedOut",
+        ):
             outcomes.append(event["type"])
     return outcomes
 
@@ -89,11 +104,15 @@ def _await_slow_request_served(stack, seen: int) -> dict:
 @pytest.mark.parametrize("flow", ["order_flow", "order_flow_lambda"])
 def test_a_timed_out_call_is_retried_and_creates_one_order(services, sfn, flow):
     seen = len(services.orders.log())
-    requests.post(services.orders.url + "/chaos", json={"count": 1, "delayMs": SLOW_MS},
-                  timeout=5).raise_for_status()
+    requests.post(
+        services.orders.url + "/chaos", json={"count": 1, "delayMs": SLOW_MS}, timeout=5
+    ).raise_for_status()
     tag = uuid.uuid4().hex[:8]
-    data = {"user": {"name": "Slow", "email": f"slow-{tag}@example.com"},
-            "items": [{"sku": "SKU-9", "quantity": 3, "unitPrice": 2.0}], "channel": "sms"}
+    data = {
+        "user": {"name": "Slow", "email": f"slow-{tag}@example.com"},
+        "items": [{"sku": "SKU-9", "quantity": 3, "unitPrice": 2.0}],
+        "channel": "sms",
+    }
     described, history = _run(sfn, flow, data)
     assert described["status"] == "SUCCEEDED", described
     attempts = _attempts(history, "PlaceOrder")
@@ -104,6 +123,7 @@ def test_a_timed_out_call_is_retried_and_creates_one_order(services, sfn, flow):
 
     slow = _await_slow_request_served(services, seen)
     assert slow["status"] == 201  # answered with the retry's order, replayed from its key
-    orders = requests.get(services.orders.url + "/orders", params={"userId": output["userId"]},
-                          timeout=5).json()["orders"]
+    orders = requests.get(
+        services.orders.url + "/orders", params={"userId": output["userId"]}, timeout=5
+    ).json()["orders"]
     assert [o["orderId"] for o in orders] == [output["orderId"]]

@@ -1,4 +1,5 @@
 """Each chaos mode against real gunicorn workers, and what orders makes of a failing users."""
+
 from __future__ import annotations
 
 import threading
@@ -30,7 +31,9 @@ def test_count_is_shared_by_all_workers(services):
     lock = threading.Lock()
 
     def call():
-        status = requests.get(services.notifications.url + "/notifications/none", timeout=10).status_code
+        status = requests.get(
+            services.notifications.url + "/notifications/none", timeout=10
+        ).status_code
         with lock:
             statuses.append(status)
 
@@ -54,7 +57,10 @@ def test_probes_and_chaos_are_never_affected(services):
 
 def test_rate_zero_affects_nothing(services):
     set_chaos(services.users, rate=0, status=500)
-    assert all(requests.get(services.users.url + "/users/none", timeout=5).status_code == 404 for _ in range(5))
+    assert all(
+        requests.get(services.users.url + "/users/none", timeout=5).status_code == 404
+        for _ in range(5)
+    )
 
 
 def test_delay_then_normal_answer(services):
@@ -75,26 +81,42 @@ def test_drop_closes_the_connection_without_a_response(services):
 
 
 def order_for(services, user_id):
-    return requests.post(services.orders.url + "/orders", timeout=10,
-                         json={"userId": user_id, "items": [{"sku": "A", "quantity": 1, "unitPrice": 1}]})
+    return requests.post(
+        services.orders.url + "/orders",
+        timeout=10,
+        json={"userId": user_id, "items": [{"sku": "A", "quantity": 1, "unitPrice": 1}]},
+    )
 
 
 @pytest.fixture
 def user_id(services):
-    return requests.post(services.users.url + "/users", timeout=5,
-                         json={"name": "Chaos", "email": "chaos-%s@example.com" % uuid.uuid4().hex}).json()["userId"]
+    return requests.post(
+        services.users.url + "/users",
+        timeout=5,
+        json={"name": "Chaos", "email": "chaos-%s@example.com" % uuid.uuid4().hex},
+    ).json()["userId"]
 
 
-@pytest.mark.parametrize("switch,status,code", [
-    ({"count": 1, "status": 500}, 502, "USERS_BAD_RESPONSE"),
-    ({"count": 3, "drop": True}, 503, "USERS_UNAVAILABLE"),  # USERS_RETRIES=2: three attempts, all dropped
-    ({"count": 1, "delayMs": 4000}, 504, "USERS_TIMEOUT"),    # USERS_TIMEOUT=1.5
-], ids=["users-500", "users-drops", "users-slow"])
+@pytest.mark.parametrize(
+    "switch,status,code",
+    [
+        ({"count": 1, "status": 500}, 502, "USERS_BAD_RESPONSE"),
+        (
+            {"count": 3, "drop": True},
+            503,
+            "USERS_UNAVAILABLE",
+        ),  # USERS_RETRIES=2: three attempts, all dropped
+        ({"count": 1, "delayMs": 4000}, 504, "USERS_TIMEOUT"),  # USERS_TIMEOUT=1.5
+    ],
+    ids=["users-500", "users-drops", "users-slow"],
+)
 def test_orders_answers_clearly_when_users_fails(services, user_id, switch, status, code):
     set_chaos(services.users, **switch)
     response = order_for(services, user_id)
     assert (response.status_code, response.json()["error"]) == (status, code)
-    assert requests.get(services.orders.url + "/orders", params={"userId": user_id}, timeout=5).json() == {"orders": []}
+    assert requests.get(
+        services.orders.url + "/orders", params={"userId": user_id}, timeout=5
+    ).json() == {"orders": []}
 
 
 def test_orders_retries_a_dropped_connection_to_users(services, user_id):

@@ -1,5 +1,6 @@
 """The README's "## Services" curl examples, executed in order in one shell against real
 services (ports substituted), each answer compared with the one the README shows."""
+
 from __future__ import annotations
 
 import json
@@ -9,7 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.readme import console_examples as examples, readme_section
+from tests.support.readme import console_examples as examples
+from tests.support.readme import readme_section
+
 pytestmark = pytest.mark.integration
 
 PORTS = {"users": 8001, "orders": 8002, "notifications": 8003}
@@ -28,7 +31,9 @@ def run_all(commands: list[str], urls: dict[str, str], cwd: Path) -> list[str]:
         for name, port in PORTS.items():
             command = command.replace("http://127.0.0.1:%d" % port, urls[name])
         script += ["echo '%s'" % SEPARATOR, command + " 2>&1 || true", "echo"]
-    result = subprocess.run(["bash", "-c", "\n".join(script)], capture_output=True, text=True, timeout=120, cwd=cwd)
+    result = subprocess.run(
+        ["bash", "-c", "\n".join(script)], capture_output=True, text=True, timeout=120, cwd=cwd
+    )
     assert result.returncode == 0, result.stderr
     outputs = result.stdout.split(SEPARATOR + "\n")[1:]
     assert len(outputs) == len(commands), result.stdout
@@ -37,11 +42,17 @@ def run_all(commands: list[str], urls: dict[str, str], cwd: Path) -> list[str]:
 
 def plausible(shown, actual, key: str = "") -> bool:
     if isinstance(shown, dict):
-        return isinstance(actual, dict) and shown.keys() == actual.keys() and all(
-            plausible(shown[k], actual[k], k) for k in shown)
+        return (
+            isinstance(actual, dict)
+            and shown.keys() == actual.keys()
+            and all(plausible(shown[k], actual[k], k) for k in shown)
+        )
     if isinstance(shown, list):
-        return isinstance(actual, list) and len(shown) == len(actual) and all(
-            plausible(s, a, key) for s, a in zip(shown, actual))
+        return (
+            isinstance(actual, list)
+            and len(shown) == len(actual)
+            and all(plausible(s, a, key) for s, a in zip(shown, actual))
+        )
     if VOLATILE.search(key) and isinstance(shown, str):
         return isinstance(actual, str) and bool(actual)
     return shown == actual and type(shown) is type(actual)
@@ -61,18 +72,37 @@ def matches(shown: str, actual: str) -> bool:
 
 
 def test_readme_has_an_example_for_every_endpoint(repo_root):
-    commands = " ".join(c for c, _ in examples(services_section((repo_root / "README.md").read_text())))
-    for needle in ["POST http://127.0.0.1:8001/users", "8001/users/$USER_ID", "POST http://127.0.0.1:8002/orders",
-                   "8002/orders/$ORDER_ID", "8002/orders?userId=", "POST http://127.0.0.1:8003/notifications",
-                   "8003/notifications/$NOTIFICATION_ID", "8003/notifications?userId=", "/health", "/ready",
-                   "/openapi.json", "POST http://127.0.0.1:8001/chaos", "DELETE http://127.0.0.1:8002/chaos",
-                   "curl -s http://127.0.0.1:8001/chaos"]:
+    commands = " ".join(
+        c for c, _ in examples(services_section((repo_root / "README.md").read_text()))
+    )
+    for needle in [
+        "POST http://127.0.0.1:8001/users",
+        "8001/users/$USER_ID",
+        "POST http://127.0.0.1:8002/orders",
+        "8002/orders/$ORDER_ID",
+        "8002/orders?userId=",
+        "POST http://127.0.0.1:8003/notifications",
+        "8003/notifications/$NOTIFICATION_ID",
+        "8003/notifications?userId=",
+        "/health",
+        "/ready",
+        "/openapi.json",
+        "POST http://127.0.0.1:8001/chaos",
+        "DELETE http://127.0.0.1:8002/chaos",
+        "curl -s http://127.0.0.1:8001/chaos",
+    ]:
         assert needle in commands, needle
 
 
 def test_readme_curl_examples_work_as_shown(stack, repo_root):
     pairs = examples(services_section((repo_root / "README.md").read_text()))
     assert len(pairs) >= 20
-    actual = run_all([c for c, _ in pairs], {name: getattr(stack, name).url for name in PORTS}, repo_root)
+    actual = run_all(
+        [c for c, _ in pairs], {name: getattr(stack, name).url for name in PORTS}, repo_root
+    )
     for (command, shown), got in zip(pairs, actual):
-        assert matches(shown, got), "README example\n  $ %s\nshows\n  %s\nbut answered\n  %s" % (command, shown, got)
+        assert matches(shown, got), "README example\n  $ %s\nshows\n  %s\nbut answered\n  %s" % (
+            command,
+            shown,
+            got,
+        )

@@ -1,4 +1,5 @@
 """The command line: ``run`` and ``validate`` subcommands."""
+
 from __future__ import annotations
 
 import http.server
@@ -10,12 +11,19 @@ import pytest
 
 from orchestrator.__main__ import main
 
-GOOD = {"StartAt": "A", "States": {
-    "A": {"Type": "Pass", "Parameters": {"x.$": "$.a"}, "Next": "B"},
-    "B": {"Type": "Choice", "Choices": [{"Variable": "$.x", "NumericEquals": 1, "Next": "Ok"}],
-          "Default": "Bad"},
-    "Ok": {"Type": "Succeed"},
-    "Bad": {"Type": "Fail", "Error": "Wrong", "Cause": "x was not 1"}}}
+GOOD = {
+    "StartAt": "A",
+    "States": {
+        "A": {"Type": "Pass", "Parameters": {"x.$": "$.a"}, "Next": "B"},
+        "B": {
+            "Type": "Choice",
+            "Choices": [{"Variable": "$.x", "NumericEquals": 1, "Next": "Ok"}],
+            "Default": "Bad",
+        },
+        "Ok": {"Type": "Succeed"},
+        "Bad": {"Type": "Fail", "Error": "Wrong", "Cause": "x was not 1"},
+    },
+}
 
 
 @pytest.fixture
@@ -24,6 +32,7 @@ def machine_file(tmp_path):
         path = tmp_path / "machine.asl.json"
         path.write_text(definition if isinstance(definition, str) else json.dumps(definition))
         return str(path)
+
     return write
 
 
@@ -55,10 +64,13 @@ def test_run_can_print_the_history(machine_file, capsys):
     assert events[0]["type"] == "ExecutionStarted" and events[-1]["type"] == "ExecutionSucceeded"
 
 
-@pytest.mark.parametrize("definition, code, text", [
-    (GOOD, 0, "OK"),
-    ({"StartAt": "X", "States": {"A": {"Type": "Pass", "End": True}}}, 1, "ERROR"),
-])
+@pytest.mark.parametrize(
+    "definition, code, text",
+    [
+        (GOOD, 0, "OK"),
+        ({"StartAt": "X", "States": {"A": {"Type": "Pass", "End": True}}}, 1, "ERROR"),
+    ],
+)
 def test_validate_prints_diagnostics(machine_file, capsys, definition, code, text):
     assert main(["validate", machine_file(definition)]) == code
     assert text in capsys.readouterr().out
@@ -67,6 +79,7 @@ def test_validate_prints_diagnostics(machine_file, capsys, definition, code, tex
 # -- `run` through the real Task resources -------------------------------------------------
 # A tiny HTTP service on a free loopback port: POST /flaky answers 503 to its first
 # `failures` requests, then 201 echoing the body; every request's headers are recorded.
+
 
 class _Service(http.server.ThreadingHTTPServer):
     daemon_threads = True
@@ -80,8 +93,9 @@ class _Service(http.server.ThreadingHTTPServer):
 class _Handler(http.server.BaseHTTPRequestHandler):
     def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
         body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"null")
-        self.server.requests.append({"path": self.path, "key": self.headers.get("Idempotency-Key"),
-                                     "body": body})
+        self.server.requests.append(
+            {"path": self.path, "key": self.headers.get("Idempotency-Key"), "body": body}
+        )
         if self.server.failures > 0:
             self.server.failures -= 1
             status, reply = 503, {"error": "UNAVAILABLE"}
@@ -102,15 +116,28 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 def service(tmp_path, monkeypatch):
     """The service, and an ORCHESTRATOR_CONFIG that allows exactly its address."""
     server = _Service()
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+    )
     thread.start()
     host = "127.0.0.1:%d" % server.server_address[1]
     config = tmp_path / "endpoints.json"
-    config.write_text(json.dumps({"endpoints": {"svc:9000": host}, "allowlist": [host],
-                                  "connections": {"*": {"AuthorizationType": "NONE"}}}))
-    for variable in ("ORCHESTRATOR_ENDPOINTS", "ORCHESTRATOR_ALLOWED_HOSTS",
-                     "ORCHESTRATOR_LAMBDAS", "ORCHESTRATOR_CONNECTIONS",
-                     "ORCHESTRATOR_SCALE_TASK_TIMEOUTS"):
+    config.write_text(
+        json.dumps(
+            {
+                "endpoints": {"svc:9000": host},
+                "allowlist": [host],
+                "connections": {"*": {"AuthorizationType": "NONE"}},
+            }
+        )
+    )
+    for variable in (
+        "ORCHESTRATOR_ENDPOINTS",
+        "ORCHESTRATOR_ALLOWED_HOSTS",
+        "ORCHESTRATOR_LAMBDAS",
+        "ORCHESTRATOR_CONNECTIONS",
+        "ORCHESTRATOR_SCALE_TASK_TIMEOUTS",
+    ):
         monkeypatch.delenv(variable, raising=False)
     monkeypatch.setenv("ORCHESTRATOR_CONFIG", str(config))
     # Retry backoff of 1 s then 2 s takes 10 ms then 20 ms of real time.
@@ -120,17 +147,34 @@ def service(tmp_path, monkeypatch):
     server.server_close()
 
 
-HTTP_TASK = {"StartAt": "Call", "States": {"Call": {
-    "Type": "Task", "Resource": "arn:aws:states:::http:invoke",
-    # The compose-style host is rewritten by the endpoint map, as for the shipped flows.
-    "Parameters": {"ApiEndpoint": "http://svc:9000/flaky", "Method": "POST",
-                   "Authentication": {"ConnectionArn":
-                                      "arn:aws:events:us-east-1:123456789012:connection/c/1"},
-                   "RequestBody": {"n.$": "$.n"}},
-    "ResultSelector": {"status.$": "$.StatusCode", "body.$": "$.ResponseBody"},
-    "Retry": [{"ErrorEquals": ["States.Http.StatusCode.503"], "IntervalSeconds": 1,
-               "MaxAttempts": 2, "BackoffRate": 2}],
-    "End": True}}}
+HTTP_TASK = {
+    "StartAt": "Call",
+    "States": {
+        "Call": {
+            "Type": "Task",
+            "Resource": "arn:aws:states:::http:invoke",
+            # The compose-style host is rewritten by the endpoint map, as for the shipped flows.
+            "Parameters": {
+                "ApiEndpoint": "http://svc:9000/flaky",
+                "Method": "POST",
+                "Authentication": {
+                    "ConnectionArn": "arn:aws:events:us-east-1:123456789012:connection/c/1"
+                },
+                "RequestBody": {"n.$": "$.n"},
+            },
+            "ResultSelector": {"status.$": "$.StatusCode", "body.$": "$.ResponseBody"},
+            "Retry": [
+                {
+                    "ErrorEquals": ["States.Http.StatusCode.503"],
+                    "IntervalSeconds": 1,
+                    "MaxAttempts": 2,
+                    "BackoffRate": 2,
+                }
+            ],
+            "End": True,
+        }
+    },
+}
 
 CLOCK_MODES = [[], ["--virtual-clock"]]
 CLOCK_IDS = ["real-time-engine", "virtual-clock"]
@@ -150,17 +194,29 @@ def test_run_retries_a_failed_call_with_one_idempotency_key(machine_file, servic
     captured = capsys.readouterr()
     assert json.loads(captured.out)["status"] == 201
     types = [json.loads(line)["type"] for line in captured.err.splitlines()]
-    assert [t for t in types if t.startswith("Task") and t != "TaskStateEntered"
-            and t != "TaskStateExited"] == ["TaskScheduled", "TaskStarted", "TaskFailed",
-                                            "TaskScheduled", "TaskStarted", "TaskFailed",
-                                            "TaskScheduled", "TaskStarted", "TaskSucceeded"]
+    assert [
+        t
+        for t in types
+        if t.startswith("Task") and t != "TaskStateEntered" and t != "TaskStateExited"
+    ] == [
+        "TaskScheduled",
+        "TaskStarted",
+        "TaskFailed",
+        "TaskScheduled",
+        "TaskStarted",
+        "TaskFailed",
+        "TaskScheduled",
+        "TaskStarted",
+        "TaskSucceeded",
+    ]
     keys = {r["key"] for r in service.requests}
     assert len(service.requests) == 3 and len(keys) == 1 and None not in keys
 
 
 @pytest.mark.parametrize("mode", CLOCK_MODES, ids=CLOCK_IDS)
-def test_run_fails_with_the_http_error_once_retries_are_exhausted(machine_file, service, capsys,
-                                                                  mode):
+def test_run_fails_with_the_http_error_once_retries_are_exhausted(
+    machine_file, service, capsys, mode
+):
     service.failures = 3
     assert main(["run", machine_file(HTTP_TASK), "--input", '{"n": 1}', *mode]) == 1
     captured = capsys.readouterr()
@@ -187,10 +243,10 @@ def test_run_refuses_hosts_outside_the_endpoint_map(machine_file, service, capsy
 WAIT = {"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 10, "End": True}}}
 
 
-@pytest.mark.parametrize("mode, scale", [([], "0.001"), (["--virtual-clock"], "1")],
-                         ids=CLOCK_IDS)
-def test_a_wait_advances_the_execution_clock_by_its_seconds(machine_file, monkeypatch, capsys,
-                                                           mode, scale):
+@pytest.mark.parametrize("mode, scale", [([], "0.001"), (["--virtual-clock"], "1")], ids=CLOCK_IDS)
+def test_a_wait_advances_the_execution_clock_by_its_seconds(
+    machine_file, monkeypatch, capsys, mode, scale
+):
     # Real time scaled to 10 ms, or no time at all: either way the execution's own clock
     # (history timestamps) moves past the Wait's 10 seconds.
     monkeypatch.setenv("ORCHESTRATOR_TIME_SCALE", scale)
@@ -213,14 +269,30 @@ def test_a_broken_task_config_is_reported(machine_file, tmp_path, monkeypatch, c
     assert "missing.json" in capsys.readouterr().err
 
 
-LAMBDA = {"StartAt": "Call", "States": {"Call": {
-    "Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
-    "Parameters": {"FunctionName": "Echo", "Payload": {"hello.$": "$.who"}},
-    "OutputPath": "$.Payload", "End": True}}}
-CALLBACK = {"StartAt": "Call", "States": {"Call": {
-    "Type": "Task", "Resource": "arn:aws:states:::lambda:invoke.waitForTaskToken",
-    "Parameters": {"FunctionName": "Echo", "Payload": {"token.$": "$$.Task.Token"}},
-    "TimeoutSeconds": 5, "End": True}}}
+LAMBDA = {
+    "StartAt": "Call",
+    "States": {
+        "Call": {
+            "Type": "Task",
+            "Resource": "arn:aws:states:::lambda:invoke",
+            "Parameters": {"FunctionName": "Echo", "Payload": {"hello.$": "$.who"}},
+            "OutputPath": "$.Payload",
+            "End": True,
+        }
+    },
+}
+CALLBACK = {
+    "StartAt": "Call",
+    "States": {
+        "Call": {
+            "Type": "Task",
+            "Resource": "arn:aws:states:::lambda:invoke.waitForTaskToken",
+            "Parameters": {"FunctionName": "Echo", "Payload": {"token.$": "$$.Task.Token"}},
+            "TimeoutSeconds": 5,
+            "End": True,
+        }
+    },
+}
 
 
 @pytest.fixture
@@ -234,8 +306,9 @@ def test_run_calls_a_mapped_lambda_function(machine_file, echo_lambda, capsys, m
     assert json.loads(capsys.readouterr().out) == {"hello": "Ada"}
 
 
-def test_an_unanswerable_callback_times_out_on_the_engine(machine_file, echo_lambda, monkeypatch,
-                                                          capsys):
+def test_an_unanswerable_callback_times_out_on_the_engine(
+    machine_file, echo_lambda, monkeypatch, capsys
+):
     # No API is served during a CLI run, so nobody sends the token back: the Task's
     # TimeoutSeconds ends it (5 s scaled to 50 ms here).
     monkeypatch.setenv("ORCHESTRATOR_SCALE_TASK_TIMEOUTS", "1")

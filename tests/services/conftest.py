@@ -1,4 +1,5 @@
 """Fixtures for the services' unit tests: each test gets its own temporary database."""
+
 from __future__ import annotations
 
 import pytest

@@ -4,6 +4,7 @@
 ``Arguments``/``Output`` and workflow variables; each scenario runs both and compares the
 output, the calls each service received and the state path.
 """
+
 from __future__ import annotations
 
 import importlib.util
@@ -38,8 +39,11 @@ SCENARIOS = {
 
 
 def _states(result) -> list[str]:
-    return [e["stateEnteredEventDetails"]["name"] for e in result.history
-            if e["type"].endswith("StateEntered")]
+    return [
+        e["stateEnteredEventDetails"]["name"]
+        for e in result.history
+        if e["type"].endswith("StateEntered")
+    ]
 
 
 @pytest.mark.parametrize("failures, data", SCENARIOS.values(), ids=SCENARIOS.keys())
@@ -50,8 +54,9 @@ def test_jsonata_flow_behaves_as_the_jsonpath_flow(failures, data):
     assert (result.status, result.error) == (expected.status, expected.error)
     assert result.output == expected.output
     assert _states(result) == _states(expected)
-    assert {k: len(v) for k, v in jsonata_services.calls.items()} == \
-        {k: len(v) for k, v in path_services.calls.items()}
+    assert {k: len(v) for k, v in jsonata_services.calls.items()} == {
+        k: len(v) for k, v in path_services.calls.items()
+    }
 
 
 def test_deferred_output_shape():

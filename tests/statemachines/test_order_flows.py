@@ -3,6 +3,7 @@
 The virtual-clock runner makes the retry backoff instant; the fakes answer like the real
 services (201 with ids, 409 on a duplicate email) and can be told to fail N times.
 """
+
 from __future__ import annotations
 
 import json
@@ -15,8 +16,11 @@ from orchestrator.asl.errors import StatesError
 from orchestrator.asl.runner import run
 
 ROOT = Path(__file__).resolve().parents[2] / "statemachines"
-INPUT = {"user": {"name": "Ada", "email": "ada@example.com"},
-         "items": [{"sku": "BOOK-1", "quantity": 2, "unitPrice": 12.5}], "channel": "email"}
+INPUT = {
+    "user": {"name": "Ada", "email": "ada@example.com"},
+    "items": [{"sku": "BOOK-1", "quantity": 2, "unitPrice": 12.5}],
+    "channel": "email",
+}
 
 
 class FakeServices:
@@ -30,8 +34,11 @@ class FakeServices:
         self.notifications: list[dict] = []
 
     def _service(self, url_or_fn: str) -> str:
-        for name, fn in (("users", "CreateUser"), ("orders", "PlaceOrder"),
-                         ("notifications", "SendNotification")):
+        for name, fn in (
+            ("users", "CreateUser"),
+            ("orders", "PlaceOrder"),
+            ("notifications", "SendNotification"),
+        ):
             if f"//{name}:" in url_or_fn or url_or_fn.endswith(":" + fn):
                 return name
         raise AssertionError(f"unexpected target {url_or_fn}")
@@ -49,7 +56,12 @@ class FakeServices:
             result = {"userId": f"u{len(self.created) + 1}", **body}
         elif service == "orders":
             total = sum(i["quantity"] * i["unitPrice"] for i in body["items"])
-            result = {"orderId": f"o{len(self.created) + 1}", "total": total, "status": "CREATED", **body}
+            result = {
+                "orderId": f"o{len(self.created) + 1}",
+                "total": total,
+                "status": "CREATED",
+                **body,
+            }
         else:
             result = {"notificationId": f"n{len(self.created) + 1}", **body}
             self.notifications.append(body)
@@ -60,12 +72,21 @@ class FakeServices:
         params = command.parameters
         if command.resource == "arn:aws:states:::http:invoke":
             key = params["Headers"]["Idempotency-Key"]
-            status, body = self._answer(self._service(params["ApiEndpoint"]), params["RequestBody"], key)
+            status, body = self._answer(
+                self._service(params["ApiEndpoint"]), params["RequestBody"], key
+            )
             if status >= 300:
                 raise StatesError(f"States.Http.StatusCode.{status}", json.dumps(body))
-            return {"StatusCode": status, "StatusText": "Created", "Headers": {}, "ResponseBody": body}
+            return {
+                "StatusCode": status,
+                "StatusText": "Created",
+                "Headers": {},
+                "ResponseBody": body,
+            }
         assert command.resource == "arn:aws:states:::lambda:invoke"
-        status, body = self._answer(self._service(params["FunctionName"]), params["Payload"], command.key)
+        status, body = self._answer(
+            self._service(params["FunctionName"]), params["Payload"], command.key
+        )
         if status >= 300:
             raise StatesError(f"Http.StatusCode.{status}", json.dumps(body))
         return {"StatusCode": 200, "Payload": body}
@@ -96,8 +117,11 @@ def test_transient_failures_are_retried_with_one_idempotency_key(flow):
     # Every attempt of one step carries the same key, so a lost response cannot duplicate.
     assert len(set(services.calls["users"])) == 1 and len(set(services.calls["orders"])) == 1
     entered = [e for e in result.history if e["type"] == "TaskStateEntered"]
-    assert [e["stateEnteredEventDetails"]["name"] for e in entered] == \
-        ["CreateUser", "PlaceOrder", "SendNotification"]
+    assert [e["stateEnteredEventDetails"]["name"] for e in entered] == [
+        "CreateUser",
+        "PlaceOrder",
+        "SendNotification",
+    ]
 
 
 @pytest.mark.parametrize("flow", FLOWS)
@@ -123,7 +147,12 @@ def test_a_rejected_user_fails_the_execution_without_retrying(flow):
 def test_http_flow_keys_differ_between_executions_and_steps():
     services = FakeServices()
     _run("order_flow", services, name="first")
-    _run("order_flow", services, {**INPUT, "user": {"name": "C", "email": "c@example.com"}}, name="second")
+    _run(
+        "order_flow",
+        services,
+        {**INPUT, "user": {"name": "C", "email": "c@example.com"}},
+        name="second",
+    )
     keys = [k for calls in services.calls.values() for k in calls]
     assert len(keys) == len(set(keys)) == 6
 
@@ -137,10 +166,14 @@ def test_order_failure_after_retries_notifies_the_user_then_fails(flow):
     assert result.cause.startswith("PlaceOrder failed with ")
     assert "StatusCode.503" in result.cause
     assert len(services.calls["orders"]) == 5
-    assert [n["message"] for n in services.notifications] == \
-        [f"We could not place your order: {result.cause.split(' with ')[1].split(':')[0]}"]
-    entered = [e["stateEnteredEventDetails"]["name"] for e in result.history
-               if e["type"].endswith("StateEntered")]
+    assert [n["message"] for n in services.notifications] == [
+        f"We could not place your order: {result.cause.split(' with ')[1].split(':')[0]}"
+    ]
+    entered = [
+        e["stateEnteredEventDetails"]["name"]
+        for e in result.history
+        if e["type"].endswith("StateEntered")
+    ]
     assert entered[-2:] == ["NotifyOrderFailed", "OrderNotPlaced"]
 
 

@@ -20,6 +20,7 @@ default) so tests need not wait; it never sleeps past the invocation's deadline 
 stand-in pool (:mod:`orchestrator.tasks.transport`), while the interpreter's own timeout race
 has already decided the state's outcome.
 """
+
 from __future__ import annotations
 
 import time
@@ -28,8 +29,17 @@ from typing import Any
 
 from orchestrator.asl.errors import TIMEOUT, StatesError
 
-__all__ = ["echo", "constant_helloworld", "decorate_input", "raise_exception",
-           "raise_custom_exception", "sleep_60s_echo", "set_sleep", "BY_NEED", "lambda_map"]
+__all__ = [
+    "echo",
+    "constant_helloworld",
+    "decorate_input",
+    "raise_exception",
+    "raise_custom_exception",
+    "sleep_60s_echo",
+    "set_sleep",
+    "BY_NEED",
+    "lambda_map",
+]
 
 _sleep: Callable[[float], Any] = time.sleep
 
@@ -95,18 +105,18 @@ class _HandlerSource:
 def _compile(first: int, last: int) -> Callable[[Any, Any], Any]:
     # Blank padding keeps each handler on its recorded line numbers.
     lines = _HANDLER_SOURCE.splitlines(keepends=True)
-    source = "\n" * (first - 1) + "".join(lines[first - 1:last])
+    source = "\n" * (first - 1) + "".join(lines[first - 1 : last])
     namespace: dict[str, Any] = {"__name__": "handler", "__loader__": _HandlerSource}
     exec(compile(source, _HANDLER_FILE, "exec"), namespace)
     return namespace["handler"]
 
 
 raise_exception = _compile(1, 2)
-raise_exception.__doc__ = ("lambda-raise-exception: raises Exception('Some exception was "
-                           "raised.').")
+raise_exception.__doc__ = "lambda-raise-exception: raises Exception('Some exception was raised.')."
 raise_custom_exception = _compile(5, 9)
-raise_custom_exception.__doc__ = ("lambda-raise-custom-exception: raises CustomException() "
-                                  "(errorMessage '').")
+raise_custom_exception.__doc__ = (
+    "lambda-raise-custom-exception: raises CustomException() (errorMessage '')."
+)
 
 BY_NEED = {
     "lambda-echo": f"python:{__name__}:echo",

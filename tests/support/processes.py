@@ -5,6 +5,7 @@ Tests run under pytest-xdist, so ports are never fixed: a server binds a port th
 reported free, and its owner restarts it elsewhere in the rare case another worker took the
 port in between (:func:`port_was_taken`).
 """
+
 from __future__ import annotations
 
 import os
@@ -12,8 +13,8 @@ import signal
 import socket
 import subprocess
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import requests
 
@@ -31,8 +32,9 @@ def spawn_group(command: list[str], *, cwd: Path, env: dict, log_path: Path) -> 
     """Start ``command`` in a new session (so :func:`kill_group` reaches gunicorn's workers
     too), its output appended to ``log_path``."""
     with open(log_path, "ab") as log:
-        return subprocess.Popen(command, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT,
-                                start_new_session=True)
+        return subprocess.Popen(
+            command, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
 
 
 def wait_ready(process: subprocess.Popen, probe: Callable[[], bool], timeout: float) -> bool:

@@ -3,6 +3,7 @@
 A section is the text from its ``## Title`` heading to the next ``## `` heading; its examples
 are the ``$ `` lines of its ```console blocks, each with the output shown under it.
 """
+
 from __future__ import annotations
 
 import re

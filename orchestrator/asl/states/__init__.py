@@ -4,6 +4,7 @@ A handler takes ``(state, input Doc, StateRun)`` and returns ``(next state name 
 output Doc)``; it raises :class:`StatesError` when the state fails. Pass, Choice, Succeed
 and Fail never wait, so they are plain functions (no coroutine cost on the hot path).
 """
+
 from __future__ import annotations
 
 from . import jsonata_io  # noqa: F401  (registers the JSONata pipeline)

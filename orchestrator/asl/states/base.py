@@ -6,6 +6,7 @@ fields of each query language are the state's ``io`` (:mod:`.pipeline`, :mod:`.j
 and the one Retry -> Catch -> fail loop shared by Task, Parallel and Map is
 :mod:`.retry_catch`. A state's failure is handled in one place, :meth:`StateRun.failure`.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -38,14 +39,22 @@ class Env:
 
     __slots__ = ("history", "now", "effects", "info", "payload_limit", "handlers")
 
-    def __init__(self, *, history: History, now: Callable, effects: Any, info: ExecutionInfo,
-                 payload_limit: int = 262144) -> None:
+    def __init__(
+        self,
+        *,
+        history: History,
+        now: Callable,
+        effects: Any,
+        info: ExecutionInfo,
+        payload_limit: int = 262144,
+    ) -> None:
         self.history = history
         self.now = now
         self.effects = effects
         self.info = info
         self.payload_limit = payload_limit
         from . import HANDLERS  # the state-type dispatch table (import cycle: lazy)
+
         self.handlers = HANDLERS
 
 
@@ -61,8 +70,7 @@ class Frame:
 
     __slots__ = ("env", "prev", "depth", "variables")
 
-    def __init__(self, env: Env, prev: int, depth: int = 0, variables: dict | None = None
-                 ) -> None:
+    def __init__(self, env: Env, prev: int, depth: int = 0, variables: dict | None = None) -> None:
         self.env = env
         self.prev = prev
         self.depth = depth
@@ -82,11 +90,22 @@ class Frame:
 class StateRun:
     """One entry into a state: its entered event id/time and a lazily built ``$$``."""
 
-    __slots__ = ("state", "frame", "entered_id", "entered_prev", "entered_time", "retry_count",
-                 "task_token", "assigned", "assigned_texts", "_ctx")
+    __slots__ = (
+        "state",
+        "frame",
+        "entered_id",
+        "entered_prev",
+        "entered_time",
+        "retry_count",
+        "task_token",
+        "assigned",
+        "assigned_texts",
+        "_ctx",
+    )
 
-    def __init__(self, state, frame: Frame, entered_id: int, entered_time,
-                 entered_prev: int = 0) -> None:
+    def __init__(
+        self, state, frame: Frame, entered_id: int, entered_time, entered_prev: int = 0
+    ) -> None:
         self.state = state
         self.frame = frame
         self.entered_id = entered_id
@@ -102,15 +121,16 @@ class StateRun:
         ctx = self._ctx
         if ctx is None:
             ctx = self._ctx = self.frame.env.info.context(
-                state_context(self.state.name, self.entered_time, self.retry_count),
-                self.task_token)
+                state_context(self.state.name, self.entered_time, self.retry_count), self.task_token
+            )
         return ctx
 
     def find(self, path, value: Any) -> Any:
         """Evaluate a JSONPath against its root: ``$$`` the Context object, ``$name`` the
         workflow variable, else ``value``. Raises PathNotFound."""
-        return path.resolve(value, self.context() if path.is_context else None,
-                            self.frame.variables)
+        return path.resolve(
+            value, self.context() if path.is_context else None, self.frame.variables
+        )
 
     def path_value(self, path, value: Any) -> Any:
         """:meth:`find`, failing the state with AWS's cause when the path matches nothing
@@ -123,8 +143,9 @@ class StateRun:
     def assign(self, values: dict | None) -> None:
         """Record this entry's Assign result. AWS: "all right-hand sides see the values from
         before the state", so the values take effect only when the state exits."""
-        self.assigned_texts = None if values is None else check_assignment(
-            values, self.frame.variables)
+        self.assigned_texts = (
+            None if values is None else check_assignment(values, self.frame.variables)
+        )
         self.assigned = values
 
     def retried(self) -> None:
@@ -140,8 +161,10 @@ class StateRun:
         return StatesError(RUNTIME, self.prefix(cause))
 
     def prefix(self, cause: str) -> str:
-        return (f"{RUNTIME_PREFIX}'{self.state.name}' (entered at the event id "
-                f"#{self.entered_id}). {cause}")
+        return (
+            f"{RUNTIME_PREFIX}'{self.state.name}' (entered at the event id "
+            f"#{self.entered_id}). {cause}"
+        )
 
     def failure(self, err: StatesError) -> StatesError:
         """Handle a failure of this state entry: the one place it is done, by
@@ -171,6 +194,7 @@ class StateRun:
 
 
 # --- the state loop ------------------------------------------------------------------
+
 
 async def run_program(program, doc: Doc, frame: Frame) -> Doc:
     """Run states from ``StartAt`` until one ends the program; return its output.
@@ -205,9 +229,11 @@ async def run_program(program, doc: Doc, frame: Frame) -> Doc:
             text = out.text
             # Cheap first test: a UTF-8 character is at most 4 bytes.
             if len(text) * 4 > limit and len(text.encode("utf-8")) > limit:
-                raise StatesError(DATA_LIMIT_EXCEEDED,
-                                  f"The state/task '{name}' returned a result with a size "
-                                  "exceeding the maximum number of bytes service limit.")
+                raise StatesError(
+                    DATA_LIMIT_EXCEEDED,
+                    f"The state/task '{name}' returned a result with a size "
+                    "exceeding the maximum number of bytes service limit.",
+                )
         except StatesError as err:
             raise run.failure(err).replace(state_type=state.type) from None
         except Cancelled:
@@ -215,8 +241,7 @@ async def run_program(program, doc: Doc, frame: Frame) -> Doc:
         assigned = run.assigned
         if assigned is not None:
             frame.variables.update(assigned)
-        frame.prev = history.state_exited(state.type, name, text, frame.prev,
-                                          run.assigned_texts)
+        frame.prev = history.state_exited(state.type, name, text, frame.prev, run.assigned_texts)
         if next_name is None:
             return out
         name = next_name

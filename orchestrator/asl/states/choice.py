@@ -6,6 +6,7 @@ in the Next field of the first Choice Rule in which the variable matches the val
 "If no Choices match and a Default state is not provided, the interpreter throws a
 States.NoChoiceMatched error". The output is the input after InputPath and OutputPath.
 """
+
 from __future__ import annotations
 
 from ..errors import NO_CHOICE_MATCHED, StatesError
@@ -22,5 +23,6 @@ def run_choice(state, doc, run):
             return next_name, rule.finish(selected, run)
     if state.default is not None:
         return state.default, state.io.passthrough(doc, run)
-    raise StatesError(NO_CHOICE_MATCHED,
-                      run.prefix("No Choice rule matched and no Default state was specified."))
+    raise StatesError(
+        NO_CHOICE_MATCHED, run.prefix("No Choice rule matched and no Default state was specified.")
+    )

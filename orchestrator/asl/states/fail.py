@@ -5,6 +5,7 @@ AWS: "A Fail state stops the execution of the state machine and marks it as a fa
 function"; JSONata: or an expression) give the error name and cause, read by the state's
 query language (``io.fail_error``). InputPath/OutputPath do not apply.
 """
+
 from __future__ import annotations
 
 from ..errors import StatesError

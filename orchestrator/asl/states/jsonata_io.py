@@ -14,6 +14,7 @@ Errors are ``States.QueryEvaluationError`` with AWS's causes (see :mod:`..jsonat
 carrying the field that failed (``location``); :meth:`StateRun.failure` prefixes them and
 records ``EvaluationFailed``.
 """
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -35,13 +36,28 @@ from ..model import JSONATA
 from ..timestamps import parse_timestamp
 from .pipeline import error_output_value, register_pipeline
 
-__all__ = ["Scope", "JsonataIO", "JsonataCatchIO", "JsonataRule", "JsonataPipeline",
-           "EXPRESSION_FIELDS", "query_error"]
+__all__ = [
+    "Scope",
+    "JsonataIO",
+    "JsonataCatchIO",
+    "JsonataRule",
+    "JsonataPipeline",
+    "EXPRESSION_FIELDS",
+    "query_error",
+]
 
 # Scalar fields that may hold one ``{% %}`` expression (the ``io`` methods below read them).
-EXPRESSION_FIELDS = ("MaxConcurrency", "ToleratedFailureCount", "ToleratedFailurePercentage",
-                     "Seconds", "Timestamp", "Error", "Cause", "TimeoutSeconds",
-                     "HeartbeatSeconds")
+EXPRESSION_FIELDS = (
+    "MaxConcurrency",
+    "ToleratedFailureCount",
+    "ToleratedFailurePercentage",
+    "Seconds",
+    "Timestamp",
+    "Error",
+    "Cause",
+    "TimeoutSeconds",
+    "HeartbeatSeconds",
+)
 
 
 class Scope:
@@ -60,8 +76,9 @@ class Scope:
         if bindings is None:
             bindings = self._bindings = evaluate_bindings(self.run.frame.variables, self.states)
         if expr.uses_context and "context" not in self.states:
-            self.states["context"] = self._context if self._context is not None \
-                else self.run.context()
+            self.states["context"] = (
+                self._context if self._context is not None else self.run.context()
+            )
         try:
             return run_expression(expr, field, bindings, self.run.frame.env.effects)
         except StatesError as err:
@@ -78,9 +95,11 @@ def query_error(cause: str, location: str | None = None) -> StatesError:
 def _unexpected_type(source: str, field: str, expected: str, result: Any) -> StatesError:
     """A field whose expression ``source`` evaluated to the wrong JSON type."""
     return expression_error(
-        compile_expression(source), field,
+        compile_expression(source),
+        field,
         f"returned an unexpected result type. Expected '{expected}', but was "
-        f"'{json_type_name(result)}' for value: {dumps(result)}").replace(location=field)
+        f"'{json_type_name(result)}' for value: {dumps(result)}",
+    ).replace(location=field)
 
 
 def _optional(raw: dict, key: str) -> JsonataValue | None:
@@ -98,8 +117,11 @@ class JsonataIO:
         self.assign = _optional(raw, "Assign")
         self.items = _optional(raw, "Items") if kind == "Map" else None
         self.item_selector = _optional(raw, "ItemSelector") if kind == "Map" else None
-        self.fields = {key: compile_value(raw[key], key) for key in EXPRESSION_FIELDS
-                       if is_expression(raw.get(key))}
+        self.fields = {
+            key: compile_value(raw[key], key)
+            for key in EXPRESSION_FIELDS
+            if is_expression(raw.get(key))
+        }
 
     def _field(self, key: str, literal: Any, doc: Doc, run) -> Any:
         """A scalar field: its expression's value (``$states.input`` = ``doc``), else the
@@ -156,16 +178,25 @@ class JsonataIO:
         state = run.state
         if state.seconds is not None:
             seconds = self._field("Seconds", state.seconds, doc, run)
-            if not is_number(seconds) or (
-                    isinstance(seconds, float) and not seconds.is_integer()) or seconds < 0:
-                raise query_error(f"The Seconds field must be a non-negative integer, but was: "
-                                  f"{cause_text(seconds)}", "Seconds")
+            if (
+                not is_number(seconds)
+                or (isinstance(seconds, float) and not seconds.is_integer())
+                or seconds < 0
+            ):
+                raise query_error(
+                    f"The Seconds field must be a non-negative integer, but was: "
+                    f"{cause_text(seconds)}",
+                    "Seconds",
+                )
             return run.entered_time + timedelta(seconds=int(seconds))
         text = self._field("Timestamp", state.timestamp, doc, run)
         moment = parse_timestamp(text) if isinstance(text, str) else None
         if moment is None:
-            raise query_error("The Timestamp field cannot be parsed as an ISO-8601 extended "
-                              f"offset date-time format string: {cause_text(text)}", "Timestamp")
+            raise query_error(
+                "The Timestamp field cannot be parsed as an ISO-8601 extended "
+                f"offset date-time format string: {cause_text(text)}",
+                "Timestamp",
+            )
         return moment
 
     def timeout_seconds(self, doc: Doc, run) -> int | None:
@@ -179,8 +210,9 @@ class JsonataIO:
             return literal
         seconds = self._field(key, literal, doc, run)
         if not is_integer(seconds) or seconds <= 0:
-            raise query_error(f"The {key} field must be a positive integer, but was: "
-                              f"{dumps(seconds)}", key)
+            raise query_error(
+                f"The {key} field must be a positive integer, but was: {dumps(seconds)}", key
+            )
         return seconds
 
     def map_items(self, doc: Doc, run) -> list:
@@ -206,22 +238,25 @@ class JsonataIO:
         return self._number("MaxConcurrency", run.state.max_concurrency, doc, run, True)
 
     def tolerated_failure_count(self, doc: Doc, run) -> int | None:
-        return self._number("ToleratedFailureCount", run.state.tolerated_failure_count, doc,
-                            run, True)
+        return self._number(
+            "ToleratedFailureCount", run.state.tolerated_failure_count, doc, run, True
+        )
 
     def tolerated_failure_percentage(self, doc: Doc, run) -> float | None:
-        return self._number("ToleratedFailurePercentage",
-                            run.state.tolerated_failure_percentage, doc, run, False)
+        return self._number(
+            "ToleratedFailurePercentage", run.state.tolerated_failure_percentage, doc, run, False
+        )
 
     def _number(self, key: str, literal, doc: Doc, run, integer: bool):
         """A Map number field holding an expression (MaxConcurrency, Tolerated*)."""
         if key not in self.fields:
             return literal
         value = self._field(key, literal, doc, run)
-        if not is_number(value) or (
-                integer and not float(value).is_integer()):
-            raise query_error(f"The {key} field must be a {'integer' if integer else 'number'}"
-                              f", but was: {cause_text(value)}")
+        if not is_number(value) or (integer and not float(value).is_integer()):
+            raise query_error(
+                f"The {key} field must be a {'integer' if integer else 'number'}"
+                f", but was: {cause_text(value)}"
+            )
         return int(value) if integer else float(value)
 
 

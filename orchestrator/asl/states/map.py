@@ -14,6 +14,7 @@ after the last event of iteration *i*'s states; ``MapStateSucceeded`` and ``MapS
 both follow the last ``MapIterationSucceeded``; ``MapStateFailed`` follows the last event
 of the failed iteration's states.
 """
+
 from __future__ import annotations
 
 from ..context import map_item_context
@@ -61,9 +62,15 @@ async def run_map(state, doc: Doc, run):
             tolerated_count, tolerated_pct = _tolerance(io, selected, run)
             info = env.info
             label = state.label or state.name
-            frame.event("MapRunStarted", {"mapRunArn": (
-                f"{info.state_machine_arn.replace(':stateMachine:', ':mapRun:')}/{label}:"
-                f"{env.effects.uuid()}")})
+            frame.event(
+                "MapRunStarted",
+                {
+                    "mapRunArn": (
+                        f"{info.state_machine_arn.replace(':stateMachine:', ':mapRun:')}/{label}:"
+                        f"{env.effects.uuid()}"
+                    )
+                },
+            )
         # Distributed iterations are child executions: their events stay out of this history.
         child_env = env if not distributed else _child_env(env)
 
@@ -80,10 +87,10 @@ async def run_map(state, doc: Doc, run):
 
         total = len(items)
         results: list = [None] * total
-        chain = [frame.prev]       # where the next iteration's start links
-        last_done = [frame.prev]   # the last MapIterationSucceeded
+        chain = [frame.prev]  # where the next iteration's start links
+        last_done = [frame.prev]  # the last MapIterationSucceeded
         failures = [0]
-        failed: list = []          # (error, last event id of the failed iteration)
+        failed: list = []  # (error, last event id of the failed iteration)
         next_index = [0]
 
         def record(event_type, index, prev):
@@ -93,8 +100,9 @@ async def run_map(state, doc: Doc, run):
 
         async def iteration(index: int, start: int) -> None:
             # A Distributed Map iteration is a child execution: no outer variables.
-            child = Frame(child_env, start, frame.depth + 1,
-                          {} if distributed else dict(frame.variables))
+            child = Frame(
+                child_env, start, frame.depth + 1, {} if distributed else dict(frame.variables)
+            )
             try:
                 out = await run_program(state.processor, inputs[index], child)
             except StatesError as err:
@@ -159,9 +167,11 @@ async def run_map(state, doc: Doc, run):
                 # The iterations' events live in their own histories; the Map Run's
                 # events follow MapRunStarted in this one.
                 frame.prev = env.history.add("MapRunFailed", frame.prev)
-                raise StatesError(EXCEED_TOLERATED_FAILURE_THRESHOLD,
-                                  "The specified tolerated failure threshold was exceeded",
-                                  from_children=True) from None
+                raise StatesError(
+                    EXCEED_TOLERATED_FAILURE_THRESHOLD,
+                    "The specified tolerated failure threshold was exceeded",
+                    from_children=True,
+                ) from None
             frame.prev = last
             raise err.replace(from_children=True) from None
         if distributed:
@@ -182,5 +192,10 @@ async def run_map(state, doc: Doc, run):
 
 
 def _child_env(env: Env) -> Env:
-    return Env(history=History(env.now), now=env.now, effects=env.effects, info=env.info,
-               payload_limit=env.payload_limit)
+    return Env(
+        history=History(env.now),
+        now=env.now,
+        effects=env.effects,
+        info=env.info,
+        payload_limit=env.payload_limit,
+    )

@@ -22,6 +22,7 @@ the Parallel then records ``ParallelStateFailed`` once its retries are used up. 
 Parallel or Map that fails a branch thus records ``ParallelStateFailed`` /
 ``MapStateFailed`` (its failure, like ``TaskFailed``) and then ``<Type>StateAborted``.
 """
+
 from __future__ import annotations
 
 from ..document import Doc
@@ -75,8 +76,9 @@ async def run_parallel(state, doc: Doc, run):
         # The state's closing events follow the last event any branch recorded.
         frame.prev = history.count
         history.add("ParallelStateSucceeded", frame.prev)
-        result = Doc([out.value for out in outputs],
-                     "[" + ",".join(out.text for out in outputs) + "]")
+        result = Doc(
+            [out.value for out in outputs], "[" + ",".join(out.text for out in outputs) + "]"
+        )
         return io.state_output(doc, result, run)
 
     def on_failed(err: StatesError) -> None:

@@ -5,6 +5,7 @@ AWS: "A Pass state passes its input to its output, without performing work." ``R
 as specified by the ResultPath field (if present)". Without ``Result`` the effective input
 (after InputPath and Parameters) is the result; JSONata: ``Output`` (default: the input).
 """
+
 from __future__ import annotations
 
 from ..document import Doc

@@ -17,6 +17,7 @@ The ``io`` interface (this module's :class:`JsonPathIO`, ``JsonataIO``): the dat
 field's value comes from its literal or its ``...Path`` field; the causes for bad
 ``...Path`` values are AWS's recorded texts.
 """
+
 from __future__ import annotations
 
 import re
@@ -31,8 +32,16 @@ from ..model import JSONPATH
 from ..paths import JsonPath, PathNotFound, assign, compile_path, compile_reference_path
 from ..timestamps import parse_timestamp
 
-__all__ = ["IDENTITY", "JsonPathIO", "JsonPathCatchIO", "JsonPathRule", "JsonPathPipeline",
-           "pipeline_for", "register_pipeline", "error_output_value"]
+__all__ = [
+    "IDENTITY",
+    "JsonPathIO",
+    "JsonPathCatchIO",
+    "JsonPathRule",
+    "JsonPathPipeline",
+    "pipeline_for",
+    "register_pipeline",
+    "error_output_value",
+]
 
 
 class _Identity:
@@ -77,18 +86,29 @@ def _template(raw: dict, key: str):
     if key not in raw:
         return None
     from ..payload import compile_template
+
     return compile_template(raw[key], key)
 
 
 class JsonPathIO:
     """The compiled JSONPath data-flow fields of one state."""
 
-    __slots__ = ("input_path", "parameters", "result_selector", "result_path", "output_path",
-                 "item_selector", "assign", "_parameters_use_context", "_selector_uses_context",
-                 "_assign_uses_context")
+    __slots__ = (
+        "input_path",
+        "parameters",
+        "result_selector",
+        "result_path",
+        "output_path",
+        "item_selector",
+        "assign",
+        "_parameters_use_context",
+        "_selector_uses_context",
+        "_assign_uses_context",
+    )
 
     def __init__(self, raw: dict, kind: str | None) -> None:
         from ..variables import compile_jsonpath_assign
+
         self.assign = compile_jsonpath_assign(raw)
         self._assign_uses_context = _mentions_context(raw.get("Assign"))
         self.input_path = _compile_optional_path(raw, "InputPath")
@@ -116,8 +136,9 @@ class JsonPathIO:
                 doc = doc.derive(run.path_value(path, doc.value))
         if self.parameters is not None:
             ctx = run.context() if self._parameters_use_context else _NO_CONTEXT
-            doc = Doc(self.parameters.evaluate(doc.value, ctx, run.frame.env.effects,
-                                               run.frame.variables))
+            doc = Doc(
+                self.parameters.evaluate(doc.value, ctx, run.frame.env.effects, run.frame.variables)
+            )
         return doc
 
     def selected_input(self, doc: Doc, run) -> Doc:
@@ -128,8 +149,11 @@ class JsonPathIO:
     def state_output(self, raw: Doc, result: Doc, run) -> Doc:
         if self.result_selector is not None:
             ctx = run.context() if self._selector_uses_context else _NO_CONTEXT
-            result = Doc(self.result_selector.evaluate(result.value, ctx, run.frame.env.effects,
-                                                       run.frame.variables))
+            result = Doc(
+                self.result_selector.evaluate(
+                    result.value, ctx, run.frame.env.effects, run.frame.variables
+                )
+            )
         if self.assign is not None:
             self.run_assign(result, run)
         return self.output(self.merge(raw, result, run), run)
@@ -137,8 +161,7 @@ class JsonPathIO:
     def run_assign(self, doc: Doc, run) -> None:
         """Assign with ``$`` = ``doc`` (the result, or the input for Choice/Wait)."""
         ctx = run.context() if self._assign_uses_context else _NO_CONTEXT
-        run.assign(self.assign.evaluate(doc.value, ctx, run.frame.env.effects,
-                                        run.frame.variables))
+        run.assign(self.assign.evaluate(doc.value, ctx, run.frame.env.effects, run.frame.variables))
 
     def merge(self, raw: Doc, result: Doc, run) -> Doc:
         """ResultPath: "$" replaces the input with the result, null keeps the input."""
@@ -165,10 +188,16 @@ class JsonPathIO:
         """Fail: ``Error``/``Cause``, or ``ErrorPath``/``CausePath`` (a path or an
         intrinsic function) evaluated against the input."""
         state = run.state
-        error = state.error if state.error_path is None else _dynamic(
-            state.error_path, "ErrorPath", doc, run)
-        cause = state.cause if state.cause_path is None else _dynamic(
-            state.cause_path, "CausePath", doc, run)
+        error = (
+            state.error
+            if state.error_path is None
+            else _dynamic(state.error_path, "ErrorPath", doc, run)
+        )
+        cause = (
+            state.cause
+            if state.cause_path is None
+            else _dynamic(state.cause_path, "CausePath", doc, run)
+        )
         return error, cause
 
     def wait_until(self, doc: Doc, run) -> datetime | None:
@@ -184,15 +213,16 @@ class JsonPathIO:
         if state.seconds_path is not None:
             path = state.seconds_path
             seconds = _required(path, "SecondsPath", value, run)
-            if not is_number(seconds) or (
-                    isinstance(seconds, float) and not seconds.is_integer()):
+            if not is_number(seconds) or (isinstance(seconds, float) and not seconds.is_integer()):
                 raise run.runtime_error(
                     f"The SecondsPath parameter cannot be parsed as a long value: {path.text} "
-                    f"== {cause_text(seconds)}")
+                    f"== {cause_text(seconds)}"
+                )
             if seconds < 0:
                 raise run.runtime_error(
                     f"The SecondsPath parameter references a negative value: {path.text} == "
-                    f"{cause_text(seconds)}")
+                    f"{cause_text(seconds)}"
+                )
             return run.entered_time + timedelta(seconds=int(seconds))
         path = state.timestamp_path
         text = _required(path, "TimestampPath", value, run)
@@ -200,18 +230,21 @@ class JsonPathIO:
         if moment is None:
             raise run.runtime_error(
                 "The TimestampPath parameter does not reference a valid ISO-8601 extended "
-                f"offset date-time format string: {path.text} == {cause_text(text)}")
+                f"offset date-time format string: {path.text} == {cause_text(text)}"
+            )
         return moment
 
     def timeout_seconds(self, doc: Doc, run) -> int | None:
         state = run.state
-        return _seconds("TimeoutSeconds", state.timeout_seconds, state.timeout_seconds_path,
-                        doc, run)
+        return _seconds(
+            "TimeoutSeconds", state.timeout_seconds, state.timeout_seconds_path, doc, run
+        )
 
     def heartbeat_seconds(self, doc: Doc, run) -> int | None:
         state = run.state
-        return _seconds("HeartbeatSeconds", state.heartbeat_seconds,
-                        state.heartbeat_seconds_path, doc, run)
+        return _seconds(
+            "HeartbeatSeconds", state.heartbeat_seconds, state.heartbeat_seconds_path, doc, run
+        )
 
     def map_items(self, doc: Doc, run) -> list:
         """Map: the array ``ItemsPath`` selects (default: the whole input)."""
@@ -224,8 +257,9 @@ class JsonPathIO:
 
     def select_item(self, doc: Doc, context: dict, run) -> Any:
         """Map: ``ItemSelector`` (legacy ``Parameters``) with ``$$.Map.Item`` in ``context``."""
-        return self.item_selector.evaluate(doc.value, context, run.frame.env.effects,
-                                           run.frame.variables)
+        return self.item_selector.evaluate(
+            doc.value, context, run.frame.env.effects, run.frame.variables
+        )
 
     def max_concurrency(self, doc: Doc, run) -> int:
         state = run.state
@@ -261,19 +295,21 @@ def _required(path: JsonPath, field: str, value: Any, run) -> Any:
         return run.find(path, value)
     except PathNotFound:
         raise run.runtime_error(
-            f"The {field} parameter does not reference an input value: {path.text}") from None
+            f"The {field} parameter does not reference an input value: {path.text}"
+        ) from None
 
 
-def _seconds(field: str, seconds: int | None, path: JsonPath | None, doc: Doc, run
-             ) -> int | None:
+def _seconds(field: str, seconds: int | None, path: JsonPath | None, doc: Doc, run) -> int | None:
     """Task ``TimeoutSeconds``/``HeartbeatSeconds``, or the positive integer at their
     ``...Path`` (read from the state input)."""
     if path is None:
         return seconds
     seconds = _required(path, field + "Path", doc.value, run)
     if not is_integer(seconds) or seconds <= 0:
-        raise run.runtime_error(f"The {field}Path parameter references an invalid value: "
-                                f"{path.text} == {cause_text(seconds)}")
+        raise run.runtime_error(
+            f"The {field}Path parameter references an invalid value: "
+            f"{path.text} == {cause_text(seconds)}"
+        )
     return seconds
 
 
@@ -287,13 +323,17 @@ def _number_at(field: str, path: JsonPath, value: Any, run, integer: bool):
     (conformance assign/test_assign_reference_variables MAP_STATE_REFERENCE_IN_MAX_
     CONCURRENCY_PATH, ..._TOLERATED_FAILURE_PATH)."""
     found = run.path_value(path, value)
-    if path.variable is not None and isinstance(found, str) and (
-            _INTEGER_TEXT if integer else _NUMBER_TEXT).fullmatch(found):
+    if (
+        path.variable is not None
+        and isinstance(found, str)
+        and (_INTEGER_TEXT if integer else _NUMBER_TEXT).fullmatch(found)
+    ):
         return int(found) if integer else float(found)
     if not (is_integer(found) if integer else is_number(found)):
         raise run.runtime_error(
             f'The {field} field refers to value "{cause_text(found)}" which is not a valid '
-            f"{'integer' if integer else 'float'}: {path.text}")
+            f"{'integer' if integer else 'float'}: {path.text}"
+        )
     return found
 
 
@@ -305,8 +345,7 @@ def _dynamic(expr, field: str, doc: Doc, run) -> str:
         except PathNotFound:
             raise run.runtime_error(path_not_found_cause(expr.text, field, doc.value)) from None
     else:
-        value = expr.evaluate(doc.value, run.context(), run.frame.env.effects,
-                              run.frame.variables)
+        value = expr.evaluate(doc.value, run.context(), run.frame.env.effects, run.frame.variables)
     return cause_text(value)
 
 
@@ -317,6 +356,7 @@ class JsonPathCatchIO:
 
     def __init__(self, raw: dict) -> None:
         from ..variables import compile_jsonpath_assign
+
         self.result_path = _compile_optional_path(raw, "ResultPath", reference=True)
         self.assign = compile_jsonpath_assign(raw)
         self._assign_uses_context = _mentions_context(raw.get("Assign"))
@@ -326,8 +366,11 @@ class JsonPathCatchIO:
         run.assign(None)  # a failed attempt's assignments never apply
         if self.assign is not None:
             ctx = run.context() if self._assign_uses_context else _NO_CONTEXT
-            run.assign(self.assign.evaluate(error_doc.value, ctx, run.frame.env.effects,
-                                            run.frame.variables))
+            run.assign(
+                self.assign.evaluate(
+                    error_doc.value, ctx, run.frame.env.effects, run.frame.variables
+                )
+            )
         return _merge(self.result_path, raw, error_doc, run)
 
 
@@ -360,9 +403,10 @@ def _assign(value: Any, path: JsonPath, result: Any, run) -> Any:
     try:
         return assign(value, path, result)
     except (PathNotFound, TypeError):
-        raise StatesError(RESULT_PATH_MATCH_FAILURE,
-                          f"Unable to apply ReferencePath {path.text} to input "
-                          f"'{dumps(value)}'") from None
+        raise StatesError(
+            RESULT_PATH_MATCH_FAILURE,
+            f"Unable to apply ReferencePath {path.text} to input '{dumps(value)}'",
+        ) from None
 
 
 class JsonPathPipeline:
@@ -381,6 +425,7 @@ class JsonPathPipeline:
         ``Assign``); JSONata compiles its ``Condition`` expression instead."""
         from ..choice import compile_choice_rule
         from ..variables import compile_jsonpath_assign
+
         return JsonPathRule(compile_choice_rule(raw), compile_jsonpath_assign(raw))
 
 
@@ -401,8 +446,11 @@ class JsonPathRule:
     def finish(self, doc: Doc, run) -> Doc:
         """The rule matched: its ``Assign`` (``$`` = the selected input), then OutputPath."""
         if self.assign is not None:
-            run.assign(self.assign.evaluate(doc.value, run.context(), run.frame.env.effects,
-                                            run.frame.variables))
+            run.assign(
+                self.assign.evaluate(
+                    doc.value, run.context(), run.frame.env.effects, run.frame.variables
+                )
+            )
         return run.state.io.output(doc, run)
 
 

@@ -1,5 +1,6 @@
 """The one Retry -> Catch -> fail loop, shared by the states that have Retry and Catch
 (:data:`orchestrator.asl.errors.RETRY_CATCH_STATE_TYPES`: Task, Parallel, Map)."""
+
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
@@ -13,9 +14,13 @@ from ..runtime import BACKOFF, Sleep
 __all__ = ["retry_catch"]
 
 
-async def retry_catch(state, run, raw: Doc, attempt: Callable[[], Awaitable[Doc]],
-                      on_failed: Callable[[StatesError], None] | None = None
-                      ) -> tuple[str | None, Doc]:
+async def retry_catch(
+    state,
+    run,
+    raw: Doc,
+    attempt: Callable[[], Awaitable[Doc]],
+    on_failed: Callable[[StatesError], None] | None = None,
+) -> tuple[str | None, Doc]:
     """Run ``attempt`` under the state's ``Retry`` and ``Catch`` rules.
 
     AWS developer guide, "Handling errors": "When a state reports an error, Step Functions
@@ -42,9 +47,14 @@ async def retry_catch(state, run, raw: Doc, attempt: Callable[[], Awaitable[Doc]
         if index is not None and counts[index] < retriers[index].max_attempts:
             retrier = retriers[index]
             counts[index] += 1
-            delay = retry_delay(retrier.interval_seconds, retrier.backoff_rate,
-                                counts[index], retrier.max_delay_seconds, retrier.jitter,
-                                frame.env.effects.random)
+            delay = retry_delay(
+                retrier.interval_seconds,
+                retrier.backoff_rate,
+                counts[index],
+                retrier.max_delay_seconds,
+                retrier.jitter,
+                frame.env.effects.random,
+            )
             run.retried()
             if delay > 0:
                 await Sleep(frame.env.now() + timedelta(seconds=delay), BACKOFF)

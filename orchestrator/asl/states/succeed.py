@@ -1,4 +1,5 @@
 """The Succeed state: "stops an execution successfully"; InputPath and OutputPath apply."""
+
 from __future__ import annotations
 
 

@@ -15,6 +15,7 @@ Started / Succeeded | Failed | TimedOut``; an optimised integration
 Started / Succeeded | Failed | TimedOut`` with ``resourceType`` (``lambda``) and
 ``resource`` (``invoke``).
 """
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -53,14 +54,20 @@ class _Events:
 
     def scheduled(self, state, parameters: Doc, timeout, heartbeat):
         if self.kind == "lambda-function":
-            details = {"input": parameters.text, "inputDetails": _NOT_TRUNCATED,
-                       "resource": state.resource}
+            details = {
+                "input": parameters.text,
+                "inputDetails": _NOT_TRUNCATED,
+                "resource": state.resource,
+            }
             if timeout is not None:
                 details["timeoutInSeconds"] = timeout
             self.frame.event("LambdaFunctionScheduled", details)
         elif self.kind == "activity":
-            details = {"input": parameters.text, "inputDetails": _NOT_TRUNCATED,
-                       "resource": state.resource}
+            details = {
+                "input": parameters.text,
+                "inputDetails": _NOT_TRUNCATED,
+                "resource": state.resource,
+            }
             if timeout is not None:
                 details["timeoutInSeconds"] = timeout
             if heartbeat is not None:
@@ -105,8 +112,11 @@ async def run_task(state, doc: Doc, run):
     frame = run.frame
     env = frame.env
     kind, resource_type, resource = _resource_kind(state.resource)
-    region = env.info.state_machine_arn.split(":")[3] if env.info.state_machine_arn.count(
-        ":") >= 3 else ""
+    region = (
+        env.info.state_machine_arn.split(":")[3]
+        if env.info.state_machine_arn.count(":") >= 3
+        else ""
+    )
     events = _Events(frame, kind, resource_type, resource, region)
     wait_for_token = resources.is_callback(state.resource)
 
@@ -121,15 +131,22 @@ async def run_task(state, doc: Doc, run):
         # their Scheduled events before any Started (timeouts/test_service_lambda_map_timeout).
         await yield_now()
         events.started()
-        command = Invoke(resource=state.resource, parameters=parameters.value,
-                         state_name=state.name, key=f"{env.info.execution_arn}#{run.entered_id}",
-                         attempt=run.retry_count, timeout_seconds=timeout,
-                         heartbeat_seconds=heartbeat, task_token=run.task_token,
-                         context=run.context())
+        command = Invoke(
+            resource=state.resource,
+            parameters=parameters.value,
+            state_name=state.name,
+            key=f"{env.info.execution_arn}#{run.entered_id}",
+            attempt=run.retry_count,
+            timeout_seconds=timeout,
+            heartbeat_seconds=heartbeat,
+            task_token=run.task_token,
+            context=run.context(),
+        )
         try:
             if timeout is not None:
                 index, result = await first_of(
-                    command, Sleep(env.now() + timedelta(seconds=timeout), TASK_TIMEOUT, command))
+                    command, Sleep(env.now() + timedelta(seconds=timeout), TASK_TIMEOUT, command)
+                )
                 if index == 1:
                     raise StatesError(TIMEOUT, None)
             else:

@@ -7,6 +7,7 @@ absolute end time, specified as a timestamp." Exactly one of ``Seconds``, ``Seco
 expression), read by the state's query language (``io.wait_until``); InputPath/OutputPath
 apply.
 """
+
 from __future__ import annotations
 
 from ..runtime import WAIT_STATE, Sleep

@@ -4,14 +4,15 @@ The boto3 client never opens a socket: a ``before-send`` hook hands botocore's p
 request (signed, serialised exactly as for AWS) to the Flask test client and returns its
 response, so botocore's own parser and exception factory judge our protocol.
 """
+
 from __future__ import annotations
 
 import boto3
 import pytest
 from botocore.awsrequest import AWSResponse
 from botocore.config import Config
-
 from fake_engine import FakeEngine
+
 from orchestrator.api import create_app
 
 
@@ -40,15 +41,22 @@ class _Raw:
 
 @pytest.fixture
 def sfn(client):
-    boto = boto3.client("stepfunctions", endpoint_url="http://127.0.0.1:8083", region_name="us-east-1",
-                        aws_access_key_id="x", aws_secret_access_key="x",
-                        config=Config(retries={"max_attempts": 1}))
+    boto = boto3.client(
+        "stepfunctions",
+        endpoint_url="http://127.0.0.1:8083",
+        region_name="us-east-1",
+        aws_access_key_id="x",
+        aws_secret_access_key="x",
+        config=Config(retries={"max_attempts": 1}),
+    )
 
     def send(request, **_kwargs):
         path = request.url.split("8083", 1)[1] or "/"
         headers = {k: v.decode() if isinstance(v, bytes) else v for k, v in request.headers.items()}
         response = client.open(path, method=request.method, headers=headers, data=request.body)
-        return AWSResponse(request.url, response.status_code, dict(response.headers.items()), _Raw(response.data))
+        return AWSResponse(
+            request.url, response.status_code, dict(response.headers.items()), _Raw(response.data)
+        )
 
     boto.meta.events.register("before-send.sfn", send)
     return boto

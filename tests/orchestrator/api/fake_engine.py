@@ -4,15 +4,16 @@ It implements the facade contract's shape (one method per AWS operation taking a
 returning AWS-shaped dicts, ApiError for semantic errors) with just enough behaviour for
 the API layer: the engine's own semantics are tested in tests/orchestrator/engine/.
 """
+
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from orchestrator.engine.errors import ApiError
 
 ACCOUNT, REGION = "123456789012", "us-east-1"
-T0 = datetime(2024, 1, 2, 3, 4, 5, 678000, tzinfo=timezone.utc)
+T0 = datetime(2024, 1, 2, 3, 4, 5, 678000, tzinfo=UTC)
 
 
 def machine_arn(name: str) -> str:
@@ -48,9 +49,14 @@ class FakeEngine:
         arn = machine_arn(params["name"])
         if arn in self.machines:
             raise ApiError("StateMachineAlreadyExists", "State Machine Already Exists: '%s'" % arn)
-        self.machines[arn] = {"stateMachineArn": arn, "name": params["name"], "type": params.get("type", "STANDARD"),
-                              "creationDate": T0 + timedelta(seconds=len(self.machines)),
-                              "definition": params["definition"], "roleArn": params["roleArn"]}
+        self.machines[arn] = {
+            "stateMachineArn": arn,
+            "name": params["name"],
+            "type": params.get("type", "STANDARD"),
+            "creationDate": T0 + timedelta(seconds=len(self.machines)),
+            "definition": params["definition"],
+            "roleArn": params["roleArn"],
+        }
         return {"stateMachineArn": arn, "creationDate": self.machines[arn]["creationDate"]}
 
     def describe_state_machine(self, params: dict) -> dict:
@@ -62,7 +68,10 @@ class FakeEngine:
 
     def list_state_machines(self, params: dict) -> dict:
         self._record("list_state_machines", params)
-        items = [{k: m[k] for k in ("stateMachineArn", "name", "type", "creationDate")} for m in self.machines.values()]
+        items = [
+            {k: m[k] for k in ("stateMachineArn", "name", "type", "creationDate")}
+            for m in self.machines.values()
+        ]
         page, token = self._page(items, params)
         return {"stateMachines": page, "nextToken": token}
 
@@ -70,14 +79,23 @@ class FakeEngine:
         self._record("start_execution", params)
         machine = params["stateMachineArn"]
         if machine not in self.machines:
-            raise ApiError("StateMachineDoesNotExist", "State Machine Does Not Exist: '%s'" % machine)
+            raise ApiError(
+                "StateMachineDoesNotExist", "State Machine Does Not Exist: '%s'" % machine
+            )
         name = params.get("name") or "exec-%d" % len(self.executions)
         arn = machine.replace(":stateMachine:", ":execution:") + ":" + name
         if arn in self.executions:
             raise ApiError("ExecutionAlreadyExists", "Execution Already Exists: '%s'" % arn)
-        self.executions[arn] = {"executionArn": arn, "stateMachineArn": machine, "name": name, "status": "SUCCEEDED",
-                                "startDate": T0, "stopDate": T0 + timedelta(seconds=1),
-                                "input": params.get("input", "{}"), "output": params.get("input", "{}")}
+        self.executions[arn] = {
+            "executionArn": arn,
+            "stateMachineArn": machine,
+            "name": name,
+            "status": "SUCCEEDED",
+            "startDate": T0,
+            "stopDate": T0 + timedelta(seconds=1),
+            "input": params.get("input", "{}"),
+            "output": params.get("input", "{}"),
+        }
         return {"executionArn": arn, "startDate": T0}
 
     def describe_execution(self, params: dict) -> dict:
@@ -89,8 +107,12 @@ class FakeEngine:
 
     def list_executions(self, params: dict) -> dict:
         self._record("list_executions", params)
-        items = [e for e in self.executions.values() if e["stateMachineArn"] == params.get("stateMachineArn")
-                 and params.get("statusFilter") in (None, e["status"])]
+        items = [
+            e
+            for e in self.executions.values()
+            if e["stateMachineArn"] == params.get("stateMachineArn")
+            and params.get("statusFilter") in (None, e["status"])
+        ]
         page, token = self._page(items, params)
         return {"executions": page, "nextToken": token}
 
@@ -98,12 +120,30 @@ class FakeEngine:
         self._record("get_execution_history", params)
         execution = self.describe_execution({"executionArn": params["executionArn"]})
         events = [
-            {"timestamp": T0, "type": "ExecutionStarted", "id": 1, "previousEventId": 0,
-             "executionStartedEventDetails": {"input": execution["input"], "roleArn": "arn:aws:iam::1:role/r"}},
-            {"timestamp": T0, "type": "PassStateEntered", "id": 2, "previousEventId": 1,
-             "stateEnteredEventDetails": {"name": "A", "input": execution["input"]}},
-            {"timestamp": T0 + timedelta(seconds=1), "type": "ExecutionSucceeded", "id": 3, "previousEventId": 2,
-             "executionSucceededEventDetails": {"output": json.dumps({"done": True})}},
+            {
+                "timestamp": T0,
+                "type": "ExecutionStarted",
+                "id": 1,
+                "previousEventId": 0,
+                "executionStartedEventDetails": {
+                    "input": execution["input"],
+                    "roleArn": "arn:aws:iam::1:role/r",
+                },
+            },
+            {
+                "timestamp": T0,
+                "type": "PassStateEntered",
+                "id": 2,
+                "previousEventId": 1,
+                "stateEnteredEventDetails": {"name": "A", "input": execution["input"]},
+            },
+            {
+                "timestamp": T0 + timedelta(seconds=1),
+                "type": "ExecutionSucceeded",
+                "id": 3,
+                "previousEventId": 2,
+                "executionSucceededEventDetails": {"output": json.dumps({"done": True})},
+            },
         ]
         if params.get("reverseOrder"):
             events.reverse()

@@ -1,5 +1,6 @@
 """A real ``python -m orchestrator serve`` process on a free loopback port, for the API's
 integration tests (boto3, the AWS CLI and curl-style REST against real HTTP)."""
+
 from __future__ import annotations
 
 import os
@@ -32,14 +33,22 @@ class Orchestrator:
 
     def _spawn(self) -> subprocess.Popen:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("ORCHESTRATOR_", "AWS_"))}
-        env.update({"ORCHESTRATOR_DATA_DIR": str(self.workdir / "data"),
-                    "ORCHESTRATOR_STATEMACHINES_DIR": str(self.statemachines),
-                    "PYTHONUNBUFFERED": "1"})
+        env.update(
+            {
+                "ORCHESTRATOR_DATA_DIR": str(self.workdir / "data"),
+                "ORCHESTRATOR_STATEMACHINES_DIR": str(self.statemachines),
+                "PYTHONUNBUFFERED": "1",
+            }
+        )
         env.update(self.env)
-        return spawn_group([sys.executable, "-m", "orchestrator", "serve", "--port", str(self.port)],
-                           cwd=ROOT, env=env, log_path=self.log_path)
+        return spawn_group(
+            [sys.executable, "-m", "orchestrator", "serve", "--port", str(self.port)],
+            cwd=ROOT,
+            env=env,
+            log_path=self.log_path,
+        )
 
-    def start(self) -> "Orchestrator":
+    def start(self) -> Orchestrator:
         for _attempt in range(3):
             self.process = self._spawn()
             if self._wait_healthy():
@@ -58,8 +67,12 @@ class Orchestrator:
         # Our own server, not whatever else may answer on a reused port: the AWS
         # endpoint answers with a request id.
         ready = requests.get(self.url + "/ready", timeout=2)
-        probe = requests.post(self.url + "/", data="{}", timeout=2,
-                              headers={"X-Amz-Target": "AWSStepFunctions.ListStateMachines"})
+        probe = requests.post(
+            self.url + "/",
+            data="{}",
+            timeout=2,
+            headers={"X-Amz-Target": "AWSStepFunctions.ListStateMachines"},
+        )
         return ready.status_code == 200 and "x-amzn-RequestId" in probe.headers
 
     def terminate(self, timeout: float = 20) -> int:

@@ -4,6 +4,7 @@ StartSyncExecution carries botocore's ``sync-`` host prefix (AWS serves it from
 ``sync-states.<region>.amazonaws.com``); against a local endpoint the prefix must be turned
 off with ``Config(inject_host_prefix=False)`` or ``AWS_DISABLE_HOST_PREFIX_INJECTION=true``.
 """
+
 from __future__ import annotations
 
 import json
@@ -13,25 +14,40 @@ import boto3
 import pytest
 import requests
 from botocore.config import Config
-
 from orchestrator_server import Orchestrator
 
 pytestmark = pytest.mark.integration
 
 ROLE = "arn:aws:iam::123456789012:role/StepFunctionsRole"
-PASS = {"StartAt": "P", "States": {"P": {"Type": "Pass", "Result": {"ok": True}, "ResultPath": "$.r", "End": True}}}
+PASS = {
+    "StartAt": "P",
+    "States": {"P": {"Type": "Pass", "Result": {"ok": True}, "ResultPath": "$.r", "End": True}},
+}
 WAIT = {"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 3600, "End": True}}}
 FAIL = {"StartAt": "F", "States": {"F": {"Type": "Fail", "Error": "Boom", "Cause": "on purpose"}}}
-CALLBACK = {"StartAt": "T", "States": {"T": {
-    "Type": "Task", "Resource": "arn:aws:states:::lambda:invoke.waitForTaskToken",
-    "Parameters": {"FunctionName": "Echo", "Payload": {"token.$": "$$.Task.Token"}}, "End": True}}}
+CALLBACK = {
+    "StartAt": "T",
+    "States": {
+        "T": {
+            "Type": "Task",
+            "Resource": "arn:aws:states:::lambda:invoke.waitForTaskToken",
+            "Parameters": {"FunctionName": "Echo", "Payload": {"token.$": "$$.Task.Token"}},
+            "End": True,
+        }
+    },
+}
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     workdir = tmp_path_factory.mktemp("orchestrator")
-    running = Orchestrator(workdir, {"ORCHESTRATOR_TIME_SCALE": "0.01",
-                                     "ORCHESTRATOR_LAMBDAS": "Echo=python:tests.support.lambda_standins:echo"})
+    running = Orchestrator(
+        workdir,
+        {
+            "ORCHESTRATOR_TIME_SCALE": "0.01",
+            "ORCHESTRATOR_LAMBDAS": "Echo=python:tests.support.lambda_standins:echo",
+        },
+    )
     (running.statemachines / "shipped.asl.json").write_text(json.dumps(PASS))
     running.start()
     yield running
@@ -40,17 +56,27 @@ def server(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def sfn(server):
-    return boto3.client("stepfunctions", endpoint_url=server.url, region_name="us-east-1",
-                        aws_access_key_id="x", aws_secret_access_key="x",
-                        config=Config(inject_host_prefix=False, retries={"max_attempts": 1}))
+    return boto3.client(
+        "stepfunctions",
+        endpoint_url=server.url,
+        region_name="us-east-1",
+        aws_access_key_id="x",
+        aws_secret_access_key="x",
+        config=Config(inject_host_prefix=False, retries={"max_attempts": 1}),
+    )
 
 
 @pytest.fixture(scope="module")
 def unchecked(server):
     """A client that skips botocore's own parameter checks, to reach the server's."""
-    return boto3.client("stepfunctions", endpoint_url=server.url, region_name="us-east-1",
-                        aws_access_key_id="x", aws_secret_access_key="x",
-                        config=Config(parameter_validation=False, retries={"max_attempts": 1}))
+    return boto3.client(
+        "stepfunctions",
+        endpoint_url=server.url,
+        region_name="us-east-1",
+        aws_access_key_id="x",
+        aws_secret_access_key="x",
+        config=Config(parameter_validation=False, retries={"max_attempts": 1}),
+    )
 
 
 _counter = iter(range(10**6))
@@ -58,8 +84,9 @@ _counter = iter(range(10**6))
 
 def machine(sfn, definition, kind="STANDARD", prefix="m"):
     name = "%s-%d-%d" % (prefix, time.monotonic_ns() % 10**9, next(_counter))
-    return sfn.create_state_machine(name=name, definition=json.dumps(definition), roleArn=ROLE,
-                                    type=kind)["stateMachineArn"]
+    return sfn.create_state_machine(
+        name=name, definition=json.dumps(definition), roleArn=ROLE, type=kind
+    )["stateMachineArn"]
 
 
 def finished(sfn, arn, timeout=30):
@@ -72,7 +99,11 @@ def finished(sfn, arn, timeout=30):
 
 
 def test_shipped_definitions_are_registered_at_start(sfn):
-    names = [m["name"] for p in sfn.get_paginator("list_state_machines").paginate() for m in p["stateMachines"]]
+    names = [
+        m["name"]
+        for p in sfn.get_paginator("list_state_machines").paginate()
+        for m in p["stateMachines"]
+    ]
     assert "shipped" in names
 
 
@@ -100,7 +131,12 @@ def test_execution_runs_and_is_described(sfn):
     assert done["status"] == "SUCCEEDED"
     assert json.loads(done["output"]) == {"a": 1, "r": {"ok": True}}
     assert done["stopDate"] >= done["startDate"] == started["startDate"]
-    assert sfn.describe_state_machine_for_execution(executionArn=started["executionArn"])["stateMachineArn"] == arn
+    assert (
+        sfn.describe_state_machine_for_execution(executionArn=started["executionArn"])[
+            "stateMachineArn"
+        ]
+        == arn
+    )
 
 
 def test_failed_execution_reports_error_and_cause(sfn):
@@ -110,11 +146,16 @@ def test_failed_execution_reports_error_and_cause(sfn):
 
 def test_list_executions_pages_and_filters(sfn):
     arn = machine(sfn, PASS)
-    arns = [sfn.start_execution(stateMachineArn=arn, name="e%d" % i)["executionArn"] for i in range(5)]
+    arns = [
+        sfn.start_execution(stateMachineArn=arn, name="e%d" % i)["executionArn"] for i in range(5)
+    ]
     for execution in arns:
         finished(sfn, execution)
-    pages = list(sfn.get_paginator("list_executions").paginate(stateMachineArn=arn,
-                                                               PaginationConfig={"PageSize": 2}))
+    pages = list(
+        sfn.get_paginator("list_executions").paginate(
+            stateMachineArn=arn, PaginationConfig={"PageSize": 2}
+        )
+    )
     assert [len(p["executions"]) for p in pages] == [2, 2, 1]
     assert sorted(e["executionArn"] for p in pages for e in p["executions"]) == sorted(arns)
     succeeded = sfn.list_executions(stateMachineArn=arn, statusFilter="SUCCEEDED")["executions"]
@@ -126,13 +167,25 @@ def test_history_pages_and_reverse_order(sfn):
     execution = sfn.start_execution(stateMachineArn=machine(sfn, PASS))["executionArn"]
     finished(sfn, execution)
     paginator = sfn.get_paginator("get_execution_history")
-    forward = [e for p in paginator.paginate(executionArn=execution, PaginationConfig={"PageSize": 2})
-               for e in p["events"]]
-    assert [e["type"] for e in forward] == ["ExecutionStarted", "PassStateEntered", "PassStateExited",
-                                            "ExecutionSucceeded"]
+    forward = [
+        e
+        for p in paginator.paginate(executionArn=execution, PaginationConfig={"PageSize": 2})
+        for e in p["events"]
+    ]
+    assert [e["type"] for e in forward] == [
+        "ExecutionStarted",
+        "PassStateEntered",
+        "PassStateExited",
+        "ExecutionSucceeded",
+    ]
     assert [e["id"] for e in forward] == [1, 2, 3, 4]
-    backward = [e for p in paginator.paginate(executionArn=execution, reverseOrder=True,
-                                              PaginationConfig={"PageSize": 3}) for e in p["events"]]
+    backward = [
+        e
+        for p in paginator.paginate(
+            executionArn=execution, reverseOrder=True, PaginationConfig={"PageSize": 3}
+        )
+        for e in p["events"]
+    ]
     assert [e["id"] for e in backward] == [4, 3, 2, 1]
     quiet = sfn.get_execution_history(executionArn=execution, includeExecutionData=False)["events"]
     assert "input" not in quiet[0]["executionStartedEventDetails"]
@@ -155,8 +208,11 @@ def test_start_sync_execution_on_an_express_machine(sfn):
     assert result["stopDate"] >= result["startDate"]
 
 
-@pytest.mark.parametrize("definition, valid", [(PASS, True), ({"StartAt": "Nowhere", "States": {}}, False)],
-                         ids=["valid", "invalid"])
+@pytest.mark.parametrize(
+    "definition, valid",
+    [(PASS, True), ({"StartAt": "Nowhere", "States": {}}, False)],
+    ids=["valid", "invalid"],
+)
 def test_validate_state_machine_definition(sfn, definition, valid):
     response = sfn.validate_state_machine_definition(definition=json.dumps(definition))
     assert response["result"] == ("OK" if valid else "FAIL")
@@ -170,7 +226,9 @@ def test_callback_task_completes_with_send_task_success(sfn):
     while token is None and time.monotonic() < deadline:
         for event in sfn.get_execution_history(executionArn=execution)["events"]:
             if event["type"] == "TaskScheduled":
-                token = json.loads(event["taskScheduledEventDetails"]["parameters"])["Payload"]["token"]
+                token = json.loads(event["taskScheduledEventDetails"]["parameters"])["Payload"][
+                    "token"
+                ]
         time.sleep(0.02)
     assert token
     sfn.send_task_heartbeat(taskToken=token)
@@ -184,13 +242,20 @@ def test_callback_task_completes_with_send_task_success(sfn):
 UNKNOWN_TOKEN = "0b4f8e9c-4a52-4c1e-9a53-2d3c1f1b7e10"  # well-formed, never issued
 
 
-@pytest.mark.parametrize("operation, kwargs", [
-    ("send_task_success", {"output": "{}"}),
-    ("send_task_failure", {"error": "E"}),
-    ("send_task_heartbeat", {}),
-], ids=["success", "failure", "heartbeat"])
-@pytest.mark.parametrize("token, exception", [("not-a-token", "InvalidToken"), (UNKNOWN_TOKEN, "TaskDoesNotExist")],
-                         ids=["malformed", "unknown"])
+@pytest.mark.parametrize(
+    "operation, kwargs",
+    [
+        ("send_task_success", {"output": "{}"}),
+        ("send_task_failure", {"error": "E"}),
+        ("send_task_heartbeat", {}),
+    ],
+    ids=["success", "failure", "heartbeat"],
+)
+@pytest.mark.parametrize(
+    "token, exception",
+    [("not-a-token", "InvalidToken"), (UNKNOWN_TOKEN, "TaskDoesNotExist")],
+    ids=["malformed", "unknown"],
+)
 def test_send_task_error_paths(sfn, operation, kwargs, token, exception):
     with pytest.raises(getattr(sfn.exceptions, exception)):
         getattr(sfn, operation)(taskToken=token, **kwargs)
@@ -201,7 +266,9 @@ def test_error_classes(sfn):
     with pytest.raises(sfn.exceptions.StateMachineDoesNotExist):
         sfn.start_execution(stateMachineArn=missing)
     with pytest.raises(sfn.exceptions.ExecutionDoesNotExist):
-        sfn.describe_execution(executionArn="arn:aws:states:us-east-1:123456789012:execution:nope:nope")
+        sfn.describe_execution(
+            executionArn="arn:aws:states:us-east-1:123456789012:execution:nope:nope"
+        )
     with pytest.raises(sfn.exceptions.InvalidArn):
         sfn.describe_state_machine(stateMachineArn="not-an-arn")
     with pytest.raises(sfn.exceptions.InvalidDefinition):
@@ -221,20 +288,25 @@ def test_server_side_validation_exception(unchecked):
         unchecked.list_executions(stateMachineArn="a", maxResults=5000)
     assert info.value.response["Error"]["Message"] == (
         "1 validation error detected: Value '5000' at 'maxResults' failed to satisfy constraint: "
-        "Member must have value less than or equal to 1000")
+        "Member must have value less than or equal to 1000"
+    )
 
 
 def test_rest_facade_round_trip(server, sfn):
     arn = machine(sfn, PASS, prefix="rest")
     name = arn.rsplit(":", 1)[1]
-    started = requests.post(server.url + "/executions", json={"stateMachine": name, "input": {"x": 1}, "name": "r1"})
+    started = requests.post(
+        server.url + "/executions", json={"stateMachine": name, "input": {"x": 1}, "name": "r1"}
+    )
     assert started.status_code == 201
     done = requests.get(server.url + "/executions/%s:r1?wait=30" % name).json()
     assert (done["status"], done["output"]) == ("SUCCEEDED", {"x": 1, "r": {"ok": True}})
     encoded = requests.utils.quote(started.json()["executionArn"], safe="")
     history = requests.get(server.url + "/executions/%s/history" % encoded).json()["events"]
     assert history[0]["type"] == "ExecutionStarted" and history[-1]["type"] == "ExecutionSucceeded"
-    assert name in [m["name"] for m in requests.get(server.url + "/state-machines").json()["stateMachines"]]
+    assert name in [
+        m["name"] for m in requests.get(server.url + "/state-machines").json()["stateMachines"]
+    ]
 
 
 def test_sigterm_closes_the_engine_and_exits_cleanly(tmp_path):
@@ -251,7 +323,10 @@ def test_start_execution_name_idempotency(sfn):
     arn = machine(sfn, WAIT)
     first = sfn.start_execution(stateMachineArn=arn, name="idem", input='{"n": 1}')
     again = sfn.start_execution(stateMachineArn=arn, name="idem", input='{"n": 1}')
-    assert (again["executionArn"], again["startDate"]) == (first["executionArn"], first["startDate"])
+    assert (again["executionArn"], again["startDate"]) == (
+        first["executionArn"],
+        first["startDate"],
+    )
     with pytest.raises(sfn.exceptions.ExecutionAlreadyExists):
         sfn.start_execution(stateMachineArn=arn, name="idem", input='{"n": 2}')
     sfn.stop_execution(executionArn=first["executionArn"])

@@ -4,6 +4,7 @@
 ``start-sync-execution`` needs ``AWS_DISABLE_HOST_PREFIX_INJECTION=true`` (otherwise the
 CLI sends it to ``sync-127.0.0.1``), as it does against Step Functions Local.
 """
+
 from __future__ import annotations
 
 import json
@@ -13,7 +14,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from orchestrator_server import Orchestrator
 
 pytestmark = pytest.mark.integration
@@ -36,13 +36,27 @@ def server(tmp_path_factory):
 def aws(server, tmp_path_factory):
     home = tmp_path_factory.mktemp("aws-home")
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    env.update({"AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "x", "AWS_DEFAULT_REGION": "us-east-1",
-                "AWS_CONFIG_FILE": str(home / "config"), "AWS_SHARED_CREDENTIALS_FILE": str(home / "credentials"),
-                "AWS_MAX_ATTEMPTS": "1", "AWS_DISABLE_HOST_PREFIX_INJECTION": "true", "HOME": str(home)})
+    env.update(
+        {
+            "AWS_ACCESS_KEY_ID": "x",
+            "AWS_SECRET_ACCESS_KEY": "x",
+            "AWS_DEFAULT_REGION": "us-east-1",
+            "AWS_CONFIG_FILE": str(home / "config"),
+            "AWS_SHARED_CREDENTIALS_FILE": str(home / "credentials"),
+            "AWS_MAX_ATTEMPTS": "1",
+            "AWS_DISABLE_HOST_PREFIX_INJECTION": "true",
+            "HOME": str(home),
+        }
+    )
 
     def run(*args: str, check: bool = True) -> subprocess.CompletedProcess:
-        result = subprocess.run([AWS, "stepfunctions", "--endpoint-url", server.url, "--output", "json", *args],
-                                env=env, capture_output=True, text=True, timeout=60)
+        result = subprocess.run(
+            [AWS, "stepfunctions", "--endpoint-url", server.url, "--output", "json", *args],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         if check:
             assert result.returncode == 0, result.stderr
         return result
@@ -56,8 +70,17 @@ def parse(result: subprocess.CompletedProcess) -> dict:
 
 @pytest.fixture(scope="module")
 def machine_arn(aws):
-    return parse(aws("create-state-machine", "--name", "cli-flow", "--definition", json.dumps(PASS),
-                     "--role-arn", ROLE))["stateMachineArn"]
+    return parse(
+        aws(
+            "create-state-machine",
+            "--name",
+            "cli-flow",
+            "--definition",
+            json.dumps(PASS),
+            "--role-arn",
+            ROLE,
+        )
+    )["stateMachineArn"]
 
 
 def test_list_state_machines(aws, machine_arn):
@@ -71,8 +94,17 @@ def test_describe_state_machine(aws, machine_arn):
 
 
 def test_start_describe_and_history(aws, machine_arn):
-    execution = parse(aws("start-execution", "--state-machine-arn", machine_arn, "--name", "cli-run",
-                          "--input", '{"k": "v"}'))["executionArn"]
+    execution = parse(
+        aws(
+            "start-execution",
+            "--state-machine-arn",
+            machine_arn,
+            "--name",
+            "cli-run",
+            "--input",
+            '{"k": "v"}',
+        )
+    )["executionArn"]
     status = "RUNNING"
     for _ in range(600):
         described = parse(aws("describe-execution", "--execution-arn", execution))
@@ -80,26 +112,45 @@ def test_start_describe_and_history(aws, machine_arn):
         if status != "RUNNING":
             break
     assert status == "SUCCEEDED" and json.loads(described["output"]) == {"k": "v"}
-    events = parse(aws("get-execution-history", "--execution-arn", execution, "--reverse-order"))["events"]
+    events = parse(aws("get-execution-history", "--execution-arn", execution, "--reverse-order"))[
+        "events"
+    ]
     assert events[0]["type"] == "ExecutionSucceeded" and events[-1]["type"] == "ExecutionStarted"
     listed = parse(aws("list-executions", "--state-machine-arn", machine_arn))["executions"]
     assert execution in [e["executionArn"] for e in listed]
 
 
 def test_start_sync_execution(aws):
-    arn = parse(aws("create-state-machine", "--name", "cli-express", "--type", "EXPRESS",
-                    "--definition", json.dumps(PASS), "--role-arn", ROLE))["stateMachineArn"]
+    arn = parse(
+        aws(
+            "create-state-machine",
+            "--name",
+            "cli-express",
+            "--type",
+            "EXPRESS",
+            "--definition",
+            json.dumps(PASS),
+            "--role-arn",
+            ROLE,
+        )
+    )["stateMachineArn"]
     result = parse(aws("start-sync-execution", "--state-machine-arn", arn, "--input", '{"s": 1}'))
     assert result["status"] == "SUCCEEDED" and json.loads(result["output"]) == {"s": 1}
 
 
 def test_validate_state_machine_definition(aws):
-    result = parse(aws("validate-state-machine-definition", "--definition", '{"StartAt": "X", "States": {}}'))
+    result = parse(
+        aws("validate-state-machine-definition", "--definition", '{"StartAt": "X", "States": {}}')
+    )
     assert result["result"] == "FAIL" and result["diagnostics"]
 
 
 def test_errors_are_reported_with_their_aws_code(aws):
-    result = aws("describe-state-machine", "--state-machine-arn",
-                 "arn:aws:states:us-east-1:123456789012:stateMachine:missing", check=False)
+    result = aws(
+        "describe-state-machine",
+        "--state-machine-arn",
+        "arn:aws:states:us-east-1:123456789012:stateMachine:missing",
+        check=False,
+    )
     assert result.returncode != 0
     assert "(StateMachineDoesNotExist)" in result.stderr

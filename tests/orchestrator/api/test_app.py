@@ -1,12 +1,12 @@
 """The app factory (definition registration) and the `serve` command's gunicorn options."""
+
 from __future__ import annotations
 
 import pytest
-
 from fake_engine import FakeEngine
+
 from orchestrator.__main__ import build_parser
-from orchestrator.api import create_app
-from orchestrator.api import server
+from orchestrator.api import create_app, server
 from orchestrator.api.server import gunicorn_options
 
 
@@ -41,14 +41,22 @@ def test_a_failing_registration_stops_the_start(tmp_path):
 
 def test_one_worker_with_threads_because_the_engine_is_in_process():
     options = gunicorn_options("127.0.0.1", 9999)
-    assert (options["bind"], options["workers"], options["worker_class"]) == ("127.0.0.1:9999", 1, "gthread")
+    assert (options["bind"], options["workers"], options["worker_class"]) == (
+        "127.0.0.1:9999",
+        1,
+        "gthread",
+    )
     assert options["threads"] == server.THREADS == 32
 
 
-@pytest.mark.parametrize("argv, host, port", [
-    (["serve"], None, None),
-    (["serve", "--host", "0.0.0.0", "--port", "9000"], "0.0.0.0", 9000),
-], ids=["defaults", "explicit"])
+@pytest.mark.parametrize(
+    "argv, host, port",
+    [
+        (["serve"], None, None),
+        (["serve", "--host", "0.0.0.0", "--port", "9000"], "0.0.0.0", 9000),
+    ],
+    ids=["defaults", "explicit"],
+)
 def test_serve_subcommand_arguments(argv, host, port):
     args = build_parser().parse_args(argv)
     assert (args.host, args.port, args.func.__name__) == (host, port, "cmd_serve")
@@ -62,7 +70,12 @@ def test_gunicorn_conf_module_binds_from_the_environment(monkeypatch):
     monkeypatch.setenv("ORCHESTRATOR_HOST", "0.0.0.0")
     monkeypatch.setenv("ORCHESTRATOR_PORT", "9100")
     conf = importlib.reload(conf)
-    assert (conf.bind, conf.workers, conf.worker_class, conf.threads) == ("0.0.0.0:9100", 1, "gthread", 32)
+    assert (conf.bind, conf.workers, conf.worker_class, conf.threads) == (
+        "0.0.0.0:9100",
+        1,
+        "gthread",
+        32,
+    )
     monkeypatch.delenv("ORCHESTRATOR_HOST")
     monkeypatch.delenv("ORCHESTRATOR_PORT")
     assert importlib.reload(conf).bind == "127.0.0.1:8083"

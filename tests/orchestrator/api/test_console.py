@@ -1,4 +1,5 @@
 """The console's JSON endpoints over a real engine (fake Task resources, tiny time scale)."""
+
 from __future__ import annotations
 
 import json
@@ -15,13 +16,20 @@ ROLE = "arn:aws:iam::123456789012:role/r"
 DEFINITION = {
     "StartAt": "Fetch",
     "States": {
-        "Fetch": {"Type": "Task", "Resource": "arn:aws:states:::http:invoke",
-                  "Parameters": {"ApiEndpoint": "http://x/flaky", "Method": "GET"},
-                  "Retry": [{"ErrorEquals": ["States.ALL"], "IntervalSeconds": 1, "MaxAttempts": 3}],
-                  "Next": "Charge"},
-        "Charge": {"Type": "Task", "Resource": "arn:aws:states:::http:invoke",
-                   "Parameters": {"ApiEndpoint": "http://x/broken", "Method": "GET"},
-                   "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "Later"}], "Next": "Done"},
+        "Fetch": {
+            "Type": "Task",
+            "Resource": "arn:aws:states:::http:invoke",
+            "Parameters": {"ApiEndpoint": "http://x/flaky", "Method": "GET"},
+            "Retry": [{"ErrorEquals": ["States.ALL"], "IntervalSeconds": 1, "MaxAttempts": 3}],
+            "Next": "Charge",
+        },
+        "Charge": {
+            "Type": "Task",
+            "Resource": "arn:aws:states:::http:invoke",
+            "Parameters": {"ApiEndpoint": "http://x/broken", "Method": "GET"},
+            "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "Later"}],
+            "Next": "Done",
+        },
         "Later": {"Type": "Pass", "Next": "Done"},
         "Done": {"Type": "Succeed"},
     },
@@ -48,10 +56,15 @@ class Invoker:
 
 @pytest.fixture
 def console(tmp_path):
-    engine = Engine(EngineConfig(db_path=str(tmp_path / "j.db"), time_scale=0.001,
-                                 invoker=Invoker(), log_to_stdout=False)).start()
-    for name, definition, logging in (("demo", DEFINITION, {"level": "ALL", "includeExecutionData": True}),
-                                      ("sleeper", SLEEPER, None)):
+    engine = Engine(
+        EngineConfig(
+            db_path=str(tmp_path / "j.db"), time_scale=0.001, invoker=Invoker(), log_to_stdout=False
+        )
+    ).start()
+    for name, definition, logging in (
+        ("demo", DEFINITION, {"level": "ALL", "includeExecutionData": True}),
+        ("sleeper", SLEEPER, None),
+    ):
         request = {"name": name, "definition": json.dumps(definition), "roleArn": ROLE}
         if logging:
             request["loggingConfiguration"] = logging
@@ -86,19 +99,32 @@ def test_machines_list_and_detail(console):
     detail = client.get("/console/api/state-machines/demo").json
     assert detail["result"] == "OK" and detail["diagnostics"] == []
     assert {n["name"] for n in detail["graph"]["nodes"]} >= {"Fetch", "Charge", "Later", "Done"}
-    assert isinstance(detail["creationDate"], float)   # epoch milliseconds
+    assert isinstance(detail["creationDate"], float)  # epoch milliseconds
     missing = client.get("/console/api/state-machines/nope")
     assert (missing.status_code, missing.json["error"]) == (404, "StateMachineDoesNotExist")
 
 
 def test_validate_points_at_the_offending_state(console):
     _, client = console
-    text = json.dumps({"StartAt": "A", "States": {
-        "A": {"Type": "Parallel", "Branches": [{"StartAt": "B", "States": {"B": {"Type": "Pass", "Next": "Nowhere"}}}],
-              "End": True}}})
+    text = json.dumps(
+        {
+            "StartAt": "A",
+            "States": {
+                "A": {
+                    "Type": "Parallel",
+                    "Branches": [
+                        {"StartAt": "B", "States": {"B": {"Type": "Pass", "Next": "Nowhere"}}}
+                    ],
+                    "End": True,
+                }
+            },
+        }
+    )
     view = client.post("/console/api/validate", json={"definition": text}).json
     assert view["result"] == "FAIL"
-    assert ("MISSING_TRANSITION_TARGET", "B") in {(d["code"], d["state"]) for d in view["diagnostics"]}
+    assert ("MISSING_TRANSITION_TARGET", "B") in {
+        (d["code"], d["state"]) for d in view["diagnostics"]
+    }
     assert view["graph"] is not None
     broken = client.post("/console/api/validate", json={"definition": "{nope"}).json
     assert broken["result"] == "FAIL" and broken["graph"] is None
@@ -112,7 +138,11 @@ def test_execution_detail_summary_history_and_logs(console):
     assert detail["execution"]["status"] == "SUCCEEDED"
     states = detail["summary"]["states"]
     assert {n: states[n]["status"] for n in states} == {
-        "Fetch": "retried", "Charge": "caught", "Later": "succeeded", "Done": "succeeded"}
+        "Fetch": "retried",
+        "Charge": "caught",
+        "Later": "succeeded",
+        "Done": "succeeded",
+    }
     assert states["Fetch"]["retries"] == 2
     fetch = [v for v in detail["summary"]["visits"] if v["name"] == "Fetch"][0]
     assert [a["status"] for a in fetch["attempts"]] == ["failed", "failed", "succeeded"]
@@ -120,7 +150,9 @@ def test_execution_detail_summary_history_and_logs(console):
 
     first = client.get(f"/console/api/executions/{arn}/history?pageSize=5").json
     assert [e["id"] for e in first["events"]] == [1, 2, 3, 4, 5]
-    second = client.get(f"/console/api/executions/{arn}/history?pageSize=5&nextToken={quote(first['nextToken'])}").json
+    second = client.get(
+        f"/console/api/executions/{arn}/history?pageSize=5&nextToken={quote(first['nextToken'])}"
+    ).json
     assert [e["id"] for e in second["events"]] == [6, 7, 8, 9, 10]
     newest = client.get(f"/console/api/executions/{arn}/history?pageSize=1&reverse=true").json
     assert newest["events"][0]["type"] == "ExecutionSucceeded"
@@ -141,8 +173,10 @@ def test_executions_filter_paging_and_stop(console):
         assert client.post(f"/console/api/executions/{arn}/stop", json={}).status_code == 200
     page = client.get("/console/api/state-machines/sleeper/executions?pageSize=2").json
     assert len(page["executions"]) == 2 and page["nextToken"]
-    rest = client.get("/console/api/state-machines/sleeper/executions?pageSize=2&nextToken="
-                      + quote(page["nextToken"])).json
+    rest = client.get(
+        "/console/api/state-machines/sleeper/executions?pageSize=2&nextToken="
+        + quote(page["nextToken"])
+    ).json
     assert len(rest["executions"]) == 1 and "nextToken" not in rest
     running = client.get("/console/api/state-machines/sleeper/executions?status=RUNNING").json
     assert [e["executionArn"] for e in running["executions"]] == [done[2]]
@@ -154,10 +188,13 @@ def test_executions_filter_paging_and_stop(console):
     client.post(f"/console/api/executions/{done[2]}/stop", json={})
 
 
-@pytest.mark.parametrize("body,code", [
-    ({"input": "{not json"}, "InvalidExecutionInput"),
-    ({"input": "{}", "name": "bad name"}, "InvalidName"),
-])
+@pytest.mark.parametrize(
+    "body,code",
+    [
+        ({"input": "{not json"}, "InvalidExecutionInput"),
+        ({"input": "{}", "name": "bad name"}, "InvalidName"),
+    ],
+)
 def test_start_errors(console, body, code):
     _, client = console
     response = client.post("/console/api/state-machines/demo/executions", json=body)

@@ -1,12 +1,13 @@
 """The REST facade for curl: executions by name or ARN, history, listings, health."""
+
 from __future__ import annotations
 
 import json
 from urllib.parse import quote
 
 import pytest
-
 from fake_engine import machine_arn
+
 from orchestrator.engine.errors import ApiError, StoreUnavailable
 
 DEFINITION = json.dumps({"StartAt": "A", "States": {"A": {"Type": "Pass", "End": True}}})
@@ -16,7 +17,9 @@ EXECUTION = "arn:aws:states:us-east-1:123456789012:execution:flow:run1"
 @pytest.fixture
 def flow(engine):
     for name in ("other", "flow", "third"):  # more than one page of state machines (page size 2)
-        engine.create_state_machine({"name": name, "definition": DEFINITION, "roleArn": "arn:aws:iam::1:role/r"})
+        engine.create_state_machine(
+            {"name": name, "definition": DEFINITION, "roleArn": "arn:aws:iam::1:role/r"}
+        )
     engine.calls.clear()
     return machine_arn("flow")
 
@@ -31,8 +34,10 @@ def test_start_by_name_resolves_the_arn_and_sends_input_as_json_text(client, eng
     assert response.json["executionArn"] == EXECUTION
     assert response.json["startDate"] == "2024-01-02T03:04:05.678Z"
     assert response.headers["Location"] == "/executions/" + quote(EXECUTION, safe="")
-    assert engine.calls[-1] == ("start_execution",
-                                {"stateMachineArn": flow, "input": '{"a":[1,"\u00e9"]}', "name": "run1"})
+    assert engine.calls[-1] == (
+        "start_execution",
+        {"stateMachineArn": flow, "input": '{"a":[1,"\u00e9"]}', "name": "run1"},
+    )
 
 
 def test_start_by_arn_and_default_input(client, engine, flow):
@@ -40,12 +45,16 @@ def test_start_by_arn_and_default_input(client, engine, flow):
     assert engine.calls == [("start_execution", {"stateMachineArn": flow, "input": "{}"})]
 
 
-@pytest.mark.parametrize("body, status, code", [
-    ({"stateMachine": "missing"}, 404, "StateMachineDoesNotExist"),
-    ({}, 400, "ValidationException"),
-    ({"stateMachine": "flow", "name": "x" * 81}, 400, "ValidationException"),
-    ({"stateMachine": "flow", "inptu": {}}, 400, "ValidationException"),
-], ids=["unknown-machine", "no-machine", "name-too-long", "unknown-field"])
+@pytest.mark.parametrize(
+    "body, status, code",
+    [
+        ({"stateMachine": "missing"}, 404, "StateMachineDoesNotExist"),
+        ({}, 400, "ValidationException"),
+        ({"stateMachine": "flow", "name": "x" * 81}, 400, "ValidationException"),
+        ({"stateMachine": "flow", "inptu": {}}, 400, "ValidationException"),
+    ],
+    ids=["unknown-machine", "no-machine", "name-too-long", "unknown-field"],
+)
 def test_start_errors(client, flow, body, status, code):
     response = client.post("/executions", json=body)
     assert (response.status_code, response.json["error"]) == (status, code)
@@ -64,23 +73,32 @@ def test_duplicate_name_is_409(client, engine, flow):
     assert (response.status_code, response.json["error"]) == (409, "ExecutionAlreadyExists")
 
 
-@pytest.mark.parametrize("ident", [EXECUTION, quote(EXECUTION, safe=""), "flow:run1"],
-                         ids=["arn", "url-encoded-arn", "machine:execution"])
+@pytest.mark.parametrize(
+    "ident",
+    [EXECUTION, quote(EXECUTION, safe=""), "flow:run1"],
+    ids=["arn", "url-encoded-arn", "machine:execution"],
+)
 def test_describe_by_any_id_form(client, flow, ident):
     start(client, stateMachine="flow", input={"n": 1}, name="run1")
     response = client.get("/executions/" + ident)
     assert response.status_code == 200
     assert response.json["executionArn"] == EXECUTION
-    assert response.json["input"] == {"n": 1} and response.json["output"] == {"n": 1}  # JSON values, not text
+    assert response.json["input"] == {"n": 1} and response.json["output"] == {
+        "n": 1
+    }  # JSON values, not text
     assert response.json["stopDate"] == "2024-01-02T03:04:06.678Z"
 
 
-@pytest.mark.parametrize("ident, status, code", [
-    ("flow:nope", 404, "ExecutionDoesNotExist"),
-    ("nope:run1", 404, "StateMachineDoesNotExist"),
-    ("just-a-name", 400, "InvalidArn"),
-    ("a:b:c", 400, "InvalidArn"),
-], ids=["no-execution", "no-machine", "no-colon", "too-many-colons"])
+@pytest.mark.parametrize(
+    "ident, status, code",
+    [
+        ("flow:nope", 404, "ExecutionDoesNotExist"),
+        ("nope:run1", 404, "StateMachineDoesNotExist"),
+        ("just-a-name", 400, "InvalidArn"),
+        ("a:b:c", 400, "InvalidArn"),
+    ],
+    ids=["no-execution", "no-machine", "no-colon", "too-many-colons"],
+)
 def test_describe_errors(client, flow, ident, status, code):
     response = client.get("/executions/" + ident)
     assert (response.status_code, response.json["error"]) == (status, code)
@@ -100,7 +118,9 @@ def test_history_collects_every_page_in_order(client, engine, flow):
     forward = client.get("/executions/flow:run1/history").json["events"]
     assert [e["id"] for e in forward] == [1, 2, 3]  # three events over two pages of two
     assert forward[0]["timestamp"] == "2024-01-02T03:04:05.678Z"
-    backward = client.get("/executions/%s/history?reverseOrder=true" % quote(EXECUTION, safe="")).json["events"]
+    backward = client.get(
+        "/executions/%s/history?reverseOrder=true" % quote(EXECUTION, safe="")
+    ).json["events"]
     assert [e["id"] for e in backward] == [3, 2, 1]
 
 
@@ -119,7 +139,10 @@ def test_list_executions_of_a_machine(client, flow):
         start(client, stateMachine="flow", name="run%d" % n)
     assert len(client.get("/executions?stateMachine=flow").json["executions"]) == 3
     assert client.get("/executions?stateMachine=flow&status=RUNNING").json["executions"] == []
-    assert client.get("/executions?stateMachine=flow&status=NOPE").json["error"] == "ValidationException"
+    assert (
+        client.get("/executions?stateMachine=flow&status=NOPE").json["error"]
+        == "ValidationException"
+    )
     assert client.get("/executions").status_code == 400
 
 
@@ -138,11 +161,15 @@ def test_unknown_route_and_method_are_json(client):
     assert response.status_code == 405 and "GET" in response.headers["Allow"]
 
 
-@pytest.mark.parametrize("error, status", [
-    (ApiError("ExecutionDoesNotExist", "Execution Does Not Exist: 'x'"), 404),
-    (ApiError("ThrottlingException", "Rate exceeded"), 429),
-    (StoreUnavailable("disk full"), 503),
-], ids=["missing", "throttled", "unavailable"])
+@pytest.mark.parametrize(
+    "error, status",
+    [
+        (ApiError("ExecutionDoesNotExist", "Execution Does Not Exist: 'x'"), 404),
+        (ApiError("ThrottlingException", "Rate exceeded"), 429),
+        (StoreUnavailable("disk full"), 503),
+    ],
+    ids=["missing", "throttled", "unavailable"],
+)
 def test_rest_and_console_answer_engine_errors_alike(client, engine, flow, error, status):
     engine.fail_with = error
     rest = client.get("/executions/" + quote(EXECUTION, safe=""))

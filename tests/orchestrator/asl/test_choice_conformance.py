@@ -12,6 +12,7 @@ Two sources of truth:
 Each decision is replayed with :mod:`orchestrator.asl.choice`: the first matching rule's
 ``Next``, else ``Default``.
 """
+
 from __future__ import annotations
 
 import json
@@ -21,8 +22,8 @@ import pytest
 
 from orchestrator.asl.choice import compile_choice_rule
 from orchestrator.asl.errors import StatesError
-
 from tests.corpus import CASES as CORPUS
+
 IO_PAIR_COUNT = 491
 
 
@@ -39,8 +40,11 @@ def _load(path: Path) -> dict:
 
 
 def _io_pair_cases() -> list[dict]:
-    return [case for case in map(_load, sorted((CORPUS / "choice_operators").glob("*.json")))
-            if case["kind"] == "io-pair"]
+    return [
+        case
+        for case in map(_load, sorted((CORPUS / "choice_operators").glob("*.json")))
+        if case["kind"] == "io-pair"
+    ]
 
 
 IO_PAIRS = _io_pair_cases()
@@ -49,8 +53,11 @@ IO_PAIRS = _io_pair_cases()
 def _expected_branch(case: dict) -> str:
     """The Pass state whose constant Result equals the recorded output."""
     states = case["definition"]["States"]
-    branches = [name for name, state in states.items()
-                if state["Type"] == "Pass" and state.get("Result") == case["expected"]["output"]]
+    branches = [
+        name
+        for name, state in states.items()
+        if state["Type"] == "Pass" and state.get("Result") == case["expected"]["output"]
+    ]
     assert len(branches) == 1, f"output matches {branches}, cannot tell the branch"
     return branches[0]
 
@@ -68,7 +75,10 @@ def test_io_pair(case):
     if expected["status"] == "FAILED":
         with pytest.raises(StatesError) as raised:
             choose(state, case["input"])
-        assert (raised.value.error, raised.value.cause) == (expected["error"], expected.get("cause"))
+        assert (raised.value.error, raised.value.cause) == (
+            expected["error"],
+            expected.get("cause"),
+        )
     else:
         assert expected["status"] == "SUCCEEDED"
         assert choose(state, case["input"]) == _expected_branch(case)
@@ -103,7 +113,11 @@ def _history_decisions() -> list[tuple[str, dict, object, dict, dict, str | None
             continue
         case = _load(path)
         definition, history = case["definition"], case.get("history")
-        if not history or not isinstance(definition, dict) or case.get("history_order") == "reverse":
+        if (
+            not history
+            or not isinstance(definition, dict)
+            or case.get("history_order") == "reverse"
+        ):
             continue
         states: dict = {}
         _choice_states(definition.get("States", {}), states)
@@ -119,14 +133,22 @@ def _history_decisions() -> list[tuple[str, dict, object, dict, dict, str | None
             state = states[details["name"]]
             if not _is_jsonpath(definition, state):
                 continue
-            following = [e for e in history[position + 1:] if e["type"].endswith("StateEntered")]
-            failed = [e for e in history[position + 1:] if e["type"] == "ExecutionFailed"]
+            following = [e for e in history[position + 1 :] if e["type"].endswith("StateEntered")]
+            failed = [e for e in history[position + 1 :] if e["type"] == "ExecutionFailed"]
             if not following and not failed:
                 continue
             target = following[0]["stateEnteredEventDetails"]["name"] if following else None
             context = {"Execution": {"Input": case["input"]}}
-            decisions.append((f"{case['id']}#{event['id']}", state, details["input"], context,
-                              dict(variables), target))
+            decisions.append(
+                (
+                    f"{case['id']}#{event['id']}",
+                    state,
+                    details["input"],
+                    context,
+                    dict(variables),
+                    target,
+                )
+            )
     return decisions
 
 
@@ -139,7 +161,8 @@ def test_history_decisions_found():
     assert len(DECISIONS) == 14
 
 
-@pytest.mark.parametrize("decision_id,state,input,context,variables,target", DECISIONS,
-                         ids=[d[0] for d in DECISIONS])
+@pytest.mark.parametrize(
+    "decision_id,state,input,context,variables,target", DECISIONS, ids=[d[0] for d in DECISIONS]
+)
 def test_history_decision(decision_id, state, input, context, variables, target):
     assert choose(state, input, context, variables) == target

@@ -1,5 +1,6 @@
 """StatesError's declared fields and the one place a state's failure is handled
 (StateRun.failure: the cause prefix and EvaluationFailed)."""
+
 from __future__ import annotations
 
 from datetime import UTC, datetime
@@ -19,12 +20,19 @@ FN = "arn:aws:lambda:us-east-1:123456789012:function:f"
 
 
 def test_replace_keeps_every_field_it_does_not_change():
-    err = StatesError("E", "c", state_type="Map", from_children=True, location="Items",
-                      evaluation_failed=True)
+    err = StatesError(
+        "E", "c", state_type="Map", from_children=True, location="Items", evaluation_failed=True
+    )
     copy = err.with_cause("other")
     assert copy is not err and (err.error, err.cause) == ("E", "c")  # never mutated
-    assert (copy.error, copy.cause, copy.state_type, copy.from_children, copy.location,
-            copy.evaluation_failed) == ("E", "other", "Map", True, "Items", True)
+    assert (
+        copy.error,
+        copy.cause,
+        copy.state_type,
+        copy.from_children,
+        copy.location,
+        copy.evaluation_failed,
+    ) == ("E", "other", "Map", True, "Items", True)
     assert copy.replace(state_type="Task").state_type == "Task"
     with pytest.raises(TypeError):
         err.replace(failed_state_type="Task")
@@ -36,12 +44,19 @@ def test_cancelled_says_which_state_was_in_progress():
 
 def test_cause_text_renders_json_values_compactly():
     assert [cause_text(v) for v in ("x", 1, 1.5, True, None, {"a": [1]})] == [
-        "x", "1", "1.5", "true", "null", '{"a":[1]}']
+        "x",
+        "1",
+        "1.5",
+        "true",
+        "null",
+        '{"a":[1]}',
+    ]
 
 
 def state_run(state_type: str = "Pass"):
-    env = make_env("{}", now=lambda: T0, effects=SeededEffects(0), execution_name="e",
-                   state_machine_name="sm")
+    env = make_env(
+        "{}", now=lambda: T0, effects=SeededEffects(0), execution_name="e", state_machine_name="sm"
+    )
     env.history.execution_started("{}", "role")
     definition = {"StartAt": "S", "States": {"S": {"Type": state_type, "End": True}}}
     if state_type == "Wait":
@@ -56,16 +71,16 @@ def test_failure_prefixes_a_runtime_cause_once_and_keeps_the_other_fields():
     run_, history = state_run()
     err = StatesError(RUNTIME, "bad", state_type="Map", from_children=True)
     handled = run_.failure(err)
-    assert handled.cause == ("An error occurred while executing the state 'S' (entered at "
-                             "the event id #2). bad")
+    assert handled.cause == (
+        "An error occurred while executing the state 'S' (entered at the event id #2). bad"
+    )
     assert (handled.state_type, handled.from_children) == ("Map", True)
     assert run_.failure(handled) is handled  # a nested state's error is left alone
     assert [e["type"] for e in history.events] == ["ExecutionStarted", "PassStateEntered"]
 
 
 @pytest.mark.parametrize("state_type, linked_to", [("Pass", 0), ("Wait", 2)])
-def test_failure_records_evaluation_failed_once_for_a_query_evaluation_error(state_type,
-                                                                              linked_to):
+def test_failure_records_evaluation_failed_once_for_a_query_evaluation_error(state_type, linked_to):
     run_, history = state_run(state_type)
     err = query_error("The Seconds field must be ...", "Seconds")
     assert len(history.events) == 2  # building the error records nothing
@@ -74,15 +89,28 @@ def test_failure_records_evaluation_failed_once_for_a_query_evaluation_error(sta
     (event,) = [e for e in history.events if e["type"] == "EvaluationFailed"]
     assert event["previousEventId"] == linked_to and run_.frame.prev == event["id"]
     assert event["evaluationFailedEventDetails"] == {
-        "cause": handled.cause, "error": QUERY_EVALUATION_ERROR, "location": "Seconds",
-        "state": "S"}
+        "cause": handled.cause,
+        "error": QUERY_EVALUATION_ERROR,
+        "location": "Seconds",
+        "state": "S",
+    }
     assert handled.evaluation_failed and handled.location == "Seconds"
 
 
 def test_each_retried_attempt_records_its_evaluation_failure():
-    definition = {"QueryLanguage": "JSONata", "StartAt": "T", "States": {"T": {
-        "Type": "Task", "Resource": FN, "Arguments": "{% $missing %}", "End": True,
-        "Retry": [{"ErrorEquals": ["States.QueryEvaluationError"], "MaxAttempts": 1}]}}}
+    definition = {
+        "QueryLanguage": "JSONata",
+        "StartAt": "T",
+        "States": {
+            "T": {
+                "Type": "Task",
+                "Resource": FN,
+                "Arguments": "{% $missing %}",
+                "End": True,
+                "Retry": [{"ErrorEquals": ["States.QueryEvaluationError"], "MaxAttempts": 1}],
+            }
+        },
+    }
     result = run(definition, {})
     failures = [e for e in result.history if e["type"] == "EvaluationFailed"]
     assert len(failures) == 2

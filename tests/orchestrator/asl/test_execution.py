@@ -2,12 +2,14 @@
 
 Everything non-deterministic (clock readings, UUIDs, random numbers, jitter) enters through
 the same door and is recorded, so replaying a journal rebuilds exactly the same state
-(docs/architecture.md, "Activations, the journal and replay"). This test journals clock readings and command completions of a live run,
-replays them into a fresh execution and expects the very same history and result.
+(docs/architecture.md, "How the core and the engine meet"). This test journals clock
+readings and command completions of a live run, replays them into a fresh execution and
+expects the very same history and result.
 """
+
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from orchestrator.asl.effects import SeededEffects
 from orchestrator.asl.errors import StatesError
@@ -20,19 +22,38 @@ FN = "arn:aws:lambda:us-east-1:123456789012:function:"
 DEFINITION = {
     "StartAt": "Fan",
     "States": {
-        "Fan": {"Type": "Parallel", "Next": "Each", "Branches": [
-            {"StartAt": "A", "States": {"A": {"Type": "Task", "Resource": FN + "a",
-                                              "End": True}}},
-            {"StartAt": "B", "States": {"B": {"Type": "Wait", "Seconds": 5, "End": True}}}]},
-        "Each": {"Type": "Map", "ItemsPath": "$[0].items", "MaxConcurrency": 2, "End": True,
-                 "ItemProcessor": {"ProcessorConfig": {"Mode": "INLINE"}, "StartAt": "T",
-                                   "States": {"T": {
-                                       "Type": "Task", "Resource": FN + "t", "End": True,
-                                       "Retry": [{"ErrorEquals": ["Flaky"],
-                                                  "JitterStrategy": "FULL"}]}}}},
+        "Fan": {
+            "Type": "Parallel",
+            "Next": "Each",
+            "Branches": [
+                {
+                    "StartAt": "A",
+                    "States": {"A": {"Type": "Task", "Resource": FN + "a", "End": True}},
+                },
+                {"StartAt": "B", "States": {"B": {"Type": "Wait", "Seconds": 5, "End": True}}},
+            ],
+        },
+        "Each": {
+            "Type": "Map",
+            "ItemsPath": "$[0].items",
+            "MaxConcurrency": 2,
+            "End": True,
+            "ItemProcessor": {
+                "ProcessorConfig": {"Mode": "INLINE"},
+                "StartAt": "T",
+                "States": {
+                    "T": {
+                        "Type": "Task",
+                        "Resource": FN + "t",
+                        "End": True,
+                        "Retry": [{"ErrorEquals": ["Flaky"], "JitterStrategy": "FULL"}],
+                    }
+                },
+            },
+        },
     },
 }
-START = datetime(2024, 1, 1, tzinfo=timezone.utc)
+START = datetime(2024, 1, 1, tzinfo=UTC)
 
 
 def live_run():
@@ -59,8 +80,7 @@ def live_run():
     while not task.done:
         pending = scheduler.outstanding()
         invokes = [i for i, c in enumerate(pending) if isinstance(c, Invoke)]
-        index = invokes[-1] if invokes else min(
-            range(len(pending)), key=lambda i: pending[i].until)
+        index = invokes[-1] if invokes else min(range(len(pending)), key=lambda i: pending[i].until)
         command = pending[index]
         if isinstance(command, Sleep):
             tick[0] = max(tick[0], command.until)
@@ -84,8 +104,9 @@ def replay(journal):
 
 
 def env(now):
-    return make_env("{}", now=now, effects=SeededEffects(7), execution_name="e",
-                    state_machine_name="sm")
+    return make_env(
+        "{}", now=now, effects=SeededEffects(7), execution_name="e", state_machine_name="sm"
+    )
 
 
 def apply(scheduler, command, step):

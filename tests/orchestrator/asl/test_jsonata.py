@@ -2,6 +2,7 @@
 orchestrator/asl/states/jsonata_io.py): evaluation, AWS's error causes, the Step Functions
 functions, the runaway guard, every field that takes an expression, and the
 ``EvaluationFailed`` event."""
+
 from __future__ import annotations
 
 import pytest
@@ -15,8 +16,7 @@ from orchestrator.asl.validator import validate
 PREFIX = "An error occurred while executing the state 'S' (entered at the event id #2). "
 
 
-def evaluate(text: str, variables: dict | None = None, states: dict | None = None,
-             effects=None):
+def evaluate(text: str, variables: dict | None = None, states: dict | None = None, effects=None):
     expr = jsonata.compile_expression(text)
     bindings = jsonata.evaluate_bindings(variables or {}, states or {"input": {}})
     return jsonata.run_expression(expr, "Output", bindings, effects or SeededEffects(1))
@@ -33,8 +33,13 @@ def pass_output(output, data=None, **extra):
 # --- expressions ------------------------------------------------------------------------
 
 EXPRESSIONS = [
-    ("{% 1 %}", True), ("{%%}", True), ("{% x", False), ("x %}", False), ("{}", False),
-    (1, False), ("{%", False),
+    ("{% 1 %}", True),
+    ("{%%}", True),
+    ("{% x", False),
+    ("x %}", False),
+    ("{}", False),
+    (1, False),
+    ("{%", False),
 ]
 
 
@@ -47,16 +52,19 @@ VALUES = [
     ("$states.input.x + 1", {"input": {"x": 41}}, 42),
     ("$v", {"input": None}, None),  # a variable holding null is null, not undefined
     ("null", None, None),
-    ("2.5 * 2", None, 5),           # integral numbers print as integers
+    ("2.5 * 2", None, 5),  # integral numbers print as integers
     ("$sum([0.5, 0.25])", None, 0.75),
     ("[1, 'two', 3]", None, [1, "two", 3]),
     ("{'a': null}", None, {"a": None}),
     ("$partition([1, 2, 3], 2)", None, [[1, 2], [3]]),
     ("$range(1, 7, 3)", None, [1, 4, 7]),
-    ("$range(1, 1, 1)", None, 1),   # a one-item sequence is the item (recorded on AWS)
+    ("$range(1, 1, 1)", None, 1),  # a one-item sequence is the item (recorded on AWS)
     ("$range(5, 1, -2)", None, [5, 3, 1]),
-    ("$hash('a', 'SHA-256')", None,
-     "ca978112ca1bbdcafac231b39a23dc4da786eff8147c4e72b9807785afee48bb"),
+    (
+        "$hash('a', 'SHA-256')",
+        None,
+        "ca978112ca1bbdcafac231b39a23dc4da786eff8147c4e72b9807785afee48bb",
+    ),
     ("$hash('a', 'MD5')", None, "0cc175b9c0f1b6a831c399e269772661"),
     ("$parse('{\"k\": [1, true]}')", None, {"k": [1, True]}),
     ("$random(7) = $random(7)", None, True),
@@ -78,18 +86,33 @@ def test_uuid_and_random_come_from_the_effects():
 
 
 FAILURES = [
-    ("$nothing", "The JSONata expression '$nothing' specified for the field 'Output' returned "
-                 "nothing (undefined)."),
-    ("$eval('1')", "The JSONata expression '$eval('1')' specified for the field 'Output' threw "
-                   "an error during evaluation. T1006: Attempted to invoke a non-function"),
-    ("$randomSeeded(1)", "The JSONata expression '$randomSeeded(1)' specified for the field "
-                         "'Output' threw an error during evaluation. T1006: Attempted to invoke "
-                         "a non-function"),
-    ("function($x){$x}", "The JSONata expression 'function($x){$x}' specified for the field "
-                         "'Output' returned an unsupported result type."),
-    ("1 + 'a'", "The JSONata expression '1 + 'a'' specified for the field 'Output' threw an "
-                "error during evaluation. T2002: The right side of the + operator must evaluate "
-                "to a number"),
+    (
+        "$nothing",
+        "The JSONata expression '$nothing' specified for the field 'Output' returned "
+        "nothing (undefined).",
+    ),
+    (
+        "$eval('1')",
+        "The JSONata expression '$eval('1')' specified for the field 'Output' threw "
+        "an error during evaluation. T1006: Attempted to invoke a non-function",
+    ),
+    (
+        "$randomSeeded(1)",
+        "The JSONata expression '$randomSeeded(1)' specified for the field "
+        "'Output' threw an error during evaluation. T1006: Attempted to invoke "
+        "a non-function",
+    ),
+    (
+        "function($x){$x}",
+        "The JSONata expression 'function($x){$x}' specified for the field "
+        "'Output' returned an unsupported result type.",
+    ),
+    (
+        "1 + 'a'",
+        "The JSONata expression '1 + 'a'' specified for the field 'Output' threw an "
+        "error during evaluation. T2002: The right side of the + operator must evaluate "
+        "to a number",
+    ),
     ("$hash('a', 'SHA-3')", "threw an error during evaluation. T0410"),
     ("$range(1, 2000, 1)", "threw an error during evaluation. D3001"),
     ("$parse('{')", "threw an error during evaluation. D3140"),
@@ -105,9 +128,9 @@ def test_failures_are_query_evaluation_errors_with_aws_causes(text, cause):
 
 
 RUNAWAYS = [
-    ("($f := function($x){$f($x)}; $f(1))", "D1012"),         # endless tail recursion
-    ("($f := function($x){1 + $f($x)}; $f(1))", "D1011"),     # endless deep recursion
-    ("$count([1..100000].($ * 2))", "D1012"),                   # too much work
+    ("($f := function($x){$f($x)}; $f(1))", "D1012"),  # endless tail recursion
+    ("($f := function($x){1 + $f($x)}; $f(1))", "D1011"),  # endless deep recursion
+    ("$count([1..100000].($ * 2))", "D1012"),  # too much work
 ]
 
 
@@ -132,11 +155,22 @@ def test_an_expression_is_compiled_once():
 # --- definitions ------------------------------------------------------------------------
 
 DIAGNOSTICS = [
-    (machine({"Type": "Pass", "Output": {"a": ["{% 1 + %}"]}, "End": True}), "/States/S/Output/a/0"),
-    (machine({"Type": "Choice", "Choices": [{"Condition": "{% ( %}", "Next": "T"}],
-              "Default": "T"}) | {"States": {
-        "S": {"Type": "Choice", "Choices": [{"Condition": "{% ( %}", "Next": "T"}]},
-        "T": {"Type": "Succeed"}}}, "/States/S/Choices/0/Condition"),
+    (
+        machine({"Type": "Pass", "Output": {"a": ["{% 1 + %}"]}, "End": True}),
+        "/States/S/Output/a/0",
+    ),
+    (
+        machine(
+            {"Type": "Choice", "Choices": [{"Condition": "{% ( %}", "Next": "T"}], "Default": "T"}
+        )
+        | {
+            "States": {
+                "S": {"Type": "Choice", "Choices": [{"Condition": "{% ( %}", "Next": "T"}]},
+                "T": {"Type": "Succeed"},
+            }
+        },
+        "/States/S/Choices/0/Condition",
+    ),
     (machine({"Type": "Wait", "Seconds": "{% $x + %}", "End": True}), "/States/S/Seconds"),
 ]
 
@@ -156,14 +190,23 @@ def test_a_jsonata_machine_cannot_hold_a_jsonpath_state():
 
 
 def test_a_jsonpath_machine_may_hold_a_jsonata_state():
-    definition = {"StartAt": "A", "States": {
-        "A": {"Type": "Pass", "Parameters": {"x.$": "$.a"}, "Next": "B"},
-        "B": {"Type": "Pass", "QueryLanguage": "JSONata", "Output": "{% $states.input.x * 2 %}",
-              "End": True}}}
+    definition = {
+        "StartAt": "A",
+        "States": {
+            "A": {"Type": "Pass", "Parameters": {"x.$": "$.a"}, "Next": "B"},
+            "B": {
+                "Type": "Pass",
+                "QueryLanguage": "JSONata",
+                "Output": "{% $states.input.x * 2 %}",
+                "End": True,
+            },
+        },
+    }
     assert run(definition, {"a": 21}).output == 42
 
 
 # --- the fields ---------------------------------------------------------------------------
+
 
 def test_task_arguments_output_and_timeouts():
     seen = []
@@ -172,12 +215,16 @@ def test_task_arguments_output_and_timeouts():
         seen.append((command.parameters, command.timeout_seconds))
         return {"echo": command.parameters}
 
-    definition = machine({
-        "Type": "Task", "Resource": "arn:aws:states:::http:invoke",
-        "Arguments": {"ApiEndpoint": "{% 'http://x/' & $states.input.id %}"},
-        "TimeoutSeconds": "{% $states.input.t %}",
-        "Output": {"in": "{% $states.input.id %}", "out": "{% $states.result.echo %}"},
-        "End": True})
+    definition = machine(
+        {
+            "Type": "Task",
+            "Resource": "arn:aws:states:::http:invoke",
+            "Arguments": {"ApiEndpoint": "{% 'http://x/' & $states.input.id %}"},
+            "TimeoutSeconds": "{% $states.input.t %}",
+            "Output": {"in": "{% $states.input.id %}", "out": "{% $states.result.echo %}"},
+            "End": True,
+        }
+    )
     result = run(definition, {"id": "7", "t": 9}, invoke=invoke)
     assert seen == [({"ApiEndpoint": "http://x/7"}, 9)]
     assert result.output == {"in": "7", "out": {"ApiEndpoint": "http://x/7"}}
@@ -187,12 +234,25 @@ def test_catch_output_sees_the_error_output_and_the_input():
     def invoke(command):
         raise StatesError("Boom", "bad")
 
-    definition = {"QueryLanguage": "JSONata", "StartAt": "S", "States": {
-        "S": {"Type": "Task", "Resource": "arn:aws:states:::http:invoke", "Catch": [{
-            "ErrorEquals": ["States.ALL"], "Next": "F",
-            "Output": {"e": "{% $states.errorOutput %}", "i": "{% $states.input %}"}}],
-            "End": True},
-        "F": {"Type": "Succeed"}}}
+    definition = {
+        "QueryLanguage": "JSONata",
+        "StartAt": "S",
+        "States": {
+            "S": {
+                "Type": "Task",
+                "Resource": "arn:aws:states:::http:invoke",
+                "Catch": [
+                    {
+                        "ErrorEquals": ["States.ALL"],
+                        "Next": "F",
+                        "Output": {"e": "{% $states.errorOutput %}", "i": "{% $states.input %}"},
+                    }
+                ],
+                "End": True,
+            },
+            "F": {"Type": "Succeed"},
+        },
+    }
     result = run(definition, {"a": 1}, invoke=invoke)
     assert result.output == {"e": {"Error": "Boom", "Cause": "bad"}, "i": {"a": 1}}
 
@@ -202,39 +262,74 @@ CHOICES = [({"v": 5}, "small"), ({"v": 50}, "default")]
 
 @pytest.mark.parametrize("data, expected", CHOICES, ids=["rule", "default"])
 def test_choice_condition_with_its_own_output(data, expected):
-    definition = machine({"Type": "Choice", "Choices": [
-        {"Condition": "{% $states.input.v < 10 %}", "Next": "T", "Output": "small"}],
-        "Default": "T", "Output": "default"})
+    definition = machine(
+        {
+            "Type": "Choice",
+            "Choices": [
+                {"Condition": "{% $states.input.v < 10 %}", "Next": "T", "Output": "small"}
+            ],
+            "Default": "T",
+            "Output": "default",
+        }
+    )
     definition["States"]["T"] = {"Type": "Succeed"}
     assert run(definition, data).output == expected
 
 
 def test_map_items_item_selector_and_max_concurrency():
-    definition = machine({
-        "Type": "Map", "Items": "{% $states.input.xs %}",
-        "MaxConcurrency": "{% $states.input.limit %}",
-        "ItemSelector": {"value": "{% $states.context.Map.Item.Value %}",
-                         "index": "{% $states.context.Map.Item.Index %}"},
-        "ItemProcessor": {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}},
-        "Output": "{% $states.result.value %}", "End": True})
+    definition = machine(
+        {
+            "Type": "Map",
+            "Items": "{% $states.input.xs %}",
+            "MaxConcurrency": "{% $states.input.limit %}",
+            "ItemSelector": {
+                "value": "{% $states.context.Map.Item.Value %}",
+                "index": "{% $states.context.Map.Item.Index %}",
+            },
+            "ItemProcessor": {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}},
+            "Output": "{% $states.result.value %}",
+            "End": True,
+        }
+    )
     assert run(definition, {"xs": ["a", "b"], "limit": 1}).output == ["a", "b"]
 
 
 def test_map_items_must_be_an_array():
-    result = run(machine({"Type": "Map", "Items": "{% $states.input %}", "ItemProcessor": {
-        "StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}}, "End": True}), {"a": 1})
+    result = run(
+        machine(
+            {
+                "Type": "Map",
+                "Items": "{% $states.input %}",
+                "ItemProcessor": {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}},
+                "End": True,
+            }
+        ),
+        {"a": 1},
+    )
     assert result.cause == PREFIX + (
         "The JSONata expression '$states.input' specified for the field 'Items' returned an "
-        "unexpected result type. Expected 'array', but was 'object' for value: {\"a\":1}")
+        "unexpected result type. Expected 'array', but was 'object' for value: {\"a\":1}"
+    )
     assert [e["type"] for e in result.history][-3:] == [
-        "EvaluationFailed", "MapStateFailed", "ExecutionFailed"]
+        "EvaluationFailed",
+        "MapStateFailed",
+        "ExecutionFailed",
+    ]
 
 
 def test_wait_seconds_and_fail_error_cause():
-    definition = {"QueryLanguage": "JSONata", "StartAt": "W", "States": {
-        "W": {"Type": "Wait", "Seconds": "{% $states.input.s %}", "Next": "F"},
-        "F": {"Type": "Fail", "Error": "{% 'E' & $states.input.s %}",
-              "Cause": "{% $string($states.input) %}"}}}
+    definition = {
+        "QueryLanguage": "JSONata",
+        "StartAt": "W",
+        "States": {
+            "W": {"Type": "Wait", "Seconds": "{% $states.input.s %}", "Next": "F"},
+            "F": {
+                "Type": "Fail",
+                "Error": "{% 'E' & $states.input.s %}",
+                "Cause": "{% $string($states.input) %}",
+            },
+        },
+    }
     result = run(definition, {"s": 3})
     assert (result.error, result.cause) == ("E3", '{"s":3}')
     waited = result.history[-1]["timestamp"] - result.history[0]["timestamp"]
@@ -243,13 +338,18 @@ def test_wait_seconds_and_fail_error_cause():
 
 def test_evaluation_failed_event_as_aws_records_it():
     result = pass_output({"x": "{% $missing %}"})
-    cause = PREFIX + ("The JSONata expression '$missing' specified for the field 'Output/x' "
-                      "returned nothing (undefined).")
+    cause = PREFIX + (
+        "The JSONata expression '$missing' specified for the field 'Output/x' "
+        "returned nothing (undefined)."
+    )
     failed = result.history[-2]
     assert (failed["type"], failed["previousEventId"]) == ("EvaluationFailed", 0)
     assert failed["evaluationFailedEventDetails"] == {
-        "cause": cause, "error": "States.QueryEvaluationError", "location": "Output/x",
-        "state": "S"}
+        "cause": cause,
+        "error": "States.QueryEvaluationError",
+        "location": "Output/x",
+        "state": "S",
+    }
     assert (result.error, result.cause) == ("States.QueryEvaluationError", cause)
 
 

@@ -1,4 +1,5 @@
 """Paths, Reference Paths and ResultPath assignment (orchestrator/asl/paths.py)."""
+
 from __future__ import annotations
 
 import copy
@@ -8,16 +9,24 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from orchestrator.asl.paths import (
-    PathNotFound, PathSyntaxError, _evaluate, assign, compile_path, compile_reference_path,
+    PathNotFound,
+    PathSyntaxError,
+    _evaluate,
+    assign,
+    compile_path,
+    compile_reference_path,
 )
 
 DOC = {
     "a": {"b": [1, 2, {"c": 3}], "n": None, "s": "text"},
-    "store": {"book": [
-        {"title": "A", "price": 8.95, "category": "ref"},
-        {"title": "B", "price": 12.99, "category": "fiction", "isbn": "1"},
-        {"title": "C", "price": 22.99, "category": "fiction", "isbn": "2"},
-    ], "bicycle": {"price": 19.95}},
+    "store": {
+        "book": [
+            {"title": "A", "price": 8.95, "category": "ref"},
+            {"title": "B", "price": 12.99, "category": "fiction", "isbn": "1"},
+            {"title": "C", "price": 22.99, "category": "fiction", "isbn": "2"},
+        ],
+        "bicycle": {"price": 19.95},
+    },
     "limit": 10,
     "list": [0, 1, 2, 3, 4],
     "odd key": {"x.y": 1},
@@ -54,8 +63,11 @@ FIND_CASES = [
     ("$.store.book[?(@.price != 8.95)].title", ["B", "C"], False),
     ("$.store.book[?(@.price >= 12.99)].title", ["B", "C"], False),
     ("$.store.book[0]['title','price']", {"title": "A", "price": 8.95}, True),
-    ("$.store.book[*]['title','isbn']", [{"title": "A"}, {"title": "B", "isbn": "1"},
-                                         {"title": "C", "isbn": "2"}], False),
+    (
+        "$.store.book[*]['title','isbn']",
+        [{"title": "A"}, {"title": "B", "isbn": "1"}, {"title": "C", "isbn": "2"}],
+        False,
+    ),
     ("$.list.length()", 5, True),
     ("$.store.book.length()", 3, True),
     ("$.list.sum()", 10.0, True),
@@ -86,9 +98,12 @@ NOT_FOUND_CASES = [
     ("$.a.b[9].c", "No results for path: $['a']['b'][9]['c']"),
     ("$.store.book['title','price']", "No results for path: $['store']['book']['title','price']"),
     ("$.limit[0]", "Filter: [0] can only be applied to arrays. Current context is: 10"),
-    ("$.a.n.x", "Expected to find an object with property ['x'] in path $['a']['n'] but found 'null'. "
-                "This is not a json object according to the JsonProvider: "
-                "'com.jayway.jsonpath.spi.json.JsonSmartJsonProvider'."),
+    (
+        "$.a.n.x",
+        "Expected to find an object with property ['x'] in path $['a']['n'] but found 'null'. "
+        "This is not a json object according to the JsonProvider: "
+        "'com.jayway.jsonpath.spi.json.JsonSmartJsonProvider'.",
+    ),
 ]
 
 
@@ -100,8 +115,21 @@ def test_definite_path_not_found(text: str, message: str) -> None:
     assert info.value.path == text
 
 
-SYNTAX_ERRORS = ["", "a.b", "$.", "$..", "$.a b", "$[", "$['a'", "$.a[x]", "$.a[1:2:3]",
-                 "$.a.nosuch()", "$.a.length().b", "$.a[?(@.b >)]", "$.a]"]
+SYNTAX_ERRORS = [
+    "",
+    "a.b",
+    "$.",
+    "$..",
+    "$.a b",
+    "$[",
+    "$['a'",
+    "$.a[x]",
+    "$.a[1:2:3]",
+    "$.a.nosuch()",
+    "$.a.length().b",
+    "$.a[?(@.b >)]",
+    "$.a]",
+]
 
 
 @pytest.mark.parametrize("text", SYNTAX_ERRORS)
@@ -111,16 +139,22 @@ def test_syntax_errors(text: str) -> None:
     assert info.value.path == text
 
 
-CONTEXT = {"Execution": {"Id": "arn:x", "Input": {"k": [5]}}, "Map": {"Item": {"Value": {"v": 1}, "Index": 0}}}
+CONTEXT = {
+    "Execution": {"Id": "arn:x", "Input": {"k": [5]}},
+    "Map": {"Item": {"Value": {"v": 1}, "Index": 0}},
+}
 
 
-@pytest.mark.parametrize("text,expected", [
-    ("$$", CONTEXT),
-    ("$$.Execution.Id", "arn:x"),
-    ("$$.Execution.Input.k[0]", 5),
-    ("$$.Map.Item.Value", {"v": 1}),
-    ("$$.Map.Item.Index", 0),
-])
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("$$", CONTEXT),
+        ("$$.Execution.Id", "arn:x"),
+        ("$$.Execution.Input.k[0]", 5),
+        ("$$.Map.Item.Value", {"v": 1}),
+        ("$$.Map.Item.Index", 0),
+    ],
+)
 def test_context_paths(text: str, expected) -> None:
     path = compile_path(text)
     assert path.is_context
@@ -147,8 +181,18 @@ def test_find_returns_values_without_mutating_the_document() -> None:
 
 
 REFERENCE_OK = ["$", "$.a", "$.a.b", "$['a b'].c", "$.a[0]", "$.a[0].b"]
-REFERENCE_BAD = ["$.a[*]", "$..a", "$.a[1:2]", "$.a[0,1]", "$.a[?(@.b)]", "$.a.length()",
-                 "$$.Execution", "$var", "$.a['b','c']", "a"]
+REFERENCE_BAD = [
+    "$.a[*]",
+    "$..a",
+    "$.a[1:2]",
+    "$.a[0,1]",
+    "$.a[?(@.b)]",
+    "$.a.length()",
+    "$$.Execution",
+    "$var",
+    "$.a['b','c']",
+    "a",
+]
 
 
 @pytest.mark.parametrize("text", REFERENCE_OK)
@@ -195,13 +239,16 @@ def test_assign_shares_unchanged_subtrees() -> None:
     assert result["change"] is not doc["change"]
 
 
-@pytest.mark.parametrize("doc,ref,error", [
-    ("text", "$.a", TypeError),
-    ({"a": "text"}, "$.a.b", TypeError),
-    ({"a": [1]}, "$.a.b", TypeError),
-    ({"a": {"b": 1}}, "$.a[0]", TypeError),
-    ({"a": [1]}, "$.a[3]", PathNotFound),
-])
+@pytest.mark.parametrize(
+    "doc,ref,error",
+    [
+        ("text", "$.a", TypeError),
+        ({"a": "text"}, "$.a.b", TypeError),
+        ({"a": [1]}, "$.a.b", TypeError),
+        ({"a": {"b": 1}}, "$.a[0]", TypeError),
+        ({"a": [1]}, "$.a[3]", PathNotFound),
+    ],
+)
 def test_assign_failures(doc, ref: str, error: type) -> None:
     with pytest.raises(error):
         assign(doc, compile_reference_path(ref), 1)

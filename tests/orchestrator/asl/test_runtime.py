@@ -1,4 +1,5 @@
 """The deterministic scheduler: commands, FIFO order, spawn/join, races, cancellation."""
+
 from __future__ import annotations
 
 from datetime import UTC, datetime

@@ -6,15 +6,19 @@
 * every other case whose definition AWS accepted (executions, io-pairs, ...): no ERROR diagnostic,
   since a false positive would refuse a workflow that runs on AWS.
 """
+
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
-from orchestrator.asl.validator import ERROR, format_invalid_definition, validate, validation_response
-
+from orchestrator.asl.validator import (
+    ERROR,
+    format_invalid_definition,
+    validate,
+    validation_response,
+)
 from tests.corpus import CORPUS
 
 
@@ -26,8 +30,12 @@ def _cases() -> list[dict]:
 CASES = _cases()
 VALIDATE = [c for c in CASES if c["kind"] == "validate-definition"]
 CREATE_ERRORS = [c for c in CASES if c["kind"] == "create-state-machine-error"]
-ACCEPTED = [c for c in CASES if c["kind"] not in ("validate-definition", "create-state-machine-error")
-            and c["expected"]["status"] != "CREATE_FAILED"]
+ACCEPTED = [
+    c
+    for c in CASES
+    if c["kind"] not in ("validate-definition", "create-state-machine-error")
+    and c["expected"]["status"] != "CREATE_FAILED"
+]
 
 
 def _mask(text: str) -> str:
@@ -55,6 +63,9 @@ def test_create_state_machine_invalid_definition(case):
 
 @pytest.mark.parametrize("case", ACCEPTED, ids=[c["id"] for c in ACCEPTED])
 def test_accepted_definition_has_no_error(case):
-    errors = [d for d in validate(case["definition"], machine_type=case["state_machine_type"])
-              if d.severity == ERROR]
+    errors = [
+        d
+        for d in validate(case["definition"], machine_type=case["state_machine_type"])
+        if d.severity == ERROR
+    ]
     assert errors == []

@@ -1,5 +1,6 @@
 """Workflow variables (Assign) in both query languages: evaluation order, scope, references
 from JSONPath paths and intrinsics, history details, size limits, catchers, replay."""
+
 from __future__ import annotations
 
 import pytest
@@ -26,20 +27,36 @@ def chain(*states: dict, ql: str | None = None) -> dict:
 
 
 def assigned(result) -> list[dict]:
-    return [e["stateExitedEventDetails"].get("assignedVariables") for e in result.history
-            if e["type"].endswith("StateExited")]
+    return [
+        e["stateExitedEventDetails"].get("assignedVariables")
+        for e in result.history
+        if e["type"].endswith("StateExited")
+    ]
 
 
 # --- evaluation order: every right-hand side sees the values from before the state --------
 
 ORDER = [
-    ("JSONPath", [{"Type": "Pass", "Assign": {"a": 1, "b": 2}},
-                  {"Type": "Pass", "Assign": {"a.$": "$b", "b.$": "$a"}},
-                  {"Type": "Pass", "Parameters": {"a.$": "$a", "b.$": "$b"}}]),
-    ("JSONata", [{"Type": "Pass", "Assign": {"a": 1, "b": 2}},
-                 {"Type": "Pass", "Assign": {"a": "{% $b %}", "b": "{% $a %}"},
-                  "Output": {"seen": "{% $a %}"}},
-                 {"Type": "Pass", "Output": {"a": "{% $a %}", "b": "{% $b %}"}}]),
+    (
+        "JSONPath",
+        [
+            {"Type": "Pass", "Assign": {"a": 1, "b": 2}},
+            {"Type": "Pass", "Assign": {"a.$": "$b", "b.$": "$a"}},
+            {"Type": "Pass", "Parameters": {"a.$": "$a", "b.$": "$b"}},
+        ],
+    ),
+    (
+        "JSONata",
+        [
+            {"Type": "Pass", "Assign": {"a": 1, "b": 2}},
+            {
+                "Type": "Pass",
+                "Assign": {"a": "{% $b %}", "b": "{% $a %}"},
+                "Output": {"seen": "{% $a %}"},
+            },
+            {"Type": "Pass", "Output": {"a": "{% $a %}", "b": "{% $b %}"}},
+        ],
+    ),
 ]
 
 
@@ -51,8 +68,14 @@ def test_assignments_see_the_values_from_before_the_state(ql, states):
 
 
 def test_output_sees_old_values_in_jsonata():
-    result = run(chain({"Type": "Pass", "Assign": {"a": 1}},
-                       {"Type": "Pass", "Assign": {"a": 2}, "Output": "{% $a %}"}, ql="JSONata"), {})
+    result = run(
+        chain(
+            {"Type": "Pass", "Assign": {"a": 1}},
+            {"Type": "Pass", "Assign": {"a": 2}, "Output": "{% $a %}"},
+            ql="JSONata",
+        ),
+        {},
+    )
     assert result.output == 1
 
 
@@ -63,10 +86,16 @@ REFERENCES = [
     ("OutputPath", {"Type": "Pass", "OutputPath": "$v.k"}, [1, 2]),
     ("Parameters", {"Type": "Pass", "Parameters": {"x.$": "$v.k[1]"}}, {"x": 2}),
     ("intrinsic", {"Type": "Pass", "Parameters": {"x.$": "States.ArrayLength($v.k)"}}, {"x": 2}),
-    ("ResultSelector-free Result", {"Type": "Pass", "Result": 1, "ResultPath": "$.r",
-                                    "OutputPath": "$v"}, {"k": [1, 2], "e": "E"}),
-    ("Choice Variable", {"Type": "Choice", "Choices": [
-        {"Variable": "$v.k[0]", "NumericEquals": 1, "Next": "S2"}]}, {"in": True}),
+    (
+        "ResultSelector-free Result",
+        {"Type": "Pass", "Result": 1, "ResultPath": "$.r", "OutputPath": "$v"},
+        {"k": [1, 2], "e": "E"},
+    ),
+    (
+        "Choice Variable",
+        {"Type": "Choice", "Choices": [{"Variable": "$v.k[0]", "NumericEquals": 1, "Next": "S2"}]},
+        {"in": True},
+    ),
     ("Fail CausePath", {"Type": "Fail", "ErrorPath": "$v.e", "CausePath": "$v.e"}, None),
 ]
 
@@ -86,8 +115,13 @@ def test_jsonpath_references_read_variables(name, state, expected):
 def test_map_items_path_and_max_concurrency_path_read_variables():
     definition = chain(
         {"Type": "Pass", "Assign": {"xs": [1, 2, 3], "limit": 2}},
-        {"Type": "Map", "ItemsPath": "$xs", "MaxConcurrencyPath": "$limit", "ItemProcessor": {
-            "StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}}})
+        {
+            "Type": "Map",
+            "ItemsPath": "$xs",
+            "MaxConcurrencyPath": "$limit",
+            "ItemProcessor": {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}},
+        },
+    )
     assert run(definition, {}).output == [1, 2, 3]
 
 
@@ -98,10 +132,19 @@ def test_an_undefined_variable_fails_the_state():
 
 # --- scope ----------------------------------------------------------------------------------
 
+
 def inner(name: str) -> dict:
-    return {"StartAt": name, "States": {name: {
-        "Type": "Pass", "Assign": {"outer": "{% $outer + 1 %}", "inner": "{% $outer %}"},
-        "Output": {"outer": "{% $outer %}"}, "End": True}}}
+    return {
+        "StartAt": name,
+        "States": {
+            name: {
+                "Type": "Pass",
+                "Assign": {"outer": "{% $outer + 1 %}", "inner": "{% $outer %}"},
+                "Output": {"outer": "{% $outer %}"},
+                "End": True,
+            }
+        },
+    }
 
 
 SCOPES = [
@@ -112,11 +155,20 @@ SCOPES = [
 
 @pytest.mark.parametrize("name, state, inner_output", SCOPES, ids=[s[0] for s in SCOPES])
 def test_branches_and_iterations_read_outer_variables_but_do_not_change_them(
-        name, state, inner_output):
-    definition = chain({"Type": "Pass", "Assign": {"outer": 10}},
-                       {**state, "Output": {"inner": "{% $states.result %}",
-                                            "outer": "{% $outer %}",
-                                            "leaked": "{% $exists($inner) %}"}}, ql="JSONata")
+    name, state, inner_output
+):
+    definition = chain(
+        {"Type": "Pass", "Assign": {"outer": 10}},
+        {
+            **state,
+            "Output": {
+                "inner": "{% $states.result %}",
+                "outer": "{% $outer %}",
+                "leaked": "{% $exists($inner) %}",
+            },
+        },
+        ql="JSONata",
+    )
     result = run(definition, {})
     assert result.output == {"inner": inner_output, "outer": 10, "leaked": False}
     inner_events = [a for a in assigned(result) if a and "inner" in a]
@@ -126,18 +178,31 @@ def test_branches_and_iterations_read_outer_variables_but_do_not_change_them(
 def test_distributed_map_iterations_cannot_read_outer_variables():
     definition = chain(
         {"Type": "Pass", "Assign": {"outer": 10}},
-        {"Type": "Map", "Items": [1], "ItemProcessor": {
-            "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
-            "StartAt": "I", "States": {"I": {"Type": "Pass", "Output": "{% $exists($outer) %}",
-                                             "End": True}}}}, ql="JSONata")
+        {
+            "Type": "Map",
+            "Items": [1],
+            "ItemProcessor": {
+                "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+                "StartAt": "I",
+                "States": {"I": {"Type": "Pass", "Output": "{% $exists($outer) %}", "End": True}},
+            },
+        },
+        ql="JSONata",
+    )
     assert run(definition, {}).output == [False]
 
 
 # --- history, choice, catch -----------------------------------------------------------------
 
+
 def test_history_records_json_texts_and_nothing_for_an_empty_assign():
-    result = run(chain({"Type": "Pass", "Assign": {"s": "x", "n": 1.5, "o": {"a": None}}},
-                       {"Type": "Pass", "Assign": {}}), {})
+    result = run(
+        chain(
+            {"Type": "Pass", "Assign": {"s": "x", "n": 1.5, "o": {"a": None}}},
+            {"Type": "Pass", "Assign": {}},
+        ),
+        {},
+    )
     assert assigned(result) == [{"s": '"x"', "n": "1.5", "o": '{"a":null}'}, None]
     exited = result.history[2]["stateExitedEventDetails"]
     assert exited["assignedVariablesDetails"] == {"truncated": False}
@@ -148,17 +213,38 @@ CHOICE_ASSIGN = [(1, {"via": '"rule"'}), (2, {"via": '"default"'})]
 
 @pytest.mark.parametrize("value, expected", CHOICE_ASSIGN, ids=["rule", "default"])
 def test_jsonpath_choice_rule_assign_or_state_assign_on_default(value, expected):
-    definition = chain({"Type": "Choice", "Choices": [
-        {"Variable": "$.v", "NumericEquals": 1, "Assign": {"via": "rule"}, "Next": "S1"}],
-        "Default": "S1", "Assign": {"via": "default"}}, {"Type": "Succeed"})
+    definition = chain(
+        {
+            "Type": "Choice",
+            "Choices": [
+                {"Variable": "$.v", "NumericEquals": 1, "Assign": {"via": "rule"}, "Next": "S1"}
+            ],
+            "Default": "S1",
+            "Assign": {"via": "default"},
+        },
+        {"Type": "Succeed"},
+    )
     assert assigned(run(definition, {"v": value}))[0] == expected
 
 
 CATCH = [
-    ("JSONPath", {"ErrorEquals": ["States.ALL"], "Next": "S1", "ResultPath": None,
-                  "Assign": {"err.$": "$.Error", "ok": False}}),
-    ("JSONata", {"ErrorEquals": ["States.ALL"], "Next": "S1",
-                 "Assign": {"err": "{% $states.errorOutput.Error %}", "ok": False}}),
+    (
+        "JSONPath",
+        {
+            "ErrorEquals": ["States.ALL"],
+            "Next": "S1",
+            "ResultPath": None,
+            "Assign": {"err.$": "$.Error", "ok": False},
+        },
+    ),
+    (
+        "JSONata",
+        {
+            "ErrorEquals": ["States.ALL"],
+            "Next": "S1",
+            "Assign": {"err": "{% $states.errorOutput.Error %}", "ok": False},
+        },
+    ),
 ]
 
 
@@ -167,8 +253,12 @@ def test_a_catcher_assigns_and_the_failed_state_assignments_do_not_apply(ql, cat
     def invoke(command):
         raise StatesError("Boom", "bad")
 
-    task = {"Type": "Task", "Resource": "arn:aws:states:::http:invoke",
-            "Assign": {"ok": True}, "Catch": [catcher]}
+    task = {
+        "Type": "Task",
+        "Resource": "arn:aws:states:::http:invoke",
+        "Assign": {"ok": True},
+        "Catch": [catcher],
+    }
     definition = chain(task, {"Type": "Succeed"}, ql=ql)
     result = run(definition, {}, invoke=invoke)
     assert assigned(result)[0] == {"err": '"Boom"', "ok": "false"}
@@ -195,16 +285,19 @@ def test_size_limits(values, current, message):
 
 
 def test_an_oversized_variable_fails_the_state():
-    result = run(chain({"Type": "Pass", "Assign": {"big": "{% $pad('', 300000, 'x') %}"}},
-                       ql="JSONata"), {})
+    result = run(
+        chain({"Type": "Pass", "Assign": {"big": "{% $pad('', 300000, 'x') %}"}}, ql="JSONata"), {}
+    )
     assert result.error == "States.Runtime"
     assert result.cause.startswith("An error occurred while executing the state 'S0'")
 
 
 def test_variables_replay_deterministically():
-    definition = chain({"Type": "Pass", "Assign": {"id": "{% $uuid() %}", "r": "{% $random() %}"}},
-                       {"Type": "Pass", "Output": {"id": "{% $id %}", "r": "{% $r %}"}},
-                       ql="JSONata")
+    definition = chain(
+        {"Type": "Pass", "Assign": {"id": "{% $uuid() %}", "r": "{% $random() %}"}},
+        {"Type": "Pass", "Output": {"id": "{% $id %}", "r": "{% $r %}"}},
+        ql="JSONata",
+    )
     first = run(definition, {}, effects=SeededEffects(9))
     again = run(definition, {}, effects=SeededEffects(9))
     assert first.history == again.history

@@ -8,6 +8,7 @@ raises (retried, then caught), ``jsonata_vars`` assigns workflow variables and t
 to evaluate a JSONata Output. A tiny time scale makes Waits and backoff take milliseconds.
 The screenshots of the README (``docs/console-*.png``) are taken here, so they stay current.
 """
+
 from __future__ import annotations
 
 import json
@@ -29,12 +30,22 @@ ROOT = HERE.parents[2]
 DOCS = ROOT / "docs"
 CHROMIUM = Path("/usr/bin/chromium")
 # Playwright drives the system browser: it never downloads one (`playwright install`).
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 VIEWPORT = {"width": 1440, "height": 900}
 TIMEOUT_MS = 30_000
-ORDER_INPUT = {"user": {"name": "Ada", "email": "ada@example.com"},
-               "items": [{"sku": "book", "quantity": 1, "unitPrice": 12.5}], "channel": "email"}
+ORDER_INPUT = {
+    "user": {"name": "Ada", "email": "ada@example.com"},
+    "items": [{"sku": "book", "quantity": 1, "unitPrice": 12.5}],
+    "channel": "email",
+}
 
 
 class _RateHandler(BaseHTTPRequestHandler):
@@ -67,12 +78,24 @@ def hundred_states() -> dict:
         if i == 99:
             states[name] = {"Type": "Succeed"}
         elif i % 10 == 9:
-            states[name] = {"Type": "Choice", "Default": nxt, "Choices": [
-                {"Variable": "$.skip", "BooleanEquals": True, "Next": f"Step{min(i + 6, 99):02d}"}]}
+            states[name] = {
+                "Type": "Choice",
+                "Default": nxt,
+                "Choices": [
+                    {
+                        "Variable": "$.skip",
+                        "BooleanEquals": True,
+                        "Next": f"Step{min(i + 6, 99):02d}",
+                    }
+                ],
+            }
         elif i % 10 == 4:
-            states[name] = {"Type": "Task", "Resource": "arn:aws:lambda:us-east-1:123456789012:function:Echo",
-                            "Catch": [{"ErrorEquals": ["States.ALL"], "Next": f"Step{i + 2:02d}"}],
-                            "Next": nxt}
+            states[name] = {
+                "Type": "Task",
+                "Resource": "arn:aws:lambda:us-east-1:123456789012:function:Echo",
+                "Catch": [{"ErrorEquals": ["States.ALL"], "Next": f"Step{i + 2:02d}"}],
+                "Next": nxt,
+            }
         else:
             states[name] = {"Type": "Pass", "Next": nxt}
     return {"StartAt": "Step00", "States": states}
@@ -83,15 +106,20 @@ def server(tmp_path_factory):
     rate = ThreadingHTTPServer(("127.0.0.1", 0), _RateHandler)
     threading.Thread(target=rate.serve_forever, daemon=True).start()
     port = rate.server_address[1]
-    closed = free_port()   # nothing listens there: the order flow's services are "down"
+    closed = free_port()  # nothing listens there: the order flow's services are "down"
     work = tmp_path_factory.mktemp("console")
-    orchestrator = Orchestrator(work, {
-        "ORCHESTRATOR_TIME_SCALE": "0.01",
-        "ORCHESTRATOR_ALLOWED_HOSTS": f"127.0.0.1:{port},127.0.0.1:{closed}",
-        "ORCHESTRATOR_ENDPOINTS": ",".join(f"{host}=127.0.0.1:{closed}" for host in
-                                           ("users:8001", "orders:8002", "notifications:8003")),
-        "ORCHESTRATOR_LAMBDAS": "Charge=python:tests.support.lambda_standins:raise_exception",
-    })
+    orchestrator = Orchestrator(
+        work,
+        {
+            "ORCHESTRATOR_TIME_SCALE": "0.01",
+            "ORCHESTRATOR_ALLOWED_HOSTS": f"127.0.0.1:{port},127.0.0.1:{closed}",
+            "ORCHESTRATOR_ENDPOINTS": ",".join(
+                f"{host}=127.0.0.1:{closed}"
+                for host in ("users:8001", "orders:8002", "notifications:8003")
+            ),
+            "ORCHESTRATOR_LAMBDAS": "Charge=python:tests.support.lambda_standins:raise_exception",
+        },
+    )
     demo = (HERE / "console_demo.asl.json").read_text().replace("__RATE_PORT__", str(port))
     (orchestrator.statemachines / "console_demo.asl.json").write_text(demo)
     shutil.copy(HERE / "sleeper.asl.json", orchestrator.statemachines)
@@ -109,8 +137,11 @@ def server(tmp_path_factory):
 @pytest.fixture(scope="module")
 def browser():
     if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing: the console's browser tests need Debian's Chromium "
-                    "(`apt-get install -y chromium`; .ci/run installs it)", pytrace=False)
+        pytest.fail(
+            f"{CHROMIUM} is missing: the console's browser tests need Debian's Chromium "
+            "(`apt-get install -y chromium`; .ci/run installs it)",
+            pytrace=False,
+        )
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
@@ -139,7 +170,7 @@ def _shot(page, name: str, **options) -> None:
 
 def _status(page, state: str) -> str:
     classes = page.get_attribute(f"#execution-graph [data-state='{state}']", "class")
-    return next(c[len("status-"):] for c in classes.split() if c.startswith("status-"))
+    return next(c[len("status-") :] for c in classes.split() if c.startswith("status-"))
 
 
 def _start(page, machine: str, data: dict, name: str) -> None:
@@ -164,7 +195,8 @@ def test_lists_machines_and_draws_the_order_flow(page):
     page.wait_for_selector("#machine-graph .node.state")
     definition = json.loads((ROOT / "statemachines" / "order_flow.asl.json").read_text())
     drawn = page.locator("#machine-graph .node.state").evaluate_all(
-        "els => els.map(e => e.dataset.state)")
+        "els => els.map(e => e.dataset.state)"
+    )
     assert sorted(drawn) == sorted(definition["States"])
     catchers = sum(len(state.get("Catch", [])) for state in definition["States"].values())
     assert catchers >= 3
@@ -194,8 +226,13 @@ def test_a_hundred_states_are_drawn_and_zoomable(page):
     assert page.locator("#machine-graph .node.state").count() == 100
     assert page.locator("#machine-graph .edge-catch").count() == 10
     assert page.locator("#machine-graph .edge-choice").count() == 9
+
     # The first view keeps the text readable (scale >= 0.7); Fit shows everything.
-    scale = lambda: float(page.get_attribute("#machine-graph .viewport", "transform").split("scale(")[1][:-1])
+    def scale() -> float:
+        return float(
+            page.get_attribute("#machine-graph .viewport", "transform").split("scale(")[1][:-1]
+        )
+
     assert scale() >= 0.7
     page.click("#machine-graph button[aria-label='Fit the graph to the view']")
     fitted = scale()
@@ -209,13 +246,16 @@ def test_a_hundred_states_are_drawn_and_zoomable(page):
     zoomed = scale()
     assert zoomed > fitted * 1.5
     before = page.get_attribute("#machine-graph .viewport", "transform")
-    x, y = frame["x"] + 40, frame["y"] + frame["height"] / 2   # background, left of the graph
+    x, y = frame["x"] + 40, frame["y"] + frame["height"] / 2  # background, left of the graph
     page.mouse.move(x, y)
     page.mouse.down()
     page.mouse.move(x + 100, y - 50, steps=5)
     page.mouse.up()
-    page.wait_for_function("before => document.querySelector('#machine-graph .viewport')"
-                           ".getAttribute('transform') !== before", arg=before)
+    page.wait_for_function(
+        "before => document.querySelector('#machine-graph .viewport')"
+        ".getAttribute('transform') !== before",
+        arg=before,
+    )
     assert scale() == zoomed
 
 
@@ -274,7 +314,7 @@ def test_demo_execution_states_details_history_and_timeline(page):
     assert page.locator(".legend .status-caught").count() == 1
     # The legend is the vocabulary the page received (GET /console/api/config).
     legend = page.locator(".legend li").all_inner_texts()
-    assert legend[:len(STATE_STATUSES)] == [LABELS[status] for status in STATE_STATUSES]
+    assert legend[: len(STATE_STATUSES)] == [LABELS[status] for status in STATE_STATUSES]
 
     # A state's details: error, retries, pipeline.
     page.click("#execution-graph [data-state='Charge']")
@@ -286,7 +326,7 @@ def test_demo_execution_states_details_history_and_timeline(page):
     assert page.locator("#attempts tbody tr").count() == 3
     pipeline = page.inner_text("#pipeline")
     assert "Effective input" in pipeline and "Result" in pipeline and '"rate": 1.5' in pipeline
-    assert "/rate" in pipeline   # the effective input: the request sent
+    assert "/rate" in pipeline  # the effective input: the request sent
     _shot(page, "state-details", full_page=True)
 
     # Map iterations: one entry per item.
@@ -329,7 +369,9 @@ def test_jsonata_variables_and_evaluation_failure_in_state_details(page):
     page.wait_for_selector("#assigned-variables")
     rows = page.locator("#assigned-variables tbody tr")
     assert rows.count() == 2
-    variables = dict(zip(rows.locator("th").all_inner_texts(), rows.locator("td").all_inner_texts()))
+    variables = dict(
+        zip(rows.locator("th").all_inner_texts(), rows.locator("td").all_inner_texts())
+    )
     assert variables == {"$greeting": '"Hello Ada"', "$itemCount": "2"}
     assert page.inner_text("#query-language") == "JSONata"
     labels = page.locator("#pipeline .step-label").all_inner_texts()
@@ -343,7 +385,9 @@ def test_jsonata_variables_and_evaluation_failure_in_state_details(page):
     failure = page.inner_text("#evaluation-failed")
     assert "States.QueryEvaluationError" in failure
     assert page.locator("#evaluation-failed dd code").all_inner_texts() == [
-        "Output", "States.QueryEvaluationError"]
+        "Output",
+        "States.QueryEvaluationError",
+    ]
     assert "returned nothing (undefined)" in failure
     assert page.locator("#assigned-variables").count() == 0
 
@@ -361,13 +405,14 @@ def test_live_updates_and_stop(page):
     _start(page, "sleeper", {}, "nap-1")
     _wait_status(page, "RUNNING")
     page.wait_for_function(
-        "document.querySelector(\"#execution-graph [data-state='WaitAnHour']\").classList.contains('status-running')")
+        "document.querySelector(\"#execution-graph [data-state='WaitAnHour']\").classList.contains('status-running')"
+    )
     assert _status(page, "Start") == "succeeded"
     page.evaluate("window.__sameDocument = true")
     page.once("dialog", lambda dialog: dialog.accept())
     page.click("#stop-btn")
     _wait_status(page, "ABORTED")
-    assert page.evaluate("window.__sameDocument") is True       # updated in place, no reload
+    assert page.evaluate("window.__sameDocument") is True  # updated in place, no reload
     assert _status(page, "WaitAnHour") == "aborted"
     assert page.is_hidden("#stop-btn")
 

@@ -1,6 +1,7 @@
 """The console's status vocabulary has one home (orchestrator/console/statuses.py): what the
 summary produces, what AWS's executions can be, what app.css styles and what app.js and
 graph.js name must all agree with it."""
+
 from __future__ import annotations
 
 import json

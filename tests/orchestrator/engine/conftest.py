@@ -1,14 +1,13 @@
 """Fixtures for the engine tests: a started Engine on a journal in ``tmp_path`` with a fake
 Task invoker, and a tiny time scale so Wait states and retry backoff take milliseconds."""
+
 from __future__ import annotations
 
 import pytest
-
-from orchestrator.engine.store import SqliteStore
-from orchestrator.engine import Engine, EngineConfig
-
 from engine_helpers import FakeInvoker
 
+from orchestrator.engine import Engine, EngineConfig
+from orchestrator.engine.store import SqliteStore
 
 
 @pytest.fixture
@@ -22,9 +21,14 @@ def make_engine(tmp_path, invoker):
 
     def make(wrap_store=None, **overrides) -> Engine:
         """An engine on a journal in tmp_path; ``wrap_store`` wraps its SqliteStore."""
-        values = dict(db_path=str(tmp_path / "journal.db"), time_scale=0.001,
-                      scale_task_timeouts=True, invoker=invoker, log_to_stdout=False,
-                      workers=4)
+        values = dict(
+            db_path=str(tmp_path / "journal.db"),
+            time_scale=0.001,
+            scale_task_timeouts=True,
+            invoker=invoker,
+            log_to_stdout=False,
+            workers=4,
+        )
         values.update(overrides)
         config = EngineConfig(**values)
         store = SqliteStore(config.db_path)

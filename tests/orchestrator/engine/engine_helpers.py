@@ -1,5 +1,6 @@
 """Helpers shared by the engine tests (imported by module name: the test folder is on
 sys.path under pytest's default import mode)."""
+
 from __future__ import annotations
 
 import json
@@ -18,18 +19,21 @@ def definition(states: dict, start: str | None = None, **top) -> str:
 
 
 PASS = definition({"P": {"Type": "Pass", "Result": {"ok": True}, "End": True}})
-WAIT = definition({"W": {"Type": "Wait", "Seconds": 10, "Next": "P"},
-                   "P": {"Type": "Pass", "End": True}})
+WAIT = definition(
+    {"W": {"Type": "Wait", "Seconds": 10, "Next": "P"}, "P": {"Type": "Pass", "End": True}}
+)
 
 
 def create(engine: Engine, name: str = "sm", defn: str = PASS, **extra) -> str:
     return engine.create_state_machine(
-        {"name": name, "definition": defn, "roleArn": ROLE, **extra})["stateMachineArn"]
+        {"name": name, "definition": defn, "roleArn": ROLE, **extra}
+    )["stateMachineArn"]
 
 
 def run_to_end(engine: Engine, sm_arn: str, input_text: str = "{}", **extra) -> dict:
-    arn = engine.start_execution({"stateMachineArn": sm_arn, "input": input_text,
-                                  **extra})["executionArn"]
+    arn = engine.start_execution({"stateMachineArn": sm_arn, "input": input_text, **extra})[
+        "executionArn"
+    ]
     out = engine.wait_for(arn, timeout=30)
     assert out["status"] != "RUNNING", "execution did not finish within 30 s"
     return out
@@ -43,7 +47,9 @@ def event_types(engine: Engine, arn: str) -> list[str]:
     return [e["type"] for e in history(engine, arn)]
 
 
-def wait_until_waiting(engine: Engine, arn: str, state: str = "WaitStateEntered", count: int = 1) -> None:
+def wait_until_waiting(
+    engine: Engine, arn: str, state: str = "WaitStateEntered", count: int = 1
+) -> None:
     """Poll the durable history until the execution reached ``state`` (bounded)."""
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -53,7 +59,9 @@ def wait_until_waiting(engine: Engine, arn: str, state: str = "WaitStateEntered"
     raise AssertionError(f"{arn} never reached {state}")
 
 
-def finish_after_restart(engine: Engine, make_engine, arn: str, **options) -> tuple[dict, list, list]:
+def finish_after_restart(
+    engine: Engine, make_engine, arn: str, **options
+) -> tuple[dict, list, list]:
     """Close ``engine`` mid-execution (its threads stop; as in a crash nothing more is
     written) and let a new engine on the same journal finish ``arn``: returns the result,
     the history before the restart and the history after."""
@@ -85,4 +93,5 @@ class FakeInvoker:
 def fail_with(error: str, cause: str | None = None):
     def handler(invoke):
         raise StatesError(error, cause)
+
     return handler

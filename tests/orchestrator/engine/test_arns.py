@@ -1,7 +1,12 @@
 import pytest
 
-from orchestrator.engine.arns import (check_name, execution_arn, execution_parts, express_arn,
-                                      parse_arn)
+from orchestrator.engine.arns import (
+    check_name,
+    execution_arn,
+    execution_parts,
+    express_arn,
+    parse_arn,
+)
 from orchestrator.engine.errors import ApiError
 
 SM = "arn:aws:states:us-east-1:123456789012:stateMachine:orders"
@@ -12,11 +17,20 @@ def test_valid_names(name):
     check_name(name)
 
 
-@pytest.mark.parametrize("name,code", [
-    ("", "InvalidName"), ("has space", "InvalidName"), ("a/b", "InvalidName"),
-    ("a:b", "InvalidName"), ("a*", "InvalidName"), ("{x}", "InvalidName"),
-    ("tab\there", "InvalidName"), ("ctl\u0085", "InvalidName"), ("x" * 81, "ValidationException"),
-])
+@pytest.mark.parametrize(
+    "name,code",
+    [
+        ("", "InvalidName"),
+        ("has space", "InvalidName"),
+        ("a/b", "InvalidName"),
+        ("a:b", "InvalidName"),
+        ("a*", "InvalidName"),
+        ("{x}", "InvalidName"),
+        ("tab\there", "InvalidName"),
+        ("ctl\u0085", "InvalidName"),
+        ("x" * 81, "ValidationException"),
+    ],
+)
 def test_invalid_names(name, code):
     with pytest.raises(ApiError) as err:
         check_name(name)
@@ -32,13 +46,23 @@ def test_execution_arns_round_trip():
     assert execution_parts(express) == (SM, "n")
 
 
-@pytest.mark.parametrize("arn,kinds,message", [
-    ("nope", ("stateMachine",), "Invalid Arn: 'Invalid ARN prefix: nope'"),
-    (SM, ("execution",), "Invalid Arn: 'Resource type not valid in this context: stateMachine'"),
-    (SM + ":extra", ("stateMachine",), f"Invalid Arn: 'Invalid ARN: {SM}:extra'"),
-    ("arn:aws:lambda:us-east-1:1:function:f", ("stateMachine",),
-     "Invalid Arn: 'Invalid ARN prefix: arn:aws:lambda:us-east-1:1:function:f'"),
-])
+@pytest.mark.parametrize(
+    "arn,kinds,message",
+    [
+        ("nope", ("stateMachine",), "Invalid Arn: 'Invalid ARN prefix: nope'"),
+        (
+            SM,
+            ("execution",),
+            "Invalid Arn: 'Resource type not valid in this context: stateMachine'",
+        ),
+        (SM + ":extra", ("stateMachine",), f"Invalid Arn: 'Invalid ARN: {SM}:extra'"),
+        (
+            "arn:aws:lambda:us-east-1:1:function:f",
+            ("stateMachine",),
+            "Invalid Arn: 'Invalid ARN prefix: arn:aws:lambda:us-east-1:1:function:f'",
+        ),
+    ],
+)
 def test_invalid_arns(arn, kinds, message):
     with pytest.raises(ApiError) as err:
         parse_arn(arn, *kinds)

@@ -1,21 +1,28 @@
 """``.waitForTaskToken`` with SendTaskSuccess / SendTaskFailure / SendTaskHeartbeat."""
+
 import json
 import threading
 
 import pytest
+from engine_helpers import create, definition, event_types
 
 from orchestrator.engine.errors import ApiError
-
-from engine_helpers import create, definition, event_types
 
 CALLBACK = "arn:aws:states:::lambda:invoke.waitForTaskToken"
 
 
 def callback_machine(**task):
-    return definition({"T": {"Type": "Task", "Resource": CALLBACK, "End": True,
-                             "Parameters": {"FunctionName": "f",
-                                            "Payload": {"token.$": "$$.Task.Token"}},
-                             **task}})
+    return definition(
+        {
+            "T": {
+                "Type": "Task",
+                "Resource": CALLBACK,
+                "End": True,
+                "Parameters": {"FunctionName": "f", "Payload": {"token.$": "$$.Task.Token"}},
+                **task,
+            }
+        }
+    )
 
 
 @pytest.fixture
@@ -60,11 +67,18 @@ def test_send_task_success(engine, tokens):
 
 
 def test_send_task_failure_is_catchable(engine, tokens):
-    defn = definition({"T": {"Type": "Task", "Resource": CALLBACK, "Next": "Done",
-                             "Parameters": {"FunctionName": "f",
-                                            "Payload": {"token.$": "$$.Task.Token"}},
-                             "Catch": [{"ErrorEquals": ["Rejected"], "Next": "Done"}]},
-                       "Done": {"Type": "Pass", "End": True}})
+    defn = definition(
+        {
+            "T": {
+                "Type": "Task",
+                "Resource": CALLBACK,
+                "Next": "Done",
+                "Parameters": {"FunctionName": "f", "Payload": {"token.$": "$$.Task.Token"}},
+                "Catch": [{"ErrorEquals": ["Rejected"], "Next": "Done"}],
+            },
+            "Done": {"Type": "Pass", "End": True},
+        }
+    )
     arn = engine.start_execution({"stateMachineArn": create(engine, defn=defn)})["executionArn"]
     engine.send_task_failure({"taskToken": tokens(), "error": "Rejected", "cause": "no"})
     out = engine.wait_for(arn, 30)
@@ -74,8 +88,9 @@ def test_send_task_failure_is_catchable(engine, tokens):
 def test_heartbeats_keep_the_task_alive_then_it_times_out(make_engine, tokens):
     # HeartbeatSeconds 500 at time scale 0.001: 0.5 s without a heartbeat fails the task.
     engine = make_engine(time_scale=0.001)
-    arn = engine.start_execution({"stateMachineArn": create(
-        engine, defn=callback_machine(HeartbeatSeconds=500))})["executionArn"]
+    arn = engine.start_execution(
+        {"stateMachineArn": create(engine, defn=callback_machine(HeartbeatSeconds=500))}
+    )["executionArn"]
     token = tokens()
     assert engine.send_task_heartbeat({"taskToken": token}) == {}
     out = engine.wait_for(arn, 30)
@@ -84,13 +99,19 @@ def test_heartbeats_keep_the_task_alive_then_it_times_out(make_engine, tokens):
     assert api_error(engine.send_task_heartbeat, {"taskToken": token}).code == "TaskTimedOut"
 
 
-@pytest.mark.parametrize("token,code", [
-    ("not-a-token", "InvalidToken"),
-    ("00000000-0000-4000-8000-000000000000", "TaskDoesNotExist"),
-])
+@pytest.mark.parametrize(
+    "token,code",
+    [
+        ("not-a-token", "InvalidToken"),
+        ("00000000-0000-4000-8000-000000000000", "TaskDoesNotExist"),
+    ],
+)
 def test_bad_tokens(engine, token, code):
-    for op, extra in [(engine.send_task_success, {"output": "{}"}),
-                      (engine.send_task_failure, {}), (engine.send_task_heartbeat, {})]:
+    for op, extra in [
+        (engine.send_task_success, {"output": "{}"}),
+        (engine.send_task_failure, {}),
+        (engine.send_task_heartbeat, {}),
+    ]:
         assert api_error(op, {"taskToken": token, **extra}).code == code
 
 
@@ -101,18 +122,22 @@ def test_invalid_output(engine, tokens):
 
 
 def test_stopped_execution_closes_its_token(engine, tokens):
-    arn = engine.start_execution({"stateMachineArn": create(
-        engine, defn=callback_machine())})["executionArn"]
+    arn = engine.start_execution({"stateMachineArn": create(engine, defn=callback_machine())})[
+        "executionArn"
+    ]
     token = tokens()
     engine.stop_execution({"executionArn": arn})
-    assert api_error(engine.send_task_success,
-                     {"taskToken": token, "output": "{}"}).code == "TaskTimedOut"
+    assert (
+        api_error(engine.send_task_success, {"taskToken": token, "output": "{}"}).code
+        == "TaskTimedOut"
+    )
 
 
 def test_token_survives_a_restart(make_engine, tokens):
     engine = make_engine()
-    arn = engine.start_execution({"stateMachineArn": create(
-        engine, defn=callback_machine())})["executionArn"]
+    arn = engine.start_execution({"stateMachineArn": create(engine, defn=callback_machine())})[
+        "executionArn"
+    ]
     token = tokens()
     engine.close()
     again = make_engine()
@@ -125,8 +150,9 @@ def test_an_acknowledged_answer_is_durable(make_engine, tokens, invoker):
     """SendTaskSuccess returns only once the outcome is in the journal: a restart right
     after it neither loses the answer nor sends the callback request again."""
     engine = make_engine()
-    arn = engine.start_execution({"stateMachineArn": create(
-        engine, defn=callback_machine())})["executionArn"]
+    arn = engine.start_execution({"stateMachineArn": create(engine, defn=callback_machine())})[
+        "executionArn"
+    ]
     engine.send_task_success({"taskToken": tokens(), "output": '{"v": 1}'})
     engine.close()
     again = make_engine()
@@ -136,8 +162,9 @@ def test_an_acknowledged_answer_is_durable(make_engine, tokens, invoker):
 
 
 def test_a_token_is_answered_once_under_concurrency(engine, tokens):
-    arn = engine.start_execution({"stateMachineArn": create(
-        engine, defn=callback_machine())})["executionArn"]
+    arn = engine.start_execution({"stateMachineArn": create(engine, defn=callback_machine())})[
+        "executionArn"
+    ]
     token = tokens()
     outcomes: list = []
     barrier = threading.Barrier(8)
@@ -170,8 +197,9 @@ def test_heartbeats_hammered_while_the_task_completes(make_engine, tokens):
     defn = callback_machine(HeartbeatSeconds=5000)  # 5 s here: only the race is tested
     sm = create(engine, defn=defn)
     executions = 6
-    arns = [engine.start_execution({"stateMachineArn": sm})["executionArn"]
-            for _ in range(executions)]
+    arns = [
+        engine.start_execution({"stateMachineArn": sm})["executionArn"] for _ in range(executions)
+    ]
     seen = [tokens(count) for count in range(1, executions + 1)]
     outcomes: list = []
     # The success is sent once all three hammers of that task have sent 51 heartbeats.
@@ -194,8 +222,9 @@ def test_heartbeats_hammered_while_the_task_completes(make_engine, tokens):
         halfway[index].wait()
         engine.send_task_success({"taskToken": token, "output": json.dumps({"n": index})})
 
-    threads = [threading.Thread(target=hammer, args=(i, t)) for i, t in enumerate(seen)
-               for _ in range(3)]
+    threads = [
+        threading.Thread(target=hammer, args=(i, t)) for i, t in enumerate(seen) for _ in range(3)
+    ]
     threads += [threading.Thread(target=succeed, args=(i, t)) for i, t in enumerate(seen)]
     for thread in threads:
         thread.start()

@@ -8,6 +8,7 @@ the slow call is in flight; after the last restart the execution must finish wit
 history that has every event exactly once, the Wait must have kept its deadline, and no
 key may have been executed twice as a new effect.
 """
+
 from __future__ import annotations
 
 import json
@@ -26,7 +27,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[3]
 WAIT_SECONDS = 4
 
-ENGINE_SCRIPT = r'''
+ENGINE_SCRIPT = r"""
 import json, sys, time, urllib.request
 from orchestrator.engine import Engine, EngineConfig
 from orchestrator.asl.errors import StatesError
@@ -66,7 +67,7 @@ else:
     else:
         while True:
             time.sleep(60)
-''' % {"wait": WAIT_SECONDS}
+""" % {"wait": WAIT_SECONDS}
 
 
 class FakeService:
@@ -125,9 +126,14 @@ class FakeService:
 
 def spawn(db: Path, port: int, mode: str) -> subprocess.Popen:
     env = dict(os.environ, PYTHONPATH=str(ROOT))
-    return subprocess.Popen([sys.executable, "-c", ENGINE_SCRIPT, str(db), str(port), mode],
-                            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True)
+    return subprocess.Popen(
+        [sys.executable, "-c", ENGINE_SCRIPT, str(db), str(port), mode],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def kill9(process: subprocess.Popen) -> None:
@@ -192,11 +198,22 @@ def test_kill_9_during_a_wait_and_during_a_slow_task(tmp_path, service):
     assert [e["id"] for e in events] == list(range(1, len(events) + 1))
     assert [e["type"] for e in events] == [
         "ExecutionStarted",
-        "TaskStateEntered", "TaskScheduled", "TaskStarted", "TaskSucceeded", "TaskStateExited",
-        "WaitStateEntered", "WaitStateExited",
-        "TaskStateEntered", "TaskScheduled", "TaskStarted", "TaskSucceeded", "TaskStateExited",
-        "ExecutionSucceeded"]
+        "TaskStateEntered",
+        "TaskScheduled",
+        "TaskStarted",
+        "TaskSucceeded",
+        "TaskStateExited",
+        "WaitStateEntered",
+        "WaitStateExited",
+        "TaskStateEntered",
+        "TaskScheduled",
+        "TaskStarted",
+        "TaskSucceeded",
+        "TaskStateExited",
+        "ExecutionSucceeded",
+    ]
     from datetime import datetime
+
     stamp = {e["type"]: datetime.fromisoformat(e["timestamp"]) for e in events}
     waited = (stamp["WaitStateExited"] - stamp["WaitStateEntered"]).total_seconds()
     assert WAIT_SECONDS <= waited < WAIT_SECONDS + 2.0, waited
@@ -205,5 +222,7 @@ def test_kill_9_during_a_wait_and_during_a_slow_task(tmp_path, service):
     slow_key = next(k for k in service.requests if k.endswith("#9"))
     assert service.requests[slow_key] == 2
     output = json.loads(result["describe"]["output"])
-    assert output == {"fast": {"path": "/fast", "effect": 1},
-                      "slow": {"path": "/slow", "effect": 1}}
+    assert output == {
+        "fast": {"path": "/fast", "effect": 1},
+        "slow": {"path": "/slow", "effect": 1},
+    }

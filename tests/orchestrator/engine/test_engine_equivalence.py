@@ -3,17 +3,23 @@ on every STANDARD execution case of the conformance corpus they must reach the s
 error and cause, the same output (unless the definition reads the clock, the Context
 object or random values, which differ between the two), and histories with the same event
 types and links. All cases run concurrently in one engine (time scale 0.0001)."""
-import json
 
-import pytest
+import json
 
 from orchestrator.asl.runner import run
 from orchestrator.engine.errors import ApiError
-
 from tests.conformance import harness
 
-VARYING = ("$$", "States.UUID", "States.MathRandom", "$states.context", "$uuid", "$random",
-           "$now", "$millis")
+VARYING = (
+    "$$",
+    "States.UUID",
+    "States.MathRandom",
+    "$states.context",
+    "$uuid",
+    "$random",
+    "$now",
+    "$millis",
+)
 
 
 def standard_cases():
@@ -29,20 +35,25 @@ def test_engine_matches_the_reference_runner(make_engine):
     engine = make_engine(time_scale=0.0001)
     started = []
     for i, case in enumerate(standard_cases()):
-        text = case["definition"] if isinstance(case["definition"], str) else \
-            json.dumps(case["definition"])
+        text = (
+            case["definition"]
+            if isinstance(case["definition"], str)
+            else json.dumps(case["definition"])
+        )
         input_text = json.dumps(case["input"])
         try:
             reference = run(text, input_text=input_text)
         except Exception:
             continue  # invalid definitions are the validator's tests
         try:
-            sm = engine.create_state_machine({"name": f"case{i}", "definition": text,
-                                              "roleArn": "arn:aws:iam::1:role/R"})
+            sm = engine.create_state_machine(
+                {"name": f"case{i}", "definition": text, "roleArn": "arn:aws:iam::1:role/R"}
+            )
         except ApiError:
             continue
-        arn = engine.start_execution({"stateMachineArn": sm["stateMachineArn"],
-                                      "input": input_text})["executionArn"]
+        arn = engine.start_execution(
+            {"stateMachineArn": sm["stateMachineArn"], "input": input_text}
+        )["executionArn"]
         started.append((case["id"], text, arn, reference))
     assert len(started) > 300
     problems = []

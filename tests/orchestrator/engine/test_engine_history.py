@@ -1,20 +1,24 @@
 """GetExecutionHistory paging/reverse/includeExecutionData, and execution logging."""
+
 import json
 import logging
 
 import pytest
+from engine_helpers import create, definition, run_to_end
 
 from orchestrator.engine.errors import ApiError
 from orchestrator.engine.logs import is_logged
 
-from engine_helpers import create, definition, run_to_end
-
-THREE_PASSES = definition({
-    "A": {"Type": "Pass", "Result": {"a": 1}, "Next": "B"},
-    "B": {"Type": "Pass", "Next": "C"},
-    "C": {"Type": "Pass", "End": True}})
-FAILING = definition({"P": {"Type": "Pass", "Next": "F"},
-                      "F": {"Type": "Fail", "Error": "Bad", "Cause": "why"}})
+THREE_PASSES = definition(
+    {
+        "A": {"Type": "Pass", "Result": {"a": 1}, "Next": "B"},
+        "B": {"Type": "Pass", "Next": "C"},
+        "C": {"Type": "Pass", "End": True},
+    }
+)
+FAILING = definition(
+    {"P": {"Type": "Pass", "Next": "F"}, "F": {"Type": "Fail", "Error": "Bad", "Cause": "why"}}
+)
 
 
 def all_pages(engine, arn, **request):
@@ -48,25 +52,40 @@ def test_history_paging_and_reverse_order(engine):
 
 def test_history_without_execution_data(engine):
     out = run_to_end(engine, create(engine, defn=THREE_PASSES), '{"secret": 1}')
-    events = engine.get_execution_history({"executionArn": out["executionArn"],
-                                           "includeExecutionData": False})["events"]
+    events = engine.get_execution_history(
+        {"executionArn": out["executionArn"], "includeExecutionData": False}
+    )["events"]
     text = json.dumps(events, default=str)
     assert "secret" not in text and '"a"' not in text
     assert events[0]["executionStartedEventDetails"] == {
         "inputDetails": {"truncated": False},
-        "roleArn": "arn:aws:iam::123456789012:role/StepFunctionsRole"}
+        "roleArn": "arn:aws:iam::123456789012:role/StepFunctionsRole",
+    }
 
 
-@pytest.mark.parametrize("level,include,expected", [
-    ("ALL", True, ["ExecutionStarted", "PassStateEntered", "PassStateExited",
-                   "FailStateEntered", "ExecutionFailed"]),
-    ("ERROR", True, ["ExecutionFailed"]),
-    ("FATAL", False, ["ExecutionFailed"]),
-    ("OFF", True, []),
-])
+@pytest.mark.parametrize(
+    "level,include,expected",
+    [
+        (
+            "ALL",
+            True,
+            [
+                "ExecutionStarted",
+                "PassStateEntered",
+                "PassStateExited",
+                "FailStateEntered",
+                "ExecutionFailed",
+            ],
+        ),
+        ("ERROR", True, ["ExecutionFailed"]),
+        ("FATAL", False, ["ExecutionFailed"]),
+        ("OFF", True, []),
+    ],
+)
 def test_execution_logs_follow_the_logging_configuration(engine, level, include, expected):
-    sm = create(engine, defn=FAILING,
-                loggingConfiguration={"level": level, "includeExecutionData": include})
+    sm = create(
+        engine, defn=FAILING, loggingConfiguration={"level": level, "includeExecutionData": include}
+    )
     out = run_to_end(engine, sm, '{"in": 1}')
     records = engine.execution_logs(out["executionArn"])
     assert [r["type"] for r in records] == expected
@@ -80,8 +99,9 @@ def test_execution_logs_follow_the_logging_configuration(engine, level, include,
 
 
 def test_logging_without_data_strips_input(engine):
-    sm = create(engine, defn=FAILING,
-                loggingConfiguration={"level": "ALL", "includeExecutionData": False})
+    sm = create(
+        engine, defn=FAILING, loggingConfiguration={"level": "ALL", "includeExecutionData": False}
+    )
     out = run_to_end(engine, sm, '{"in": 1}')
     first = engine.execution_logs(out["executionArn"])[0]
     assert "input" not in first["details"]
@@ -96,17 +116,26 @@ def test_log_lines_are_printed_as_json(make_engine, caplog):
         out = run_to_end(engine, sm)
     finally:
         logger.removeHandler(caplog.handler)
-    lines = [json.loads(r.getMessage()) for r in caplog.records
-             if r.name == "orchestrator.executions"]
-    assert [(l["type"], l["execution_arn"]) for l in lines] == [
-        ("ExecutionFailed", out["executionArn"])]
+    lines = [
+        json.loads(r.getMessage()) for r in caplog.records if r.name == "orchestrator.executions"
+    ]
+    assert [(line["type"], line["execution_arn"]) for line in lines] == [
+        ("ExecutionFailed", out["executionArn"])
+    ]
 
 
-@pytest.mark.parametrize("level,event_type,logged", [
-    ("ALL", "PassStateEntered", True), ("ERROR", "PassStateEntered", False),
-    ("ERROR", "TaskFailed", True), ("ERROR", "TaskTimedOut", True),
-    ("ERROR", "ExecutionAborted", True), ("FATAL", "TaskFailed", False),
-    ("FATAL", "ExecutionTimedOut", True), ("OFF", "ExecutionFailed", False),
-])
+@pytest.mark.parametrize(
+    "level,event_type,logged",
+    [
+        ("ALL", "PassStateEntered", True),
+        ("ERROR", "PassStateEntered", False),
+        ("ERROR", "TaskFailed", True),
+        ("ERROR", "TaskTimedOut", True),
+        ("ERROR", "ExecutionAborted", True),
+        ("FATAL", "TaskFailed", False),
+        ("FATAL", "ExecutionTimedOut", True),
+        ("OFF", "ExecutionFailed", False),
+    ],
+)
 def test_log_levels(level, event_type, logged):
     assert is_logged(level, event_type) is logged

@@ -3,32 +3,55 @@
 Each test runs a hostile execution next to simple ones and asserts on ordering and
 progress (the simple ones finish while the hostile one is still running, or before it
 fails), never on wall-clock speed."""
+
 from __future__ import annotations
 
 import json
 import sqlite3
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
+from engine_helpers import (
+    PASS,
+    create,
+    definition,
+    event_types,
+    history,
+    run_to_end,
+    wait_until_waiting,
+)
 
 from orchestrator.asl import budget
 from orchestrator.engine import store as store_module
 from orchestrator.engine.errors import ApiError, StoreUnavailable
 from orchestrator.engine.store import JournalCorrupt, SqliteStore, Write
 
-from engine_helpers import (PASS, create, definition, event_types, history, run_to_end,
-                            wait_until_waiting)
-
 # A loop that never ends by itself: Pass -> Choice -> Pass ...
-LOOP = definition({
-    "A": {"Type": "Pass", "Next": "B"},
-    "B": {"Type": "Choice", "Choices": [{"Variable": "$.go", "BooleanEquals": True,
-                                         "Next": "A"}], "Default": "Done"},
-    "Done": {"Type": "Succeed"}})
-EVIL_REGEX = json.dumps({"QueryLanguage": "JSONata", "StartAt": "Match", "States": {
-    "Match": {"Type": "Pass", "Output": "{% $contains($states.input.s, /^(a|aa)+$/) %}",
-              "End": True}}})
+LOOP = definition(
+    {
+        "A": {"Type": "Pass", "Next": "B"},
+        "B": {
+            "Type": "Choice",
+            "Choices": [{"Variable": "$.go", "BooleanEquals": True, "Next": "A"}],
+            "Default": "Done",
+        },
+        "Done": {"Type": "Succeed"},
+    }
+)
+EVIL_REGEX = json.dumps(
+    {
+        "QueryLanguage": "JSONata",
+        "StartAt": "Match",
+        "States": {
+            "Match": {
+                "Type": "Pass",
+                "Output": "{% $contains($states.input.s, /^(a|aa)+$/) %}",
+                "End": True,
+            }
+        },
+    }
+)
 EVIL_INPUT = json.dumps({"s": "a" * 40 + "!"})
 
 
@@ -38,8 +61,9 @@ def _status(engine, arn: str) -> str:
 
 def test_an_endless_loop_does_not_stop_other_executions_and_stops_on_request(make_engine):
     engine = make_engine(history_limit=10**9)
-    loop = engine.start_execution({"stateMachineArn": create(engine, "loop", LOOP),
-                                   "input": '{"go": true}'})["executionArn"]
+    loop = engine.start_execution(
+        {"stateMachineArn": create(engine, "loop", LOOP), "input": '{"go": true}'}
+    )["executionArn"]
     simple = create(engine, "simple", PASS)
     for _ in range(20):
         assert run_to_end(engine, simple)["status"] == "SUCCEEDED"
@@ -47,16 +71,18 @@ def test_an_endless_loop_does_not_stop_other_executions_and_stops_on_request(mak
     engine.stop_execution({"executionArn": loop, "cause": "enough"})
     out = engine.wait_for(loop, 30)
     assert (out["status"], out["cause"]) == ("ABORTED", "enough")
-    last = engine.get_execution_history({"executionArn": loop, "reverseOrder": True,
-                                         "maxResults": 1})["events"][0]
+    last = engine.get_execution_history(
+        {"executionArn": loop, "reverseOrder": True, "maxResults": 1}
+    )["events"][0]
     assert event_types(engine, loop)[0] == "ExecutionStarted"
     assert last["type"] == "ExecutionAborted"
     assert last["id"] > 100  # it really was looping when it was stopped
 
 
 def _last_event_id(engine, arn: str) -> int:
-    events = engine.get_execution_history({"executionArn": arn, "reverseOrder": True,
-                                           "maxResults": 1})["events"]
+    events = engine.get_execution_history(
+        {"executionArn": arn, "reverseOrder": True, "maxResults": 1}
+    )["events"]
     return events[0]["id"] if events else 0
 
 
@@ -69,8 +95,9 @@ def _until_history_reaches(engine, arn: str, count: int) -> None:
 
 def test_a_loop_resumed_after_a_restart_goes_on_in_slices(make_engine):
     engine = make_engine(history_limit=10**9)
-    loop = engine.start_execution({"stateMachineArn": create(engine, "loop", LOOP),
-                                   "input": '{"go": true}'})["executionArn"]
+    loop = engine.start_execution(
+        {"stateMachineArn": create(engine, "loop", LOOP), "input": '{"go": true}'}
+    )["executionArn"]
     _until_history_reaches(engine, loop, 2000)
     engine.close()
     again = make_engine(history_limit=10**9)
@@ -104,23 +131,33 @@ def test_the_last_event_may_be_execution_succeeded(make_engine, limit, status):
 
 def test_a_huge_map_fails_at_the_limit_while_others_run(make_engine):
     engine = make_engine(history_limit=2000)
-    defn = definition({"M": {"Type": "Map", "ItemProcessor": {
-        "StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}}, "End": True}})
-    big = engine.start_execution({"stateMachineArn": create(engine, "map", defn),
-                                  "input": json.dumps(list(range(5000)))})["executionArn"]
+    defn = definition(
+        {
+            "M": {
+                "Type": "Map",
+                "ItemProcessor": {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}},
+                "End": True,
+            }
+        }
+    )
+    big = engine.start_execution(
+        {"stateMachineArn": create(engine, "map", defn), "input": json.dumps(list(range(5000)))}
+    )["executionArn"]
     out = run_to_end(engine, create(engine, "simple", PASS))
     assert out["status"] == "SUCCEEDED"
     result = engine.wait_for(big, 30)
     assert (result["status"], result["error"]) == ("FAILED", "States.Runtime")
-    last = engine.get_execution_history({"executionArn": big, "reverseOrder": True,
-                                         "maxResults": 1})["events"][0]
+    last = engine.get_execution_history(
+        {"executionArn": big, "reverseOrder": True, "maxResults": 1}
+    )["events"][0]
     assert (last["id"], last["type"]) == (2000, "ExecutionFailed")
 
 
 def test_a_catastrophic_regex_fails_its_state_within_the_budget(make_engine):
     engine = make_engine(evaluation_seconds=0.2)
-    evil = engine.start_execution({"stateMachineArn": create(engine, "evil", EVIL_REGEX),
-                                   "input": EVIL_INPUT})["executionArn"]
+    evil = engine.start_execution(
+        {"stateMachineArn": create(engine, "evil", EVIL_REGEX), "input": EVIL_INPUT}
+    )["executionArn"]
     simple = create(engine, "simple", PASS)
     finished = [run_to_end(engine, simple)["status"] for _ in range(5)]
     assert finished == ["SUCCEEDED"] * 5
@@ -132,16 +169,31 @@ def test_a_catastrophic_regex_fails_its_state_within_the_budget(make_engine):
 def test_a_timed_out_evaluation_replays_without_being_run_again(make_engine, monkeypatch):
     """The timeout is journaled: after a restart the replay fails the same evaluation at
     once (no second wait, no divergence) and the execution carries on to the end."""
-    defn = json.dumps({"QueryLanguage": "JSONata", "StartAt": "Match", "States": {
-        "Match": {"Type": "Task", "Resource": "arn:aws:states:::http:invoke",
-                  "Arguments": {"ApiEndpoint": "http://x", "Method": "GET",
-                                "Headers": {"m": "{% $contains($states.input.s, /^(a|aa)+$/) %}"}},
-                  "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "Nap"}], "End": True},
-        "Nap": {"Type": "Wait", "Seconds": 100000, "Next": "Done"},
-        "Done": {"Type": "Succeed"}}})
+    defn = json.dumps(
+        {
+            "QueryLanguage": "JSONata",
+            "StartAt": "Match",
+            "States": {
+                "Match": {
+                    "Type": "Task",
+                    "Resource": "arn:aws:states:::http:invoke",
+                    "Arguments": {
+                        "ApiEndpoint": "http://x",
+                        "Method": "GET",
+                        "Headers": {"m": "{% $contains($states.input.s, /^(a|aa)+$/) %}"},
+                    },
+                    "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "Nap"}],
+                    "End": True,
+                },
+                "Nap": {"Type": "Wait", "Seconds": 100000, "Next": "Done"},
+                "Done": {"Type": "Succeed"},
+            },
+        }
+    )
     engine = make_engine(evaluation_seconds=0.2, time_scale=1.0)
-    arn = engine.start_execution({"stateMachineArn": create(engine, "evil", defn),
-                                  "input": EVIL_INPUT})["executionArn"]
+    arn = engine.start_execution(
+        {"stateMachineArn": create(engine, "evil", defn), "input": EVIL_INPUT}
+    )["executionArn"]
     wait_until_waiting(engine, arn)
     before = history(engine, arn)
     engine.close()
@@ -168,8 +220,11 @@ def test_one_unstorable_write_fails_its_execution_only(make_engine, monkeypatch)
     """40 executions in one batch; the events of one cannot be stored: it fails with a
     clear cause and the other 39 succeed."""
     engine = make_engine()
-    sm = create(engine, "flow", definition({"P": {"Type": "Pass", "Next": "Q"},
-                                            "Q": {"Type": "Pass", "End": True}}))
+    sm = create(
+        engine,
+        "flow",
+        definition({"P": {"Type": "Pass", "Next": "Q"}, "Q": {"Type": "Pass", "End": True}}),
+    )
     real = store_module.encode_event
 
     def encode(event):
@@ -179,9 +234,12 @@ def test_one_unstorable_write_fails_its_execution_only(make_engine, monkeypatch)
         return real(event)
 
     monkeypatch.setattr(store_module, "encode_event", encode)
-    arns = [engine.start_execution({"stateMachineArn": sm, "name": f"e{i}",
-                                    "input": '{"poison": 1}' if i == 7 else "{}"}
-                                   )["executionArn"] for i in range(40)]
+    arns = [
+        engine.start_execution(
+            {"stateMachineArn": sm, "name": f"e{i}", "input": '{"poison": 1}' if i == 7 else "{}"}
+        )["executionArn"]
+        for i in range(40)
+    ]
     results = {arn: engine.wait_for(arn, 30) for arn in arns}
     bad = results.pop(arns[7])
     assert (bad["status"], bad["error"]) == ("FAILED", "States.Runtime")
@@ -238,16 +296,24 @@ def test_a_corrupt_journal_is_refused_at_start(tmp_path):
     store = SqliteStore(str(path))
     store.commit([Write("arn:x", events=[])])
     for i in range(3000):  # enough rows for several pages
-        store.insert_execution({"arn": f"arn:{i}", "sm_arn": "sm", "name": str(i),
-                                "status": "SUCCEEDED", "start_us": i, "stop_us": i,
-                                "input": "x" * 200})
+        store.insert_execution(
+            {
+                "arn": f"arn:{i}",
+                "sm_arn": "sm",
+                "name": str(i),
+                "status": "SUCCEEDED",
+                "start_us": i,
+                "stop_us": i,
+                "input": "x" * 200,
+            }
+        )
     store.close()
     db = sqlite3.connect(path)
     db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     db.close()
     data = bytearray(path.read_bytes())
     page = 4096
-    data[page * 3: page * 3 + 512] = b"\xde\xad\xbe\xef" * 128  # scribble over a page
+    data[page * 3 : page * 3 + 512] = b"\xde\xad\xbe\xef" * 128  # scribble over a page
     path.write_bytes(bytes(data))
     with pytest.raises(JournalCorrupt) as err:
         SqliteStore(str(path))
@@ -259,24 +325,39 @@ def test_poison_is_left_out_of_a_commit(tmp_path):
     row = {"sm_arn": "sm", "status": "RUNNING", "start_us": 1, "stop_us": None, "input": "{}"}
     for name in ("good", "bad"):
         store.insert_execution(dict(row, arn=name, name=name))
-    now = datetime.now(timezone.utc)
-    good = Write("good", events=[{"id": 1, "type": "ExecutionStarted", "timestamp": now,
-                                  "previousEventId": 0}])
-    bad = Write("bad", events=[{"id": 1, "type": "ExecutionStarted", "timestamp": now,
-                                "previousEventId": 0, "x": {"input": "\ud800"}}])
+    now = datetime.now(UTC)
+    good = Write(
+        "good",
+        events=[{"id": 1, "type": "ExecutionStarted", "timestamp": now, "previousEventId": 0}],
+    )
+    bad = Write(
+        "bad",
+        events=[
+            {
+                "id": 1,
+                "type": "ExecutionStarted",
+                "timestamp": now,
+                "previousEventId": 0,
+                "x": {"input": "\ud800"},
+            }
+        ],
+    )
     poisoned = store.commit([bad, good])
     assert [p.write.arn for p in poisoned] == ["bad"] and "surrogate" in poisoned[0].reason
     assert len(store.events("good")) == 1 and store.events("bad") == []
 
 
-@pytest.mark.parametrize("text,what", [
-    ('{"a": "\\ud800"}', "lone surrogate"),
-    ('{"a": NaN}', "NaN"),
-    ('{"a": Infinity}', "Infinity"),
-    ('{"a": 1e400}', "too large"),
-    ("[" * 600 + "]" * 600, "nested more than 500"),
-    ("[" * 10000 + "]" * 10000, "nested more than 500"),
-])
+@pytest.mark.parametrize(
+    "text,what",
+    [
+        ('{"a": "\\ud800"}', "lone surrogate"),
+        ('{"a": NaN}', "NaN"),
+        ('{"a": Infinity}', "Infinity"),
+        ('{"a": 1e400}', "too large"),
+        ("[" * 600 + "]" * 600, "nested more than 500"),
+        ("[" * 10000 + "]" * 10000, "nested more than 500"),
+    ],
+)
 def test_bad_input_is_refused_at_the_edge(engine, text, what):
     sm = create(engine, "flow", PASS)
     with pytest.raises(ApiError) as err:
@@ -286,17 +367,29 @@ def test_bad_input_is_refused_at_the_edge(engine, text, what):
 
 def test_a_task_result_that_is_not_valid_json_fails_the_task(engine, invoker):
     invoker.handlers["arn:aws:states:::http:invoke"] = lambda invoke: {"x": "\udc00"}
-    defn = definition({"T": {"Type": "Task", "Resource": "arn:aws:states:::http:invoke",
-                             "Parameters": {"ApiEndpoint": "http://x", "Method": "GET"},
-                             "End": True}})
+    defn = definition(
+        {
+            "T": {
+                "Type": "Task",
+                "Resource": "arn:aws:states:::http:invoke",
+                "Parameters": {"ApiEndpoint": "http://x", "Method": "GET"},
+                "End": True,
+            }
+        }
+    )
     out = run_to_end(engine, create(engine, "flow", defn))
     assert (out["status"], out["error"]) == ("FAILED", "States.Runtime")
     assert "not valid JSON" in out["cause"] and "surrogate" in out["cause"]
 
 
 def test_a_jsonata_value_that_is_not_valid_json_fails_the_state(engine):
-    defn = json.dumps({"QueryLanguage": "JSONata", "StartAt": "P", "States": {
-        "P": {"Type": "Pass", "Output": "{% '\\ud800' %}", "End": True}}})
+    defn = json.dumps(
+        {
+            "QueryLanguage": "JSONata",
+            "StartAt": "P",
+            "States": {"P": {"Type": "Pass", "Output": "{% '\\ud800' %}", "End": True}},
+        }
+    )
     out = run_to_end(engine, create(engine, "flow", defn))
     assert (out["status"], out["error"]) == ("FAILED", "States.Runtime")
     assert "lone surrogate" in out["cause"]

@@ -1,11 +1,11 @@
 """State machine operations: Create/Update/Delete/Describe/List/Validate, with AWS's errors."""
+
 import json
 
 import pytest
+from engine_helpers import PASS, ROLE, SM_PREFIX, WAIT, create, definition, run_to_end
 
 from orchestrator.engine.errors import ApiError
-
-from engine_helpers import PASS, ROLE, SM_PREFIX, WAIT, create, definition, run_to_end
 
 
 def api_error(fn, request) -> ApiError:
@@ -20,35 +20,48 @@ def test_create_and_describe(engine):
     assert out["creationDate"].tzinfo is not None
     desc = engine.describe_state_machine({"stateMachineArn": SM_PREFIX + "orders"})
     assert desc == {
-        "stateMachineArn": SM_PREFIX + "orders", "name": "orders", "status": "ACTIVE",
-        "definition": PASS, "roleArn": ROLE, "type": "STANDARD",
+        "stateMachineArn": SM_PREFIX + "orders",
+        "name": "orders",
+        "status": "ACTIVE",
+        "definition": PASS,
+        "roleArn": ROLE,
+        "type": "STANDARD",
         "creationDate": out["creationDate"],
         "loggingConfiguration": {"level": "OFF", "includeExecutionData": False},
-        "tracingConfiguration": {"enabled": False}}
+        "tracingConfiguration": {"enabled": False},
+    }
 
 
 def test_create_is_idempotent_for_the_same_definition(engine):
     first = engine.create_state_machine({"name": "a", "definition": PASS, "roleArn": ROLE})
     # "If a following request has a different roleArn ... Step Functions will ignore these
     # differences and treat it as an idempotent request of the previous."
-    again = engine.create_state_machine({"name": "a", "definition": PASS,
-                                         "roleArn": ROLE + "-other"})
+    again = engine.create_state_machine(
+        {"name": "a", "definition": PASS, "roleArn": ROLE + "-other"}
+    )
     assert again == first
-    err = api_error(engine.create_state_machine,
-                    {"name": "a", "definition": WAIT, "roleArn": ROLE})
-    assert (err.code, err.message) == ("StateMachineAlreadyExists",
-                                       f"State Machine Already Exists: '{SM_PREFIX}a'")
+    err = api_error(engine.create_state_machine, {"name": "a", "definition": WAIT, "roleArn": ROLE})
+    assert (err.code, err.message) == (
+        "StateMachineAlreadyExists",
+        f"State Machine Already Exists: '{SM_PREFIX}a'",
+    )
 
 
-@pytest.mark.parametrize("request_patch,code,message", [
-    ({"name": "bad name"}, "InvalidName", "Invalid Name: 'bad name'"),
-    ({"definition": json.dumps({"StartAt": "X"})}, "InvalidDefinition",
-     "Invalid State Machine Definition: 'SCHEMA_VALIDATION_FAILED: These fields are required: "
-     "[States] at /'"),
-    ({"definition": "not json"}, "InvalidDefinition", None),
-    ({"roleArn": "role"}, "InvalidArn", "Invalid Arn: 'Invalid ARN prefix: role'"),
-    ({"loggingConfiguration": {"level": "LOUD"}}, "InvalidLoggingConfiguration", None),
-])
+@pytest.mark.parametrize(
+    "request_patch,code,message",
+    [
+        ({"name": "bad name"}, "InvalidName", "Invalid Name: 'bad name'"),
+        (
+            {"definition": json.dumps({"StartAt": "X"})},
+            "InvalidDefinition",
+            "Invalid State Machine Definition: 'SCHEMA_VALIDATION_FAILED: These fields are required: "
+            "[States] at /'",
+        ),
+        ({"definition": "not json"}, "InvalidDefinition", None),
+        ({"roleArn": "role"}, "InvalidArn", "Invalid Arn: 'Invalid ARN prefix: role'"),
+        ({"loggingConfiguration": {"level": "LOUD"}}, "InvalidLoggingConfiguration", None),
+    ],
+)
 def test_create_errors(engine, request_patch, code, message):
     request = {"name": "sm", "definition": PASS, "roleArn": ROLE, **request_patch}
     err = api_error(engine.create_state_machine, request)
@@ -58,20 +71,35 @@ def test_create_errors(engine, request_patch, code, message):
 
 
 def test_express_rejects_wait_for_task_token(engine):
-    defn = definition({"T": {"Type": "Task", "End": True,
-                             "Resource": "arn:aws:states:::lambda:invoke.waitForTaskToken",
-                             "Parameters": {"FunctionName": "f", "Payload": {}}}})
-    err = api_error(engine.create_state_machine,
-                    {"name": "x", "definition": defn, "roleArn": ROLE, "type": "EXPRESS"})
+    defn = definition(
+        {
+            "T": {
+                "Type": "Task",
+                "End": True,
+                "Resource": "arn:aws:states:::lambda:invoke.waitForTaskToken",
+                "Parameters": {"FunctionName": "f", "Payload": {}},
+            }
+        }
+    )
+    err = api_error(
+        engine.create_state_machine,
+        {"name": "x", "definition": defn, "roleArn": ROLE, "type": "EXPRESS"},
+    )
     assert err.code == "InvalidDefinition" and "waitForTaskToken" in err.message
 
 
-@pytest.mark.parametrize("operation,arn,code", [
-    ("describe_state_machine", SM_PREFIX + "missing", "StateMachineDoesNotExist"),
-    ("describe_state_machine", "garbage", "InvalidArn"),
-    ("describe_state_machine",
-     "arn:aws:states:us-east-1:123456789012:execution:sm:e", "InvalidArn"),
-])
+@pytest.mark.parametrize(
+    "operation,arn,code",
+    [
+        ("describe_state_machine", SM_PREFIX + "missing", "StateMachineDoesNotExist"),
+        ("describe_state_machine", "garbage", "InvalidArn"),
+        (
+            "describe_state_machine",
+            "arn:aws:states:us-east-1:123456789012:execution:sm:e",
+            "InvalidArn",
+        ),
+    ],
+)
 def test_describe_errors(engine, operation, arn, code):
     err = api_error(getattr(engine, operation), {"stateMachineArn": arn})
     assert err.code == code
@@ -87,30 +115,39 @@ def test_update_keeps_running_executions_on_their_definition(engine):
     desc = engine.describe_state_machine({"stateMachineArn": sm})
     assert desc["definition"] == PASS and desc["revisionId"] == out["revisionId"]
     for_exec = engine.describe_state_machine_for_execution(
-        {"executionArn": started["executionArn"]})
+        {"executionArn": started["executionArn"]}
+    )
     assert for_exec["definition"] == WAIT and "revisionId" not in for_exec
     assert for_exec["name"] == "sm" and for_exec["roleArn"] == ROLE
     done = engine.wait_for(started["executionArn"], 30)
     assert done["status"] == "SUCCEEDED" and json.loads(done["output"]) == {"v": 1}
     later = run_to_end(engine, sm)
     assert json.loads(later["output"]) == {"ok": True}
-    assert engine.describe_state_machine_for_execution(
-        {"executionArn": later["executionArn"]})["revisionId"] == out["revisionId"]
+    assert (
+        engine.describe_state_machine_for_execution({"executionArn": later["executionArn"]})[
+            "revisionId"
+        ]
+        == out["revisionId"]
+    )
 
 
-@pytest.mark.parametrize("patch,code", [
-    ({}, "MissingRequiredParameter"),
-    ({"definition": "{}"}, "InvalidDefinition"),
-    ({"roleArn": "nope"}, "InvalidArn"),
-])
+@pytest.mark.parametrize(
+    "patch,code",
+    [
+        ({}, "MissingRequiredParameter"),
+        ({"definition": "{}"}, "InvalidDefinition"),
+        ({"roleArn": "nope"}, "InvalidArn"),
+    ],
+)
 def test_update_errors(engine, patch, code):
     sm = create(engine)
     assert api_error(engine.update_state_machine, {"stateMachineArn": sm, **patch}).code == code
 
 
 def test_update_unknown_machine(engine):
-    err = api_error(engine.update_state_machine,
-                    {"stateMachineArn": SM_PREFIX + "nope", "definition": PASS})
+    err = api_error(
+        engine.update_state_machine, {"stateMachineArn": SM_PREFIX + "nope", "definition": PASS}
+    )
     assert err.code == "StateMachineDoesNotExist"
 
 
@@ -123,8 +160,10 @@ def test_delete_is_deferred_while_executions_run(engine):
     err = api_error(engine.start_execution, {"stateMachineArn": sm})
     assert err.code == "StateMachineDeleting"
     engine.stop_execution({"executionArn": arn})
-    assert api_error(engine.describe_state_machine,
-                     {"stateMachineArn": sm}).code == "StateMachineDoesNotExist"
+    assert (
+        api_error(engine.describe_state_machine, {"stateMachineArn": sm}).code
+        == "StateMachineDoesNotExist"
+    )
     # The name is free again, and deleting an unknown machine succeeds.
     create(engine, defn=PASS)
     assert engine.delete_state_machine({"stateMachineArn": SM_PREFIX + "ghost"}) == {}

@@ -1,27 +1,41 @@
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from orchestrator.engine.store import SqliteStore, Write
 
-T = datetime(2024, 5, 1, 12, 0, 0, 123456, tzinfo=timezone.utc)
+T = datetime(2024, 5, 1, 12, 0, 0, 123456, tzinfo=UTC)
 
 
 def row(arn, status="RUNNING", start=1):
-    return {"arn": arn, "sm_arn": "sm", "name": arn, "status": status, "start_us": start,
-            "stop_us": None, "input": "{}", "definition": "{}"}
+    return {
+        "arn": arn,
+        "sm_arn": "sm",
+        "name": arn,
+        "status": status,
+        "start_us": start,
+        "stop_us": None,
+        "input": "{}",
+        "definition": "{}",
+    }
 
 
 def test_activation_writes_are_atomic_and_finishing_drops_the_journal(tmp_path):
     store = SqliteStore(str(tmp_path / "j.db"))
     store.insert_execution(row("e1"))
-    event = {"timestamp": T, "type": "ExecutionStarted", "id": 1, "previousEventId": 0,
-             "executionStartedEventDetails": {"input": "{}"}}
+    event = {
+        "timestamp": T,
+        "type": "ExecutionStarted",
+        "id": 1,
+        "previousEventId": 0,
+        "executionStartedEventDetails": {"input": "{}"},
+    }
     store.commit([Write("e1", record_seq=0, record='{"c":[]}', events=[event])])
-    assert store.events("e1") == [event]          # timestamps round-trip to the microsecond
+    assert store.events("e1") == [event]  # timestamps round-trip to the microsecond
     assert store.journal("e1") == ['{"c":[]}']
     assert [r["arn"] for r in store.running_executions()] == ["e1"]
     done = dict(event, id=2, type="ExecutionSucceeded")
-    store.commit([Write("e1", events=[done], finish={"status": "SUCCEEDED", "stop_us": 5,
-                                                      "output": "1"})])
+    store.commit(
+        [Write("e1", events=[done], finish={"status": "SUCCEEDED", "stop_us": 5, "output": "1"})]
+    )
     got = store.get_execution("e1")
     assert (got["status"], got["stop_us"], got["output"]) == ("SUCCEEDED", 5, "1")
     assert store.journal("e1") == [] and store.running_executions() == []
@@ -43,7 +57,6 @@ def test_list_executions_newest_first_with_filter(tmp_path):
     assert [r["arn"] for r in store.list_executions("sm", None, None, 10)] == ["e2", "e1", "e0"]
     assert [r["arn"] for r in store.list_executions("sm", "RUNNING", None, 10)] == ["e2", "e0"]
     newest = store.list_executions("sm", None, None, 1)[0]
-    assert [r["arn"] for r in store.list_executions("sm", None, newest["ord"], 10)] == \
-        ["e1", "e0"]
+    assert [r["arn"] for r in store.list_executions("sm", None, newest["ord"], 10)] == ["e1", "e0"]
     assert store.count_running("sm") == 2
     store.close()

@@ -15,6 +15,7 @@ def test_timers_fire_in_deadline_order_and_skip_cancelled():
             fired.append(name)
             if name == "last":
                 all_done.set()
+
         return callback
 
     timers.schedule(now + 30_000, mark("last"))

@@ -6,6 +6,7 @@
 - ``gate``: an aiohttp server holding ``/held`` answers until released, answering ``/now``
   at once, echoing request headers, serving ``/big?n=``: many calls in flight at once.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -34,6 +35,7 @@ def _close_invokers(monkeypatch):
     def init(self, *args, **kwargs):
         original(self, *args, **kwargs)
         made.append(self)
+
     monkeypatch.setattr(TaskInvoker, "__init__", init)
     yield
     for invoker in made:
@@ -64,11 +66,16 @@ def _app(rec: Recorder) -> Flask:
     @app.before_request
     def record() -> None:
         with rec.lock:
-            rec.requests.append({
-                "method": request.method, "path": request.path,
-                "query": request.query_string.decode(),
-                "args": {k: request.args.getlist(k) for k in request.args},
-                "headers": dict(request.headers), "body": request.get_data(as_text=True)})
+            rec.requests.append(
+                {
+                    "method": request.method,
+                    "path": request.path,
+                    "query": request.query_string.decode(),
+                    "args": {k: request.args.getlist(k) for k in request.args},
+                    "headers": dict(request.headers),
+                    "body": request.get_data(as_text=True),
+                }
+            )
 
     @app.route("/echo", methods=["GET", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "HEAD"])
     def echo():
@@ -104,6 +111,7 @@ def _app(rec: Recorder) -> Flask:
             yield "["
             time.sleep(0.3)
             yield "1]"
+
         return Response(chunks(), mimetype="application/json")
 
     @app.route("/token", methods=["POST", "GET"])
@@ -159,11 +167,24 @@ def closed_port() -> int:
     return free_port()
 
 
-def _make_invoke(resource: str, parameters: Any = None, *, key: str = "exec-arn#2",
-                 timeout: float | None = None, token: str | None = None,
-                 context: dict | None = None) -> Invoke:
-    return Invoke(resource=resource, parameters=parameters, state_name="State", key=key,
-                  timeout_seconds=timeout, task_token=token, context=context)
+def _make_invoke(
+    resource: str,
+    parameters: Any = None,
+    *,
+    key: str = "exec-arn#2",
+    timeout: float | None = None,
+    token: str | None = None,
+    context: dict | None = None,
+) -> Invoke:
+    return Invoke(
+        resource=resource,
+        parameters=parameters,
+        state_name="State",
+        key=key,
+        timeout_seconds=timeout,
+        task_token=token,
+        context=context,
+    )
 
 
 @pytest.fixture
@@ -183,8 +204,10 @@ class Listener:
         self.sock.listen(128)
         self.sock.settimeout(0.05)
         self.port = self.sock.getsockname()[1]
-        self.answer = answer or (b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
-                                 b"Content-Length: 2\r\nConnection: close\r\n\r\n{}")
+        self.answer = answer or (
+            b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+            b"Content-Length: 2\r\nConnection: close\r\n\r\n{}"
+        )
         self.accepted = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._serve, daemon=True)
@@ -194,7 +217,7 @@ class Listener:
         while True:
             try:
                 conn, _ = self.sock.accept()
-            except (socket.timeout, BlockingIOError):
+            except (TimeoutError, BlockingIOError):
                 if self._stop.is_set():
                     return  # stopped, and the backlog drained
                 continue
@@ -223,6 +246,7 @@ def listener():
     def make(host: str = "127.0.0.1", answer: bytes | None = None) -> Listener:
         made.append(Listener(host, answer))
         return made[-1]
+
     yield make
     for item in made:
         item.count()
@@ -292,6 +316,7 @@ def make_gate():
     def make() -> Gate:
         made.append(Gate())
         return made[-1]
+
     yield make
     for server in made:
         server.close()

@@ -6,6 +6,7 @@ host 127.0.0.1:9101 after the ``@``) while requests/urllib3 connected to port 91
 probe runs against a listener that counts the connections it accepts: a denied one must see
 none.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -61,8 +62,9 @@ PROBES = [
 ]
 
 
-@pytest.mark.parametrize("template, denied_host", [p[1:] for p in PROBES],
-                         ids=[p[0] for p in PROBES])
+@pytest.mark.parametrize(
+    "template, denied_host", [p[1:] for p in PROBES], ids=[p[0] for p in PROBES]
+)
 def test_a_denied_listener_sees_no_connection(srv, make_invoke, listener, template, denied_host):
     if denied_host == "::1" and not IPV6:
         pytest.skip("this machine has no IPv6 loopback (::1) to listen on")
@@ -73,15 +75,16 @@ def test_a_denied_listener_sees_no_connection(srv, make_invoke, listener, templa
     assert denied.count() == 0
 
 
-def test_the_refusal_names_the_address_connected_to_and_how_to_allow_it(
-        srv, make_invoke, listener):
+def test_the_refusal_names_the_address_connected_to_and_how_to_allow_it(srv, make_invoke, listener):
     denied = listener()
     invoker = TaskInvoker(TasksConfig(allowlist=(f"127.0.0.1:{srv.port}",)))
     err = refused(invoker, make_invoke, f"http://[::ffff:127.0.0.1]:{denied.port}/")
     assert err.error == "States.Permissions"
-    assert err.cause.startswith(f"Refused to call http://[::ffff:7f00:1]:{denied.port}/: the "
-                                f"address [::ffff:7f00:1]:{denied.port} is neither in the "
-                                f"endpoint map nor in the allowlist")
+    assert err.cause.startswith(
+        f"Refused to call http://[::ffff:7f00:1]:{denied.port}/: the "
+        f"address [::ffff:7f00:1]:{denied.port} is neither in the "
+        f"endpoint map nor in the allowlist"
+    )
     assert "ORCHESTRATOR_ALLOWED_HOSTS" in err.cause
     assert denied.count() == 0
 
@@ -97,6 +100,7 @@ def test_a_name_nobody_allowed_is_refused_without_a_lookup(srv, make_invoke, mon
     async def recording(host, *args, **kwargs):
         lookups.append(host)
         return await real(host, *args, **kwargs)
+
     monkeypatch.setattr(loop, "getaddrinfo", recording)
     for host in ("localhost", "localhost.", "example.com"):
         err = refused(invoker, make_invoke, f"http://{host}:{srv.port}/echo")
@@ -108,8 +112,12 @@ def test_a_name_nobody_allowed_is_refused_without_a_lookup(srv, make_invoke, mon
 
 def test_a_redirect_to_a_denied_listener_is_not_followed(make_invoke, listener):
     denied = listener()
-    allowed = listener(answer=(f"HTTP/1.1 302 Found\r\nLocation: http://127.0.0.1:{denied.port}/"
-                               f"\r\nContent-Length: 0\r\nConnection: close\r\n\r\n").encode())
+    allowed = listener(
+        answer=(
+            f"HTTP/1.1 302 Found\r\nLocation: http://127.0.0.1:{denied.port}/"
+            f"\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+        ).encode()
+    )
     invoker = TaskInvoker(TasksConfig(allowlist=(f"127.0.0.1:{allowed.port}",)))
     err = refused(invoker, make_invoke, f"http://127.0.0.1:{allowed.port}/start")
     assert err.error == "States.Http.StatusCode.302"
@@ -117,16 +125,27 @@ def test_a_redirect_to_a_denied_listener_is_not_followed(make_invoke, listener):
     assert (allowed.count(), denied.count()) == (1, 0)
 
 
-@pytest.mark.parametrize("allow, url", [
-    ("localhost:{port}", "http://localhost.:{port}/echo"),
-    ("LOCALHOST.", "http://localhost:{port}/echo"),
-    ("localhost:{port}", "http://127.0.0.1:{port}/echo"),
-    ("localhost", "http://127.0.0.1:{port}/echo"),
-    pytest.param("127.0.0.1:{port}", "http://[::ffff:127.0.0.1]:{port}/echo", marks=needs_ipv6),
-    pytest.param("[::ffff:127.0.0.1]:{port}", "http://127.0.0.1:{port}/echo", marks=needs_ipv6),
-    pytest.param("localhost", "http://[::ffff:127.0.0.1]:{port}/echo", marks=needs_ipv6),
-], ids=["trailing-dot", "name-any-port", "ip-to-allowed-name", "ip-to-allowed-name-any-port",
-        "ipv4-mapped-url", "ipv4-mapped-entry", "ipv4-mapped-url-to-allowed-name"])
+@pytest.mark.parametrize(
+    "allow, url",
+    [
+        ("localhost:{port}", "http://localhost.:{port}/echo"),
+        ("LOCALHOST.", "http://localhost:{port}/echo"),
+        ("localhost:{port}", "http://127.0.0.1:{port}/echo"),
+        ("localhost", "http://127.0.0.1:{port}/echo"),
+        pytest.param("127.0.0.1:{port}", "http://[::ffff:127.0.0.1]:{port}/echo", marks=needs_ipv6),
+        pytest.param("[::ffff:127.0.0.1]:{port}", "http://127.0.0.1:{port}/echo", marks=needs_ipv6),
+        pytest.param("localhost", "http://[::ffff:127.0.0.1]:{port}/echo", marks=needs_ipv6),
+    ],
+    ids=[
+        "trailing-dot",
+        "name-any-port",
+        "ip-to-allowed-name",
+        "ip-to-allowed-name-any-port",
+        "ipv4-mapped-url",
+        "ipv4-mapped-entry",
+        "ipv4-mapped-url-to-allowed-name",
+    ],
+)
 def test_another_spelling_of_an_allowed_address_is_allowed(srv, make_invoke, allow, url):
     invoker = TaskInvoker(TasksConfig(allowlist=(allow.format(port=srv.port),)))
     assert call(invoker, make_invoke, url.format(port=srv.port))["StatusCode"] == 200
@@ -135,8 +154,12 @@ def test_another_spelling_of_an_allowed_address_is_allowed(srv, make_invoke, all
 
 def test_map_targets_and_operator_urls_are_allowed_destinations(srv, make_invoke, listener):
     other = listener()
-    invoker = TaskInvoker(TasksConfig(endpoints={"svc:8001": f"127.0.0.1:{srv.port}"},
-                                      lambdas={"F": f"http://127.0.0.1:{other.port}/f"}))
+    invoker = TaskInvoker(
+        TasksConfig(
+            endpoints={"svc:8001": f"127.0.0.1:{srv.port}"},
+            lambdas={"F": f"http://127.0.0.1:{other.port}/f"},
+        )
+    )
     assert call(invoker, make_invoke, "http://svc:8001/echo")["StatusCode"] == 200
     # The target itself is an allowed destination, as is an operator-written Lambda URL.
     assert call(invoker, make_invoke, f"{srv.base}/echo")["StatusCode"] == 200
@@ -158,8 +181,7 @@ def test_aiohttps_own_seams_refuse_without_the_pre_request_check(srv, listener, 
     # Straight through the session: the resolver (names) and the socket factory (IP
     # literals, which aiohttp never resolves) must refuse on their own.
     denied = listener()
-    invoker = TaskInvoker(TasksConfig(allowlist=(f"127.0.0.1:{srv.port}",
-                                                 f"localhost:{srv.port}")))
+    invoker = TaskInvoker(TasksConfig(allowlist=(f"127.0.0.1:{srv.port}", f"localhost:{srv.port}")))
     state = invoker._io._current()
 
     async def get(url: str):
@@ -168,10 +190,13 @@ def test_aiohttps_own_seams_refuse_without_the_pre_request_check(srv, listener, 
                 return response.status
         except aiohttp.ClientConnectorError as exc:
             return exc.os_error
+
     outcome = asyncio.run_coroutine_threadsafe(
-        get(f"http://{host}:{denied.port}/"), state.loop).result(10)
-    ok = asyncio.run_coroutine_threadsafe(
-        get(f"http://{host}:{srv.port}/echo"), state.loop).result(10)
+        get(f"http://{host}:{denied.port}/"), state.loop
+    ).result(10)
+    ok = asyncio.run_coroutine_threadsafe(get(f"http://{host}:{srv.port}/echo"), state.loop).result(
+        10
+    )
     invoker.close()
     assert isinstance(outcome, Refused), outcome
     assert denied.count() == 0

@@ -12,10 +12,12 @@ wrapper included) or the error and its cause, stack trace included. Only values 
 recording masked (dates, request and trace ids, log text) and response sizes that depend on
 the masked function names are normalised.
 """
+
 from __future__ import annotations
 
 import json
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -66,10 +68,18 @@ def _calls(case: dict) -> Iterator[tuple[str, Any, dict]]:
             pending.append((details["resource"], details["input"]))
         elif kind == "TaskScheduled":
             details = event["taskScheduledEventDetails"]
-            pending.append((entered_resource.get(current, "arn:aws:states:::lambda:invoke"),
-                            details["parameters"]))
-        elif kind.startswith(("LambdaFunction", "Task")) and kind.endswith(
-                ("Succeeded", "Failed")) and "State" not in kind and pending:
+            pending.append(
+                (
+                    entered_resource.get(current, "arn:aws:states:::lambda:invoke"),
+                    details["parameters"],
+                )
+            )
+        elif (
+            kind.startswith(("LambdaFunction", "Task"))
+            and kind.endswith(("Succeeded", "Failed"))
+            and "State" not in kind
+            and pending
+        ):
             resource, given = pending.pop(0)
             yield resource, given, event
 
@@ -95,8 +105,15 @@ def _mask(value: Any) -> Any:
     if isinstance(value, dict):
         out = {}
         for key, item in value.items():
-            if key in ("Date", "X-Amzn-Trace-Id", "x-amzn-RequestId", "RequestId", "requestId",
-                       "LogResult", "X-Amz-Log-Result"):
+            if key in (
+                "Date",
+                "X-Amzn-Trace-Id",
+                "x-amzn-RequestId",
+                "RequestId",
+                "requestId",
+                "LogResult",
+                "X-Amz-Log-Result",
+            ):
                 out[key] = key
             else:
                 out[key] = _mask(item)
@@ -115,17 +132,27 @@ def _mask_lengths(value: Any) -> Any:
     return value
 
 
-CALLS = [(case["id"], index, resource, given, event, case["lambdas"])
-         for case in _cases()
-         for index, (resource, given, event) in enumerate(_calls(case))]
+CALLS = [
+    (case["id"], index, resource, given, event, case["lambdas"])
+    for case in _cases()
+    for index, (resource, given, event) in enumerate(_calls(case))
+]
 
 
-@pytest.mark.parametrize("case_id, index, resource, given, event, lambdas", CALLS,
-                         ids=[f"{c[0].split('/')[-1]}#{c[1]}" for c in CALLS])
+@pytest.mark.parametrize(
+    "case_id, index, resource, given, event, lambdas",
+    CALLS,
+    ids=[f"{c[0].split('/')[-1]}#{c[1]}" for c in CALLS],
+)
 def test_recorded_lambda_call(case_id, index, resource, given, event, lambdas):
     invoker = TaskInvoker(config(lambda_map(lambdas)))
-    invoke = Invoke(resource=resource, parameters=_json(given) if isinstance(given, str)
-                    else given, state_name="S", key="k", context=CONTEXT)
+    invoke = Invoke(
+        resource=resource,
+        parameters=_json(given) if isinstance(given, str) else given,
+        state_name="S",
+        key="k",
+        context=CONTEXT,
+    )
     details = next(value for key, value in event.items() if key.endswith("EventDetails"))
     if event["type"].endswith("Succeeded"):
         result = invoker(invoke)
@@ -139,15 +166,25 @@ def test_recorded_lambda_call(case_id, index, resource, given, event, lambdas):
 
 def test_the_corpus_calls_were_found():
     assert len(CALLS) >= 60
-    assert {c[4]["type"] for c in CALLS} == {"LambdaFunctionSucceeded", "LambdaFunctionFailed",
-                                            "TaskSucceeded", "TaskFailed"}
+    assert {c[4]["type"] for c in CALLS} == {
+        "LambdaFunctionSucceeded",
+        "LambdaFunctionFailed",
+        "TaskSucceeded",
+        "TaskFailed",
+    }
 
 
-@pytest.mark.parametrize("form, expected", [
-    (f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:f",
-     '{"errorMessage": "Some exception was raised.", '),
-    ("arn:aws:states:::lambda:invoke", '{"errorMessage":"Some exception was raised.",'),
-], ids=["plain-runtime-text", "service-compact-text"])
+@pytest.mark.parametrize(
+    "form, expected",
+    [
+        (
+            f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:f",
+            '{"errorMessage": "Some exception was raised.", ',
+        ),
+        ("arn:aws:states:::lambda:invoke", '{"errorMessage":"Some exception was raised.",'),
+    ],
+    ids=["plain-runtime-text", "service-compact-text"],
+)
 def test_cause_text_spacing_follows_the_form(form, expected):
     # Plain ARN: the runtime's json.dumps text; lambda:invoke re-serialises compactly
     # (both as recorded: test_task_lambda.test_raise_custom_exception vs the service one).
@@ -160,13 +197,18 @@ def test_cause_text_spacing_follows_the_form(form, expected):
 
 # --- whole executions: the interpreter's runner driving TaskInvoker ---------------------------
 
+
 def _jsonpath_execution_cases() -> list[dict]:
     out = []
     for entry in json.loads((CORPUS / "index.json").read_text())["cases"]:
         needs = set(entry["needs"])
-        if (not needs or not needs <= set(BY_NEED) | {"lambda-service-integration"}
-                or entry["kind"] != "execution" or "jsonata" in entry["features"]
-                or "QueryLanguage" in (CORPUS / entry["file"]).read_text()):
+        if (
+            not needs
+            or not needs <= set(BY_NEED) | {"lambda-service-integration"}
+            or entry["kind"] != "execution"
+            or "jsonata" in entry["features"]
+            or "QueryLanguage" in (CORPUS / entry["file"]).read_text()
+        ):
             continue
         out.append(json.loads((CORPUS / entry["file"]).read_text()))
     return out
@@ -198,16 +240,24 @@ def instant_sleep():
 @pytest.mark.parametrize("case", EXECUTIONS, ids=[c["id"].split("/")[-1] for c in EXECUTIONS])
 def test_recorded_execution_outcome(case, instant_sleep):
     invoker = TaskInvoker(config(lambda_map(case["lambdas"])))
-    result = run(case["definition"], input_text=json.dumps(case["input"]), invoke=invoker,
-                 account="111111111111", region="<region>", partition="<partition>",
-                 state_machine_name="<ArnPart_0idx>", execution_name="<ExecArnPart_0idx>")
+    result = run(
+        case["definition"],
+        input_text=json.dumps(case["input"]),
+        invoke=invoker,
+        account="111111111111",
+        region="<region>",
+        partition="<partition>",
+        state_machine_name="<ArnPart_0idx>",
+        execution_name="<ExecArnPart_0idx>",
+    )
     expected = case["expected"]
     assert (result.status, result.error) == (expected["status"], expected.get("error"))
     if "cause" in expected:
         assert _deep_mask(result.cause) == _deep_mask(expected["cause"])
     replaced = {n.get("replacement") for n in case.get("snapshot_normalisations") or ()}
-    if "output" in expected and not (isinstance(expected["output"], str)
-                                     and expected["output"] in replaced):
+    if "output" in expected and not (
+        isinstance(expected["output"], str) and expected["output"] in replaced
+    ):
         assert _deep_mask(json.loads(result.output_text)) == _deep_mask(expected["output"])
 
 

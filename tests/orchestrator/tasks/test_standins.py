@@ -1,4 +1,5 @@
 """tests/support/lambda_standins.py: the conformance corpus's Lambda functions."""
+
 from __future__ import annotations
 
 import traceback
@@ -12,24 +13,38 @@ from tests.support import lambda_standins as standins
 
 def context(seconds: float) -> LambdaContext:
     import time
+
     return LambdaContext("f", "arn:aws:lambda:r:1:function:f", "id", time.monotonic() + seconds)
 
 
-@pytest.mark.parametrize("fn, event, expected", [
-    (standins.echo, {"a": [1, None]}, {"a": [1, None]}),
-    (standins.constant_helloworld, {"ignored": 1}, {"Return": "HelloWorld"}),
-    (standins.decorate_input, {"a": True, "b": None}, "input-event-{'a': True, 'b': None}"),
-    (standins.decorate_input, ["string-literal"], "input-event-['string-literal']"),
-], ids=["echo", "constant", "decorate-dict", "decorate-list"])
+@pytest.mark.parametrize(
+    "fn, event, expected",
+    [
+        (standins.echo, {"a": [1, None]}, {"a": [1, None]}),
+        (standins.constant_helloworld, {"ignored": 1}, {"Return": "HelloWorld"}),
+        (standins.decorate_input, {"a": True, "b": None}, "input-event-{'a': True, 'b': None}"),
+        (standins.decorate_input, ["string-literal"], "input-event-['string-literal']"),
+    ],
+    ids=["echo", "constant", "decorate-dict", "decorate-list"],
+)
 def test_pure_stand_ins(fn, event, expected):
     assert fn(event, context(1)) == expected
 
 
-@pytest.mark.parametrize("fn, error_type, message, line, code", [
-    (standins.raise_exception, "Exception", "Some exception was raised.", 2,
-     'raise Exception("Some exception was raised.")'),
-    (standins.raise_custom_exception, "CustomException", "", 9, "raise CustomException()"),
-], ids=["exception", "custom"])
+@pytest.mark.parametrize(
+    "fn, error_type, message, line, code",
+    [
+        (
+            standins.raise_exception,
+            "Exception",
+            "Some exception was raised.",
+            2,
+            'raise Exception("Some exception was raised.")',
+        ),
+        (standins.raise_custom_exception, "CustomException", "", 9, "raise CustomException()"),
+    ],
+    ids=["exception", "custom"],
+)
 def test_failing_stand_ins_raise_from_aws_handler_lines(fn, error_type, message, line, code):
     with pytest.raises(Exception) as info:
         fn({}, context(1))
@@ -60,8 +75,9 @@ def test_sleep_stand_in_stops_at_the_deadline_with_states_timeout(sleeps):
 
 def test_every_need_maps_to_a_loadable_function():
     import importlib
+
     for need, spec in standins.BY_NEED.items():
-        module, _, name = spec[len("python:"):].rpartition(":")
+        module, _, name = spec[len("python:") :].rpartition(":")
         assert callable(getattr(importlib.import_module(module), name)), need
 
 
@@ -69,12 +85,19 @@ def test_the_product_never_imports_test_support():
     # The stand-ins are reached through the Lambda map only, as a user's functions are.
     import ast
     from pathlib import Path
+
     root = Path(__file__).resolve().parents[3] / "orchestrator"
     offenders = []
     for path in root.rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            names = ([alias.name for alias in node.names] if isinstance(node, ast.Import)
-                     else [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
-            offenders += [f"{path}: {name}" for name in names
-                          if name == "tests" or name.startswith("tests.")]
+            names = (
+                [alias.name for alias in node.names]
+                if isinstance(node, ast.Import)
+                else [node.module or ""]
+                if isinstance(node, ast.ImportFrom)
+                else []
+            )
+            offenders += [
+                f"{path}: {name}" for name in names if name == "tests" or name.startswith("tests.")
+            ]
     assert offenders == []

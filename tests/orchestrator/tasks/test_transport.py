@@ -1,4 +1,5 @@
 """orchestrator/tasks/transport.py: one loop thread and one HTTP client per process."""
+
 from __future__ import annotations
 
 import asyncio
@@ -51,8 +52,13 @@ def test_the_session_keeps_no_cookies_uses_no_proxies_and_is_sized_per_destinati
 
     async def inspect(state):
         session = state.session
-        return (type(session.cookie_jar), session.trust_env, session.connector.limit,
-                session.connector.limit_per_host)
+        return (
+            type(session.cookie_jar),
+            session.trust_env,
+            session.connector.limit,
+            session.connector.limit_per_host,
+        )
+
     assert on_loop(invoker, inspect) == (aiohttp.DummyCookieJar, False, 100, 7)
     invoker.close()
 
@@ -88,6 +94,7 @@ def test_the_default_cap_is_one_mebibyte():
 
 def test_deadline_is_the_earlier_of_the_state_deadline_and_the_cap():
     import time
+
     now = time.time()
     assert Deadline.of(now + 5, 60).by_state and Deadline.of(now + 5, 60).at == now + 5
     capped = Deadline.of(now + 100, 60)
@@ -98,6 +105,7 @@ def test_deadline_is_the_earlier_of_the_state_deadline_and_the_cap():
 
 def test_requests_is_no_longer_used_by_the_task_resources():
     import pathlib
+
     package = pathlib.Path(transport.__file__).parent
     assert not [p.name for p in package.glob("*.py") if "import requests" in p.read_text()]
 

@@ -1,4 +1,5 @@
 """What every service shares: JSON errors, request ids, log lines, probes, database, config."""
+
 import json
 import os
 import sqlite3
@@ -14,11 +15,14 @@ def app(make_app):
     return make_app("users")
 
 
-@pytest.mark.parametrize("method,path,status,code", [
-    ("get", "/nowhere", 404, "NOT_FOUND"),
-    ("delete", "/users", 405, "METHOD_NOT_ALLOWED"),
-    ("put", "/users/u-1", 405, "METHOD_NOT_ALLOWED"),
-])
+@pytest.mark.parametrize(
+    "method,path,status,code",
+    [
+        ("get", "/nowhere", 404, "NOT_FOUND"),
+        ("delete", "/users", 405, "METHOD_NOT_ALLOWED"),
+        ("put", "/users/u-1", 405, "METHOD_NOT_ALLOWED"),
+    ],
+)
 def test_framework_errors_are_json(client, method, path, status, code):
     response = getattr(client, method)(path)
     assert response.status_code == status
@@ -29,8 +33,10 @@ def test_body_over_the_limit_is_413_json(make_app):
     client = make_app("users", MAX_CONTENT_LENGTH=100).test_client()
     response = client.post("/users", json={"name": "x" * 200, "email": "a@b.co"})
     assert response.status_code == 413
-    assert response.get_json() == {"error": "PAYLOAD_TOO_LARGE",
-                                   "message": "The request body is larger than the limit of 100 bytes."}
+    assert response.get_json() == {
+        "error": "PAYLOAD_TOO_LARGE",
+        "message": "The request body is larger than the limit of 100 bytes.",
+    }
 
 
 def test_unexpected_exceptions_are_a_json_500(app, client):
@@ -48,8 +54,11 @@ def test_api_error_body_names_the_field():
     assert ApiError(400, "X", "m").body() == {"error": "X", "message": "m"}
 
 
-@pytest.mark.parametrize("sent,echoed", [("abc-123", "abc-123"), ("bad id with spaces", None), ("x" * 129, None), (None, None)],
-                         ids=["kept", "unsafe", "too-long", "absent"])
+@pytest.mark.parametrize(
+    "sent,echoed",
+    [("abc-123", "abc-123"), ("bad id with spaces", None), ("x" * 129, None), (None, None)],
+    ids=["kept", "unsafe", "too-long", "absent"],
+)
 def test_request_id_is_taken_or_made_and_echoed(client, sent, echoed):
     headers = {"X-Request-Id": sent} if sent else {}
     got = client.get("/health", headers=headers).headers["X-Request-Id"]
@@ -65,9 +74,22 @@ def test_one_json_log_line_per_request(client, capsys):
     lines = capsys.readouterr().out.splitlines()
     assert len(lines) == 1
     record = json.loads(lines[0])
-    assert set(record) == {"time", "service", "method", "path", "status", "duration_ms", "request_id"}
-    assert (record["service"], record["method"], record["path"], record["status"], record["request_id"]) == \
-        ("users", "GET", "/users/nope", 404, "r-1")
+    assert set(record) == {
+        "time",
+        "service",
+        "method",
+        "path",
+        "status",
+        "duration_ms",
+        "request_id",
+    }
+    assert (
+        record["service"],
+        record["method"],
+        record["path"],
+        record["status"],
+        record["request_id"],
+    ) == ("users", "GET", "/users/nope", 404, "r-1")
     assert record["time"].endswith("Z") and record["duration_ms"] >= 0
 
 
@@ -101,20 +123,27 @@ def test_database_path_from_env_then_data_dir(tmp_path, monkeypatch):
     assert create_app().config["DATABASE"] == str(tmp_path / "data" / "users.db")
     monkeypatch.setenv("USERS_DB", str(tmp_path / "elsewhere.db"))
     assert create_app().config["DATABASE"] == str(tmp_path / "elsewhere.db")
-    assert create_app({"DATABASE": str(tmp_path / "test.db")}).config["DATABASE"] == str(tmp_path / "test.db")
+    assert create_app({"DATABASE": str(tmp_path / "test.db")}).config["DATABASE"] == str(
+        tmp_path / "test.db"
+    )
 
 
-@pytest.mark.parametrize("name,value,key,expected", [
-    ("MAX_BODY_BYTES", "1024", "MAX_CONTENT_LENGTH", 1024),
-    ("CHAOS_ENABLED", "1", "CHAOS_ENABLED", True),
-    ("CHAOS_ENABLED", "0", "CHAOS_ENABLED", False),
-])
+@pytest.mark.parametrize(
+    "name,value,key,expected",
+    [
+        ("MAX_BODY_BYTES", "1024", "MAX_CONTENT_LENGTH", 1024),
+        ("CHAOS_ENABLED", "1", "CHAOS_ENABLED", True),
+        ("CHAOS_ENABLED", "0", "CHAOS_ENABLED", False),
+    ],
+)
 def test_environment_settings(tmp_path, monkeypatch, name, value, key, expected):
     monkeypatch.setenv(name, value)
     assert create_app({"DATABASE": str(tmp_path / "u.db")}).config[key] == expected
 
 
-@pytest.mark.parametrize("name,value", [("MAX_BODY_BYTES", "lots"), ("MAX_BODY_BYTES", "0"), ("CHAOS_ENABLED", "yes")])
+@pytest.mark.parametrize(
+    "name,value", [("MAX_BODY_BYTES", "lots"), ("MAX_BODY_BYTES", "0"), ("CHAOS_ENABLED", "yes")]
+)
 def test_malformed_settings_fail_fast_naming_the_variable(tmp_path, monkeypatch, name, value):
     monkeypatch.setenv(name, value)
     with pytest.raises(ConfigError, match="^%s=" % name):

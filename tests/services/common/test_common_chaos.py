@@ -1,4 +1,5 @@
 """The chaos switch through the Flask test client (gunicorn behaviour: tests/integration)."""
+
 import errno
 import socket
 
@@ -21,8 +22,15 @@ def test_off_unless_enabled(make_app):
 
 
 def test_initially_inactive(client):
-    assert client.get("/chaos").get_json() == {"active": False, "count": None, "remaining": None, "rate": None,
-                                               "status": None, "delayMs": None, "drop": False}
+    assert client.get("/chaos").get_json() == {
+        "active": False,
+        "count": None,
+        "remaining": None,
+        "rate": None,
+        "status": None,
+        "delayMs": None,
+        "drop": False,
+    }
 
 
 def test_count_fails_exactly_the_next_n_requests(client):
@@ -74,7 +82,15 @@ def test_drop_closes_without_a_response(client):
 def test_a_new_switch_replaces_the_old_one(client):
     client.post("/chaos", json={"count": 5, "status": 503})
     state = client.post("/chaos", json={"rate": 0.5, "drop": True}).get_json()
-    assert state == {"active": True, "count": None, "remaining": None, "rate": 0.5, "status": None, "delayMs": None, "drop": True}
+    assert state == {
+        "active": True,
+        "count": None,
+        "remaining": None,
+        "rate": 0.5,
+        "status": None,
+        "delayMs": None,
+        "drop": True,
+    }
 
 
 BAD = [

@@ -1,5 +1,6 @@
 """X-Request-Deadline on every service, with a fake clock: chaos delays and slow peers advance
 it instead of sleeping, so every case is deterministic (real delays: tests/integration)."""
+
 import sqlite3
 
 import pytest
@@ -40,7 +41,10 @@ def clock():
 @pytest.fixture
 def make(make_app, clock):
     def make(service, **config):
-        return make_app(service, CHAOS_ENABLED=True, DEADLINE_CLOCK=clock, CHAOS_SLEEP=clock.advance, **config)
+        return make_app(
+            service, CHAOS_ENABLED=True, DEADLINE_CLOCK=clock, CHAOS_SLEEP=clock.advance, **config
+        )
+
     return make
 
 
@@ -50,7 +54,11 @@ def rows(app, table):
 
 
 def post(client, service, n=0, **headers):
-    body = dict(BODIES[service], email="ada%d@example.com" % n) if service == "users" else BODIES[service]
+    body = (
+        dict(BODIES[service], email="ada%d@example.com" % n)
+        if service == "users"
+        else BODIES[service]
+    )
     return client.post("/" + service, json=body, headers=headers)
 
 
@@ -58,9 +66,24 @@ def error_of(response):
     return response.status_code, response.get_json()["error"]
 
 
-@pytest.mark.parametrize("value", ["", "soon", "-1", "+1", "1.5", "1e3", "0x10", " 1", "1 2", "1" * 17, "12\u00b2", "1,2"],
-                         ids=["empty", "word", "negative", "plus", "fraction", "exponent", "hex", "space", "two", "17-digits",
-                              "superscript", "list"])
+@pytest.mark.parametrize(
+    "value",
+    ["", "soon", "-1", "+1", "1.5", "1e3", "0x10", " 1", "1 2", "1" * 17, "12\u00b2", "1,2"],
+    ids=[
+        "empty",
+        "word",
+        "negative",
+        "plus",
+        "fraction",
+        "exponent",
+        "hex",
+        "space",
+        "two",
+        "17-digits",
+        "superscript",
+        "list",
+    ],
+)
 @pytest.mark.parametrize("service", SERVICES)
 def test_malformed_deadline_is_400_naming_the_header(make, service, value):
     app = make(service)
@@ -77,7 +100,10 @@ def test_future_deadline_is_served_normally(make, clock, service, users_client_f
     assert post(client, service, 1, **{HEADER: "9" * 16}).status_code == 201
     assert rows(app, service) == 2
     if service == "orders":  # the deadline is handed to the users call
-        assert [d.at_ms for d in users_client_fake.deadlines] == [int(clock.ms(5000)), int("9" * 16)]
+        assert [d.at_ms for d in users_client_fake.deadlines] == [
+            int(clock.ms(5000)),
+            int("9" * 16),
+        ]
 
 
 @pytest.mark.parametrize("offset", [0, -1, -86_400_000], ids=["now", "just-past", "yesterday"])
@@ -91,11 +117,16 @@ def test_passed_deadline_is_504_and_does_nothing(make, clock, service, users_cli
     assert rows(app, service) == 0 and rows(app, "idempotency_keys") == 0
     assert client.get("/chaos").get_json()["remaining"] == 1  # not even a chaos draw
     assert users_client_fake.calls == []
-    assert error_of(client.get("/%s/x" % service, headers={HEADER: "0"})) == (504, "DEADLINE_EXCEEDED")
+    assert error_of(client.get("/%s/x" % service, headers={HEADER: "0"})) == (
+        504,
+        "DEADLINE_EXCEEDED",
+    )
 
 
 @pytest.mark.parametrize("service", SERVICES)
-def test_deadline_passing_during_a_chaos_delay_commits_nothing_and_a_retry_creates_once(make, clock, service):
+def test_deadline_passing_during_a_chaos_delay_commits_nothing_and_a_retry_creates_once(
+    make, clock, service
+):
     app = make(service)
     client = app.test_client()
     client.post("/chaos", json={"rate": 1, "delayMs": 1500})
@@ -110,8 +141,11 @@ def test_deadline_passing_during_a_chaos_delay_commits_nothing_and_a_retry_creat
     assert rows(app, service) == 1
 
 
-@pytest.mark.parametrize("left_ms,margin,status", [(249, 250, 504), (250, 250, 504), (251, 250, 201), (1, 0, 201)],
-                         ids=["inside-margin", "at-margin", "outside-margin", "no-margin"])
+@pytest.mark.parametrize(
+    "left_ms,margin,status",
+    [(249, 250, 504), (250, 250, 504), (251, 250, 201), (1, 0, 201)],
+    ids=["inside-margin", "at-margin", "outside-margin", "no-margin"],
+)
 def test_commit_needs_more_than_the_margin_left(make, clock, left_ms, margin, status):
     """The request starts in time (the deadline has not passed) but is refused at COMMIT when
     no more than DEADLINE_MARGIN_MS are left."""
@@ -125,6 +159,7 @@ def test_the_check_is_made_inside_the_transaction_after_the_insert(make, clock, 
     """Time spent in the transaction itself (e.g. waiting for the write lock) counts: the
     clock moves while the row is inserted, and the insert is rolled back."""
     from services.notifications import store
+
     insert = store.insert_notification
 
     def slow_insert(conn, payload):
@@ -149,13 +184,18 @@ def test_slow_users_call_then_no_order(make, clock, users_client_fake):
 def test_users_client_deadline_error_passes_through(make, clock, users_client_fake):
     users_client_fake.error = ApiError(504, "DEADLINE_EXCEEDED", "too late")
     app = make("orders")
-    assert error_of(post(app.test_client(), "orders", **{HEADER: clock.ms(2000)})) == (504, "DEADLINE_EXCEEDED")
+    assert error_of(post(app.test_client(), "orders", **{HEADER: clock.ms(2000)})) == (
+        504,
+        "DEADLINE_EXCEEDED",
+    )
     assert rows(app, "orders") == 0
 
 
 def test_chaos_switch_honours_the_deadline(make, clock):
     client = make("users").test_client()
-    response = client.post("/chaos", json={"count": 1, "status": 503}, headers={HEADER: clock.ms(100)})
+    response = client.post(
+        "/chaos", json={"count": 1, "status": 503}, headers={HEADER: clock.ms(100)}
+    )
     assert error_of(response) == (504, "DEADLINE_EXCEEDED")  # 100 ms left < 250 ms margin
     assert client.get("/chaos").get_json()["active"] is False
 

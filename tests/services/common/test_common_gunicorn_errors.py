@@ -1,6 +1,7 @@
 """gunicorn's own error answers, made JSON by services/common/gunicorn_errors.py: driven here
 through gunicorn's real ``Worker.handle_error`` on a socket pair (real gunicorn processes:
 tests/integration/test_services_hardening.py)."""
+
 import json
 import logging
 import runpy
@@ -41,13 +42,32 @@ def answer_to(exc) -> tuple[str, dict, dict]:
 
 CASES = [
     ("line-too-long", errors.LimitRequestLine(8192, 4094), "414 URI Too Long", "URI_TOO_LONG"),
-    ("too-many-headers", errors.LimitRequestHeaders("limit request headers fields"),
-     "431 Request Header Fields Too Large", "HEADERS_TOO_LARGE"),
+    (
+        "too-many-headers",
+        errors.LimitRequestHeaders("limit request headers fields"),
+        "431 Request Header Fields Too Large",
+        "HEADERS_TOO_LARGE",
+    ),
     ("bad-header", errors.InvalidHeader("this is not a header"), "400 Bad Request", "BAD_REQUEST"),
     ("bad-header-name", errors.InvalidHeaderName("Bad Name"), "400 Bad Request", "BAD_REQUEST"),
-    ("bad-request-line", errors.InvalidRequestLine("GARBAGE \xff"), "400 Bad Request", "BAD_REQUEST"),
-    ("bad-transfer-coding", errors.UnsupportedTransferCoding("gzip"), "501 Bad Request", "NOT_IMPLEMENTED"),
-    ("expectation", errors.ExpectationFailed("202-accepted"), "417 Expectation Failed", "EXPECTATION_FAILED"),
+    (
+        "bad-request-line",
+        errors.InvalidRequestLine("GARBAGE \xff"),
+        "400 Bad Request",
+        "BAD_REQUEST",
+    ),
+    (
+        "bad-transfer-coding",
+        errors.UnsupportedTransferCoding("gzip"),
+        "501 Bad Request",
+        "NOT_IMPLEMENTED",
+    ),
+    (
+        "expectation",
+        errors.ExpectationFailed("202-accepted"),
+        "417 Expectation Failed",
+        "EXPECTATION_FAILED",
+    ),
     ("forbidden-proxy", errors.ForbiddenProxyRequest("10.0.0.1"), "403 Forbidden", "FORBIDDEN"),
     ("crash", RuntimeError("boom"), "500 Internal Server Error", "INTERNAL"),
 ]
@@ -81,7 +101,10 @@ def test_unknown_status_gets_a_generic_code():
         write_json_error(server, 418, "I'm a teapot", "")
         server.shutdown(socket.SHUT_WR)
         data = client.makefile("rb").read()
-    assert json.loads(data.partition(b"\r\n\r\n")[2]) == {"error": "HTTP_418", "message": "I'm a teapot"}
+    assert json.loads(data.partition(b"\r\n\r\n")[2]) == {
+        "error": "HTTP_418",
+        "message": "I'm a teapot",
+    }
 
 
 def test_gunicorn_conf_installs_it_in_each_worker(monkeypatch):

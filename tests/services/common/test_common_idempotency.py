@@ -1,4 +1,5 @@
 """Idempotency-Key on every POST: replay, conflict, malformed keys (concurrency: tests/integration)."""
+
 import sqlite3
 
 import pytest
@@ -38,7 +39,14 @@ def test_same_key_with_another_body_is_422(make_app, service):
     client = app.test_client()
     path, body = "/" + service, BODIES[service]
     client.post(path, json=body, headers={"Idempotency-Key": "key-1"})
-    changed = dict(body, **{"users": {"name": "Bob"}, "orders": {"userId": "u-2"}, "notifications": {"message": "bye"}}[service])
+    changed = dict(
+        body,
+        **{
+            "users": {"name": "Bob"},
+            "orders": {"userId": "u-2"},
+            "notifications": {"message": "bye"},
+        }[service],
+    )
     response = client.post(path, json=changed, headers={"Idempotency-Key": "key-1"})
     assert response.status_code == 422
     assert response.get_json()["error"] == "IDEMPOTENCY_KEY_REUSED"
@@ -69,11 +77,18 @@ def test_replay_does_not_call_users_again(make_app, users_client_fake):
     assert len(users_client_fake.calls) == 1
 
 
-@pytest.mark.parametrize("key", ["", "has space", "x" * 256, "caf\u00e9"], ids=["empty", "space", "too-long", "non-ascii"])
+@pytest.mark.parametrize(
+    "key",
+    ["", "has space", "x" * 256, "caf\u00e9"],
+    ids=["empty", "space", "too-long", "non-ascii"],
+)
 def test_malformed_keys_are_400_naming_the_header(make_app, key):
     app = make_app("notifications")
-    response = app.test_client().post("/notifications", json=BODIES["notifications"],
-                                      headers={"Idempotency-Key": key.encode("utf-8").decode("latin-1")})
+    response = app.test_client().post(
+        "/notifications",
+        json=BODIES["notifications"],
+        headers={"Idempotency-Key": key.encode("utf-8").decode("latin-1")},
+    )
     assert response.status_code == 400
     assert response.get_json()["field"] == "Idempotency-Key"
     assert rows(app, "notifications") == 0

@@ -1,4 +1,5 @@
 """GET /openapi.json: a valid OpenAPI 3.1 document that documents every route there is."""
+
 import re
 
 import pytest
@@ -24,7 +25,11 @@ def served(app):
 
 def camel(path):
     # Flask rules use snake_case variables (<user_id>), the document camelCase ({userId}).
-    return re.sub(r"\{(\w+)\}", lambda m: "{" + re.sub(r"_(\w)", lambda n: n.group(1).upper(), m.group(1)) + "}", path)
+    return re.sub(
+        r"\{(\w+)\}",
+        lambda m: "{" + re.sub(r"_(\w)", lambda n: n.group(1).upper(), m.group(1)) + "}",
+        path,
+    )
 
 
 @pytest.mark.parametrize("chaos", [False, True], ids=["chaos-off", "chaos-on"])
@@ -54,12 +59,20 @@ def test_every_post_documents_the_deadline_header(make_app, service):
     assert len(posts) == 2  # the resource's and /chaos
     for operation in posts:
         header = [p for p in operation["parameters"] if p["name"] == "X-Request-Deadline"]
-        assert header and header[0]["in"] == "header" and header[0]["schema"]["pattern"] == "^[0-9]{1,16}$"
+        assert (
+            header
+            and header[0]["in"] == "header"
+            and header[0]["schema"]["pattern"] == "^[0-9]{1,16}$"
+        )
         assert {"400", "504"} <= set(operation["responses"])
     assert "X-Request-Deadline" in doc["info"]["description"]
 
 
 def test_request_schemas_are_the_validation_schemas(make_app):
     from services.orders.schemas import CREATE_ORDER
+
     doc = make_app("orders").test_client().get("/openapi.json").get_json()
-    assert doc["paths"]["/orders"]["post"]["requestBody"]["content"]["application/json"]["schema"] == CREATE_ORDER
+    assert (
+        doc["paths"]["/orders"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+        == CREATE_ORDER
+    )

@@ -1,4 +1,5 @@
 """POST /notifications, GET /notifications/<id> and GET /notifications?userId=."""
+
 import sqlite3
 
 import pytest
@@ -11,27 +12,41 @@ def count_rows(app):
         return conn.execute("SELECT count(*) FROM notifications").fetchone()[0]
 
 
-@pytest.mark.parametrize("body", [NOTE, {k: v for k, v in NOTE.items() if k != "orderId"}], ids=["with-order", "without-order"])
+@pytest.mark.parametrize(
+    "body",
+    [NOTE, {k: v for k, v in NOTE.items() if k != "orderId"}],
+    ids=["with-order", "without-order"],
+)
 def test_create_then_read(client, body):
     created = client.post("/notifications", json=body)
     assert created.status_code == 201
     note = created.get_json()
     assert note["status"] == "SENT"
     assert note["orderId"] == body.get("orderId")
-    assert {k: note[k] for k in ("userId", "channel", "message")} == {k: body[k] for k in ("userId", "channel", "message")}
+    assert {k: note[k] for k in ("userId", "channel", "message")} == {
+        k: body[k] for k in ("userId", "channel", "message")
+    }
     assert client.get("/notifications/%s" % note["notificationId"]).get_json() == note
 
 
 def test_list_by_user_oldest_first(client):
-    ids = [client.post("/notifications", json=dict(NOTE, message="m%d" % n)).get_json()["notificationId"] for n in range(3)]
+    ids = [
+        client.post("/notifications", json=dict(NOTE, message="m%d" % n)).get_json()[
+            "notificationId"
+        ]
+        for n in range(3)
+    ]
     client.post("/notifications", json=dict(NOTE, userId="u-2"))
     listed = client.get("/notifications?userId=u-1").get_json()["notifications"]
     assert [n["notificationId"] for n in listed] == ids
     assert client.get("/notifications?userId=nobody").get_json() == {"notifications": []}
 
 
-@pytest.mark.parametrize("query,field", [("", "userId"), ("?userId=", "userId"), ("?userId=a%20b", "userId")],
-                         ids=["missing", "empty", "bad-chars"])
+@pytest.mark.parametrize(
+    "query,field",
+    [("", "userId"), ("?userId=", "userId"), ("?userId=a%20b", "userId")],
+    ids=["missing", "empty", "bad-chars"],
+)
 def test_list_needs_a_valid_user_id(client, query, field):
     response = client.get("/notifications" + query)
     assert response.status_code == 400

@@ -1,4 +1,5 @@
 """POST /orders, GET /orders/<id>, GET /orders?userId= with the users check faked."""
+
 import sqlite3
 
 import pytest
@@ -12,8 +13,10 @@ ORDER = {"userId": "u-1", "items": [{"sku": "BOOK-1", "quantity": 2, "unitPrice"
 
 def count_rows(app):
     with sqlite3.connect(app.config["DATABASE"]) as conn:
-        return (conn.execute("SELECT count(*) FROM orders").fetchone()[0],
-                conn.execute("SELECT count(*) FROM order_items").fetchone()[0])
+        return (
+            conn.execute("SELECT count(*) FROM orders").fetchone()[0],
+            conn.execute("SELECT count(*) FROM order_items").fetchone()[0],
+        )
 
 
 def test_create_read_and_list(client, users_client_fake):
@@ -25,7 +28,9 @@ def test_create_read_and_list(client, users_client_fake):
     assert order["items"] == ORDER["items"]
     assert users_client_fake.calls == [("u-1", "req-42")]  # the request id is forwarded
     assert client.get("/orders/%s" % order["orderId"]).get_json() == order
-    second = client.post("/orders", json=dict(ORDER, items=[{"sku": "PEN", "quantity": 1, "unitPrice": 1}])).get_json()
+    second = client.post(
+        "/orders", json=dict(ORDER, items=[{"sku": "PEN", "quantity": 1, "unitPrice": 1}])
+    ).get_json()
     listed = client.get("/orders?userId=u-1").get_json()["orders"]
     assert [o["orderId"] for o in listed] == [order["orderId"], second["orderId"]]
     assert client.get("/orders?userId=u-2").get_json() == {"orders": []}
@@ -55,8 +60,12 @@ def test_unknown_user_is_422_and_writes_nothing(app, client):
     assert count_rows(app) == (0, 0)
 
 
-@pytest.mark.parametrize("status,code", [(503, "USERS_UNAVAILABLE"), (504, "USERS_TIMEOUT"), (502, "USERS_BAD_RESPONSE")])
-def test_users_failures_pass_through_as_json_and_write_nothing(app, client, users_client_fake, status, code):
+@pytest.mark.parametrize(
+    "status,code", [(503, "USERS_UNAVAILABLE"), (504, "USERS_TIMEOUT"), (502, "USERS_BAD_RESPONSE")]
+)
+def test_users_failures_pass_through_as_json_and_write_nothing(
+    app, client, users_client_fake, status, code
+):
     users_client_fake.error = ApiError(status, code, "users trouble")
     response = client.post("/orders", json=ORDER)
     assert (response.status_code, response.get_json()["error"]) == (status, code)
@@ -95,7 +104,9 @@ BAD = [
 
 
 @pytest.mark.parametrize("body,field", [b[1:] for b in BAD], ids=[b[0] for b in BAD])
-def test_bad_bodies_are_400_naming_the_field_and_write_nothing(app, client, users_client_fake, body, field):
+def test_bad_bodies_are_400_naming_the_field_and_write_nothing(
+    app, client, users_client_fake, body, field
+):
     response = client.post("/orders", json=body)
     assert response.status_code == 400
     error = response.get_json()
@@ -106,7 +117,10 @@ def test_bad_bodies_are_400_naming_the_field_and_write_nothing(app, client, user
 
 def test_infinite_price_is_not_json(client):
     body = b'{"userId": "u-1", "items": [{"sku": "A", "quantity": 1, "unitPrice": Infinity}]}'
-    assert client.post("/orders", data=body, content_type="application/json").get_json()["error"] == "INVALID_JSON"
+    assert (
+        client.post("/orders", data=body, content_type="application/json").get_json()["error"]
+        == "INVALID_JSON"
+    )
 
 
 @pytest.mark.parametrize("query", ["", "?userId=", "?userId=" + "x" * 65])
@@ -115,10 +129,16 @@ def test_list_needs_a_valid_user_id(client, query):
     assert (response.status_code, response.get_json()["field"]) == (400, "userId")
 
 
-@pytest.mark.parametrize("env,message", [({}, "USERS_URL is not set"), ({"USERS_URL": "127.0.0.1:8001"}, "USERS_URL='127.0.0.1:8001' is invalid"),
-                                         ({"USERS_URL": "http://u", "USERS_TIMEOUT": "soon"}, "USERS_TIMEOUT='soon' is invalid"),
-                                         ({"USERS_URL": "http://u", "USERS_RETRIES": "-1"}, "USERS_RETRIES='-1' is invalid")],
-                         ids=["missing", "no-scheme", "bad-timeout", "bad-retries"])
+@pytest.mark.parametrize(
+    "env,message",
+    [
+        ({}, "USERS_URL is not set"),
+        ({"USERS_URL": "127.0.0.1:8001"}, "USERS_URL='127.0.0.1:8001' is invalid"),
+        ({"USERS_URL": "http://u", "USERS_TIMEOUT": "soon"}, "USERS_TIMEOUT='soon' is invalid"),
+        ({"USERS_URL": "http://u", "USERS_RETRIES": "-1"}, "USERS_RETRIES='-1' is invalid"),
+    ],
+    ids=["missing", "no-scheme", "bad-timeout", "bad-retries"],
+)
 def test_start_up_fails_fast_naming_the_variable(tmp_path, monkeypatch, env, message):
     for name in ("USERS_URL", "USERS_TIMEOUT", "USERS_RETRIES"):
         monkeypatch.delenv(name, raising=False)

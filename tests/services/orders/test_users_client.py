@@ -1,4 +1,5 @@
 """The orders → users HTTP check, against a fake transport (no network, no sleeping)."""
+
 import pytest
 import requests
 from requests.adapters import BaseAdapter
@@ -39,7 +40,13 @@ def client_for(script, retries=2):
     session = requests.Session()
     session.mount("http://", adapter)
     sleeps = []
-    return UsersClient("http://users:8001/", timeout=1.5, retries=retries, session=session, sleep=sleeps.append), adapter, sleeps
+    return (
+        UsersClient(
+            "http://users:8001/", timeout=1.5, retries=retries, session=session, sleep=sleeps.append
+        ),
+        adapter,
+        sleeps,
+    )
 
 
 def test_existing_user_passes_and_forwards_request_id():
@@ -69,7 +76,9 @@ OUTCOMES = [
 ]
 
 
-@pytest.mark.parametrize("script,status,code,attempts", [o[1:] for o in OUTCOMES], ids=[o[0] for o in OUTCOMES])
+@pytest.mark.parametrize(
+    "script,status,code,attempts", [o[1:] for o in OUTCOMES], ids=[o[0] for o in OUTCOMES]
+)
 def test_failures_become_clear_errors(script, status, code, attempts):
     client, adapter, _ = client_for(script)
     with pytest.raises(ApiError) as raised:
@@ -79,7 +88,9 @@ def test_failures_become_clear_errors(script, status, code, attempts):
 
 
 def test_connection_errors_are_retried_with_backoff_then_succeed():
-    client, adapter, sleeps = client_for([requests.ConnectionError(), requests.ConnectionError(), 200])
+    client, adapter, sleeps = client_for(
+        [requests.ConnectionError(), requests.ConnectionError(), 200]
+    )
     client.ensure_user_exists("u-1")
     assert len(adapter.requests) == 3
     assert len(sleeps) == 2 and sleeps[0] <= sleeps[1] <= 0.5
@@ -149,9 +160,15 @@ def test_timeout_within_the_deadline_is_still_users_timeout():
     assert (raised.value.status, raised.value.code) == (504, "USERS_TIMEOUT")
 
 
-@pytest.mark.parametrize("body,code", [(b'{"error": "DEADLINE_EXCEEDED", "message": "late"}', "DEADLINE_EXCEEDED"),
-                                       (b'{"error": "CHAOS_INJECTED", "message": "x"}', "USERS_BAD_RESPONSE"),
-                                       (b"<html>", "USERS_BAD_RESPONSE")], ids=["deadline", "chaos", "not-json"])
+@pytest.mark.parametrize(
+    "body,code",
+    [
+        (b'{"error": "DEADLINE_EXCEEDED", "message": "late"}', "DEADLINE_EXCEEDED"),
+        (b'{"error": "CHAOS_INJECTED", "message": "x"}', "USERS_BAD_RESPONSE"),
+        (b"<html>", "USERS_BAD_RESPONSE"),
+    ],
+    ids=["deadline", "chaos", "not-json"],
+)
 def test_users_own_504(body, code):
     clock = Clock()
     client, _, _ = client_for([(504, body)])

@@ -1,4 +1,5 @@
 """POST /users and GET /users/<id> with the Flask test client."""
+
 import json
 import sqlite3
 
@@ -30,13 +31,18 @@ def test_unknown_user_is_a_json_404(client):
     assert response.get_json()["error"] == "USER_NOT_FOUND"
 
 
-@pytest.mark.parametrize("email", ["ada@example.com", "ADA@Example.com"], ids=["same", "other-case"])
+@pytest.mark.parametrize(
+    "email", ["ada@example.com", "ADA@Example.com"], ids=["same", "other-case"]
+)
 def test_duplicate_email_is_409_and_writes_nothing(app, client, email):
     assert client.post("/users", json=ADA).status_code == 201
     response = client.post("/users", json={"name": "Another", "email": email})
     assert response.status_code == 409
-    assert response.get_json() == {"error": "EMAIL_TAKEN", "field": "email",
-                                   "message": "A user with email %s already exists." % email}
+    assert response.get_json() == {
+        "error": "EMAIL_TAKEN",
+        "field": "email",
+        "message": "A user with email %s already exists." % email,
+    }
     assert count_users(app) == 1
 
 
@@ -73,8 +79,11 @@ def test_bad_bodies_are_400_naming_the_field(app, client, body, field):
     assert count_users(app) == 0
 
 
-@pytest.mark.parametrize("raw", [b"", b"{", b"not json", b'{"name": NaN, "email": "a@b.co"}', b"\xff\xfe"],
-                         ids=["empty", "truncated", "text", "nan", "not-utf8"])
+@pytest.mark.parametrize(
+    "raw",
+    [b"", b"{", b"not json", b'{"name": NaN, "email": "a@b.co"}', b"\xff\xfe"],
+    ids=["empty", "truncated", "text", "nan", "not-utf8"],
+)
 def test_non_json_bodies_are_400(app, client, raw):
     response = client.post("/users", data=raw, content_type="application/json")
     assert response.status_code == 400

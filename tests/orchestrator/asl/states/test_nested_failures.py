@@ -13,6 +13,7 @@ state: its ``...StateFailed`` is its failure (like ``TaskFailed``) and
 ``<Type>StateAborted`` the one event that ends it in the enclosing branch. Every state a
 stopped branch was running ends with exactly one terminal event (Exited or Aborted).
 """
+
 from __future__ import annotations
 
 from collections import Counter
@@ -62,10 +63,12 @@ def inner(state: dict, name: str = "Inner") -> dict:
     to the branch's own Pass state ``InnerCaught``."""
     if "Catch" not in state:
         return program(name, state)
-    state = {**state, "Catch": [{**c, "Next": "InnerCaught"} for c in state["Catch"]],
-             "Next": "InnerCaught"}
-    return {"StartAt": name, "States": {name: state,
-                                        "InnerCaught": {"Type": "Pass", "End": True}}}
+    state = {
+        **state,
+        "Catch": [{**c, "Next": "InnerCaught"} for c in state["Catch"]],
+        "Next": "InnerCaught",
+    }
+    return {"StartAt": name, "States": {name: state, "InnerCaught": {"Type": "Pass", "End": True}}}
 
 
 def failing_task(command):
@@ -86,13 +89,16 @@ def test_parallel_in_parallel_the_inner_state_records_failed_then_aborted():
     assert (result.status, result.error, result.cause) == ("FAILED", "Boom", "inner")
     assert types == [
         "ExecutionStarted",
-        "ParallelStateEntered", "ParallelStateStarted",          # Outer
-        "ParallelStateEntered", "ParallelStateStarted",          # Inner
+        "ParallelStateEntered",
+        "ParallelStateStarted",  # Outer
+        "ParallelStateEntered",
+        "ParallelStateStarted",  # Inner
         "FailStateEntered",
-        "ParallelStateFailed",                                   # Inner failed ...
-        "ParallelStateAborted",                                  # ... and ends its branch
-        "ParallelStateFailed",                                   # Outer
-        "ExecutionFailed"]
+        "ParallelStateFailed",  # Inner failed ...
+        "ParallelStateAborted",  # ... and ends its branch
+        "ParallelStateFailed",  # Outer
+        "ExecutionFailed",
+    ]
     # As TaskFailed -> TaskStateAborted / ParallelStateFailed in the recorded case: the
     # aborted event and the outer failure both follow the inner failure.
     assert links(result)[7] == ("ParallelStateFailed", 6)
@@ -104,123 +110,212 @@ def test_parallel_in_parallel_caught_by_the_outer_state():
     result, types = execute(machine(parallel(inner(parallel(FAIL)), Catch=CATCH_ALL)))
     assert result.status == "SUCCEEDED"
     assert types == [
-        "ExecutionStarted", "ParallelStateEntered", "ParallelStateStarted",
-        "ParallelStateEntered", "ParallelStateStarted", "FailStateEntered",
-        "ParallelStateFailed", "ParallelStateAborted",
-        "ParallelStateFailed", "ParallelStateExited",           # Outer: caught
-        "PassStateEntered", "PassStateExited", "ExecutionSucceeded"]
+        "ExecutionStarted",
+        "ParallelStateEntered",
+        "ParallelStateStarted",
+        "ParallelStateEntered",
+        "ParallelStateStarted",
+        "FailStateEntered",
+        "ParallelStateFailed",
+        "ParallelStateAborted",
+        "ParallelStateFailed",
+        "ParallelStateExited",  # Outer: caught
+        "PassStateEntered",
+        "PassStateExited",
+        "ExecutionSucceeded",
+    ]
 
 
 def test_parallel_in_parallel_caught_by_the_inner_state():
     result, types = execute(machine(parallel(inner(parallel(FAIL, Catch=CATCH_ALL)))))
     assert result.status == "SUCCEEDED"
     assert types == [
-        "ExecutionStarted", "ParallelStateEntered", "ParallelStateStarted",
-        "ParallelStateEntered", "ParallelStateStarted", "FailStateEntered",
-        "ParallelStateFailed", "ParallelStateExited",           # Inner: caught, exits
-        "PassStateEntered", "PassStateExited",                  # InnerCaught
-        "ParallelStateSucceeded", "ParallelStateExited", "ExecutionSucceeded"]
+        "ExecutionStarted",
+        "ParallelStateEntered",
+        "ParallelStateStarted",
+        "ParallelStateEntered",
+        "ParallelStateStarted",
+        "FailStateEntered",
+        "ParallelStateFailed",
+        "ParallelStateExited",  # Inner: caught, exits
+        "PassStateEntered",
+        "PassStateExited",  # InnerCaught
+        "ParallelStateSucceeded",
+        "ParallelStateExited",
+        "ExecutionSucceeded",
+    ]
 
 
 def test_parallel_in_parallel_retried_by_the_inner_state():
     result, types = execute(machine(parallel(inner(parallel(FAIL, Retry=RETRY_ALL)))))
     assert result.status == "FAILED"
     assert types == [
-        "ExecutionStarted", "ParallelStateEntered", "ParallelStateStarted",
+        "ExecutionStarted",
         "ParallelStateEntered",
-        "ParallelStateStarted", "FailStateEntered",             # attempt 1: no failure event
-        "ParallelStateStarted", "FailStateEntered",             # attempt 2
-        "ParallelStateFailed", "ParallelStateAborted",
-        "ParallelStateFailed", "ExecutionFailed"]
+        "ParallelStateStarted",
+        "ParallelStateEntered",
+        "ParallelStateStarted",
+        "FailStateEntered",  # attempt 1: no failure event
+        "ParallelStateStarted",
+        "FailStateEntered",  # attempt 2
+        "ParallelStateFailed",
+        "ParallelStateAborted",
+        "ParallelStateFailed",
+        "ExecutionFailed",
+    ]
 
 
 def test_parallel_in_parallel_retried_by_the_outer_state():
     result, types = execute(machine(parallel(inner(parallel(FAIL)), Retry=RETRY_ALL)))
-    attempt = ["ParallelStateEntered", "ParallelStateStarted", "FailStateEntered",
-               "ParallelStateFailed", "ParallelStateAborted"]
-    assert types == ["ExecutionStarted", "ParallelStateEntered",
-                     "ParallelStateStarted", *attempt,
-                     "ParallelStateStarted", *attempt,
-                     "ParallelStateFailed", "ExecutionFailed"]
+    attempt = [
+        "ParallelStateEntered",
+        "ParallelStateStarted",
+        "FailStateEntered",
+        "ParallelStateFailed",
+        "ParallelStateAborted",
+    ]
+    assert types == [
+        "ExecutionStarted",
+        "ParallelStateEntered",
+        "ParallelStateStarted",
+        *attempt,
+        "ParallelStateStarted",
+        *attempt,
+        "ParallelStateFailed",
+        "ExecutionFailed",
+    ]
 
 
 def test_map_in_parallel():
     result, types = execute(machine(parallel(inner(map_of(TASK, ItemsPath="$.items")))))
     assert (result.status, result.error) == ("FAILED", "Boom")
     assert types == [
-        "ExecutionStarted", "ParallelStateEntered", "ParallelStateStarted",
-        "MapStateEntered", "MapStateStarted", "MapIterationStarted",
-        "TaskStateEntered", "LambdaFunctionScheduled", "LambdaFunctionStarted",
+        "ExecutionStarted",
+        "ParallelStateEntered",
+        "ParallelStateStarted",
+        "MapStateEntered",
+        "MapStateStarted",
+        "MapIterationStarted",
+        "TaskStateEntered",
+        "LambdaFunctionScheduled",
+        "LambdaFunctionStarted",
         "LambdaFunctionFailed",
-        "MapIterationFailed", "TaskStateAborted",               # the iteration's Task
-        "MapStateFailed", "MapStateAborted",                    # the Map in its branch
-        "ParallelStateFailed", "ExecutionFailed"]
+        "MapIterationFailed",
+        "TaskStateAborted",  # the iteration's Task
+        "MapStateFailed",
+        "MapStateAborted",  # the Map in its branch
+        "ParallelStateFailed",
+        "ExecutionFailed",
+    ]
 
 
 def test_map_in_parallel_caught_by_the_map():
-    result, types = execute(machine(parallel(inner(map_of(TASK, ItemsPath="$.items",
-                                                          Catch=CATCH_ALL)))))
+    result, types = execute(
+        machine(parallel(inner(map_of(TASK, ItemsPath="$.items", Catch=CATCH_ALL))))
+    )
     assert result.status == "SUCCEEDED"
     assert types[10:] == [
-        "MapIterationFailed", "TaskStateAborted", "MapStateFailed", "MapStateExited",
-        "PassStateEntered", "PassStateExited",
-        "ParallelStateSucceeded", "ParallelStateExited", "ExecutionSucceeded"]
+        "MapIterationFailed",
+        "TaskStateAborted",
+        "MapStateFailed",
+        "MapStateExited",
+        "PassStateEntered",
+        "PassStateExited",
+        "ParallelStateSucceeded",
+        "ParallelStateExited",
+        "ExecutionSucceeded",
+    ]
 
 
 def test_parallel_in_map():
     result, types = execute(machine(map_of(inner(parallel(TASK)), ItemsPath="$.items")))
     assert (result.status, result.error) == ("FAILED", "Boom")
     assert types == [
-        "ExecutionStarted", "MapStateEntered", "MapStateStarted", "MapIterationStarted",
-        "ParallelStateEntered", "ParallelStateStarted",
-        "TaskStateEntered", "LambdaFunctionScheduled", "LambdaFunctionStarted",
+        "ExecutionStarted",
+        "MapStateEntered",
+        "MapStateStarted",
+        "MapIterationStarted",
+        "ParallelStateEntered",
+        "ParallelStateStarted",
+        "TaskStateEntered",
+        "LambdaFunctionScheduled",
+        "LambdaFunctionStarted",
         "LambdaFunctionFailed",
-        "TaskStateAborted", "ParallelStateFailed",              # the Parallel's branch
-        "MapIterationFailed", "ParallelStateAborted",           # the Parallel's iteration
-        "MapStateFailed", "ExecutionFailed"]
+        "TaskStateAborted",
+        "ParallelStateFailed",  # the Parallel's branch
+        "MapIterationFailed",
+        "ParallelStateAborted",  # the Parallel's iteration
+        "MapStateFailed",
+        "ExecutionFailed",
+    ]
 
 
 @pytest.mark.parametrize("where", ["inner", "outer"])
 def test_parallel_in_map_with_catch(where):
     nested = parallel(TASK, Catch=CATCH_ALL) if where == "inner" else parallel(TASK)
-    outer = map_of(inner(nested), ItemsPath="$.items",
-                   **({"Catch": CATCH_ALL} if where == "outer" else {}))
+    outer = map_of(
+        inner(nested), ItemsPath="$.items", **({"Catch": CATCH_ALL} if where == "outer" else {})
+    )
     result, types = execute(machine(outer))
     assert result.status == "SUCCEEDED"
     if where == "inner":
         assert types[10:] == [
-            "TaskStateAborted", "ParallelStateFailed", "ParallelStateExited",
-            "PassStateEntered", "PassStateExited", "MapIterationSucceeded",
-            "MapStateSucceeded", "MapStateExited", "ExecutionSucceeded"]
+            "TaskStateAborted",
+            "ParallelStateFailed",
+            "ParallelStateExited",
+            "PassStateEntered",
+            "PassStateExited",
+            "MapIterationSucceeded",
+            "MapStateSucceeded",
+            "MapStateExited",
+            "ExecutionSucceeded",
+        ]
     else:
         assert types[10:] == [
-            "TaskStateAborted", "ParallelStateFailed", "MapIterationFailed",
-            "ParallelStateAborted", "MapStateFailed", "MapStateExited",
-            "PassStateEntered", "PassStateExited", "ExecutionSucceeded"]
+            "TaskStateAborted",
+            "ParallelStateFailed",
+            "MapIterationFailed",
+            "ParallelStateAborted",
+            "MapStateFailed",
+            "MapStateExited",
+            "PassStateEntered",
+            "PassStateExited",
+            "ExecutionSucceeded",
+        ]
 
 
 def test_the_states_of_stopped_branches_are_aborted_once():
     """A failing branch stops its siblings: the state each one was running (a Wait here,
     a Parallel with its own Wait) records one <Type>StateAborted, linked to the event
     that failed the branch, as a stopped Map iteration's state does."""
-    definition = machine(parallel(inner(parallel(FAIL)), wait("W1"),
-                                  inner(parallel(wait("W2")), "Inner2")))
+    definition = machine(
+        parallel(inner(parallel(FAIL)), wait("W1"), inner(parallel(wait("W2")), "Inner2"))
+    )
     result, types = execute(definition)
     assert result.status == "FAILED"
-    entered = Counter(t[:-len("StateEntered")] for t in types
-                      if t.endswith("StateEntered") and t != "FailStateEntered")
-    ended = Counter(t[:-len("StateExited")] for t in types if t.endswith("StateExited"))
-    ended.update(t[:-len("StateAborted")] for t in types if t.endswith("StateAborted"))
+    entered = Counter(
+        t[: -len("StateEntered")]
+        for t in types
+        if t.endswith("StateEntered") and t != "FailStateEntered"
+    )
+    ended = Counter(t[: -len("StateExited")] for t in types if t.endswith("StateExited"))
+    ended.update(t[: -len("StateAborted")] for t in types if t.endswith("StateAborted"))
     # Only Outer stays open: its failure ends the execution.
     assert entered - ended == Counter({"Parallel": 1})
     assert ended == Counter({"Parallel": 2, "Wait": 2})
     failed_by = next(e["id"] for e in result.history if e["type"] == "FailStateEntered")
-    inner_failed = next(e["id"] for e in result.history
-                        if e["type"] == "ParallelStateFailed" and e["previousEventId"] == failed_by)
-    aborted = [(e["type"], e["previousEventId"]) for e in result.history
-               if e["type"].endswith("StateAborted")]
-    assert ("WaitStateAborted", inner_failed) in aborted          # Outer's Wait branch
-    assert ("ParallelStateAborted", inner_failed) in aborted      # the failing Inner
+    inner_failed = next(
+        e["id"]
+        for e in result.history
+        if e["type"] == "ParallelStateFailed" and e["previousEventId"] == failed_by
+    )
+    aborted = [
+        (e["type"], e["previousEventId"])
+        for e in result.history
+        if e["type"].endswith("StateAborted")
+    ]
+    assert ("WaitStateAborted", inner_failed) in aborted  # Outer's Wait branch
+    assert ("ParallelStateAborted", inner_failed) in aborted  # the failing Inner
     assert types[-2:] == ["ParallelStateFailed", "ExecutionFailed"]
 
 
@@ -230,10 +325,17 @@ def test_a_task_in_a_stopped_branch_is_aborted():
             raise StatesError("Bad", "it broke")
         return Delayed(100, value="never")
 
-    definition = machine(parallel(program("Slow", {"Type": "Task", "Resource": FN + "slow"}),
-                                  program("Bad", {"Type": "Task", "Resource": FN + "bad"})))
+    definition = machine(
+        parallel(
+            program("Slow", {"Type": "Task", "Resource": FN + "slow"}),
+            program("Bad", {"Type": "Task", "Resource": FN + "bad"}),
+        )
+    )
     result = run(definition, {}, invoke=hook)
     by_id = links(result)
     failed = next(i for i, (t, _) in by_id.items() if t == "LambdaFunctionFailed")
     assert [t for t, prev in by_id.values() if prev == failed] == [
-        "TaskStateAborted", "TaskStateAborted", "ParallelStateFailed"]
+        "TaskStateAborted",
+        "TaskStateAborted",
+        "ParallelStateFailed",
+    ]

@@ -1,27 +1,36 @@
 """The Wait state on the runner's virtual clock: no real sleeping."""
+
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from orchestrator.asl.runner import run
 
-START = datetime(2024, 1, 1, tzinfo=timezone.utc)
+START = datetime(2024, 1, 1, tzinfo=UTC)
 
 
 def wait(**fields):
-    return {"StartAt": "W", "States": {"W": {"Type": "Wait", "Next": "D", **fields},
-                                       "D": {"Type": "Pass", "End": True}}}
+    return {
+        "StartAt": "W",
+        "States": {
+            "W": {"Type": "Wait", "Next": "D", **fields},
+            "D": {"Type": "Pass", "End": True},
+        },
+    }
 
 
-@pytest.mark.parametrize("fields, given, waited", [
-    ({"Seconds": 3600}, {}, 3600),
-    ({"SecondsPath": "$.s"}, {"s": 5}, 5),
-    ({"Timestamp": "2024-01-02T00:00:00Z"}, {}, 86400),
-    ({"TimestampPath": "$.t"}, {"t": "2024-01-01T00:01:00+00:00"}, 60),
-    ({"Timestamp": "2000-01-01T00:00:00Z"}, {}, 0),  # a past timestamp does not wait
-])
+@pytest.mark.parametrize(
+    "fields, given, waited",
+    [
+        ({"Seconds": 3600}, {}, 3600),
+        ({"SecondsPath": "$.s"}, {"s": 5}, 5),
+        ({"Timestamp": "2024-01-02T00:00:00Z"}, {}, 86400),
+        ({"TimestampPath": "$.t"}, {"t": "2024-01-01T00:01:00+00:00"}, 60),
+        ({"Timestamp": "2000-01-01T00:00:00Z"}, {}, 0),  # a past timestamp does not wait
+    ],
+)
 def test_wait_advances_virtual_time_by_the_requested_amount(fields, given, waited):
     result = run(wait(**fields), given, start_time=START)
     assert result.status == "SUCCEEDED"
@@ -29,11 +38,14 @@ def test_wait_advances_virtual_time_by_the_requested_amount(fields, given, waite
     assert exited["timestamp"] - START == timedelta(seconds=waited)
 
 
-@pytest.mark.parametrize("given, cause", [
-    ({"s": -1}, "The SecondsPath parameter references a negative value: $.s == -1"),
-    ({"s": 1.5}, "The SecondsPath parameter cannot be parsed as a long value: $.s == 1.5"),
-    ({}, "The SecondsPath parameter does not reference an input value: $.s"),
-])
+@pytest.mark.parametrize(
+    "given, cause",
+    [
+        ({"s": -1}, "The SecondsPath parameter references a negative value: $.s == -1"),
+        ({"s": 1.5}, "The SecondsPath parameter cannot be parsed as a long value: $.s == 1.5"),
+        ({}, "The SecondsPath parameter does not reference an input value: $.s"),
+    ],
+)
 def test_bad_seconds_path_values(given, cause):
     result = run(wait(SecondsPath="$.s"), given)
     assert result.error == "States.Runtime"
@@ -44,7 +56,8 @@ def test_bad_timestamp_path_value():
     result = run(wait(TimestampPath="$.t"), {"t": "2016-12-05 21:29:29Z"})
     assert result.cause.endswith(
         "The TimestampPath parameter does not reference a valid ISO-8601 extended offset "
-        "date-time format string: $.t == 2016-12-05 21:29:29Z")
+        "date-time format string: $.t == 2016-12-05 21:29:29Z"
+    )
 
 
 def test_machine_timeout_stops_a_long_wait():
