@@ -8,7 +8,7 @@ DATA_DIR ?= ./data
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help venv install install-test console run test test-unit test-integration bench validate clean
+.PHONY: help venv install install-test console run lint format test test-unit test-integration bench validate clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | \
@@ -45,7 +45,16 @@ run: install console ## Start every service locally (foreground, Ctrl-C stops al
 	@mkdir -p $(DATA_DIR)
 	PATH="$(CURDIR)/$(BIN):$$PATH" DATA_DIR=$(DATA_DIR) exec $(BIN)/honcho -f Procfile start
 
-test: install-test console ## Install test dependencies and run the whole suite
+lint: install-test ## Lint (ruff), check formatting (ruff format) and types (mypy)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+format: install-test ## Apply ruff's fixes and formatting
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+test: install-test console lint ## Install test dependencies, lint, and run the whole suite
 	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
 
 test-unit: install-test console ## Run only the fast unit tests

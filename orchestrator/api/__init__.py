@@ -26,7 +26,8 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
-from werkzeug.exceptions import HTTPException
+from flask.json.provider import DefaultJSONProvider
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +86,7 @@ def _http_error(exc: HTTPException):
 
     code = exc.name.upper().replace(" ", "_")
     response = error_response(exc.code or 500, code, exc.description or "")
-    if exc.code == 405 and getattr(exc, "valid_methods", None):
+    if isinstance(exc, MethodNotAllowed) and exc.valid_methods:
         response.headers["Allow"] = ", ".join(sorted(exc.valid_methods))
     return response
 
@@ -107,7 +108,8 @@ def create_app(engine=None, config: Mapping[str, Any] | None = None) -> Flask:
     settings = _settings(config)
     app = Flask(__name__)
     app.config.update(settings)
-    app.json.sort_keys = False  # keep AWS's member order in REST bodies
+    if isinstance(app.json, DefaultJSONProvider):  # it is, unless a test swapped it
+        app.json.sort_keys = False  # keep AWS's member order in REST bodies
     if engine is None:
         engine = _build_engine()
     app.extensions["engine"] = engine

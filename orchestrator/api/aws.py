@@ -118,7 +118,7 @@ def dispatch() -> Response:
     request_id = str(uuid.uuid4())
     name = _operation_name()
     op = shapes.operation(name) if name else None
-    method = getattr(common.engine(), shapes.method_name(name), None) if op is not None else None
+    method = getattr(common.engine(), shapes.method_name(name), None) if name and op else None
     if op is None or method is None:
         target = request.headers.get("X-Amz-Target", "")
         message = (

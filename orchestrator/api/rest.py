@@ -43,7 +43,9 @@ _TRUE = {"1", "true", "yes"}
 
 
 def _render(operation: str, result: dict) -> dict:
-    body = shapes.serialise(shapes.operation(operation).output_shape, result, shapes.iso_8601)
+    model = shapes.operation(operation)
+    assert model is not None  # only the operations this module calls
+    body = shapes.serialise(model.output_shape, result, shapes.iso_8601)
     for key in ("input", "output"):
         # JSON text -> JSON value, so `curl | jq .output.orderId` works.
         if isinstance(body.get(key), str):

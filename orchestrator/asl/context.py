@@ -102,7 +102,7 @@ class ExecutionInfo:
 def state_context(name: str, entered: datetime, retry_count: int | None = None) -> dict:
     """The ``State`` member; ``RetryCount`` only for Task, Parallel and Map (AWS omits it
     for Pass/Choice/Wait, see the recorded ``$$`` outputs)."""
-    state = {"Name": name, "EnteredTime": format_time(entered)}
+    state: dict[str, str | int] = {"Name": name, "EnteredTime": format_time(entered)}
     if retry_count is not None:
         state["RetryCount"] = retry_count
     return state

@@ -29,6 +29,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Iterable
 from typing import Any
 
 from .errors import RUNTIME, StatesError
@@ -121,6 +122,7 @@ def _walk(value: Any, surrogates: bool, depth: bool) -> None:
                     f"which is not a Unicode character"
                 )
             continue
+        items: Iterable[tuple[Any, Any]]
         if isinstance(node, dict):
             items = node.items()
         elif isinstance(node, list):

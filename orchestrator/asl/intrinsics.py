@@ -335,6 +335,7 @@ def _check_literal_args(call: Intrinsic, parser: _Parser) -> None:
         if isinstance(fmt, _Literal):
             if not isinstance(fmt.value, str):
                 raise parser.error("the first argument of States.Format must be a string")
+            assert fmt.raw is not None  # parse_string always sets raw on a string literal
             call.static = _format_parts(fmt.raw)  # parsed once, not per evaluation
             holes = call.static.count(None)
             if holes != len(call.args) - 1:
@@ -375,6 +376,7 @@ def java_double(x: float) -> str:
     if x == 0:
         return "-0.0" if math.copysign(1.0, x) < 0 else "0.0"
     sign, digit_tuple, exp = Decimal(repr(x)).as_tuple()
+    assert isinstance(exp, int)  # 'n'/'N'/'F' only for NaN/Infinity, returned above
     digits = "".join(map(str, digit_tuple)).rstrip("0") or "0"
     # value = 0.d1d2d3... * 10**point
     point = len(digit_tuple) + exp

@@ -233,6 +233,8 @@ def _compile(node) -> Callable | None:
     if kind == "condition":
         test, then = _compile(node.condition), _compile(node.then)
         otherwise = None
+        # jsonata-python's AST names the else branch ``_else`` (``else`` is a keyword):
+        # a public field of its node, despite the underscore.
         if getattr(node, "_else", None) is not None:
             otherwise = _compile(node._else)
             if otherwise is None:

@@ -271,7 +271,9 @@ class _Parser:
             io = pipeline_for(ql).compile_state(kind, raw)
         except (PathSyntaxError, ValueError) as exc:
             self.error(location, str(exc))
-            return State(name=name, type=kind, query_language=ql)
+            # A placeholder (``Type`` may be absent or not a string): the error just
+            # recorded makes parse() raise, so this tree is never used.
+            return State(name=name, type=str(kind), query_language=ql)
         common = dict(
             name=name,
             type=kind,

@@ -216,6 +216,7 @@ class JsonPath:
         if self._keys is not None:
             value = self._find_definite(doc)
         elif self._merge is not None:
+            assert self._prefix is not None  # __init__ sets _prefix together with _merge
             node = self._prefix.find(doc)
             if type(node) is not dict:
                 raise PathNotFound(self.text, "No results for path: " + self.normalized)
@@ -239,8 +240,10 @@ class JsonPath:
         return True if self.is_definite else bool(value)
 
     def _find_definite(self, doc: Any) -> Any:
+        keys = self._keys
+        assert keys is not None  # only called when _keys is set (see find)
         node = doc
-        for key in self._keys:
+        for key in keys:
             if type(key) is str:
                 if type(node) is dict:
                     node = node.get(key, _MISSING)
@@ -475,7 +478,8 @@ class _Parser:
         return PathSyntaxError(self.text, f"{message} at position {self.pos}")
 
     def parse_steps(self) -> tuple:
-        text, steps = self.text, []
+        text = self.text
+        steps: list[tuple] = []
         n = len(text)
         while self.pos < n:
             c = text[self.pos]
@@ -578,7 +582,7 @@ class _Parser:
             parts = body.split(":")
             if len(parts) != 2:
                 raise self.error(f"invalid array slice [{body}]")
-            bounds = []
+            bounds: list[int | None] = []
             for part in parts:
                 part = part.strip()
                 if part == "":
@@ -718,7 +722,7 @@ class _FilterParser:
         self.p = outer
         self.text = outer.text
 
-    def parse_or(self) -> Callable[[Any], bool]:
+    def parse_or(self) -> Callable[[Any, Any], bool]:
         terms = [self.parse_and()]
         while self.match("||"):
             terms.append(self.parse_and())
@@ -726,7 +730,7 @@ class _FilterParser:
             return terms[0]
         return lambda item, root: any(t(item, root) for t in terms)
 
-    def parse_and(self) -> Callable[[Any], bool]:
+    def parse_and(self) -> Callable[[Any, Any], bool]:
         terms = [self.parse_unary()]
         while self.match("&&"):
             terms.append(self.parse_unary())
@@ -734,7 +738,7 @@ class _FilterParser:
             return terms[0]
         return lambda item, root: all(t(item, root) for t in terms)
 
-    def parse_unary(self) -> Callable[[Any], bool]:
+    def parse_unary(self) -> Callable[[Any, Any], bool]:
         self.p.skip_ws()
         if self.p.peek() == "!" and not self.text.startswith("!=", self.p.pos):
             self.p.pos += 1
@@ -747,7 +751,7 @@ class _FilterParser:
             return inner
         return self.parse_comparison()
 
-    def parse_comparison(self) -> Callable[[Any], bool]:
+    def parse_comparison(self) -> Callable[[Any, Any], bool]:
         left, left_is_path = self.parse_operand()
         self.p.skip_ws()
         op = self.parse_operator()

@@ -183,8 +183,8 @@ for _op in ("Equals", "LessThan", "GreaterThan", "LessThanEquals", "GreaterThanE
     _COMPARATORS["String" + _op] = "string"
     _COMPARATORS["Numeric" + _op] = "number"
     _COMPARATORS["Timestamp" + _op] = "timestamp"
-    for _kind in ("String", "Numeric", "Timestamp"):
-        _COMPARATORS[_kind + _op + "Path"] = "path"
+    for _family in ("String", "Numeric", "Timestamp"):
+        _COMPARATORS[_family + _op + "Path"] = "path"
 _COMPARATORS.update(
     {
         "BooleanEquals": "boolean",

@@ -213,7 +213,7 @@ def state_status(visit_statuses: Iterable[str]) -> str:
 class _Visit:
     def __init__(
         self,
-        vid: int,
+        vid: int | None,
         name: str,
         state_type: str,
         entered: float | None,
@@ -314,7 +314,7 @@ def summarize(
     by_event: dict[int, _Visit] = {}
     visits: list[_Visit] = []
     branch_of: dict[int, int] = {}  # ParallelStateStarted id -> next branch number
-    iteration_of: dict[int, int] = {}  # MapIterationStarted id -> iteration index
+    iteration_of: dict[int, int | None] = {}  # MapIterationStarted id -> iteration index
     aborted_under: set = set()  # (parent visit id, attempt) with an abort seen
     status = "RUNNING"
     execution: dict = {

@@ -314,7 +314,9 @@ class Run:
         if command is None or not self.scheduler.is_outstanding(command):
             return False
         if completion.failed:
-            self.scheduler.fail(command, StatesError(completion.error, completion.cause))
+            # SendTaskFailure may leave out the error: the Task then fails with none.
+            error = StatesError(completion.error, completion.cause)  # type: ignore[arg-type]
+            self.scheduler.fail(command, error)
         elif type(command) is Sleep:
             if self.cursor is None:
                 # The scaled wait is over: make execution time reach the deadline.
@@ -324,6 +326,7 @@ class Run:
             self.scheduler.complete(command, None)
         else:
             # The result's JSON text: the same Doc live and in a replay.
+            assert completion.result is not None  # a call's success always carries it
             self.scheduler.complete(command, Doc.from_text(completion.result))
         return True
 

@@ -159,7 +159,10 @@ class TaskInvoker:
                 f"Internal error in the Task resource '{resource}': "
                 f"{exc.__class__.__name__}: {exc}",
             ) from exc
-        return WaitForCallback(invoke.task_token, result) if callback else result
+        if not callback:
+            return result
+        assert invoke.task_token is not None  # the interpreter issues one for every callback
+        return WaitForCallback(invoke.task_token, result)
 
     async def _dispatch(
         self, parsed: resources.Resource | None, invoke: Invoke, deadline: float | None
@@ -187,10 +190,10 @@ def _finished(done: Done, task: asyncio.Task) -> None:
     """The task of one call ended (on the loop): tell ``done``, exactly once."""
     if task.cancelled():
         outcome: tuple[Any, StatesError | None] = (None, StatesError(RUNTIME, _CLOSED))
-    elif isinstance(task.exception(), StatesError):
-        outcome = (None, task.exception())
-    elif task.exception() is not None:  # cannot happen: _call turns bugs into StatesError
-        outcome = (None, StatesError(RUNTIME, f"Internal error: {task.exception()!r}"))
+    elif isinstance(error := task.exception(), StatesError):
+        outcome = (None, error)
+    elif error is not None:  # cannot happen: _call turns bugs into StatesError
+        outcome = (None, StatesError(RUNTIME, f"Internal error: {error!r}"))
     else:
         outcome = (task.result(), None)
     try:

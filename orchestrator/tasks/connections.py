@@ -189,7 +189,9 @@ class Connections:
             payload = json.loads(reply.text()) if reply.ok else None
         except ValueError:
             payload = None
-        token = payload.get("access_token") if isinstance(payload, dict) else None
+        if not isinstance(payload, dict):
+            payload = {}
+        token = payload.get("access_token")
         if not isinstance(token, str) or not token:
             raise StatesError(
                 CONNECTION_STATE_ERROR,

@@ -291,7 +291,11 @@ class Guard:
         pending = self._pending.get(name)
         if pending is None:  # one lookup per name at a time, shared by every caller
             pending = self._pending[name] = asyncio.ensure_future(self._lookup(name))
-            pending.add_done_callback(lambda _, name=name: self._pending.pop(name, None))
+
+            def forget(_: asyncio.Future, name: str = name) -> None:
+                self._pending.pop(name, None)
+
+            pending.add_done_callback(forget)
         return await asyncio.shield(pending)
 
     async def _lookup(self, name: str) -> tuple[tuple[int, str, IP], ...]:
@@ -302,7 +306,7 @@ class Guard:
             )
         except (OSError, UnicodeError) as exc:
             infos, error = [], str(exc)
-        found: dict[tuple[int, str], IP] = {}
+        found: dict[tuple[int, Any], IP] = {}
         for family, _, _, _, sockaddr in infos:
             ip = _ip(sockaddr[0])
             if ip is not None and family in (socket.AF_INET, socket.AF_INET6):

@@ -257,7 +257,8 @@ class LambdaTasks:
         function = _parse_function(ref, region, account, self._config)
         request_id = str(uuid.uuid4())
         event = self._event(params.get("Payload"), request_id)
-        version = function.qualifier if (function.qualifier or "").isdigit() else LATEST
+        qualifier = function.qualifier or ""
+        version = qualifier if qualifier.isdigit() else LATEST
         invocation_type = params.get("InvocationType", "RequestResponse")
         if invocation_type == "DryRun":
             self._target(function)  # DryRun only checks that the function exists

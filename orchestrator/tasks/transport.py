@@ -39,7 +39,7 @@ import json
 import os
 import threading
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -233,7 +233,7 @@ class IO:
 
     def spawn(
         self,
-        factory: Callable[[], Awaitable[Any]],
+        factory: Callable[[], Coroutine[Any, Any, Any]],
         on_done: Callable[[asyncio.Task], None] | None = None,
     ) -> None:
         """Run ``factory()`` as a task on the loop (thread-safe, never blocks for long).
@@ -246,7 +246,7 @@ class IO:
     @staticmethod
     def _start(
         state: _Loop,
-        factory: Callable[[], Awaitable[Any]],
+        factory: Callable[[], Coroutine[Any, Any, Any]],
         on_done: Callable[[asyncio.Task], None] | None,
     ) -> asyncio.Task:
         task = state.loop.create_task(factory())
@@ -256,7 +256,7 @@ class IO:
             task.add_done_callback(on_done)
         return task
 
-    def background(self, awaitable: Awaitable[Any]) -> asyncio.Task:
+    def background(self, awaitable: Coroutine[Any, Any, Any]) -> asyncio.Task:
         """A task on the caller's loop that close() cancels too (on the loop thread)."""
         return self._start(self._here(), lambda: awaitable, None)
 
@@ -273,7 +273,7 @@ class IO:
             if state is None or state.pid != os.getpid():
                 return
             state.loop.call_soon_threadsafe(lambda: state.loop.create_task(self._shutdown(state)))
-        if threading.current_thread() is not state.thread:
+        if state.thread is not None and threading.current_thread() is not state.thread:
             state.thread.join(timeout=10)
 
     @staticmethod

@@ -219,7 +219,9 @@ async def run_program(program, doc: Doc, frame: Frame) -> Doc:
         entered_prev = frame.prev
         entered = history.state_entered(state.type, name, doc.text, entered_prev)
         frame.prev = entered
-        run = StateRun(state, frame, entered, history.last["timestamp"], entered_prev)
+        last = history.last
+        assert last is not None  # state_entered just appended the StateEntered event
+        run = StateRun(state, frame, entered, last["timestamp"], entered_prev)
         handler, is_async = handlers[state.type]
         try:
             if is_async:

@@ -232,6 +232,7 @@ class JsonataIO:
 
     def select_item(self, doc: Doc, context: dict, run) -> Any:
         """Map: ``ItemSelector``; ``$states.context.Map.Item`` is this item."""
+        assert self.item_selector is not None  # map.py calls this only when one is set
         return self.item_selector.evaluate(Scope(run, {"input": doc.value}, context))
 
     def max_concurrency(self, doc: Doc, run) -> int:
