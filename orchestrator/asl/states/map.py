@@ -158,7 +158,7 @@ async def run_map(state, doc: Doc, run):
         count = total if limit <= 0 else min(limit, total)
         try:
             # The first wave of iterations is started before any of them runs, as AWS records.
-            await gather([worker(*start_next()) for _ in range(count)])
+            await gather(_first_wave(count, worker, start_next))
         except (StatesError, Cancelled):
             if not failed:
                 raise
@@ -199,3 +199,17 @@ def _child_env(env: Env) -> Env:
         info=env.info,
         payload_limit=env.payload_limit,
     )
+
+
+def _first_wave(count: int, worker, start_next) -> list:
+    """``count`` worker coroutines, each with its iteration started; if starting one fails
+    (the history is full), those already made are closed, never left unawaited."""
+    workers: list = []
+    try:
+        for _ in range(count):
+            workers.append(worker(*start_next()))
+    except BaseException:
+        for made in workers:
+            made.close()
+        raise
+    return workers
