@@ -11,7 +11,23 @@ the history as per-state outcomes and the status vocabulary.
 - ``GET /console/api/config`` the statuses the page shows, with their labels and tones
   (:func:`orchestrator.console.statuses.vocabulary`);
 - ``GET /console/api/state-machines`` list (with each machine's latest execution);
-- ``GET /console/api/state-machines/<name-or-ARN>`` definition, graph, diagnostics;
+- ``GET /console/api/state-machines/<name-or-ARN>`` definition, graph, diagnostics, and
+  what a save sends back: ``revisionId`` (once updated), ``updateDate`` (the creation date
+  until then), ``type``, ``loggingConfiguration``;
+- ``GET /console/api/designer`` what the workflow designer starts from: ``templates``
+  (``[{"id", "title", "description", "definition"}]``), ``presets`` (one Task state per
+  endpoint-map entry and Lambda-map function of the Task configuration:
+  ``[{"id", "title", "group": "HTTP"|"Lambda", "state"}]``) and ``defaults``
+  (``roleArn``, ``types``, ``loggingLevels``, ``queryLanguages``):
+  :mod:`orchestrator.console.designer`;
+- ``POST /console/api/state-machines`` create (``{"name", "definition": TEXT, "type"?,
+  "loggingLevel"?}``, 201 ``{"stateMachineArn", "name", "creationDate"}``; a name in use is
+  409 ``StateMachineAlreadyExists``, even with the same definition);
+- ``PUT /console/api/state-machines/<name-or-ARN>`` save (``{"definition": TEXT,
+  "loggingLevel"?, "expectedRevisionId"?, "expectedUpdateDate"?}``, 200
+  ``{"stateMachineArn", "updateDate", "revisionId"}``; a machine changed since the
+  expected revision (null: never updated) or ``updateDate`` (as the detail gave it, or cut
+  to whole milliseconds) is 409 ``CONFLICT`` and nothing is written);
 - ``POST /console/api/validate`` ``{"definition": TEXT, "type"?}`` diagnostics (+ graph);
 - ``GET|POST /console/api/state-machines/<name-or-ARN>/executions`` list
   (``status``, ``pageSize``, ``nextToken``) / start (``{"input": TEXT, "name"?}``);
@@ -34,17 +50,30 @@ host, and ``ORCHESTRATOR_CONSOLE_HOSTS`` (comma-separated ``host`` or ``host:por
 from __future__ import annotations
 
 import json
+import logging
+import math
 import os
+import threading
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, jsonify, request, send_from_directory
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    jsonify,
+    request,
+    send_from_directory,
+)
 
+from ..console import designer
 from ..console.graph import build_graph, state_types
 from ..console.statuses import vocabulary
 from ..console.summary import query_languages, summarize
+from ..engine.config import EngineConfig
 from .common import (
     MAX_PAGE,
     HttpError,
@@ -56,12 +85,19 @@ from .common import (
     state_machine_arn,
 )
 
+log = logging.getLogger(__name__)
+
 bp = Blueprint("console", __name__)
 handle_errors(bp)
 
 CONSOLE_DIR = Path(__file__).resolve().parents[1] / "console"
 STATIC_DIR = CONSOLE_DIR / "static"
 ELK_FILE = CONSOLE_DIR / "node_modules" / "elkjs" / "lib" / "elk.bundled.js"
+# The checkout's definitions, for the order-flow template when the configured folder has none.
+REPO_STATEMACHINES_DIR = Path(__file__).resolve().parents[2] / "statemachines"
+ORDER_FLOW_FILE = "order_flow.asl.json"
+# A console create or save checks, then writes: one at a time in this process.
+_WRITES = threading.Lock()
 
 _LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
 
@@ -233,7 +269,14 @@ def describe_machine(ident: str):
     if latest:
         execution = call("DescribeExecution", {"executionArn": latest["executionArn"]})
         latest_input = execution.get("input")
-    return jsonify(_plain(dict(machine, latestInput=latest_input, **view)))
+    updated = _update_date(machine)
+    return jsonify(_plain(dict(machine, updateDate=updated, latestInput=latest_input, **view)))
+
+
+def _update_date(machine: dict) -> datetime | None:
+    """When ``machine`` (the engine's DescribeStateMachine answer) last changed: its
+    ``updateDate``, an engine extra beyond AWS's shape (the creation date until updated)."""
+    return machine.get("updateDate") or machine.get("creationDate")
 
 
 @bp.post("/console/api/validate")
@@ -245,6 +288,186 @@ def validate():
             400, "ValidationException", "'definition' must be the definition's JSON text"
         )
     return jsonify(_definition_view(text, body.get("type") or "STANDARD"))
+
+
+# --- the workflow designer ----------------------------------------------------------------
+def _engine_config() -> EngineConfig:
+    """The engine's settings (``Engine.config``); an engine without any (a test's stand-in)
+    runs on the defaults."""
+    config = getattr(engine(), "config", None)
+    return config if isinstance(config, EngineConfig) else EngineConfig()
+
+
+def _tasks_config() -> Any:
+    """The Task configuration the engine's Task resources run with: ``EngineConfig.tasks``,
+    else what the engine loads itself (:func:`orchestrator.tasks.load_config`, read once per
+    app as the engine read it at start); None when it cannot be read."""
+    config = _engine_config()
+    if config.tasks is not None:
+        return config.tasks
+    cache = current_app.extensions
+    if "console.tasks" not in cache:
+        from ..tasks.config import ConfigError, load_config
+
+        try:
+            cache["console.tasks"] = load_config()
+        except ConfigError as exc:
+            log.warning("no Task presets in the designer: %s", exc)
+            return None
+    return cache["console.tasks"]
+
+
+def _order_flow() -> str | None:
+    """``order_flow.asl.json`` of the folder the app registers (``STATEMACHINES_DIR``), else
+    of the checkout."""
+    for folder in (current_app.config.get("STATEMACHINES_DIR"), REPO_STATEMACHINES_DIR):
+        if folder:
+            try:
+                return (Path(folder) / ORDER_FLOW_FILE).read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError):
+                continue
+    return None
+
+
+def _role_arn() -> str:
+    config = _engine_config()
+    return designer.role_arn(config.partition, config.account)
+
+
+def _text(body: dict, key: str) -> str:
+    value = body.get(key)
+    if not isinstance(value, str):
+        raise HttpError(400, "ValidationException", "'%s' must be a string" % key)
+    return value
+
+
+def _choice(body: dict, key: str, choices: tuple[str, ...], default: str | None) -> str | None:
+    value = body.get(key)
+    if value is None:
+        return default
+    if not isinstance(value, str) or value not in choices:
+        raise HttpError(
+            400, "ValidationException", "'%s' must be one of %s" % (key, ", ".join(choices))
+        )
+    return value
+
+
+def _named(name: str) -> dict | None:
+    for machine in pages("ListStateMachines", {"maxResults": MAX_PAGE}, "stateMachines"):
+        if machine.get("name") == name:
+            return machine
+    return None
+
+
+def _same_date(current: datetime | None, expected: float) -> bool:
+    """``expected`` (epoch ms) is ``current`` as this console sent it, or cut to whole
+    milliseconds (``Date.getTime()``)."""
+    if current is None:
+        return False
+    ms = _plain(current)
+    return expected in (ms, math.floor(ms))
+
+
+@bp.get("/console/api/designer")
+def designer_view() -> Response:
+    config = _engine_config()
+    tasks = _tasks_config()
+    connection = designer.connection_arn(
+        tasks.connections if tasks is not None else {},
+        config.partition,
+        config.region,
+        config.account,
+    )
+    presets = designer.presets(
+        tasks.endpoints if tasks is not None else {},
+        tasks.lambdas if tasks is not None else {},
+        connection,
+    )
+    return jsonify(
+        {
+            "templates": designer.templates(_order_flow()),
+            "presets": presets,
+            "defaults": designer.defaults(_role_arn()),
+        }
+    )
+
+
+@bp.post("/console/api/state-machines")
+def create_machine() -> tuple[Response, int]:
+    body = json_body()
+    name = _text(body, "name")
+    definition = _text(body, "definition")
+    machine_type = _choice(body, "type", designer.TYPES, "STANDARD")
+    level = _choice(body, "loggingLevel", designer.LOGGING_LEVELS, "OFF")
+    params: dict = {
+        "name": name,
+        "definition": definition,
+        "roleArn": _role_arn(),
+        "type": machine_type,
+    }
+    if level != "OFF":
+        params["loggingConfiguration"] = designer.logging_configuration(level or "OFF")
+    with _WRITES:
+        # CreateStateMachine answers the existing machine when nothing differs: the console
+        # never creates over a name in use.
+        if _named(name) is not None:
+            raise HttpError(
+                409, "StateMachineAlreadyExists", "A state machine named %s already exists" % name
+            )
+        result = call("CreateStateMachine", params)
+    out = {
+        "stateMachineArn": result["stateMachineArn"],
+        "name": name,
+        "creationDate": result["creationDate"],
+    }
+    if result.get("revisionId"):
+        out["revisionId"] = result["revisionId"]
+    return jsonify(_plain(out)), 201
+
+
+@bp.put("/console/api/state-machines/<path:ident>")
+def update_machine(ident: str) -> Response:
+    body = json_body()
+    definition = _text(body, "definition")
+    level = _choice(body, "loggingLevel", designer.LOGGING_LEVELS, None)
+    expected_date = body.get("expectedUpdateDate")
+    if expected_date is not None and (
+        isinstance(expected_date, bool)
+        or not isinstance(expected_date, (int, float))
+        or not math.isfinite(expected_date)
+    ):
+        raise HttpError(
+            400, "ValidationException", "'expectedUpdateDate' must be epoch milliseconds"
+        )
+    check_revision = "expectedRevisionId" in body
+    expected_revision = body.get("expectedRevisionId") or None
+    if expected_revision is not None and not isinstance(expected_revision, str):
+        raise HttpError(400, "ValidationException", "'expectedRevisionId' must be a string")
+    arn = state_machine_arn(ident)
+    params: dict = {"stateMachineArn": arn, "definition": definition}
+    if level is not None:
+        params["loggingConfiguration"] = designer.logging_configuration(level)
+    with _WRITES:
+        machine = call("DescribeStateMachine", {"stateMachineArn": arn})
+        revision = machine.get("revisionId") or None
+        updated = _update_date(machine)
+        stale = (check_revision and expected_revision != revision) or (
+            expected_date is not None and not _same_date(updated, expected_date)
+        )
+        if stale:
+            raise HttpError(
+                409,
+                "CONFLICT",
+                "The state machine was changed since you opened it (revision %s): reload it "
+                "or save under a new name" % (revision or "initial"),
+            )
+        result = call("UpdateStateMachine", params)
+    out = {
+        "stateMachineArn": arn,
+        "updateDate": result["updateDate"],
+        "revisionId": result.get("revisionId"),
+    }
+    return jsonify(_plain(out))
 
 
 @bp.get("/console/api/state-machines/<path:ident>/executions")

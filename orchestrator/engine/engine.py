@@ -325,6 +325,9 @@ class Engine:
         }
         if m.get("revisionId"):
             out["revisionId"] = m["revisionId"]
+        # Not in AWS's output shape (the AWS protocol and the REST facade drop it): the
+        # console compares it before saving over a machine changed meanwhile.
+        out["updateDate"] = from_us(m.get("update_us") or m["creation_us"])
         return out
 
     def list_state_machines(self, request: dict) -> dict:

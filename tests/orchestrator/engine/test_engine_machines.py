@@ -29,6 +29,8 @@ def test_create_and_describe(engine):
         "creationDate": out["creationDate"],
         "loggingConfiguration": {"level": "OFF", "includeExecutionData": False},
         "tracingConfiguration": {"enabled": False},
+        # An engine extra (the console's conflict check); the AWS protocol drops it.
+        "updateDate": out["creationDate"],
     }
 
 
