@@ -31,15 +31,21 @@ install: $(VENV)/.installed ## Install the runtime dependencies (pinned by const
 
 install-test: $(VENV)/.installed-test ## Install runtime and test dependencies
 
-# The web console's browser packages (elkjs), from the committed lock file; npm ci again
-# only when node_modules is missing or the lock changed (npm writes .package-lock.json).
+# The web console's browser packages (elkjs, CodeMirror, esbuild), from the committed lock
+# file; npm ci again only when node_modules is missing or the lock changed (npm writes
+# .package-lock.json). esbuild then bundles the designer's editor (src/editor.js) into one
+# file (npm run build), again whenever npm ci ran (it empties node_modules) or the source changed.
 CONSOLE_DIR := orchestrator/console
+CONSOLE_BUNDLE := $(CONSOLE_DIR)/node_modules/.build/codemirror.js
 $(CONSOLE_DIR)/node_modules/.package-lock.json: $(CONSOLE_DIR)/package.json $(CONSOLE_DIR)/package-lock.json
 	@command -v npm >/dev/null || { echo "npm is required for the web console (apt-get install -y nodejs npm)"; exit 1; }
 	cd $(CONSOLE_DIR) && npm ci --no-audit --no-fund
 	@touch $@
 
-console: $(CONSOLE_DIR)/node_modules/.package-lock.json ## Install the web console's npm packages (elkjs) from package-lock.json
+$(CONSOLE_BUNDLE): $(CONSOLE_DIR)/node_modules/.package-lock.json $(CONSOLE_DIR)/src/editor.js
+	cd $(CONSOLE_DIR) && npm run --silent build
+
+console: $(CONSOLE_BUNDLE) ## Install the web console's npm packages from package-lock.json and bundle its editor (CodeMirror)
 
 run: install console ## Start every service locally (foreground, Ctrl-C stops all); data under ./data/
 	@mkdir -p $(DATA_DIR)

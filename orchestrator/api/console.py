@@ -7,7 +7,9 @@ called through :func:`.common.call` (the request validation and error codes boto
 the history as per-state outcomes and the status vocabulary.
 
 - ``GET /`` the app; ``GET /console/static/<file>``; ``GET /console/vendor/elk.js`` (elkjs,
-  installed by ``make console`` into ``orchestrator/console/node_modules``: nothing from a CDN);
+  installed by ``make console`` into ``orchestrator/console/node_modules``: nothing from a CDN)
+  and ``GET /console/vendor/codemirror.js`` (the designer's code editor, bundled from
+  ``orchestrator/console/src/editor.js`` by ``make console``);
 - ``GET /console/api/config`` the statuses the page shows, with their labels and tones
   (:func:`orchestrator.console.statuses.vocabulary`);
 - ``GET /console/api/state-machines`` list (with each machine's latest execution);
@@ -229,6 +231,22 @@ def elk():
             "(npm ci in orchestrator/console)",
         )
     return send_from_directory(ELK_FILE.parent, ELK_FILE.name, max_age=3600)
+
+
+@bp.get("/console/vendor/codemirror.js")
+def codemirror():
+    """The designer's code editor: CodeMirror 6, bundled by esbuild from
+    ``orchestrator/console/src/editor.js`` (``make console``: npm ci, npm run build)."""
+    bundle = CONSOLE_DIR / "node_modules" / ".build" / "codemirror.js"
+    if not bundle.is_file():
+        abort(
+            503,
+            description="the console's editor is not built: run `make console` "
+            "(npm ci and npm run build in orchestrator/console)",
+        )
+    response = send_from_directory(bundle.parent, bundle.name)
+    response.headers["Cache-Control"] = "no-cache"
+    return response
 
 
 # --- the page's vocabulary --------------------------------------------------------------

@@ -346,6 +346,9 @@ def test_compose_stack_builds_runs_the_order_flow_and_keeps_its_data(stack: Stac
     # developer's node_modules (.dockerignore keeps those out).
     elk = requests.get(stack.url("orchestrator") + "/console/vendor/elk.js", timeout=10)
     assert elk.status_code == 200 and len(elk.content) > 100_000, elk.status_code
+    # ... and so was the designer's code editor, bundled there by esbuild.
+    editor = requests.get(stack.url("orchestrator") + "/console/vendor/codemirror.js", timeout=10)
+    assert editor.status_code == 200 and b"ConsoleEditor" in editor.content, editor.status_code
 
     # The README's order flow (REST facade), then its boto3 example (Lambda-ARN flow).
     run_console(before_restart, stack)

@@ -17,7 +17,8 @@ function svg(tag, attrs, parent) {
 }
 
 function nodeWidth(node) {
-  const text = Math.max(node.name.length, node.type.length + 4);
+  // The second line is "<Type> · end" and a badge (retries, diagnostics) at its right.
+  const text = Math.max(node.name.length, node.type.length + (node.end ? 6 : 0) + 5);
   return Math.max(120, Math.min(300, Math.round(text * CHAR_W) + 34));
 }
 
@@ -274,6 +275,19 @@ async function drawGraph(container, graph, opts) {
     for (const { el } of nodeEls.values()) el.classList.remove(cls);
     if (name && nodeEls.has(name)) nodeEls.get(name).el.classList.add(cls);
   }
+  // The designer's diagnostics: flags = {state name: {severity: "ERROR"|"WARNING", count}};
+  // the state is outlined (class flagged, flag-error / flag-warning) and badged with the count.
+  function setFlags(flags) {
+    for (const [name, { el, node, badge }] of nodeEls) {
+      const f = flags[name];
+      el.classList.toggle("flagged", !!f);
+      el.classList.toggle("flag-error", !!f && f.severity === "ERROR");
+      el.classList.toggle("flag-warning", !!f && f.severity !== "ERROR");
+      badge.textContent = f ? (f.severity === "ERROR" ? "✖ " : "⚠ ") + f.count : "";
+      el.setAttribute("aria-label", node.name + ", " + node.type + " state" +
+        (f ? ", " + f.count + " " + (f.severity === "ERROR" ? "error" : "warning") + (f.count === 1 ? "" : "s") : ""));
+    }
+  }
   function reveal(name) {
     const entry = nodeEls.get(name);
     if (!entry) return;
@@ -282,7 +296,7 @@ async function drawGraph(container, graph, opts) {
     tx = container.clientWidth / 2 - x * k; ty = container.clientHeight / 2 - y * k; apply();
   }
   for (const { el, node } of nodeEls.values()) el.setAttribute("aria-label", node.name + ", " + node.type + " state");
-  return { select, setStatuses, fit, mark, reveal, states: () => [...nodeEls.keys()] };
+  return { select, setStatuses, setFlags, fit, mark, reveal, states: () => [...nodeEls.keys()] };
 }
 
 window.ConsoleGraph = { drawGraph, toElk };
