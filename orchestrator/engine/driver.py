@@ -330,30 +330,25 @@ class Driver:
         self, run: Run, messages: list, max_steps: int, deadline: float
     ) -> tuple[Run, Write | None, list[int]]:
         new: list[int] = []
-        resumed_only = False
+        replayed = False
         if messages and type(messages[0]) is Resume:
             messages = messages[1:]
-            resumed, failure = self._resume(run)
+            replayed, failure = self._resume(run)
             if failure is not None:
                 return run, failure, []
-            if resumed:
+            if replayed:
                 new = list(run.commands)  # re-dispatch whatever was outstanding
-                resumed_only = True
             else:  # crashed between StartExecution and the first activation
                 messages.insert(0, Start())
         # Heartbeats are the driver's own business: they only re-arm a timer.
-        beats = [m for m in messages if type(m) is Heartbeat]
-        if beats:
-            messages = [m for m in messages if type(m) is not Heartbeat]
-            for beat in beats:
-                command = run.commands.get(beat.seq)
-                if type(command) is Invoke and command.heartbeat_seconds:
-                    self._arm_heartbeat(run, beat.seq, command)
-            if not messages and not run.preempted:
-                return run, None, new
-        if not messages and resumed_only:
-            # The replay was this activation; a preempted run gets its next slice when
-            # it comes round again.
+        for beat in [m for m in messages if type(m) is Heartbeat]:
+            command = run.commands.get(beat.seq)
+            if type(command) is Invoke and command.heartbeat_seconds:
+                self._arm_heartbeat(run, beat.seq, command)
+        messages = [m for m in messages if type(m) is not Heartbeat]
+        # Nothing for the interpreter: done, unless a preempted run is due its next slice
+        # (a replay is a whole activation: that slice comes when the run comes round again).
+        if not messages and (replayed or not run.preempted):
             return run, None, new
         try:
             write, fresh = run.activate(messages, max_steps, deadline)
