@@ -21,26 +21,13 @@ import pytest
 
 from orchestrator.console.statuses import EXECUTION_STATUSES, LABELS, STATE_STATUSES
 from tests.orchestrator.api.orchestrator_server import Orchestrator
+from tests.support.browser import TIMEOUT_MS, VIEWPORT, open_page, shot
 from tests.support.processes import free_port
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 HERE = Path(__file__).parent
 ROOT = HERE.parents[2]
-DOCS = ROOT / "docs"
-CHROMIUM = Path("/usr/bin/chromium")
-# Playwright drives the system browser: it never downloads one (`playwright install`).
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-VIEWPORT = {"width": 1440, "height": 900}
-TIMEOUT_MS = 30_000
 ORDER_INPUT = {
     "user": {"name": "Ada", "email": "ada@example.com"},
     "items": [{"sku": "book", "quantity": 1, "unitPrice": 12.5}],
@@ -134,38 +121,9 @@ def server(tmp_path_factory):
     rate.shutdown()
 
 
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists():
-        pytest.fail(
-            f"{CHROMIUM} is missing: the console's browser tests need Debian's Chromium "
-            "(`apt-get install -y chromium`; .ci/run installs it)",
-            pytrace=False,
-        )
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
 @pytest.fixture
 def page(browser, server):
-    context = browser.new_context(viewport=VIEWPORT)
-    page = context.new_page()
-    page.set_default_timeout(TIMEOUT_MS)
-    errors: list = []
-    page.on("pageerror", lambda error: errors.append(error))
-    page.goto(server.url + "/")
-    yield page
-    context.close()
-    assert not errors, f"JavaScript errors: {errors}"
-
-
-def _shot(page, name: str, **options) -> None:
-    DOCS.mkdir(exist_ok=True)
-    page.screenshot(path=str(DOCS / f"console-{name}.png"), **options)
+    yield from open_page(browser, server.url + "/")
 
 
 def _status(page, state: str) -> str:
@@ -217,7 +175,7 @@ def test_lists_machines_and_draws_the_order_flow(page):
     page.click("#machine-graph button[aria-label='Zoom in']")
     assert page.get_attribute("#machine-graph .viewport", "transform") != before
     page.click("#machine-graph button[aria-label='Fit the graph to the view']")
-    _shot(page, "order-flow")
+    shot(page, "order-flow")
 
 
 def test_a_hundred_states_are_drawn_and_zoomable(page):
@@ -321,13 +279,13 @@ def test_demo_execution_states_details_history_and_timeline(page):
     details = page.locator("#state-details")
     assert "Some exception was raised." in details.inner_text()
     assert page.locator("#attempts tbody tr").count() == 2
-    _shot(page, "execution")
+    shot(page, "execution")
     page.click("#execution-graph [data-state='FetchRate']")
     assert page.locator("#attempts tbody tr").count() == 3
     pipeline = page.inner_text("#pipeline")
     assert "Effective input" in pipeline and "Result" in pipeline and '"rate": 1.5' in pipeline
     assert "/rate" in pipeline  # the effective input: the request sent
-    _shot(page, "state-details", full_page=True)
+    shot(page, "state-details", full_page=True)
 
     # Map iterations: one entry per item.
     page.click("#execution-graph [data-state='Price']")
@@ -337,7 +295,7 @@ def test_demo_execution_states_details_history_and_timeline(page):
     assert page.locator("#timeline .tl-row").count() >= 12
     assert page.locator("#timeline .gap").count() == 3
     page.locator("#pane-timeline").scroll_into_view_if_needed()
-    _shot(page, "timeline", full_page=True)
+    shot(page, "timeline", full_page=True)
 
     # History: a paged table.
     page.click("#tab-events")
@@ -351,7 +309,7 @@ def test_demo_execution_states_details_history_and_timeline(page):
     assert page.inner_text("#events-page").startswith("Page 2 of ")
     page.click("#events-prev")
     page.wait_for_function("document.querySelector('#events-table tbody td').textContent === '1'")
-    _shot(page, "events", full_page=True)
+    shot(page, "events", full_page=True)
 
     page.click("#tab-logs")
     page.wait_for_selector("#logs-empty, #logs-table")
@@ -442,4 +400,4 @@ def test_executions_list_filter_and_paging(page):
     assert page.locator("#executions tbody tr").count() >= 1
     page.goto(page.url.split("#")[0] + "#/")
     page.wait_for_selector("#machines .status-succeeded")
-    _shot(page, "state-machines", clip={"x": 0, "y": 0, "width": VIEWPORT["width"], "height": 330})
+    shot(page, "state-machines", clip={"x": 0, "y": 0, "width": VIEWPORT["width"], "height": 330})

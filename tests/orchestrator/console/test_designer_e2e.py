@@ -12,31 +12,17 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import boto3
 import pytest
-from botocore.config import Config
 
 from tests.orchestrator.api.orchestrator_server import Orchestrator
+from tests.support.aws import stepfunctions_client
+from tests.support.browser import open_page, shot
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 HERE = Path(__file__).parent
 ROOT = HERE.parents[2]
-DOCS = ROOT / "docs"
 BUNDLE = ROOT / "orchestrator" / "console" / "node_modules" / ".build" / "codemirror.js"
-CHROMIUM = Path("/usr/bin/chromium")
-# Playwright drives the system browser: it never downloads one (`playwright install`).
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-VIEWPORT = {"width": 1440, "height": 900}
-TIMEOUT_MS = 30_000
 ROLE = "arn:aws:iam::123456789012:role/StepFunctionsRole"
 PASS = {"StartAt": "Only", "States": {"Only": {"Type": "Pass", "End": True}}}
 # The editor's text: every line CodeMirror drew (the test definitions are short enough to be
@@ -64,48 +50,12 @@ def server(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def sfn(server):
-    return boto3.client(
-        "stepfunctions",
-        endpoint_url=server.url,
-        region_name="us-east-1",
-        aws_access_key_id="x",
-        aws_secret_access_key="x",
-        config=Config(inject_host_prefix=False, retries={"max_attempts": 1}),
-    )
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists():
-        pytest.fail(
-            f"{CHROMIUM} is missing: the console's browser tests need Debian's Chromium "
-            "(`apt-get install -y chromium`; .ci/run installs it)",
-            pytrace=False,
-        )
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+    return stepfunctions_client(server.url, inject_host_prefix=False)
 
 
 @pytest.fixture
 def page(browser, server):
-    context = browser.new_context(viewport=VIEWPORT, accept_downloads=True)
-    page = context.new_page()
-    page.set_default_timeout(TIMEOUT_MS)
-    errors: list = []
-    page.on("pageerror", lambda error: errors.append(error))
-    page.goto(server.url + "/")
-    yield page
-    context.close()
-    assert not errors, f"JavaScript errors: {errors}"
-
-
-def _shot(page, name: str, **options) -> None:
-    DOCS.mkdir(exist_ok=True)
-    page.screenshot(path=str(DOCS / f"console-{name}.png"), **options)
+    yield from open_page(browser, server.url + "/", accept_downloads=True)
 
 
 def _arn(sfn, name: str) -> str:
@@ -228,7 +178,7 @@ def test_edit_break_fix_and_save_a_new_revision(page, sfn):
     assert "flag-error" in node.get_attribute("class")
     assert page.text_content("#designer-graph [data-state='Greet'] .badge") == "✖ 1"
     assert page.evaluate("document.getSelection().toString()") == '"Next": "Nowhere"'
-    _shot(page, "designer")
+    shot(page, "designer")
     # Ctrl+S is refused while an error remains, with a message.
     page.keyboard.press("Control+s")
     page.wait_for_selector("#save-msg.bad")
