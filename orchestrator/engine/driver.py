@@ -103,6 +103,9 @@ class Driver:
         self._started = False
         self._stopping = False
         self._invoker: Any = None
+        # The Task configuration the built-in Task resources run with (None with a custom
+        # invoker and no EngineConfig.tasks): read once, at start.
+        self.task_config: Any = config.tasks
         self._unavailable: str | None = None  # why the journal cannot be written
         self._resuming = 0  # executions not replayed yet
         self._replayed = 0
@@ -124,7 +127,9 @@ class Driver:
             logs.LOGGER.addHandler(handler)
             logs.LOGGER.setLevel(logging.INFO)
             logs.LOGGER.propagate = False
-        invoker = cfg.invoker or _default_invoker(cfg)
+        invoker = cfg.invoker
+        if invoker is None:
+            invoker, self.task_config = _default_invoker(cfg)
         self._invoker = invoker if hasattr(invoker, "submit") else _Threaded(invoker, cfg.workers)
         self._queue_resumes()
         self._timers.start()
@@ -678,9 +683,10 @@ class _StdoutHandler(logging.StreamHandler):
         pass
 
 
-def _default_invoker(config: EngineConfig):
+def _default_invoker(config: EngineConfig) -> tuple[Any, Any]:
     """The Task resources of :mod:`orchestrator.tasks` (HTTP Task, Lambda-ARN map, ...), in
-    the engine's account and region (one home for both: the engine's settings)."""
+    the engine's account and region (one home for both: the engine's settings), and the
+    Task configuration they run with."""
     try:
         from orchestrator.tasks import TaskInvoker, load_config
     except ImportError:
@@ -690,6 +696,7 @@ def _default_invoker(config: EngineConfig):
                 TASK_FAILED, f"No Task resource handler is available for '{command.resource}'"
             )
 
-        return unavailable
+        return unavailable, None
     tasks = config.tasks if config.tasks is not None else load_config()
-    return TaskInvoker(dataclasses.replace(tasks, account=config.account, region=config.region))
+    tasks = dataclasses.replace(tasks, account=config.account, region=config.region)
+    return TaskInvoker(tasks), tasks

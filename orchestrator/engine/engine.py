@@ -116,6 +116,11 @@ class Engine:
         """Why the engine cannot take writes now (its journal cannot be written), or None."""
         return self._running().unavailable(probe)
 
+    def task_config(self) -> Any:
+        """The Task configuration (endpoint map, Lambda map, ...) the engine's Task
+        resources run with; None when it was given a custom invoker and no such config."""
+        return self._running().task_config
+
     def stats(self) -> dict[str, int]:
         """The driver's counts (see :meth:`Driver.stats`)."""
         return self._running().stats()
