@@ -86,7 +86,6 @@ from .common import (
     state_machine_arn,
 )
 
-
 bp = Blueprint("console", __name__)
 handle_errors(bp)
 
