@@ -54,13 +54,19 @@ def _walk(machine: dict, scope: str):
         if not isinstance(state, dict):
             continue
         yield name, state, scope
-        for index, sub in enumerate(_children(state)):
+        for index, (_field, sub) in enumerate(_children(state)):
             yield from _walk(sub, f"g:{name}:{index}")
 
 
-def _children(state: dict) -> list[dict]:
-    """The nested state machines drawn as groups (those that are JSON objects)."""
-    return [machine for _field, _index, machine in children(state) if isinstance(machine, dict)]
+def _children(state: dict) -> list[tuple[str, dict]]:
+    """The nested state machines drawn as groups (those that are JSON objects), each with
+    its place in the state as a JSON pointer relative to the state (``Branches/0``,
+    ``ItemProcessor``)."""
+    return [
+        (field if index is None else f"{field}/{index}", machine)
+        for field, index, machine in children(state)
+        if isinstance(machine, dict)
+    ]
 
 
 def _value(value: Any) -> str:
@@ -103,6 +109,10 @@ def rule_label(rule: Any) -> str:
     return variable or "?"
 
 
+def _items(value: Any) -> list:
+    return value if isinstance(value, list) else []
+
+
 def _short(text: str) -> str:
     return text if len(text) <= MAX_LABEL else text[: MAX_LABEL - 1] + "…"
 
@@ -111,14 +121,20 @@ def build_graph(definition: dict) -> dict:
     """``{"nodes": [...], "groups": [...], "edges": [...]}`` for a parsed definition.
 
     node: ``{"id", "name", "type", "scope", "start", "end", "comment"}`` (markers have
-    ``type`` ``"Start"`` / ``"End"``); group: ``{"id", "state", "kind", "label", "scope"}``
+    ``type`` ``"Start"`` / ``"End"``); group: ``{"id", "state", "kind", "label", "scope", "field"}``
     (``scope`` is the group the node/group sits in, ``"root"`` at the top); edge:
-    ``{"id", "source", "target", "kind", "label", "title"}``."""
+    ``{"id", "source", "target", "kind", "label", "title", "field"}``.
+
+    ``field`` says where the designer finds (and re-targets) a transition or a group, as a
+    JSON pointer relative to the source state: ``Next``, ``Default``, ``Choices/<i>/Next``,
+    ``Catch/<i>/Next``, ``End`` (the state's ``End: true``, or a Succeed / Fail), and
+    ``StartAt`` for a scope's start edge (relative to the scope's state machine); a group's
+    is ``Branches/<i>`` or ``ItemProcessor`` / ``Iterator``."""
     nodes: list[dict] = []
     groups: list[dict] = []
     edges: list[dict] = []
 
-    def edge(source: str, target: str, kind: str, title: str = "") -> None:
+    def edge(source: str, target: str, kind: str, field: str, title: str = "") -> None:
         edges.append(
             {
                 "id": f"e{len(edges)}",
@@ -127,6 +143,7 @@ def build_graph(definition: dict) -> dict:
                 "kind": kind,
                 "label": _short(title),
                 "title": title,
+                "field": field,
             }
         )
 
@@ -158,7 +175,7 @@ def build_graph(definition: dict) -> dict:
             }
         )
         if start_at in states:
-            edge(f"start:{scope}", f"s:{start_at}", "start")
+            edge(f"start:{scope}", f"s:{start_at}", "start", "StartAt")
         for name, state in states.items():
             if not isinstance(state, dict):
                 continue
@@ -177,25 +194,28 @@ def build_graph(definition: dict) -> dict:
             )
             source = f"s:{name}"
             if terminal:
-                edge(source, f"end:{scope}", "end")
+                edge(source, f"end:{scope}", "end", "End")
             if isinstance(state.get("Next"), str):
-                edge(source, f"s:{state['Next']}", "next")
-            for rule in state.get("Choices") or []:
+                edge(source, f"s:{state['Next']}", "next", "Next")
+            for i, rule in enumerate(_items(state.get("Choices"))):
                 if isinstance(rule, dict) and isinstance(rule.get("Next"), str):
-                    edge(source, f"s:{rule['Next']}", "choice", rule_label(rule))
+                    edge(
+                        source, f"s:{rule['Next']}", "choice", f"Choices/{i}/Next", rule_label(rule)
+                    )
             if isinstance(state.get("Default"), str):
-                edge(source, f"s:{state['Default']}", "default", "Default")
-            for catcher in state.get("Catch") or []:
+                edge(source, f"s:{state['Default']}", "default", "Default", "Default")
+            for i, catcher in enumerate(_items(state.get("Catch"))):
                 if isinstance(catcher, dict) and isinstance(catcher.get("Next"), str):
                     errors = catcher.get("ErrorEquals") or []
                     edge(
                         source,
                         f"s:{catcher['Next']}",
                         "catch",
+                        f"Catch/{i}/Next",
                         "catch " + ", ".join(str(e) for e in errors),
                     )
             children = _children(state)
-            for index, sub in enumerate(children):
+            for index, (field, sub) in enumerate(children):
                 gid = f"g:{name}:{index}"
                 kind = "branch" if state_type == "Parallel" else "processor"
                 label = (
@@ -209,7 +229,14 @@ def build_graph(definition: dict) -> dict:
                     )
                 )
                 groups.append(
-                    {"id": gid, "state": f"s:{name}", "kind": kind, "label": label, "scope": scope}
+                    {
+                        "id": gid,
+                        "state": f"s:{name}",
+                        "kind": kind,
+                        "label": label,
+                        "scope": scope,
+                        "field": field,
+                    }
                 )
                 scope_of(sub, gid)
 

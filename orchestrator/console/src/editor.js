@@ -3,7 +3,7 @@
  * (`npm run build`, run by `make console`); the server serves it at /console/vendor/codemirror.js.
  *
  *   const ed = ConsoleEditor.create(parent, { doc, onChange(text), label });
- *   ed.getText(); ed.setText(text);
+ *   ed.getText(); ed.setText(text);   (one undoable change: the part that differs)
  *   ed.setDiagnostics([{ from, to, severity, message } | { location, severity, message }]);
  *   ed.locate("/States/A/Next")  -> { from, to } | null   (a JSON pointer in the current text)
  *   ed.locateState("A")          -> { from, to } | null   (a state's entry, nested ones too)
@@ -163,9 +163,18 @@ function create(parent, opts) {
   const api = {
     view,
     getText: () => view.state.doc.toString(),
+    // Replaces only what differs (the common start and end are kept), so the selection and
+    // the scroll position survive an edit made on the canvas or in the inspector.
     setText(text) {
-      view.dispatch({ changes: { from: 0, to: view.state.doc.length, insert: String(text) },
-        selection: { anchor: 0 }, scrollIntoView: true });
+      const old = view.state.doc.toString();
+      const next = String(text);
+      if (old === next) return;
+      let from = 0;
+      while (from < old.length && from < next.length && old[from] === next[from]) from++;
+      let end = 0;
+      while (end < old.length - from && end < next.length - from &&
+             old[old.length - 1 - end] === next[next.length - 1 - end]) end++;
+      view.dispatch({ changes: { from, to: old.length - end, insert: next.slice(from, next.length - end) } });
     },
     setDiagnostics(list) {
       external = Array.isArray(list) ? list.slice() : [];

@@ -2,9 +2,9 @@
  *   #/                      state machines
  *   #/machines/<name>       graph, definition + diagnostics, start form, executions (filter, pages)
  *   #/executions/<arn>      coloured graph, state details, timeline, events, logs, Stop
- *   #/designer/new          the workflow designer: a new state machine from a template
- *   #/designer/<name>       the designer on a saved machine: code editor (CodeMirror, from
- *                           /console/vendor/codemirror.js), live validation and graph, save
+ *   #/create                the workflow designer (designer.js): a new state machine, blank or a template
+ *   #/designer/<name>       the designer on a saved machine: palette, canvas, inspector, code
+ *                           view (CodeMirror, /console/vendor/codemirror.js), validation, save, start
  * Data comes from /console/api/... (orchestrator/api/console.py). No framework, no CDN. */
 "use strict";
 
@@ -16,21 +16,6 @@ const app = document.getElementById("app");
 let cleanup = [];   // timers of the current page
 
 // --- small helpers ---------------------------------------------------------------------
-function h(tag, attrs, ...children) {
-  const el = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs || {})) {
-    if (v === null || v === undefined || v === false) continue;
-    if (k.startsWith("on")) el.addEventListener(k.slice(2), v);
-    else if (k === "class") el.className = v;
-    else el.setAttribute(k, v === true ? "" : v);
-  }
-  for (const c of children.flat()) {
-    if (c === null || c === undefined || c === false) continue;
-    el.appendChild(c instanceof Node ? c : document.createTextNode(String(c)));
-  }
-  return el;
-}
-
 async function api(path, options) {
   const response = await fetch(API + path, Object.assign({ headers: { "Content-Type": "application/json" } }, options));
   const body = await response.json().catch(() => ({}));
@@ -100,7 +85,7 @@ async function route() {
     if (parts.length === 0) await machinesPage();
     else if (parts[0] === "machines" && parts[1]) await machinePage(parts[1], params);
     else if (parts[0] === "executions" && parts[1]) await executionPage(parts.slice(1).join("/"), params);
-    else if (parts[0] === "designer" && parts[1] === "new" && parts.length === 2) await designerPage(null, params);
+    else if (parts[0] === "create" && parts.length === 1) await designerPage(null, params);
     else if (parts[0] === "designer" && parts[1]) await designerPage(parts[1], params);
     else app.appendChild(h("p", {}, "Page not found. ", h("a", { href: "#/" }, "State machines")));
   } catch (err) {
@@ -118,7 +103,7 @@ async function machinesPage() {
   setTitle("State machines");
   const data = await api("/state-machines");
   app.appendChild(h("div", { class: "title-row" }, h("h1", {}, "State machines"), h("span", { class: "spacer" }),
-    h("a", { class: "button primary", id: "create-machine", href: "#/designer/new" }, "Create state machine")));
+    h("a", { class: "button primary", id: "create-machine", href: "#/create" }, "Create state machine")));
   if (!data.stateMachines.length) {
     app.appendChild(h("p", { id: "no-machines" }, "No state machines yet. Create one in the designer (a code editor with live validation and a graph), or put *.asl.json files in statemachines/ (registered at start)."));
     return;
@@ -136,31 +121,12 @@ async function machinesPage() {
     h("tbody", {}, rows)));
 }
 
-// --- one state machine -----------------------------------------------------------------
-async function machinePage(name, params) {
-  setTitle(name);
-  const m = await api("/state-machines/" + enc(name));
-  app.appendChild(h("nav", { class: "crumbs", "aria-label": "Breadcrumb" }, h("a", { href: "#/" }, "State machines"), " / ", name));
-  app.appendChild(h("div", { class: "title-row" }, h("h1", {}, name, " ", h("span", { class: "pill" }, m.type)),
-    h("span", { class: "spacer" }),
-    h("a", { class: "button", id: "edit-machine", href: "#/designer/" + enc(name), "aria-label": "Edit " + name + " in the designer" }, "Edit")));
-  app.appendChild(h("p", { class: "muted arn" }, m.stateMachineArn));
-
-  const graphBox = h("div", { class: "graph-box", id: "machine-graph" });
-  const side = h("div", { class: "side" });
-  app.appendChild(h("div", { class: "split" }, h("section", { class: "graph-section", "aria-label": "Workflow graph" }, graphBox), side));
-  let graph = null;
-  const drawn = async (g) => {
-    graph = await ConsoleGraph.drawGraph(graphBox, g, { label: "Workflow of " + name, idPrefix: "m",
-      onSelect: (state) => showDefinitionOf(state) });
-  };
-  await drawn(m.graph);
-
-  // Start execution
+// The start form of state machine `name` (input JSON checked as typed, optional execution
+// name); a started execution opens its page. The machine page and the designer show it.
+function startForm(name, input) {
   const inputArea = h("textarea", { id: "exec-input", rows: "9", spellcheck: "false", "aria-describedby": "input-msg",
     "aria-label": "Execution input (JSON)" });
-  // The input of the latest execution is the likeliest next one.
-  inputArea.value = params.get("input") || (m.latestInput != null ? pretty(parseMaybe(m.latestInput)) : "{}");
+  inputArea.value = input;
   const nameInput = h("input", { id: "exec-name", type: "text", placeholder: "optional, e.g. order-42", maxlength: "80", "aria-label": "Execution name" });
   const msg = h("p", { id: "input-msg", class: "field-msg", "aria-live": "polite" });
   const startBtn = h("button", { type: "submit", id: "start-btn", class: "primary" }, "Start execution");
@@ -194,8 +160,32 @@ async function machinePage(name, params) {
     h("label", { for: "exec-input" }, "Input (JSON)"), inputArea, msg,
     h("label", { for: "exec-name" }, "Name"), nameInput,
     h("div", { class: "row" }, startBtn, format));
-  side.appendChild(form);
   check();
+  return form;
+}
+
+// --- one state machine -----------------------------------------------------------------
+async function machinePage(name, params) {
+  setTitle(name);
+  const m = await api("/state-machines/" + enc(name));
+  app.appendChild(h("nav", { class: "crumbs", "aria-label": "Breadcrumb" }, h("a", { href: "#/" }, "State machines"), " / ", name));
+  app.appendChild(h("div", { class: "title-row" }, h("h1", {}, name, " ", h("span", { class: "pill" }, m.type)),
+    h("span", { class: "spacer" }),
+    h("a", { class: "button", id: "edit-machine", href: "#/designer/" + enc(name), "aria-label": "Edit " + name + " in the designer" }, "Edit")));
+  app.appendChild(h("p", { class: "muted arn" }, m.stateMachineArn));
+
+  const graphBox = h("div", { class: "graph-box", id: "machine-graph" });
+  const side = h("div", { class: "side" });
+  app.appendChild(h("div", { class: "split" }, h("section", { class: "graph-section", "aria-label": "Workflow graph" }, graphBox), side));
+  let graph = null;
+  const drawn = async (g) => {
+    graph = await ConsoleGraph.drawGraph(graphBox, g, { label: "Workflow of " + name, idPrefix: "m",
+      onSelect: (state) => showDefinitionOf(state) });
+  };
+  await drawn(m.graph);
+
+  // Start execution (the input of the latest execution is the likeliest next one)
+  side.appendChild(startForm(name, params.get("input") || (m.latestInput != null ? pretty(parseMaybe(m.latestInput)) : "{}")));
 
   // Diagnostics + definition
   const diagBox = h("div", { id: "diagnostics" });
@@ -603,474 +593,6 @@ async function executionPage(arn, params) {
   };
   if (data.execution.status === "RUNNING") timer = setTimeout(poll, POLL_MS);
   cleanup.push(() => clearTimeout(timer));
-}
-
-// --- the workflow designer -------------------------------------------------------------
-// A code view (CodeMirror, ConsoleEditor from /console/vendor/codemirror.js), the graph and
-// the engine's diagnostics of the text (POST /validate, 300 ms after the last change), save
-// (POST /state-machines, PUT /state-machines/<name>), a draft per machine in localStorage.
-const DESIGNER_DEBOUNCE_MS = 300;
-const DRAFT_PREFIX = "console.designer.draft:";
-// AWS: 1-80 characters, none of whitespace, brackets, wildcards or these punctuation marks.
-const BAD_NAME = /[\s<>{}[\]?*"#%\\^|~`$&,;:/\u0000-\u001f\u007f-\u009f]/;
-// States the designer offers next to the server's Task presets (GET /console/api/designer).
-const FLOW_PRESETS = [
-  { id: "pass", title: "Pass", group: "Flow", state: { Type: "Pass", End: true } },
-  { id: "wait", title: "Wait", group: "Flow", state: { Type: "Wait", Seconds: 1, End: true } },
-  { id: "succeed", title: "Succeed", group: "Flow", state: { Type: "Succeed" } },
-  { id: "fail", title: "Fail", group: "Flow", state: { Type: "Fail", Error: "MyError", Cause: "What went wrong" } },
-];
-
-const draftKey = (name) => DRAFT_PREFIX + (name == null ? "(new)" : name);
-function readDraft(name) {
-  try {
-    const d = JSON.parse(localStorage.getItem(draftKey(name)));
-    return d && typeof d.text === "string" ? d : null;
-  } catch (e) { return null; }
-}
-function writeDraft(name, draft) {
-  try { localStorage.setItem(draftKey(name), JSON.stringify(draft)); return true; } catch (e) { return false; }
-}
-function dropDraft(name) { try { localStorage.removeItem(draftKey(name)); } catch (e) { /* private mode */ } }
-
-function nameProblem(name) {
-  if (!name) return "Give the state machine a name.";
-  if (name.length > 80) return "A name has at most 80 characters.";
-  if (BAD_NAME.test(name)) return "A name has no spaces, brackets, wildcards or punctuation such as : / , ; \" #.";
-  return null;
-}
-
-// When the editor bundle is missing (make console not run): a plain textarea, same interface.
-function plainEditor(parent, opts) {
-  const area = h("textarea", { class: "plain-editor", spellcheck: "false", "aria-label": opts.label });
-  area.value = opts.doc || "";
-  area.addEventListener("input", () => opts.onChange && opts.onChange(area.value));
-  parent.appendChild(area);
-  return {
-    getText: () => area.value,
-    setText(text) { area.value = text; if (opts.onChange) opts.onChange(text); },
-    setDiagnostics() {}, locate: () => null, locateState: () => null, syntaxError: () => null,
-    reveal(r, focus) { if (r) { if (focus !== false) area.focus(); area.setSelectionRange(r.from, r.to); } },
-    focus: () => area.focus(),
-  };
-}
-
-function stateNameFor(title, states) {
-  const base = String(title).split(/[^A-Za-z0-9]+/).filter(Boolean)
-    .map((w) => w[0].toUpperCase() + w.slice(1)).join("") || "State";
-  let name = base;
-  for (let i = 2; states && Object.prototype.hasOwnProperty.call(states, name); i++) name = base + i;
-  return name;
-}
-
-async function designerPage(name, params) {
-  const isNew = name == null;
-  setTitle(isNew ? "New state machine" : "Edit " + name);
-  const [setup, machine] = await Promise.all([api("/designer"), isNew ? null : api("/state-machines/" + enc(name))]);
-  const defaults = setup.defaults;
-  const templates = setup.templates;
-  const templateText = (id) => (templates.find((t) => t.id === id) || templates[0] || { definition: "" }).definition;
-  // What the server has (edit) and what a save is checked against (expectedRevisionId/-UpdateDate).
-  let saved = isNew ? null : {
-    text: machine.definition,
-    level: (machine.loggingConfiguration && machine.loggingConfiguration.level) || "OFF",
-    revisionId: machine.revisionId || null,
-    updateDate: machine.updateDate == null ? null : machine.updateDate,
-  };
-  let base = saved && { revisionId: saved.revisionId, updateDate: saved.updateDate };
-  let alive = true;
-  cleanup.push(() => { alive = false; });
-
-  // --- header and toolbar --------------------------------------------------------------
-  app.appendChild(h("nav", { class: "crumbs", "aria-label": "Breadcrumb" }, h("a", { href: "#/" }, "State machines"), " / ",
-    isNew ? "New state machine" : [h("a", { href: "#/machines/" + enc(name) }, name), " / Designer"]));
-  const saveBtn = h("button", { type: "button", id: "save-btn", class: "primary", "aria-keyshortcuts": "Control+S Meta+S",
-    title: "Save (Ctrl+S / ⌘S)", "aria-describedby": "designer-status" }, isNew ? "Create" : "Save");
-  const startBtn = h("button", { type: "button", id: "designer-start", hidden: isNew,
-    onclick: () => { location.hash = "#/machines/" + enc(name); } }, "Start execution");
-  const exportBtn = h("button", { type: "button", id: "export-btn", "aria-label": "Export the definition as a .asl.json file" }, "Export");
-  const importFile = h("input", { type: "file", id: "import-file", accept: ".json,application/json", class: "visually-hidden",
-    tabindex: "-1", "aria-label": "Import a definition file" });
-  const importBtn = h("button", { type: "button", id: "import-btn", "aria-label": "Import a definition from a file (replaces the editor text)",
-    onclick: () => importFile.click() }, "Import");
-  const formatBtn = h("button", { type: "button", id: "format-btn", "aria-label": "Format the definition (2-space JSON)" }, "Format");
-  const discardBtn = h("button", { type: "button", id: "discard-draft", hidden: true }, "Discard draft");
-  const statusLine = h("span", { id: "designer-status", class: "muted", "aria-live": "polite" });
-  app.appendChild(h("div", { class: "title-row" },
-    h("h1", {}, isNew ? "New state machine" : name, isNew ? null : [" ", h("span", { class: "pill", id: "machine-type" }, machine.type)]),
-    h("span", { class: "spacer" }), saveBtn, startBtn, formatBtn, exportBtn, importBtn, importFile, discardBtn));
-  const saveMsg = h("div", { id: "save-msg", class: "save-msg", "aria-live": "polite" });
-  app.appendChild(h("div", { class: "row" }, statusLine));
-  app.appendChild(saveMsg);
-
-  // --- settings ------------------------------------------------------------------------
-  const option = (value, label) => h("option", { value }, label || value);
-  const templateSel = h("select", { id: "template", "aria-describedby": "template-help" }, templates.map((t) => option(t.id, t.title)));
-  const templateHelp = h("p", { id: "template-help", class: "muted small" });
-  const nameInput = h("input", { type: "text", id: "machine-name", maxlength: "80", autocomplete: "off", spellcheck: "false",
-    placeholder: "e.g. hello-world", "aria-describedby": "name-msg" });
-  const nameMsg = h("p", { id: "name-msg", class: "field-msg", "aria-live": "polite" });
-  const typeSel = h("select", { id: "machine-type-select" }, defaults.types.map((t) => option(t)));
-  const levelSel = h("select", { id: "logging-level", "aria-describedby": "logging-help" }, defaults.loggingLevels.map((l) => option(l)));
-  const presets = [...FLOW_PRESETS, ...(setup.presets || [])];
-  const groups = [...new Set(presets.map((p) => p.group))];
-  const presetSel = h("select", { id: "preset", "aria-label": "State to add" }, groups.map((g) =>
-    h("optgroup", { label: g }, presets.filter((p) => p.group === g).map((p) => option(p.id, p.title)))));
-  const addBtn = h("button", { type: "button", id: "add-state" }, "Add state");
-  const settings = h("section", { class: "card designer-settings", id: "designer-settings", "aria-label": "State machine settings" },
-    isNew ? h("div", { class: "field" }, h("label", { for: "template" }, "Template"), templateSel, templateHelp) : null,
-    isNew ? h("div", { class: "field" }, h("label", { for: "machine-name" }, "Name"), nameInput, nameMsg) : null,
-    isNew ? h("div", { class: "field" }, h("label", { for: "machine-type-select" }, "Type"), typeSel) : null,
-    h("div", { class: "field" }, h("label", { for: "logging-level" }, "Logging level"), levelSel,
-      h("p", { id: "logging-help", class: "muted small" }, "What the execution logs receive (OFF: none; the events are always kept).")),
-    h("div", { class: "field" }, h("label", { for: "preset" }, "Add a state"), h("div", { class: "row tight" }, presetSel, addBtn),
-      h("p", { class: "muted small" }, "Added to States, then point a Next (or StartAt) at it.")));
-  app.appendChild(settings);
-
-  // --- editor, graph, diagnostics ------------------------------------------------------
-  const editorBox = h("div", { class: "editor-box", id: "designer-editor" });
-  const graphBox = h("div", { class: "graph-box", id: "designer-graph" });
-  const graphNote = h("p", { class: "graph-note muted small", id: "graph-note", hidden: true });
-  const diagBox = h("div", { id: "designer-diagnostics", "aria-live": "polite" });
-  app.appendChild(h("div", { class: "designer" },
-    h("section", { class: "editor-section", "aria-label": "Definition (ASL JSON)" }, editorBox),
-    h("div", { class: "designer-side" },
-      h("section", { class: "graph-section", "aria-label": "Graph preview" }, graphBox, graphNote),
-      h("section", { class: "card", "aria-labelledby": "validation-heading" }, h("h2", { id: "validation-heading" }, "Validation"), diagBox))));
-
-  // Initial content: a draft of this machine (restored), else the server's or the template's.
-  const draft = readDraft(name);
-  let restored = null;
-  let text0;
-  if (isNew) {
-    templateSel.value = (draft && draft.template) || (templates.find((t) => t.id === "hello-world") ? "hello-world" : templates[0].id);
-    text0 = draft ? draft.text : templateText(templateSel.value);
-    if (draft) { nameInput.value = draft.name || ""; typeSel.value = draft.type || "STANDARD"; levelSel.value = draft.level || "OFF"; restored = draft; }
-  } else {
-    levelSel.value = saved.level;
-    text0 = saved.text;
-    if (draft && (draft.text !== saved.text || draft.level !== saved.level)) {
-      text0 = draft.text; levelSel.value = draft.level || saved.level; restored = draft;
-      if (draft.base) base = draft.base;
-    } else if (draft) dropDraft(name);
-  }
-  const showTemplateHelp = () => {
-    const t = templates.find((x) => x.id === templateSel.value);
-    templateHelp.textContent = t ? t.description : "";
-  };
-  showTemplateHelp();
-
-  const makeEditor = window.ConsoleEditor ? window.ConsoleEditor.create : plainEditor;
-  if (!window.ConsoleEditor) {
-    app.insertBefore(h("div", { class: "error-box", role: "alert" }, h("strong", {}, "Plain text editor"),
-      ": the code editor did not load (/console/vendor/codemirror.js): run ", h("code", {}, "make console"), "."), settings);
-  }
-  const editor = makeEditor(editorBox, { doc: text0, label: "Definition (ASL JSON)", onChange: () => changed() });
-
-  // --- state: dirty, draft, save button ------------------------------------------------
-  let lastView = null;     // { text, type, view } of the latest validation answer
-  let saving = false;
-  let takenName = null;   // the name a create was refused for (409 StateMachineAlreadyExists)
-  const machineType = () => (isNew ? typeSel.value : machine.type);
-  function isDirty() {
-    const text = editor.getText();
-    if (isNew) return text !== templateText(templateSel.value) || nameInput.value.trim() !== "";
-    return text !== saved.text || levelSel.value !== saved.level;
-  }
-  function errorCount() {
-    const text = editor.getText();
-    if (!text.trim()) return 1;
-    if (editor.syntaxError()) return 1;
-    if (!lastView || lastView.text !== text || lastView.type !== machineType()) return 0;   // not known yet: save checks again
-    return lastView.view.diagnostics.filter((d) => d.severity === "ERROR").length || (lastView.view.result === "OK" ? 0 : 1);
-  }
-  function refreshControls() {
-    const dirty = isDirty();
-    const errors = errorCount();
-    const problem = isNew ? nameProblem(nameInput.value.trim()) ||
-      (takenName && nameInput.value.trim() === takenName ? "A state machine with this name already exists." : null) : null;
-    saveBtn.disabled = saving || errors > 0 || (!isNew && !dirty) || (isNew && !!problem);
-    saveBtn.title = errors ? "Fix the errors before saving (warnings do not block)" : problem || (!isNew && !dirty ? "No changes to save" : "Save (Ctrl+S / ⌘S)");
-    startBtn.disabled = isNew || dirty;
-    startBtn.title = dirty ? "Save first: an execution runs the saved definition" : "Open the start form of " + (name || "");
-    discardBtn.hidden = !restored && !(dirty && readDraft(name));
-    let status;
-    if (saving) status = "Saving…";
-    else if (errors) status = errors + " error" + (errors === 1 ? "" : "s") + ": fix to save.";
-    else if (dirty) status = "Unsaved changes (kept as a draft in this browser).";
-    else status = isNew ? "Pick a template and a name, then Create." : "No unsaved changes.";
-    if (restored) status += " Draft restored from " + fmtTime(restored.savedAt) + ".";
-    statusLine.textContent = status;
-    if (isNew) {
-      nameMsg.textContent = nameInput.value.trim() ? (problem || "") : "";
-      nameMsg.className = "field-msg" + (problem && nameInput.value.trim() ? " bad" : "");
-      if (problem && nameInput.value.trim()) nameInput.setAttribute("aria-invalid", "true"); else nameInput.removeAttribute("aria-invalid");
-    }
-  }
-  function keepDraft() {
-    if (!isDirty()) { dropDraft(name); return; }
-    writeDraft(name, { text: editor.getText(), level: levelSel.value, name: isNew ? nameInput.value : name,
-      type: machineType(), template: isNew ? templateSel.value : undefined, savedAt: Date.now(), base });
-  }
-  let timer = null;
-  function changed() {
-    keepDraft();
-    refreshControls();
-    clearTimeout(timer);
-    timer = setTimeout(() => { validate().catch(() => {}); }, DESIGNER_DEBOUNCE_MS);
-  }
-  cleanup.push(() => clearTimeout(timer));
-
-  // --- validation, graph and diagnostics ------------------------------------------------
-  let graph = null;
-  let drawnGraph = null;   // the JSON of the graph drawn
-  let seq = 0;
-  async function validate() {
-    clearTimeout(timer);
-    const text = editor.getText();
-    const type = machineType();
-    if (lastView && lastView.text === text && lastView.type === type) return lastView;
-    const my = ++seq;
-    let view;
-    if (!text.trim()) {
-      view = { result: "FAIL", graph: null, truncated: false,
-        diagnostics: [{ severity: "ERROR", code: "EMPTY_DEFINITION", message: "The definition is empty.", location: "", state: null }] };
-    } else {
-      try {
-        view = await api("/validate", { method: "POST", body: JSON.stringify({ definition: text, type }) });
-      } catch (err) {
-        if (my === seq && alive) { diagBox.innerHTML = ""; diagBox.appendChild(errorBox(err)); }
-        throw err;
-      }
-    }
-    if (my !== seq || !alive) return lastView;   // a newer text is being checked
-    lastView = { text, type, view };
-    await showView(view, my);
-    refreshControls();
-    return lastView;
-  }
-
-  function rangeOf(d) {
-    if (d.code === "INVALID_JSON_DESCRIPTION") return editor.syntaxError() || editor.locate(d.location);
-    return (d.location && d.location.startsWith("/") && d.location !== "/" ? editor.locate(d.location) : null) ||
-      (d.state ? editor.locateState(d.state) : null);
-  }
-  function selectDiagnostic(i, d, item) {
-    for (const li of diagBox.querySelectorAll("li.diag")) li.classList.toggle("current", li === item);
-    if (d.state && graph) { graph.select(d.state); graph.reveal(d.state); }
-    editor.reveal(rangeOf(d));
-  }
-
-  async function showView(view, my) {
-    // The editor marks the engine's diagnostics where their location is found in the text
-    // (its own JSON parser marks syntax errors; the engine's message for one is listed).
-    const syntax = editor.syntaxError();
-    editor.setDiagnostics(view.diagnostics.filter((d) => !(syntax && d.code === "INVALID_JSON_DESCRIPTION")));
-    // Diagnostics list
-    diagBox.innerHTML = "";
-    const errors = view.diagnostics.filter((d) => d.severity === "ERROR").length;
-    const warnings = view.diagnostics.length - errors;
-    diagBox.appendChild(h("p", { id: "validation-result" }, "Result: ", statusBadge(view.result === "OK" ? "succeeded" : "failed"), " ",
-      view.diagnostics.length ? [errors + " error" + (errors === 1 ? "" : "s"), ", ", warnings + " warning" + (warnings === 1 ? "" : "s"),
-        errors ? "" : " (warnings do not block saving)"] : "no problems found"));
-    if (view.diagnostics.length) {
-      diagBox.appendChild(h("ul", { class: "diagnostics", id: "diagnostic-list" }, view.diagnostics.map((d, i) => {
-        const item = h("li", { class: "diag diag-" + d.severity.toLowerCase(), "data-code": d.code, "data-state": d.state || "" });
-        const target = d.state ? "state " + d.state : d.code === "INVALID_JSON_DESCRIPTION" ? "the JSON error" : "the definition";
-        item.appendChild(h("button", { type: "button", class: "diag-go", "aria-label": d.severity + " " + d.code + ": show " + target,
-          onclick: () => selectDiagnostic(i, d, item) },
-          h("span", { class: "sev" }, d.severity), " ", h("code", {}, d.code), d.state ? [" ", h("strong", {}, d.state)] : null));
-        // A JSON error's message and location quote the whole text: show its line and column.
-        const at = /line: (\d+), column: (\d+)/.exec(d.location || "");
-        item.appendChild(h("div", { class: "diag-message" }, String(d.message).split("\n at [Source")[0]));
-        if (d.location && d.location.startsWith("/")) item.appendChild(h("div", { class: "muted small" }, "at ", h("code", {}, d.location)));
-        else if (at) item.appendChild(h("div", { class: "muted small" }, "at line " + at[1] + ", column " + at[2]));
-        return item;
-      })));
-      if (view.truncated) diagBox.appendChild(h("p", { class: "muted" }, "More diagnostics were left out: fix these first."));
-    }
-    // Graph: drawn from the text when it is JSON; otherwise the last drawing stays, marked stale.
-    const graphJson = view.graph ? JSON.stringify(view.graph) : null;
-    if (view.graph && graph && graphJson === drawnGraph) {
-      graphNote.hidden = true;   // same graph: keep the drawing (and the user's zoom and pan)
-      graphBox.classList.remove("stale");
-    } else if (view.graph) {
-      const drawn = await ConsoleGraph.drawGraph(graphBox, view.graph, { label: "Graph preview", idPrefix: "d",
-        onSelect: (state) => editor.reveal(editor.locateState(state), false) });
-      if (my !== seq || !alive) return;
-      graph = drawn;
-      drawnGraph = graphJson;
-      graphNote.hidden = true;
-      graphBox.classList.remove("stale");
-    } else if (graph) {
-      graphNote.hidden = false;
-      graphNote.textContent = "The text is not valid JSON: the graph shows the last version that was.";
-      graphBox.classList.add("stale");
-    } else {
-      graphNote.hidden = false;
-      graphNote.textContent = "No graph: the text is not valid JSON.";
-    }
-    if (graph) {
-      const flags = {};
-      for (const d of view.diagnostics) {
-        if (!d.state) continue;
-        const f = flags[d.state];
-        if (!f || (f.severity !== "ERROR" && d.severity === "ERROR")) flags[d.state] = { severity: d.severity, count: 1 };
-        else if (f.severity === d.severity) f.count++;
-      }
-      graph.setFlags(flags);
-    }
-  }
-
-  // --- save ----------------------------------------------------------------------------
-  function say(kind, ...content) {
-    saveMsg.innerHTML = "";
-    saveMsg.className = "save-msg " + kind;
-    saveMsg.setAttribute("role", kind === "bad" ? "alert" : "status");
-    saveMsg.appendChild(h("p", {}, ...content));
-  }
-  async function save() {
-    if (saving) return;
-    if (isNew) {
-      const problem = nameProblem(nameInput.value.trim());
-      if (problem) { say("bad", problem); nameInput.focus(); return; }
-    }
-    saving = true; refreshControls();
-    const text = editor.getText();
-    try {
-      let view;
-      try { view = await validate(); } catch (err) { say("bad", "Not saved: the definition could not be checked (", err.message, ")."); return; }
-      if (!alive) return;
-      if (editor.getText() !== text) return;   // changed while checking: the next save sends it
-      const errors = errorCount();
-      if (errors || !view) {
-        say("bad", "Not saved: fix the ", String(errors || 1), " error", errors === 1 ? "" : "s", " listed under Validation first (warnings do not block saving).");
-        return;
-      }
-      if (isNew) {
-        const machineName = nameInput.value.trim();
-        const r = await api("/state-machines", { method: "POST", body: JSON.stringify({
-          name: machineName, type: typeSel.value, definition: text, loggingLevel: levelSel.value }) });
-        dropDraft(null);
-        location.hash = "#/designer/" + enc(r.name || machineName) + "?saved=created";
-        return;
-      }
-      const r = await api("/state-machines/" + enc(name), { method: "PUT", body: JSON.stringify({
-        definition: text, loggingLevel: levelSel.value,
-        expectedRevisionId: base ? base.revisionId : null, expectedUpdateDate: base ? base.updateDate : null }) });
-      saved = { text, level: levelSel.value, revisionId: r.revisionId || null, updateDate: r.updateDate };
-      base = { revisionId: saved.revisionId, updateDate: saved.updateDate };
-      restored = null;
-      dropDraft(name);
-      say("ok", "Saved at ", fmtTime(r.updateDate), saved.revisionId ? [" (revision ", h("code", { id: "revision-id" }, saved.revisionId), ")"] : "", ". ",
-        h("a", { href: "#/machines/" + enc(name), id: "saved-start-link" }, "Start an execution"), " of it.");
-    } catch (err) {
-      const machineName = isNew ? nameInput.value.trim() : name;
-      if (err.code === "StateMachineAlreadyExists") {
-        say("bad", h("strong", {}, "Name taken"), ": a state machine named ", h("code", {}, machineName),
-          " already exists. Choose another name and save again; your definition is kept.");
-        takenName = machineName;
-      } else if (err.code === "CONFLICT") {
-        say("bad", h("strong", {}, "Changed elsewhere"), ": ", err.message,
-          ". Your text is kept here and as a draft: Export it, then Discard draft to load the saved version.");
-      } else if (err.code === "InvalidDefinition") {
-        say("bad", h("strong", {}, "Refused by the engine"), ": ", err.message, " (your text is kept).");
-      } else {
-        say("bad", h("strong", {}, err.code || "Error"), ": ", err.message, " (your text is kept).");
-      }
-    } finally {
-      saving = false;
-      if (alive) refreshControls();
-    }
-  }
-  saveBtn.addEventListener("click", save);
-
-  // --- the other controls ---------------------------------------------------------------
-  templateSel.addEventListener("change", () => {
-    const previous = templateSel.dataset.current || templateSel.value;
-    if (editor.getText() !== templateText(previous) &&
-        !confirm("Replace the definition with the " + templateSel.selectedOptions[0].textContent + " template? Your edits are lost (Ctrl+Z in the editor undoes it).")) {
-      templateSel.value = previous; return;
-    }
-    templateSel.dataset.current = templateSel.value;
-    showTemplateHelp();
-    editor.setText(templateText(templateSel.value));
-  });
-  templateSel.dataset.current = templateSel.value;
-  nameInput.addEventListener("input", () => { keepDraft(); refreshControls(); });
-  typeSel.addEventListener("change", changed);
-  levelSel.addEventListener("change", () => { keepDraft(); refreshControls(); });
-  discardBtn.addEventListener("click", () => {
-    if (!confirm("Discard the draft and go back to the " + (isNew ? "template" : "saved version") + "?")) return;
-    dropDraft(name);
-    restored = null;
-    if (isNew) { nameInput.value = ""; levelSel.value = "OFF"; editor.setText(templateText(templateSel.value)); }
-    else { base = { revisionId: saved.revisionId, updateDate: saved.updateDate }; levelSel.value = saved.level; editor.setText(saved.text); }
-    dropDraft(name);
-    say("ok", "Draft discarded.");
-    refreshControls();
-  });
-  exportBtn.addEventListener("click", () => {
-    const file = ((isNew ? nameInput.value.trim() : name) || "state-machine") + ".asl.json";
-    const url = URL.createObjectURL(new Blob([editor.getText()], { type: "application/json" }));
-    const link = h("a", { href: url, download: file, hidden: true });
-    document.body.appendChild(link);
-    link.click();
-    link.remove();
-    setTimeout(() => URL.revokeObjectURL(url), 10000);
-    say("ok", "Exported ", h("code", {}, file), ".");
-  });
-  importFile.addEventListener("change", async () => {
-    const file = importFile.files && importFile.files[0];
-    if (!file) return;
-    try {
-      const text = await file.text();
-      editor.setText(text);
-      say("ok", "Imported ", h("code", {}, file.name), " (Ctrl+Z in the editor undoes it).");
-    } catch (err) {
-      say("bad", "Could not read ", file.name, ": ", err.message);
-    } finally { importFile.value = ""; }
-  });
-  formatBtn.addEventListener("click", () => {
-    try { editor.setText(pretty(JSON.parse(editor.getText()))); }
-    catch (err) { say("bad", "Cannot format: the text is not valid JSON (", err.message, ")."); editor.reveal(editor.syntaxError()); }
-  });
-  addBtn.addEventListener("click", () => {
-    const preset = presets.find((p) => p.id === presetSel.value);
-    let def;
-    try { def = JSON.parse(editor.getText()); }
-    catch (err) { say("bad", "Fix the JSON before adding a state (", err.message, ")."); editor.reveal(editor.syntaxError()); return; }
-    if (!def || typeof def !== "object" || Array.isArray(def)) { say("bad", "The definition must be a JSON object to add a state."); return; }
-    if (!def.States || typeof def.States !== "object" || Array.isArray(def.States)) def.States = {};
-    const stateName = stateNameFor(preset.title, def.States);
-    def.States[stateName] = JSON.parse(JSON.stringify(preset.state));
-    if (!def.StartAt) def.StartAt = stateName;
-    editor.setText(pretty(def));
-    editor.reveal(editor.locateState(stateName), false);
-    say("ok", "Added ", h("code", {}, stateName), ": point a Next (or StartAt) at it.");
-  });
-
-  // Ctrl/Cmd+S saves; leaving the page with unsaved changes asks first.
-  const onKey = (ev) => {
-    if ((ev.ctrlKey || ev.metaKey) && !ev.altKey && ev.key.toLowerCase() === "s") { ev.preventDefault(); save(); }
-  };
-  const onBeforeUnload = (ev) => { if (isDirty()) { ev.preventDefault(); ev.returnValue = ""; } };
-  document.addEventListener("keydown", onKey);
-  window.addEventListener("beforeunload", onBeforeUnload);
-  cleanup.push(() => { document.removeEventListener("keydown", onKey); window.removeEventListener("beforeunload", onBeforeUnload); });
-
-  if (params.get("saved") === "created") {
-    say("ok", "Created ", h("code", {}, name), ". ", h("a", { href: "#/machines/" + enc(name), id: "saved-start-link" }, "Start an execution"), " of it, or keep editing.");
-    history.replaceState(null, "", "#/designer/" + enc(name));   // a reload does not say it again
-  }
-  if (restored) {
-    say("info", "Restored your unsaved draft of ", fmtTime(restored.savedAt), ".",
-      !isNew && restored.base && (restored.base.revisionId !== saved.revisionId || restored.base.updateDate !== saved.updateDate)
-        ? " The state machine was saved elsewhere since: saving this draft will be refused until you discard it (Export it first to keep it)." : "",
-      " Use Discard draft to go back to the " + (isNew ? "template" : "saved version") + ".");
-  }
-  refreshControls();
-  await validate().catch(() => {});
 }
 
 function legend() {

@@ -1,6 +1,15 @@
 /* State machine graph: elkjs lays it out (layered, compound nodes for Parallel branches and
  * Map processors), this file draws it as SVG with zoom and pan and colours it by status.
- * The graph's content (nodes, edges, groups) comes from the server (orchestrator/console/graph.py). */
+ * The graph's content (nodes, edges, groups) comes from the server (orchestrator/console/graph.py).
+ *
+ * With `editable: true` (the designer) it also draws what the designer's drag and drop and
+ * keyboard act on, and marks every drop target with a data attribute: states
+ * (`data-state`), edges (`data-edge`: a wide invisible stroke and an insert button "+" at
+ * the middle), groups (`data-group`: Parallel branches, Map processors, with an add button)
+ * and the background (`data-canvas`); a connect handle under each state that can have a
+ * transition (`data-connect`), and a re-target handle on each edge's arrow head
+ * (`data-retarget`). The designer's own code does the dragging (opts.onInsert(edge | group,
+ * button) when an insert button is pressed). */
 "use strict";
 
 const SVG_NS = "http://www.w3.org/2000/svg";
@@ -88,6 +97,17 @@ function toElk(graph) {
   return root;
 }
 
+/* The middle of the longest segment of a polyline (where an edge's insert button goes). */
+function midpoint(pts) {
+  let best = { x: pts[0].x, y: pts[0].y }, len = -1;
+  for (let i = 1; i < pts.length; i++) {
+    const a = pts[i - 1], b = pts[i];
+    const l = Math.abs(b.x - a.x) + Math.abs(b.y - a.y);
+    if (l > len) { len = l; best = { x: (a.x + b.x) / 2, y: (a.y + b.y) / 2 }; }
+  }
+  return best;
+}
+
 let elkInstance = null;
 async function layout(graph) {
   if (typeof ELK === "undefined") throw new Error("elkjs did not load (/console/vendor/elk.js): run `make console`");
@@ -120,6 +140,22 @@ async function drawGraph(container, graph, opts) {
   const nodesLayer = svg("g", { class: "nodes" }, viewport);
   const labelsLayer = svg("g", { class: "edge-labels" }, viewport);
   const nodeEls = new Map();
+  const editable = !!opts.editable;
+  const handlesLayer = editable ? svg("g", { class: "handles" }, viewport) : null;
+  if (editable) root.setAttribute("data-canvas", "");
+
+  // An insert button (a "+" in a circle): Enter / Space / click calls opts.onInsert(target, el).
+  function insertButton(parent, cx, cy, target, label) {
+    const el = svg("g", { class: "insert", tabindex: "0", role: "button", "aria-label": label,
+      "data-insert": target.id }, parent);
+    svg("circle", { cx, cy, r: 9 }, el);
+    svg("text", { x: cx, y: cy + 4.5, "text-anchor": "middle" }, el).textContent = "+";
+    const t = svg("title", {}, el); t.textContent = label;
+    const fire = (ev) => { ev.preventDefault(); ev.stopPropagation(); if (opts.onInsert) opts.onInsert(target, el); };
+    el.addEventListener("click", fire);
+    el.addEventListener("keydown", (ev) => { if (ev.key === "Enter" || ev.key === " ") fire(ev); });
+    return el;
+  }
 
   const visit = (node) => {
     for (const child of node.children || []) {
@@ -129,6 +165,12 @@ async function drawGraph(container, graph, opts) {
         const el = svg("g", { class: "group group-" + g.kind }, groupsLayer);
         svg("rect", { x: child.x, y: child.y, width: child.width, height: child.height, rx: 8 }, el);
         svg("text", { x: child.x + 10, y: child.y + 19, class: "group-label" }, el).textContent = g.label;
+        if (editable) {
+          el.setAttribute("data-group", g.id);
+          const owner = info.get(g.state);
+          insertButton(el, child.x + child.width - 14, child.y + 14, g,
+            "Add a state to " + g.label + " of " + (owner ? owner.name : g.state));
+        }
       } else if (n) {
         drawNode(n, child);
       }
@@ -168,6 +210,11 @@ async function drawGraph(container, graph, opts) {
       if (ev.key === "Enter" || ev.key === " ") { ev.preventDefault(); select(n.name, true); }
     });
     nodeEls.set(n.name, { el, node: n, badge, title });
+    if (editable && n.type !== "Succeed" && n.type !== "Fail") {
+      const cx = box.x + box.width / 2, cy = box.y + (isCompound ? NODE_H : box.height);
+      const handle = svg("circle", { cx, cy, r: 6, class: "connect-handle", "data-connect": n.name }, handlesLayer);
+      const t = svg("title", {}, handle); t.textContent = "Drag to another state to connect " + n.name + " to it";
+    }
   }
 
   function drawEdge(edge) {
@@ -179,6 +226,17 @@ async function drawGraph(container, graph, opts) {
       const path = svg("path", { d, class: "edge edge-" + e.kind,
         "marker-end": "url(#arrow-" + e.kind + "-" + (opts.idPrefix || "g") + ")" }, edgesLayer);
       if (e.title) { const t = svg("title", {}, path); t.textContent = e.title; }
+      if (editable) {
+        svg("path", { d, class: "edge-hit", "data-edge": e.id }, edgesLayer);
+        const mid = midpoint(pts);
+        const from = info.get(e.source), to = info.get(e.target);
+        insertButton(handlesLayer, mid.x, mid.y, e, "Insert a state between " + from.name + " and " + to.name +
+          (e.kind === "next" || e.kind === "start" || e.kind === "end" ? "" : " (" + (e.title || e.kind) + ")"))
+          .setAttribute("data-edge", e.id);
+        const end = s.endPoint;
+        const handle = svg("circle", { cx: end.x, cy: end.y, r: 5, class: "retarget-handle", "data-retarget": e.id }, handlesLayer);
+        const t = svg("title", {}, handle); t.textContent = "Drag to another state to re-target this transition";
+      }
     }
     for (const label of edge.labels || []) {
       const g = svg("g", { class: "edge-label edge-label-" + e.kind }, labelsLayer);
@@ -211,7 +269,7 @@ async function drawGraph(container, graph, opts) {
   }, { passive: false });
   let drag = null;
   root.addEventListener("pointerdown", (ev) => {
-    if (ev.button !== 0 || ev.target.closest(".state")) return;
+    if (ev.button !== 0 || ev.target.closest(".state, .insert, .connect-handle, .retarget-handle")) return;
     drag = { x: ev.clientX, y: ev.clientY, tx, ty };
     root.setPointerCapture(ev.pointerId);
     root.classList.add("dragging");
@@ -296,7 +354,12 @@ async function drawGraph(container, graph, opts) {
     tx = container.clientWidth / 2 - x * k; ty = container.clientHeight / 2 - y * k; apply();
   }
   for (const { el, node } of nodeEls.values()) el.setAttribute("aria-label", node.name + ", " + node.type + " state");
-  return { select, setStatuses, setFlags, fit, mark, reveal, states: () => [...nodeEls.keys()] };
+  // What the designer needs to turn a drop target into an edit: the server's node, edge and
+  // group entries by id (graph.py documents their fields), and the focusable element of a state.
+  const lookup = (id) => info.get(id) || edgeInfo.get(id) || groupInfo.get(id) || null;
+  const stateElement = (name) => (nodeEls.has(name) ? nodeEls.get(name).el : null);
+  return { select, setStatuses, setFlags, fit, mark, reveal, lookup, stateElement,
+           selected: () => selected, states: () => [...nodeEls.keys()] };
 }
 
 window.ConsoleGraph = { drawGraph, toElk };

@@ -270,7 +270,7 @@ def test_a_draft_survives_a_reload_and_can_be_discarded(page, sfn):
 
 def test_a_taken_name_is_refused_and_the_text_kept(page, sfn):
     sfn.create_state_machine(name="taken", definition=json.dumps(PASS), roleArn=ROLE)
-    _open(page, "/designer/new")
+    _open(page, "/create")
     page.select_option("#template", "blank")
     _wait_validated(page, "no problems found")
     mine = json.loads(_text(page))
@@ -284,7 +284,7 @@ def test_a_taken_name_is_refused_and_the_text_kept(page, sfn):
     assert "Name taken" in message and "taken" in message and "already exists" in message
     assert page.get_attribute("#machine-name", "aria-invalid") == "true"
     assert json.loads(_text(page)) == mine
-    assert page.url.endswith("#/designer/new")
+    assert page.url.endswith("#/create")
     # The existing machine is untouched.
     assert (
         json.loads(sfn.describe_state_machine(stateMachineArn=_arn(sfn, "taken"))["definition"])
@@ -293,7 +293,7 @@ def test_a_taken_name_is_refused_and_the_text_kept(page, sfn):
 
 
 def test_export_and_import(page, tmp_path):
-    _open(page, "/designer/new")
+    _open(page, "/create")
     page.select_option("#template", "hello-world")
     _wait_validated(page, "no problems found")
     page.fill("#machine-name", "exported")

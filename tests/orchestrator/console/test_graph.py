@@ -56,12 +56,18 @@ def test_nested_groups_choice_and_default():
         "kind": "processor",
         "label": "Item processor",
         "scope": "g:FanOut:1",
+        "field": "ItemProcessor",
     }
+    assert groups["g:FanOut:1"]["field"] == "Branches/1"
     scope = {n["id"]: n["scope"] for n in graph["nodes"]}
     assert scope["s:Pause"] == "g:FanOut:0" and scope["s:Price"] == "g:PriceItems:0"
     assert scope["start:g:PriceItems:0"] == "g:PriceItems:0"
     assert ("s:Decide", "s:Deferred", '$.charge == "deferred"') in _edges(graph, "choice")
     assert ("s:Decide", "s:Rejected", "Default") in _edges(graph, "default")
+    fields = {(e["source"], e["target"]): e["field"] for e in graph["edges"]}
+    assert fields["s:Decide", "s:Deferred"].startswith("Choices/")
+    assert fields["s:Decide", "s:Rejected"] == "Default"
+    assert fields["start:g:PriceItems:0", "s:Price"] == "StartAt"
     assert state_types(definition)["Price"] == "Pass"
     assert len(state_types(definition)) == 13
 

@@ -1,0 +1,27 @@
+"""The designer's model (orchestrator/console/static/designer-model.js) is plain JavaScript:
+its tests (designer_model.test.js) run under node's own test runner (node is installed with
+npm, which ``make console`` needs)."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+HERE = Path(__file__).parent
+
+
+def test_designer_model_under_node():
+    node = shutil.which("node")
+    if node is None:
+        pytest.fail("node is missing: apt-get install -y nodejs npm (make console needs it)")
+    done = subprocess.run(
+        [node, "--test", str(HERE / "designer_model.test.js")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=HERE.parents[2],
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
