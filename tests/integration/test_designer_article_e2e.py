@@ -221,6 +221,10 @@ def test_build_the_order_flow_by_drag_and_drop_save_run_and_read_back(page, orch
     ]
     assert states["CreateUser"]["Retry"][0]["MaxAttempts"] == 4
     assert all(states[n]["Retry"] for n in ("CreateUser", "PlaceOrder", "SendNotification"))
+    drawn = page.locator("#designer-graph .node.state").evaluate_all(
+        "els => els.map(e => e.dataset.state)"
+    )
+    assert sorted(drawn) == sorted(states)  # the canvas shows what the definition holds
     shot(page, "designer-article", full_page=True)
 
     # 6. Save, start with an input, watch it succeed.

@@ -174,3 +174,20 @@ def test_the_code_view_and_the_canvas_follow_each_other(page):
     text = page.inner_text("#designer-editor .cm-content")
     assert '"First"' in text and '"One"' not in text
     assert _definition(page)["StartAt"] == "First"
+
+
+def test_nest_into_a_parallel_branch(page):
+    _hello(page)
+    page.locator("#palette [data-palette='parallel']").drag_to(_insert(page, "Greet", "Pause"))
+    _wait_states(page, ["Branch1Pass", "Branch2Pass", "Done", "Greet", "Parallel", "Pause"])
+    branch = page.locator("#designer-graph [data-group='g:Parallel:1'] rect")
+    box = branch.bounding_box()
+    page.locator("#palette [data-palette='wait']").drag_to(
+        branch, target_position={"x": box["width"] - 30, "y": box["height"] - 6}
+    )
+    _wait_states(page, ["Branch1Pass", "Branch2Pass", "Done", "Greet", "Parallel", "Pause", "Wait"])
+    states = _definition(page)["States"]
+    assert states["Greet"]["Next"] == "Parallel" and states["Parallel"]["Next"] == "Pause"
+    second = states["Parallel"]["Branches"][1]
+    assert second["States"]["Branch2Pass"]["Next"] == "Wait"
+    assert second["States"]["Wait"]["End"] is True
