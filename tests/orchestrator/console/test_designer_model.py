@@ -11,17 +11,22 @@ from pathlib import Path
 import pytest
 
 HERE = Path(__file__).parent
+ROOT = HERE.parents[2]
+TESTS = "tests/orchestrator/console/designer_model.test.js"
 
 
 def test_designer_model_under_node():
     node = shutil.which("node")
     if node is None:
-        pytest.fail("node is missing: apt-get install -y nodejs npm (make console needs it)")
+        pytest.fail("node is not on PATH: apt-get install -y nodejs npm (make console needs it)")
     done = subprocess.run(
-        [node, "--test", str(HERE / "designer_model.test.js")],
+        [node, "--test", TESTS],
         capture_output=True,
         text=True,
         timeout=120,
-        cwd=HERE.parents[2],
+        cwd=ROOT,
     )
-    assert done.returncode == 0, done.stdout + done.stderr
+    if done.returncode != 0:
+        print(done.stdout)
+        print(done.stderr)
+    assert done.returncode == 0, f"node --test {TESTS} failed:\n{done.stdout}{done.stderr}"
