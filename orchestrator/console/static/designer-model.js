@@ -662,6 +662,11 @@ function subtreeNames(found) {
   return new Set(names({ States: { [found.name]: found.state } }));
 }
 
+// The state and every state nested in it (the places it cannot be moved into).
+function namesWithin(def, name) {
+  return subtreeNames(mustFind(def, name));
+}
+
 function scopeOwner(scope) {
   const parsed = parseScope(scope);
   return parsed ? parsed.owner : null;
@@ -879,6 +884,7 @@ const DesignerModel = {
   getField,
   transitions,
   referencesTo,
+  namesWithin,
   setField,
   renameState,
   addState,

@@ -427,17 +427,10 @@ async function designerPage(name, params) {
   // Where the selected state can go (the keyboard's drag and drop): after another state of
   // any scope but its own inside, into each branch / processor, or unconnected at the top.
   function moveTargets(def, stateName) {
-    const inside = new Set();
-    const collect = (state) => {
-      for (const { machine: m } of DesignerModel.childMachines(state)) {
-        for (const [n, s] of Object.entries(m.States || {})) { inside.add(n); collect(s); }
-      }
-    };
-    const found = DesignerModel.find(def, stateName);
-    collect(found.state);
+    const within = DesignerModel.namesWithin(def, stateName);
     const out = [{ label: "Unconnected, at the top level", target: { kind: "canvas" } }];
     for (const n of DesignerModel.names(def)) {
-      if (n === stateName || inside.has(n)) continue;
+      if (within.has(n)) continue;
       out.push({ label: "After " + n, target: { kind: "after", name: n } });
       const s = DesignerModel.find(def, n).state;
       DesignerModel.childMachines(s).forEach((c, i) => {
