@@ -115,10 +115,19 @@ class Store(Protocol):
     def get_machine(self, arn: str) -> dict | None: ...
     def list_machines(self) -> list[dict]: ...
     def remove_machine(self, arn: str) -> None: ...
+    def put_resource(self, kind: str, arn: str, data: dict, parent: str | None = None) -> None: ...
+    def get_resource(self, kind: str, arn: str) -> dict | None: ...
+    def list_resources(self, kind: str, parent: str | None = None) -> list[dict]: ...
+    def remove_resource(self, kind: str, arn: str) -> None: ...
     def insert_execution(self, execution: dict) -> None: ...
     def get_execution(self, arn: str) -> dict | None: ...
     def list_executions(
-        self, sm_arn: str, status: str | None, before: int | None, limit: int
+        self,
+        sm_arn: str,
+        status: str | None,
+        before: int | None,
+        limit: int,
+        match: dict[str, str] | None = None,
     ) -> list[dict]: ...
     def running_executions(self) -> list[dict]: ...
     def count_running(self, sm_arn: str) -> int: ...
@@ -146,6 +155,10 @@ CREATE TABLE IF NOT EXISTS events (
 CREATE TABLE IF NOT EXISTS journal (
     arn TEXT NOT NULL, seq INTEGER NOT NULL, record TEXT NOT NULL,
     PRIMARY KEY (arn, seq)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS resources (
+    ord INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, arn TEXT NOT NULL,
+    parent TEXT, data TEXT NOT NULL, UNIQUE (kind, arn));
+CREATE INDEX IF NOT EXISTS resources_by_parent ON resources (kind, parent, ord);
 CREATE TABLE IF NOT EXISTS probe (id INTEGER PRIMARY KEY, at INTEGER NOT NULL);
 """
 
@@ -217,6 +230,38 @@ class SqliteStore:
         with self._lock, _writing():
             self._db.execute("DELETE FROM state_machines WHERE arn = ?", (arn,))
 
+    # -- other resources (versions, aliases, activities) ---------------------------------
+    def put_resource(self, kind: str, arn: str, data: dict, parent: str | None = None) -> None:
+        """Insert or replace; a replaced resource keeps its place in creation order."""
+        with self._lock, _writing():
+            self._db.execute(
+                "INSERT INTO resources (kind, arn, parent, data) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (kind, arn) DO UPDATE SET parent = excluded.parent, "
+                "data = excluded.data",
+                (kind, arn, parent, json.dumps(data)),
+            )
+
+    def get_resource(self, kind: str, arn: str) -> dict | None:
+        with self._lock:
+            row = self._db.execute(
+                "SELECT data FROM resources WHERE kind = ? AND arn = ?", (kind, arn)
+            ).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def list_resources(self, kind: str, parent: str | None = None) -> list[dict]:
+        """In creation order; with ``parent``, only the resources under it."""
+        sql, args = "SELECT data FROM resources WHERE kind = ?", [kind]
+        if parent is not None:
+            sql += " AND parent = ?"
+            args.append(parent)
+        with self._lock:
+            rows = self._db.execute(sql + " ORDER BY ord", args).fetchall()
+        return [json.loads(r[0]) for r in rows]
+
+    def remove_resource(self, kind: str, arn: str) -> None:
+        with self._lock, _writing():
+            self._db.execute("DELETE FROM resources WHERE kind = ? AND arn = ?", (kind, arn))
+
     # -- executions --------------------------------------------------------------------
     def insert_execution(self, execution: dict) -> None:
         data = {k: v for k, v in execution.items() if k not in _EXEC_COLUMNS}
@@ -247,14 +292,26 @@ class SqliteStore:
         return self._execution(row) if row else None
 
     def list_executions(
-        self, sm_arn: str, status: str | None, before: int | None, limit: int
+        self,
+        sm_arn: str,
+        status: str | None,
+        before: int | None,
+        limit: int,
+        match: dict[str, str] | None = None,
     ) -> list[dict]:
-        """Newest first (AWS lists the most recent executions first)."""
+        """Newest first (AWS lists the most recent executions first). ``match``: members
+        of the execution's data that must have these values (the version or alias an
+        execution was started through)."""
         sql = "SELECT * FROM executions WHERE sm_arn = ?"
         args: list[Any] = [sm_arn]
         if status is not None:
             sql += " AND status = ?"
             args.append(status)
+        for key, value in (match or {}).items():
+            if not key.isidentifier():
+                raise ValueError(f"not a data member: {key!r}")
+            sql += f" AND json_extract(data, '$.{key}') = ?"
+            args.append(value)
         if before is not None:
             sql += " AND ord < ?"
             args.append(before)

@@ -60,3 +60,30 @@ def test_list_executions_newest_first_with_filter(tmp_path):
     assert [r["arn"] for r in store.list_executions("sm", None, newest["ord"], 10)] == ["e1", "e0"]
     assert store.count_running("sm") == 2
     store.close()
+
+
+def test_resources_keep_creation_order_across_replacement_and_reopen(tmp_path):
+    path = str(tmp_path / "j.db")
+    store = SqliteStore(path)
+    for name in ("a", "b", "c"):
+        store.put_resource("alias", f"sm:{name}", {"name": name}, parent="sm")
+    store.put_resource("alias", "other:x", {"name": "x"}, parent="other")
+    store.put_resource("version", "sm:1", {"n": 1}, parent="sm")
+    store.put_resource("alias", "sm:a", {"name": "a", "changed": True}, parent="sm")
+    store.remove_resource("alias", "sm:b")
+    store.close()
+    store = SqliteStore(path)
+    assert [r["name"] for r in store.list_resources("alias", "sm")] == ["a", "c"]
+    assert store.get_resource("alias", "sm:a") == {"name": "a", "changed": True}
+    assert store.get_resource("version", "sm:a") is None  # kinds do not mix
+    assert [r["name"] for r in store.list_resources("alias")] == ["a", "c", "x"]
+
+
+def test_list_executions_matches_data_members(tmp_path):
+    store = SqliteStore(str(tmp_path / "j.db"))
+    store.insert_execution({**row("e1", start=1), "version_arn": "sm:1"})
+    store.insert_execution({**row("e2", start=2), "version_arn": "sm:2"})
+    store.insert_execution(row("e3", start=3))
+    found = store.list_executions("sm", None, None, 10, {"version_arn": "sm:1"})
+    assert [r["arn"] for r in found] == ["e1"]
+    assert len(store.list_executions("sm", None, None, 10)) == 3
