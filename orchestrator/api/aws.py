@@ -54,10 +54,14 @@ def _response(body: dict, status: int = 200, request_id: str | None = None) -> R
 
 
 def error_response(
-    code: str, message: str, status: int = 400, request_id: str | None = None
+    code: str,
+    message: str,
+    status: int = 400,
+    request_id: str | None = None,
+    members: dict | None = None,
 ) -> Response:
     """AWS's JSON error shape; botocore maps ``__type`` to ``client.exceptions.<code>``."""
-    return _response({"__type": code, "message": message}, status, request_id)
+    return _response({**(members or {}), "__type": code, "message": message}, status, request_id)
 
 
 def _operation_name() -> str | None:
@@ -146,7 +150,7 @@ def dispatch() -> Response:
             request_id,
         )
     except ApiError as exc:
-        return error_response(exc.code, exc.message, exc.status, request_id)
+        return error_response(exc.code, exc.message, exc.status, request_id, exc.members)
     except Exception:  # a bug must not leak a traceback to the client, only a request id to grep
         log.exception("%s failed (request id %s)", name, request_id)
         return error_response(

@@ -49,6 +49,7 @@ class ExecutionInfo:
         "start_time",
         "input",
         "redrive_count",
+        "qualifiers",
         "_execution",
         "_machine",
     )
@@ -64,6 +65,7 @@ class ExecutionInfo:
         start_time: datetime,
         input,
         redrive_count: int | None = 0,
+        qualifiers: dict | None = None,
     ) -> None:
         self.execution_arn = execution_arn
         self.execution_name = execution_name
@@ -73,6 +75,9 @@ class ExecutionInfo:
         self.start_time = start_time
         self.input = input
         self.redrive_count = redrive_count
+        # The version and alias the execution was started through
+        # (``stateMachineVersionArn`` / ``stateMachineAliasArn``), for ExecutionStarted.
+        self.qualifiers = dict(qualifiers or {})
         # Built once; every state's context shares them (they are never mutated).
         self._execution = {
             "Id": execution_arn,

@@ -39,7 +39,7 @@ class ExecutionResult:
 async def run_execution(machine: StateMachine, input_text: str, env: Env) -> ExecutionResult:
     """Run ``machine`` on ``input_text`` recording every event in ``env.history``."""
     history = env.history
-    history.execution_started(input_text, env.info.role_arn)
+    history.execution_started(input_text, env.info.role_arn, env.info.qualifiers)
     # AWS links the first state's entered event to 0, not to ExecutionStarted.
     frame = Frame(env, 0)
     doc = Doc(env.info.input, input_text)

@@ -161,12 +161,14 @@ class History:
             details["assignedVariablesDetails"] = _NOT_TRUNCATED
         return self.add(state_type + "StateExited", previous, details)
 
-    def execution_started(self, input_text: str, role_arn: str) -> int:
-        return self.add(
-            "ExecutionStarted",
-            0,
-            {"input": input_text, "inputDetails": _NOT_TRUNCATED, "roleArn": role_arn},
-        )
+    def execution_started(
+        self, input_text: str, role_arn: str, qualifiers: dict | None = None
+    ) -> int:
+        """``qualifiers``: ``stateMachineVersionArn`` / ``stateMachineAliasArn`` of an
+        execution started through a version or an alias (ExecutionStartedEventDetails)."""
+        details = {"input": input_text, "inputDetails": _NOT_TRUNCATED, "roleArn": role_arn}
+        details.update(qualifiers or {})
+        return self.add("ExecutionStarted", 0, details)
 
     def execution_succeeded(self, output_text: str, previous: int) -> int:
         return self.add(

@@ -22,6 +22,8 @@ __all__ = [
     "execution_arn",
     "express_arn",
     "execution_parts",
+    "split_machine_arn",
+    "is_version",
 ]
 
 _BAD_NAME = re.compile(
@@ -80,3 +82,22 @@ def execution_parts(arn: str) -> tuple[str, str]:
     parts = parse_arn(arn, "execution", "express")
     sm = ":".join(parts[:5] + ["stateMachine", parts[6]])
     return sm, parts[7]
+
+
+def split_machine_arn(arn: str) -> tuple[str, str | None]:
+    """(unqualified state machine ARN, qualifier) of a state machine ARN that may be
+    qualified (AWS API reference, StartExecution: "A state machine version ARN ... is a
+    combination of state machine ARN and the version number separated by a colon (:)"; an
+    alias ARN is the state machine ARN and the alias name, e.g. ``stateMachineARN:PROD``).
+    The qualifier is None for an unqualified ARN."""
+    parts = arn.split(":") if isinstance(arn, str) else []
+    if len(parts) == 8 and parts[5] == "stateMachine" and parts[7]:
+        parse_arn(":".join(parts[:7]), "stateMachine")
+        return ":".join(parts[:7]), parts[7]
+    parse_arn(arn, "stateMachine")
+    return arn, None
+
+
+def is_version(qualifier: str | None) -> bool:
+    """A version qualifier is a number (``...:stateMachine:NAME:3``); any other is an alias."""
+    return qualifier is not None and qualifier.isdigit()

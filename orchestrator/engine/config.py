@@ -15,6 +15,7 @@
 | slice_steps  | (none)                       | ``1000`` scheduler steps per activation |
 | evaluation_seconds | ``ORCHESTRATOR_EVALUATION_TIMEOUT_MS`` | ``1000`` ms: time budget of one JSONata evaluation or regular-expression match |
 | log_level    | ``ORCHESTRATOR_LOG_LEVEL``   | ``INFO`` (Python logging of the engine) |
+| routing_seed | ``ORCHESTRATOR_ROUTING_SEED`` | none: an alias picks its version with system randomness; a number makes the picks repeatable |
 
 ``invoker`` (a callable ``invoker(Invoke) -> result``, raising ``StatesError``) wins over
 ``tasks`` (the :mod:`orchestrator.tasks` configuration handed to its ``TaskInvoker``).
@@ -49,6 +50,7 @@ class EngineConfig:
     slice_steps: int = 1000
     evaluation_seconds: float = 1.0
     log_level: str = "INFO"
+    routing_seed: int | None = None
     tasks: Any = None
     invoker: Callable | None = None
     # Print one JSON line per logged history event (the loggingConfiguration sink).
@@ -88,6 +90,11 @@ class EngineConfig:
             )
             / 1000,
             "log_level": env.get("ORCHESTRATOR_LOG_LEVEL", cls.log_level),
+            "routing_seed": (
+                int(env["ORCHESTRATOR_ROUTING_SEED"])
+                if env.get("ORCHESTRATOR_ROUTING_SEED")
+                else None
+            ),
         }
         values.update(overrides)
         return cls(**values)

@@ -22,8 +22,17 @@ from orchestrator.asl import document
 from orchestrator.asl.errors import TIMEOUT
 from orchestrator.asl.validator import format_invalid_definition, validate, validation_response
 
-from . import logs
-from .arns import check_name, execution_arn, execution_parts, express_arn, machine_arn, parse_arn
+from . import logs, tags
+from .arns import (
+    check_name,
+    execution_arn,
+    execution_parts,
+    express_arn,
+    is_version,
+    machine_arn,
+    parse_arn,
+    split_machine_arn,
+)
 from .clock import from_us, real_us
 from .config import EngineConfig
 from .driver import CLOSED, Driver
@@ -31,6 +40,7 @@ from .errors import ApiError, StoreUnavailable
 from .journal import Completion, Heartbeat, Stop
 from .run import Run
 from .store import SqliteStore, Store
+from .versions import Versions, not_found
 
 __all__ = ["Engine", "EngineConfig"]
 
@@ -46,7 +56,7 @@ def _page_token(value: Any) -> str:
     return base64.urlsafe_b64encode(json.dumps(value).encode()).decode()
 
 
-def _read_token(token: str | None, kind: str) -> Any:
+def _read_token(token: str | None, kind: str, message: str | None = None) -> Any:
     if token is None:
         return None
     try:
@@ -55,7 +65,19 @@ def _read_token(token: str | None, kind: str) -> Any:
             return data["v"]
     except (ValueError, TypeError, KeyError):
         pass
-    raise ApiError("InvalidToken", f"Invalid Token: '{token}'")
+    raise ApiError("InvalidToken", message or f"Invalid Token: '{token}'")
+
+
+def _page(items: list, request: dict, kind: str, key: str, render) -> dict:
+    """One page of ``items`` (already in AWS's order) under ``key``, with ``nextToken``."""
+    size = _page_size(request.get("maxResults"))
+    start = _read_token(request.get("nextToken"), kind, "Invalid Token: 'Invalid token'") or 0
+    if not isinstance(start, int) or start < 0:
+        raise ApiError("InvalidToken", "Invalid Token: 'Invalid token'")
+    out: dict = {key: [render(item) for item in items[start : start + size]]}
+    if start + size < len(items):
+        out["nextToken"] = _page_token({"k": kind, "v": start + size})
+    return out
 
 
 def _page_size(value: Any) -> int:
@@ -86,6 +108,7 @@ class Engine:
         self._driver: Driver | None = None
         self._lock = threading.Lock()  # state-machine and execution-name changes
         self._express: OrderedDict[str, Run] = OrderedDict()
+        self._versions: Versions | None = None
 
     # -- lifecycle -------------------------------------------------------------------------
     def start(self) -> Engine:
@@ -96,6 +119,7 @@ class Engine:
         if self.store is None:
             self.store = SqliteStore(self.config.db_path)
         self._driver = Driver(self.config, self.store, on_finished=self._finished).start()
+        self._versions = Versions(self.store, self.config.routing_seed)
         return self
 
     def close(self) -> None:
@@ -157,11 +181,30 @@ class Engine:
 
     def _purge_if_idle(self, machine: dict) -> dict | None:
         """DeleteStateMachine: "A state machine is deleted only when all its executions are
-        completed" — until then it is DELETING."""
+        completed" — until then it is DELETING. Its versions and aliases go with it."""
         if self._require_started().count_running(machine["arn"]) == 0:
+            self._versions_of().forget_machine(machine["arn"])
             self._require_started().remove_machine(machine["arn"])
             return None
         return machine
+
+    def _versions_of(self) -> Versions:
+        self._running()
+        assert self._versions is not None  # set by start()
+        return self._versions
+
+    def _unqualified(self, arn: str) -> dict:
+        """The state machine of an unqualified ARN; a version or alias ARN names no state
+        machine that can be changed (AWS: StateMachineDoesNotExist)."""
+        _, qualifier = split_machine_arn(arn)
+        if qualifier is not None:
+            raise ApiError("StateMachineDoesNotExist", f"State Machine Does Not Exist: '{arn}'")
+        return self._machine(arn)
+
+    def _publish(self, machine: dict, description: str | None) -> str:
+        version = self._versions_of().publish(machine, description)
+        self._require_started().put_machine(machine)  # its version counter
+        return version["arn"]
 
     def _check_definition(self, definition: str, machine_type: str) -> None:
         errors = [
@@ -228,6 +271,10 @@ class Engine:
                 f"Invalid Logging Configuration: level {logging_config['level']!r}",
             )
         tracing = request.get("tracingConfiguration") or {"enabled": False}
+        publish = bool(request.get("publish"))
+        _check_version_description(request, publish)
+        machine_tags = tags.check_tags(request.get("tags"))
+        tags.merged([], machine_tags, arn)  # at most 50
         with self._lock:
             existing = store.get_machine(arn)
             if existing is not None and existing["status"] == "DELETING":
@@ -247,39 +294,52 @@ class Engine:
                     raise ApiError(
                         "StateMachineAlreadyExists", f"State Machine Already Exists: '{arn}'"
                     )
-                return {"stateMachineArn": arn, "creationDate": from_us(existing["creation_us"])}
+                out = {"stateMachineArn": arn, "creationDate": from_us(existing["creation_us"])}
+                if publish:
+                    out["stateMachineVersionArn"] = self._publish(
+                        existing, request.get("versionDescription")
+                    )
+                return out
             now = real_us()
-            store.put_machine(
-                {
-                    "arn": arn,
-                    "name": name,
-                    "definition": definition,
-                    "roleArn": role,
-                    "type": machine_type,
-                    "creation_us": now,
-                    "update_us": None,
-                    "loggingConfiguration": logging_config,
-                    "tracingConfiguration": tracing,
-                    "revisionId": None,
-                    "status": "ACTIVE",
-                    "tags": request.get("tags") or [],
-                }
-            )
-        return {"stateMachineArn": arn, "creationDate": from_us(now)}
+            machine = {
+                "arn": arn,
+                "name": name,
+                "definition": definition,
+                "roleArn": role,
+                "type": machine_type,
+                "creation_us": now,
+                "update_us": None,
+                "loggingConfiguration": logging_config,
+                "tracingConfiguration": tracing,
+                "revisionId": None,
+                "status": "ACTIVE",
+                "tags": machine_tags,
+                "version_counter": 0,
+            }
+            store.put_machine(machine)
+            out = {"stateMachineArn": arn, "creationDate": from_us(now)}
+            if publish:
+                out["stateMachineVersionArn"] = self._publish(
+                    machine, request.get("versionDescription")
+                )
+        return out
 
     def update_state_machine(self, request: dict) -> dict:
         """UpdateStateMachine: "Executions that are running ... continue to use the previous
         definition and roleArn" (each execution keeps a copy of its definition)."""
         arn = request["stateMachineArn"]
         fields = ("definition", "roleArn", "loggingConfiguration", "tracingConfiguration")
-        if all(request.get(f) is None for f in fields):
+        publish = bool(request.get("publish"))
+        _check_version_description(request, publish)
+        if all(request.get(f) is None for f in fields) and not publish:
             raise ApiError(
                 "MissingRequiredParameter",
                 "Either the definition, the role ARN, the LoggingConfiguration, "
                 "or the TracingConfiguration must be specified",
             )
         with self._lock:
-            machine = self._machine(arn)
+            machine = self._unqualified(arn)
+            before = {f: machine[f] for f in fields}
             if request.get("definition") is not None:
                 self._check_definition(request["definition"], machine["type"])
                 machine["definition"] = request["definition"]
@@ -295,17 +355,33 @@ class Engine:
             if request.get("tracingConfiguration") is not None:
                 machine["tracingConfiguration"] = request["tracingConfiguration"]
             now = real_us()
-            machine["update_us"] = now
-            machine["revisionId"] = str(uuidlib.uuid4())
+            # A new revision only when something changed (AWS: an UpdateStateMachine that
+            # changes nothing leaves revisionId as it was).
+            if any(machine[f] != before[f] for f in fields):
+                machine["update_us"] = now
+                machine["revisionId"] = str(uuidlib.uuid4())
             self._require_started().put_machine(machine)
-        return {"updateDate": from_us(now), "revisionId": machine["revisionId"]}
+            out: dict[str, Any] = {"updateDate": from_us(now)}
+            if machine.get("revisionId"):
+                out["revisionId"] = machine["revisionId"]
+            if publish:
+                out["stateMachineVersionArn"] = self._publish(
+                    machine, request.get("versionDescription")
+                )
+        return out
 
     def delete_state_machine(self, request: dict) -> dict:
         """DeleteStateMachine: "sets the state machine's status to DELETING ... A state machine
         is deleted only when all its executions are completed"; deleting an unknown one
         succeeds."""
         arn = request["stateMachineArn"]
-        parse_arn(arn, "stateMachine")
+        _, qualifier = split_machine_arn(arn)
+        if qualifier is not None:
+            raise ApiError(
+                "ValidationException",
+                f"To delete a version or an alias, call DeleteStateMachineVersion or "
+                f"DeleteStateMachineAlias: '{arn}'",
+            )
         store = self._require_started()
         with self._lock:
             machine = store.get_machine(arn)
@@ -316,7 +392,13 @@ class Engine:
         return {}
 
     def describe_state_machine(self, request: dict) -> dict:
-        m = self._machine(request["stateMachineArn"])
+        """DescribeStateMachine; "If you specify a state machine version ARN, this API returns
+        details about that version"."""
+        arn = request["stateMachineArn"]
+        base, qualifier = split_machine_arn(arn)
+        if qualifier is not None:
+            return self._describe_version(arn, base, qualifier)
+        m = self._machine(arn)
         out = {
             "stateMachineArn": m["arn"],
             "name": m["name"],
@@ -333,6 +415,28 @@ class Engine:
         # Not in AWS's output shape (the AWS protocol and the REST facade drop it): the
         # console compares it before saving over a machine changed meanwhile.
         out["updateDate"] = from_us(m.get("update_us") or m["creation_us"])
+        return out
+
+    def _describe_version(self, arn: str, base: str, qualifier: str) -> dict:
+        self._machine(base)
+        version = self._versions_of().version(arn) if is_version(qualifier) else None
+        if version is None:
+            raise ApiError("StateMachineDoesNotExist", f"State Machine Does Not Exist: '{arn}'")
+        out = {
+            "stateMachineArn": arn,
+            "name": version["name"],
+            "status": "ACTIVE",
+            "definition": version["definition"],
+            "roleArn": version["roleArn"],
+            "type": version["type"],
+            "creationDate": from_us(version["creation_us"]),
+            "loggingConfiguration": version["loggingConfiguration"],
+            "tracingConfiguration": version["tracingConfiguration"],
+        }
+        if version.get("revisionId"):
+            out["revisionId"] = version["revisionId"]
+        if version.get("description") is not None:
+            out["description"] = version["description"]
         return out
 
     def list_state_machines(self, request: dict) -> dict:
@@ -405,8 +509,38 @@ class Engine:
         return arns
 
     # -- executions ---------------------------------------------------------------------------
+    def _target(self, arn: str) -> dict:
+        """What StartExecution with ``arn`` runs: the state machine (unqualified ARN), a
+        version, or the version an alias picks by weight. A version's snapshot stands in
+        for the machine, with ``version_arn`` (and ``alias_arn``) set."""
+        base, qualifier = split_machine_arn(arn)
+        machine = self._machine(base)
+        if qualifier is None:
+            return machine
+        versions = self._versions_of()
+        alias_arn = None
+        if is_version(qualifier):
+            version_arn = arn
+        else:
+            alias = versions.alias(arn)
+            if alias is None:
+                raise not_found()
+            alias_arn, version_arn = arn, versions.pick(alias)
+        version = versions.version(version_arn)
+        if version is None:
+            raise ApiError("StateMachineDoesNotExist", f"State Machine Does Not Exist: '{arn}'")
+        return {
+            **machine,
+            **{k: version[k] for k in ("definition", "roleArn", "type", "revisionId")},
+            "loggingConfiguration": version["loggingConfiguration"],
+            "tracingConfiguration": version["tracingConfiguration"],
+            "update_us": version["creation_us"],
+            "version_arn": version_arn,
+            "alias_arn": alias_arn,
+        }
+
     def _prepare_start(self, request: dict) -> tuple[dict, str, str]:
-        machine = self._machine(request["stateMachineArn"])
+        machine = self._target(request["stateMachineArn"])
         if machine["status"] == "DELETING":
             raise ApiError(
                 "StateMachineDeleting", f"State machine is being deleted: '{machine['arn']}'"
@@ -453,6 +587,9 @@ class Engine:
         }
         if request.get("traceHeader") is not None:
             row["trace_header"] = request["traceHeader"]
+        for key in ("version_arn", "alias_arn"):
+            if machine.get(key) is not None:
+                row[key] = machine[key]
         return row
 
     def start_execution(self, request: dict) -> dict:
@@ -534,6 +671,7 @@ class Engine:
                 out[key] = result[key]
         if row.get("trace_header") is not None:
             out["traceHeader"] = row["trace_header"]
+        _qualifiers(row, out)
         duration_ms = max(100, -(-(result["stop_us"] - row["start_us"]) // 100_000) * 100)
         out["billingDetails"] = {
             "billedMemoryUsedInMB": 64,
@@ -580,6 +718,7 @@ class Engine:
                 out[key] = row[key]
         if row.get("trace_header") is not None:
             out["traceHeader"] = row["trace_header"]
+        _qualifiers(row, out)
         out["redriveCount"] = 0
         # There is no RedriveExecution here, so no execution is redrivable.
         out["redriveStatus"] = "NOT_REDRIVABLE"
@@ -591,6 +730,14 @@ class Engine:
         sm_arn = request.get("stateMachineArn")
         if sm_arn is None:
             raise ApiError("ValidationException", "Must provide a StateMachine ARN or MapRun ARN")
+        # "You can also return a list of executions associated with a specific alias or
+        # version, by specifying an alias ARN or a version ARN in the stateMachineArn".
+        sm_arn, qualifier = split_machine_arn(sm_arn)
+        match = None
+        if qualifier is not None:
+            match = {
+                "version_arn" if is_version(qualifier) else "alias_arn": request["stateMachineArn"]
+            }
         if self._machine(sm_arn)["type"] == "EXPRESS":
             # AWS: "This API action is not supported by EXPRESS state machines."
             raise ApiError(
@@ -600,7 +747,7 @@ class Engine:
         size = _page_size(request.get("maxResults"))
         before = _read_token(request.get("nextToken"), "ex")
         status = request.get("statusFilter")
-        rows = self._require_started().list_executions(sm_arn, status, before, size + 1)
+        rows = self._require_started().list_executions(sm_arn, status, before, size + 1, match)
         out: dict = {"executions": []}
         for row in rows[:size]:
             item = {
@@ -612,6 +759,7 @@ class Engine:
             }
             if row["stop_us"] is not None:
                 item["stopDate"] = from_us(row["stop_us"])
+            _qualifiers(row, item)
             out["executions"].append(item)
         if len(rows) > size:
             out["nextToken"] = _page_token({"k": "ex", "v": rows[size - 1]["ord"]})
@@ -652,6 +800,151 @@ class Engine:
         if run is not None:
             run.done.wait(timeout)
         return self.describe_execution({"executionArn": execution_arn})
+
+    # -- versions and aliases ------------------------------------------------------------------
+    def publish_state_machine_version(self, request: dict) -> dict:
+        """PublishStateMachineVersion: ``revisionId``, when given, must be the current one."""
+        with self._lock:
+            machine = self._unqualified(request["stateMachineArn"])
+            if machine["status"] == "DELETING":
+                raise ApiError(
+                    "StateMachineDeleting", f"State machine is being deleted: '{machine['arn']}'"
+                )
+            version = self._versions_of().publish(
+                machine,
+                request.get("description"),
+                request.get("revisionId"),
+                check_revision="revisionId" in request,
+            )
+            self._require_started().put_machine(machine)
+        return {
+            "stateMachineVersionArn": version["arn"],
+            "creationDate": from_us(version["creation_us"]),
+        }
+
+    def list_state_machine_versions(self, request: dict) -> dict:
+        """Newest version first."""
+        machine = self._unqualified(request["stateMachineArn"])
+        versions = list(reversed(self._versions_of().versions(machine["arn"])))
+        return _page(
+            versions,
+            request,
+            "v",
+            "stateMachineVersions",
+            lambda v: {
+                "stateMachineVersionArn": v["arn"],
+                "creationDate": from_us(v["creation_us"]),
+            },
+        )
+
+    def delete_state_machine_version(self, request: dict) -> dict:
+        with self._lock:
+            self._versions_of().delete_version(request["stateMachineVersionArn"])
+        return {}
+
+    def create_state_machine_alias(self, request: dict) -> dict:
+        """CreateStateMachineAlias: idempotent for the same name, routing and description."""
+        versions = self._versions_of()
+        with self._lock:
+            base = versions.check_routing(request["routingConfiguration"])
+            machine = self._machine(base)
+            if machine["status"] == "DELETING":
+                raise ApiError("StateMachineDeleting", f"State machine is being deleted: '{base}'")
+            alias, _ = versions.create_alias(base, request)
+        return {
+            "stateMachineAliasArn": alias["arn"],
+            "creationDate": from_us(alias["creation_us"]),
+        }
+
+    def describe_state_machine_alias(self, request: dict) -> dict:
+        alias = self._versions_of().describe_alias(request["stateMachineAliasArn"])
+        out = {
+            "stateMachineAliasArn": alias["arn"],
+            "name": alias["name"],
+            "routingConfiguration": alias["routingConfiguration"],
+            "creationDate": from_us(alias["creation_us"]),
+        }
+        if alias.get("description") is not None:
+            out["description"] = alias["description"]
+        if alias.get("update_us") is not None:
+            out["updateDate"] = from_us(alias["update_us"])
+        return out
+
+    def update_state_machine_alias(self, request: dict) -> dict:
+        with self._lock:
+            alias = self._versions_of().update_alias(request)
+        return {"updateDate": from_us(alias["update_us"])}
+
+    def delete_state_machine_alias(self, request: dict) -> dict:
+        with self._lock:
+            self._versions_of().delete_alias(request["stateMachineAliasArn"])
+        return {}
+
+    def list_state_machine_aliases(self, request: dict) -> dict:
+        """The aliases of a state machine, oldest first; with a version ARN, "a list of
+        aliases for that version"."""
+        arn = request["stateMachineArn"]
+        base, qualifier = split_machine_arn(arn)
+        self._machine(base)
+        aliases = self._versions_of().aliases(base)
+        if qualifier is not None:
+            if not is_version(qualifier) or self._versions_of().version(arn) is None:
+                raise not_found()
+            aliases = [
+                a
+                for a in aliases
+                if any(r["stateMachineVersionArn"] == arn for r in a["routingConfiguration"])
+            ]
+        return _page(
+            aliases,
+            request,
+            "a",
+            "stateMachineAliases",
+            lambda a: {
+                "stateMachineAliasArn": a["arn"],
+                "creationDate": from_us(a["creation_us"]),
+            },
+        )
+
+    # -- tags --------------------------------------------------------------------------------
+    def _tagged(self, arn: str) -> tuple[dict, Any]:
+        """(the stored record holding the tags of ``arn``, a function storing it back): a
+        state machine or an activity. Versions, aliases and executions carry no tags
+        (AWS: ResourceNotFound)."""
+        store = self._require_started()
+        kind = arn.split(":")[5] if isinstance(arn, str) and arn.count(":") >= 5 else None
+        if kind == "stateMachine":
+            _, qualifier = split_machine_arn(arn)
+            machine = store.get_machine(arn) if qualifier is None else None
+            if machine is not None:
+                return machine, store.put_machine
+        elif len(parse_arn(arn, "activity", "execution", "express")) == 7:
+            activity = store.get_resource("activity", arn)
+            if activity is not None:
+                return activity, lambda data: store.put_resource("activity", arn, data)
+        raise ApiError("ResourceNotFound", f"Resource not found: '{arn}'")
+
+    def tag_resource(self, request: dict) -> dict:
+        """TagResource: adds or replaces tags; at most 50 per resource."""
+        arn = request["resourceArn"]
+        new = tags.check_tags(request["tags"])
+        with self._lock:
+            record, save = self._tagged(arn)
+            record["tags"] = tags.merged(record.get("tags") or [], new, arn)
+            save(record)
+        return {}
+
+    def untag_resource(self, request: dict) -> dict:
+        arn = request["resourceArn"]
+        with self._lock:
+            record, save = self._tagged(arn)
+            record["tags"] = tags.without(record.get("tags") or [], request["tagKeys"])
+            save(record)
+        return {}
+
+    def list_tags_for_resource(self, request: dict) -> dict:
+        record, _ = self._tagged(request["resourceArn"])
+        return {"tags": [dict(t) for t in record.get("tags") or []]}
 
     # -- callbacks -----------------------------------------------------------------------------
     def _writable(self) -> None:
@@ -712,6 +1005,21 @@ class Engine:
         run, seq = self._token(request["taskToken"])
         self._running().send(run, Heartbeat(seq))  # the activator re-arms its timer
         return {}
+
+
+def _qualifiers(row: dict, out: dict) -> None:
+    """The version (and alias) an execution was started through, in AWS's member names."""
+    if row.get("version_arn"):
+        out["stateMachineVersionArn"] = row["version_arn"]
+    if row.get("alias_arn"):
+        out["stateMachineAliasArn"] = row["alias_arn"]
+
+
+def _check_version_description(request: dict, publish: bool) -> None:
+    if request.get("versionDescription") is not None and not publish:
+        raise ApiError(
+            "ValidationException", "Version description can only be set when publish is true"
+        )
 
 
 def _strip_data(event: dict) -> dict:

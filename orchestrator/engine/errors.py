@@ -14,11 +14,16 @@ class ApiError(Exception):
     ``InvalidDefinition``, ``InvalidArn``, ``ExecutionAlreadyExists``, ``ValidationException``,
     ``InvalidName``, ``InvalidExecutionInput``, ``TaskDoesNotExist``, ``TaskTimedOut``, ...)."""
 
-    def __init__(self, code: str, message: str, status: int = 400) -> None:
+    def __init__(
+        self, code: str, message: str, status: int = 400, members: dict | None = None
+    ) -> None:
         super().__init__(f"{code}: {message}")
         self.code = code
         self.message = message
         self.status = status
+        # Other members of the error's shape in botocore's model (TooManyTags:
+        # ``resourceName``), sent next to ``message``.
+        self.members = members or {}
 
 
 class StoreUnavailable(ApiError):

@@ -186,6 +186,14 @@ class Run:
             start_time=from_us(row["start_us"]),
             input=loads(row["input"]),
             redrive_count=redrive_count,
+            qualifiers={
+                member: row[key]
+                for key, member in (
+                    ("version_arn", "stateMachineVersionArn"),
+                    ("alias_arn", "stateMachineAliasArn"),
+                )
+                if row.get(key)
+            },
         )
         self.env = Env(
             history=self.history,
