@@ -32,7 +32,7 @@ VOLATILE_KEY = re.compile(r"(Date|At|timestamp)$")
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 RUN_NAME = re.compile(r"\b(readme(?:-[a-z]+)?-)\d+")
 SEPARATOR = "@@@ next example @@@"
-SHELL_TIMEOUT_S = 55
+SHELL_TIMEOUT_S = 120
 BIN = Path(sys.executable).parent  # the venv's bin: python, aws
 
 
@@ -180,6 +180,10 @@ def test_section_shows_every_way_in():
         "aws stepfunctions describe-execution --endpoint-url http://127.0.0.1:8083",
         "aws stepfunctions get-execution-history --endpoint-url http://127.0.0.1:8083",
         "AWS_DISABLE_HOST_PREFIX_INJECTION=true aws stepfunctions start-sync-execution",
+        "aws stepfunctions create-state-machine-alias --endpoint-url http://127.0.0.1:8083",
+        "aws stepfunctions update-state-machine --endpoint-url http://127.0.0.1:8083",
+        "aws stepfunctions list-state-machine-versions --endpoint-url http://127.0.0.1:8083",
+        "aws stepfunctions list-tags-for-resource --endpoint-url http://127.0.0.1:8083",
         "python -m orchestrator validate statemachines/order_flow.asl.json",
         "python -m orchestrator run statemachines/examples/hello.asl.json",
     ]:
