@@ -97,7 +97,7 @@ class LongPolls:
         self._free.release()
 
 
-_WAITING = frozenset({"StartSyncExecution"})
+_WAITING = frozenset({"StartSyncExecution", "GetActivityTask"})
 
 
 def _parse_body() -> dict:

@@ -26,7 +26,7 @@ from .errors import TASK_FAILED, StatesError
 from .execution import ExecutionResult, start_execution
 from .history import HISTORY_LIMIT, History
 from .model import StateMachine, parse
-from .runtime import Invoke, Sleep
+from .runtime import ACTIVITY_CHECK, ActivityWait, Invoke, Sleep
 from .states.base import Env
 
 __all__ = ["run", "make_env", "Delayed", "ExecutionResult", "VirtualClock", "DEFAULT_START_TIME"]
@@ -172,6 +172,12 @@ def _drive(
         pending = scheduler.outstanding()
         progressed = False
         for command in pending:
+            if type(command) is ActivityWait:
+                # No workers here: the activity exists and a worker takes the task at once;
+                # its answer is the invoke hook's result.
+                scheduler.complete(command, None if command.phase == ACTIVITY_CHECK else {})
+                progressed = True
+                continue
             if type(command) is Invoke and command not in dispatched:
                 dispatched.add(command)
                 progressed = True

@@ -44,6 +44,9 @@ __all__ = [
     "Command",
     "Invoke",
     "Sleep",
+    "ActivityWait",
+    "ACTIVITY_CHECK",
+    "ACTIVITY_PICKUP",
     "Scheduler",
     "Task",
     "spawn",
@@ -100,6 +103,30 @@ class Invoke(Command):
     heartbeat_seconds: float | None = None
     task_token: str | None = None
     context: dict | None = None
+
+    def __await__(self):
+        return (yield self)
+
+
+# ActivityWait phases.
+ACTIVITY_CHECK = "check"  # does the activity exist? (result: None)
+ACTIVITY_PICKUP = "pickup"  # wait for a worker's GetActivityTask (result: {"workerName"?})
+
+
+@dataclass(eq=False, slots=True)
+class ActivityWait(Command):
+    """A Task state whose Resource is an activity ARN, before its worker answers: first
+    ``check`` that the activity exists (else a ``States.Runtime`` failure, before any
+    ``ActivityScheduled``), then ``pickup``: offer the task (``input`` JSON text, with its
+    ``task_token``) to the activity's workers until one takes it with GetActivityTask; the
+    result names the worker (``{"workerName": ...}``, empty when it gave none). The answer
+    itself (SendTaskSuccess/Failure with the token) completes an :class:`Invoke` that
+    follows, as for ``.waitForTaskToken``."""
+
+    activity_arn: str
+    phase: str
+    input: str = "{}"
+    task_token: str | None = None
 
     def __await__(self):
         return (yield self)

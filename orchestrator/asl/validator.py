@@ -1241,6 +1241,11 @@ class _Validator:
             self.wrong_type("Resource", "a STRING", resource, location)
             return
         parsed = resources.parse(resource)
+        if parsed is not None and parsed.kind == resources.ACTIVITY and self.express:
+            # Recorded: "SCHEMA_VALIDATION_FAILED: Express state machine does not support
+            # Activity ARN at /States/ActivityTask/Resource".
+            self.error("Express state machine does not support Activity ARN", location)
+            return
         if parsed is None or parsed.kind != resources.SERVICE:  # a function, activity, other ARN
             if not resources.is_arn(resource):
                 self.error(_unrecognized(resource), location)

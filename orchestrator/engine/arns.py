@@ -16,6 +16,7 @@ import re
 from .errors import ApiError
 
 __all__ = [
+    "activity_arn",
     "check_name",
     "parse_arn",
     "machine_arn",
@@ -46,6 +47,10 @@ def check_name(name: str) -> None:
 
 def machine_arn(partition: str, region: str, account: str, name: str) -> str:
     return f"arn:{partition}:states:{region}:{account}:stateMachine:{name}"
+
+
+def activity_arn(partition: str, region: str, account: str, name: str) -> str:
+    return f"arn:{partition}:states:{region}:{account}:activity:{name}"
 
 
 def execution_arn(sm_arn: str, name: str) -> str:

@@ -15,6 +15,7 @@
 | slice_steps  | (none)                       | ``1000`` scheduler steps per activation |
 | evaluation_seconds | ``ORCHESTRATOR_EVALUATION_TIMEOUT_MS`` | ``1000`` ms: time budget of one JSONata evaluation or regular-expression match |
 | log_level    | ``ORCHESTRATOR_LOG_LEVEL``   | ``INFO`` (Python logging of the engine) |
+| activity_poll_seconds | ``ORCHESTRATOR_ACTIVITY_POLL_SECONDS`` | ``60``: how long GetActivityTask waits for a task before it answers with none (AWS: 60 s) |
 | routing_seed | ``ORCHESTRATOR_ROUTING_SEED`` | none: an alias picks its version with system randomness; a number makes the picks repeatable |
 
 ``invoker`` (a callable ``invoker(Invoke) -> result``, raising ``StatesError``) wins over
@@ -51,6 +52,7 @@ class EngineConfig:
     evaluation_seconds: float = 1.0
     log_level: str = "INFO"
     routing_seed: int | None = None
+    activity_poll_seconds: float = 60.0
     tasks: Any = None
     invoker: Callable | None = None
     # Print one JSON line per logged history event (the loggingConfiguration sink).
@@ -65,6 +67,10 @@ class EngineConfig:
         for name in ("slice_seconds", "evaluation_seconds"):
             if not getattr(self, name) > 0:
                 raise ValueError(f"{name} must be > 0, got {getattr(self, name)!r}")
+        if not 0 <= self.activity_poll_seconds <= 60:
+            raise ValueError(
+                f"activity_poll_seconds must be between 0 and 60, got {self.activity_poll_seconds!r}"
+            )
         if self.history_limit < 3:
             raise ValueError(f"history_limit must be >= 3, got {self.history_limit!r}")
 
@@ -90,6 +96,9 @@ class EngineConfig:
             )
             / 1000,
             "log_level": env.get("ORCHESTRATOR_LOG_LEVEL", cls.log_level),
+            "activity_poll_seconds": float(
+                env.get("ORCHESTRATOR_ACTIVITY_POLL_SECONDS", cls.activity_poll_seconds)
+            ),
             "routing_seed": (
                 int(env["ORCHESTRATOR_ROUTING_SEED"])
                 if env.get("ORCHESTRATOR_ROUTING_SEED")

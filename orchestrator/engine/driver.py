@@ -55,13 +55,15 @@ from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from typing import Any
 
+from orchestrator.asl import resources
 from orchestrator.asl.document import Doc, InvalidJson, check_text, dumps
 from orchestrator.asl.errors import HEARTBEAT_TIMEOUT, RUNTIME, TASK_FAILED, StatesError
 from orchestrator.asl.model import StateMachine
 from orchestrator.asl.model import parse as parse_definition
-from orchestrator.asl.runtime import Invoke, Sleep
+from orchestrator.asl.runtime import ACTIVITY_CHECK, ActivityWait, Invoke, Sleep
 
 from . import logs
+from .activities import ActivityQueues, Pending
 from .clock import from_us, real_us
 from .config import EngineConfig
 from .errors import StoreUnavailable
@@ -99,6 +101,7 @@ class Driver:
         self._machines: dict[str, StateMachine] = {}  # parsed definitions by text
         self._machines_lock = threading.Lock()
         self._timers = Timers()
+        self.activities = ActivityQueues()  # activity tasks waiting for a worker
         self._activators: list[threading.Thread] = []
         self._started = False
         self._stopping = False
@@ -146,6 +149,7 @@ class Driver:
         with self._cond:
             self._stopping = True
             self._cond.notify_all()
+        self.activities.close()
         for thread in self._activators:
             thread.join(timeout=10)
         self._activators = []
@@ -237,6 +241,28 @@ class Driver:
             del self._tokens[token]
         self._close_token(token)
         return True
+
+    def take_activity_task(
+        self, activity_arn: str, wait_seconds: float, worker_name: str | None
+    ) -> tuple[str, str] | None:
+        """GetActivityTask: (task token, input) of the oldest task of the activity, waiting
+        up to ``wait_seconds`` for one; None when none came. Answers once the pickup (the
+        ``ActivityStarted`` event) is committed and the task's token can be answered, so a
+        task is handed to exactly one worker, and never again after a crash."""
+        end = time.monotonic() + wait_seconds
+        while True:
+            task = self.activities.take(activity_arn, end - time.monotonic())
+            if task is None:
+                return None
+            worker = {"workerName": worker_name} if worker_name is not None else {}
+            ack = threading.Event()
+            self.send(task.run, Completion(task.seq, dumps(worker)), ack)
+            ack.wait(30)
+            with self._lock:
+                entry = self._tokens.get(task.token)
+            if entry is not None and entry[0] is task.run:
+                return task.token, task.input
+            # The task went meanwhile (its timeout, a stop, the end of its execution).
 
     def stats(self) -> dict[str, int]:
         """Counts for diagnostics: active executions, runs waiting for an activator, armed
@@ -452,6 +478,7 @@ class Driver:
     def _release(self, run: Run) -> None:
         """Cancel the timers and close the task tokens of commands that are gone."""
         for seq in run.take_released():
+            self.activities.withdraw(run, seq)
             for handle in run.handles.pop(seq, ()):
                 handle.cancel()
             token = run.tokens.pop(seq, None)
@@ -477,6 +504,8 @@ class Driver:
             run.handles[seq] = [
                 self._timers.schedule(when, partial(self._deliver, run, Completion(seq)))
             ]
+        elif kind is ActivityWait:
+            self._dispatch_activity(run, seq, command)
         elif kind is Invoke:
             if command.task_token is not None:
                 run.tokens[seq] = command.task_token
@@ -484,6 +513,8 @@ class Driver:
                     self._tokens[command.task_token] = (run, seq)
                 if command.heartbeat_seconds:
                     self._arm_heartbeat(run, seq, command)
+            if _is_activity(command.resource):
+                return  # the worker answers with the token (SendTaskSuccess / Failure)
             # The timeout counts from here, when the call starts (see .run).
             deadline_us = run.call_deadline(command)
             self._invoker.submit(
@@ -493,6 +524,21 @@ class Driver:
             )
         elif command is not None:
             self._deliver(run, Completion.failure(seq, RUNTIME, f"unsupported command {command!r}"))
+
+    def _dispatch_activity(self, run: Run, seq: int, command: ActivityWait) -> None:
+        arn = command.activity_arn
+        if command.phase == ACTIVITY_CHECK:
+            if self.store.get_resource("activity", arn) is None:
+                cause = f"The activity {arn} does not exist."
+                self._deliver(run, Completion.failure(seq, RUNTIME, cause))
+            else:
+                self._deliver(run, Completion(seq, "null"))
+            return
+        assert command.task_token is not None  # the Task state issues it before the pickup
+        task = Pending(run, seq, command.task_token, command.input)
+        if not self.activities.offer(arn, task):
+            cause = f"The activity {arn} has too many tasks waiting for a worker."
+            self._deliver(run, Completion.failure(seq, RUNTIME, cause))
 
     def _arm_heartbeat(self, run: Run, seq: int, command: Invoke) -> None:
         """HeartbeatSeconds: "If more time than the specified seconds elapses between
@@ -700,3 +746,8 @@ def _default_invoker(config: EngineConfig) -> tuple[Any, Any]:
     tasks = config.tasks if config.tasks is not None else load_config()
     tasks = dataclasses.replace(tasks, account=config.account, region=config.region)
     return TaskInvoker(tasks), tasks
+
+
+def _is_activity(resource: str) -> bool:
+    parsed = resources.parse(resource)
+    return parsed is not None and parsed.kind == resources.ACTIVITY

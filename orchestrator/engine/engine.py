@@ -24,6 +24,7 @@ from orchestrator.asl.validator import format_invalid_definition, validate, vali
 
 from . import logs, tags
 from .arns import (
+    activity_arn,
     check_name,
     execution_arn,
     execution_parts,
@@ -905,6 +906,84 @@ class Engine:
                 "creationDate": from_us(a["creation_us"]),
             },
         )
+
+    # -- activities ---------------------------------------------------------------------------
+    def _activity(self, arn: str) -> dict:
+        parse_arn(arn, "activity")
+        activity = self._require_started().get_resource("activity", arn)
+        if activity is None:
+            raise ApiError("ActivityDoesNotExist", f"Activity Does Not Exist: '{arn}'")
+        return activity
+
+    def create_activity(self, request: dict) -> dict:
+        """CreateActivity: "idempotent ... based on the activity name. If a following
+        request has different tags values, Step Functions will ignore these differences"."""
+        name = request["name"]
+        check_name(name)
+        cfg = self.config
+        arn = activity_arn(cfg.partition, cfg.region, cfg.account, name)
+        activity_tags = tags.check_tags(request.get("tags"))
+        tags.merged([], activity_tags, arn)  # at most 50
+        store = self._require_started()
+        with self._lock:
+            existing = store.get_resource("activity", arn)
+            if existing is None:
+                existing = {
+                    "arn": arn,
+                    "name": name,
+                    "creation_us": real_us(),
+                    "tags": activity_tags,
+                    "encryptionConfiguration": request.get("encryptionConfiguration")
+                    or {"type": "AWS_OWNED_KEY"},
+                }
+                store.put_resource("activity", arn, existing)
+        return {"activityArn": arn, "creationDate": from_us(existing["creation_us"])}
+
+    def describe_activity(self, request: dict) -> dict:
+        activity = self._activity(request["activityArn"])
+        return {
+            "activityArn": activity["arn"],
+            "name": activity["name"],
+            "creationDate": from_us(activity["creation_us"]),
+            "encryptionConfiguration": activity["encryptionConfiguration"],
+        }
+
+    def delete_activity(self, request: dict) -> dict:
+        """DeleteActivity; deleting an activity that is gone is not an error. Tasks already
+        waiting for a worker stay until their Task times out."""
+        arn = request["activityArn"]
+        parse_arn(arn, "activity")
+        with self._lock:
+            self._require_started().remove_resource("activity", arn)
+        return {}
+
+    def list_activities(self, request: dict) -> dict:
+        return _page(
+            self._require_started().list_resources("activity"),
+            request,
+            "act",
+            "activities",
+            lambda a: {
+                "activityArn": a["arn"],
+                "name": a["name"],
+                "creationDate": from_us(a["creation_us"]),
+            },
+        )
+
+    def get_activity_task(self, request: dict) -> dict:
+        """GetActivityTask: the oldest task waiting for this activity, held up to
+        ``activity_poll_seconds`` (AWS: 60 s) when there is none; then no ``taskToken``
+        (AWS: "the poll returns a taskToken with a null string")."""
+        arn = request["activityArn"]
+        self._activity(arn)
+        self._writable()
+        task = self._running().take_activity_task(
+            arn, self.config.activity_poll_seconds, request.get("workerName")
+        )
+        if task is None:
+            return {}
+        token, input_text = task
+        return {"taskToken": token, "input": input_text}
 
     # -- tags --------------------------------------------------------------------------------
     def _tagged(self, arn: str) -> tuple[dict, Any]:

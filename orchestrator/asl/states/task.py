@@ -23,7 +23,16 @@ from datetime import timedelta
 from .. import resources
 from ..document import Doc
 from ..errors import HEARTBEAT_TIMEOUT, TIMEOUT, StatesError
-from ..runtime import TASK_TIMEOUT, Invoke, Sleep, first_of, yield_now
+from ..runtime import (
+    ACTIVITY_CHECK,
+    ACTIVITY_PICKUP,
+    TASK_TIMEOUT,
+    ActivityWait,
+    Invoke,
+    Sleep,
+    first_of,
+    yield_now,
+)
 from .retry_catch import retry_catch
 
 _NOT_TRUNCATED = {"truncated": False}
@@ -81,11 +90,11 @@ class _Events:
                 details["heartbeatInSeconds"] = heartbeat
             self.frame.event("TaskScheduled", details)
 
-    def started(self):
+    def started(self, worker: dict | None = None):
         if self.kind == "lambda-function":
             self.frame.event("LambdaFunctionStarted")
         elif self.kind == "activity":
-            self.frame.event("ActivityStarted", {})
+            self.frame.event("ActivityStarted", dict(worker or {}))
         else:
             self.frame.event("TaskStarted", dict(self.details))
 
@@ -119,6 +128,10 @@ async def run_task(state, doc: Doc, run):
     )
     events = _Events(frame, kind, resource_type, resource, region)
     wait_for_token = resources.is_callback(state.resource)
+    if kind == resources.ACTIVITY:
+        return await retry_catch(
+            state, run, doc, lambda: _activity_attempt(state, doc, run, events)
+        )
 
     async def attempt() -> Doc:
         if wait_for_token and run.task_token is None:
@@ -159,3 +172,55 @@ async def run_task(state, doc: Doc, run):
         return io.state_output(doc, result_doc, run)
 
     return await retry_catch(state, run, doc, attempt)
+
+
+async def _activity_attempt(state, doc: Doc, run, events: _Events) -> Doc:
+    """One attempt of an activity Task (developer guide, "Activities"): the task waits in
+    the activity's queue until a worker takes it (``ActivityStarted`` with its
+    ``workerName``), then for the worker's SendTaskSuccess / SendTaskFailure with the task
+    token. ``TimeoutSeconds`` counts from ``ActivityScheduled`` and covers both waits (AWS
+    records ``ActivityTimedOut`` with ``States.Timeout`` for a task no worker finished);
+    ``HeartbeatSeconds`` counts from the pickup (the driver arms it with the Invoke)."""
+    io = state.io
+    env = run.frame.env
+    await ActivityWait(state.resource, ACTIVITY_CHECK)  # States.Runtime when it is gone
+    if run.task_token is None:
+        run.issue_task_token(env.effects.uuid())
+    timeout = io.timeout_seconds(doc, run)
+    heartbeat = io.heartbeat_seconds(doc, run)
+    parameters = io.effective_input(doc, run)
+    events.scheduled(state, parameters, timeout, heartbeat)
+    deadline = None if timeout is None else env.now() + timedelta(seconds=timeout)
+
+    async def bounded(command):
+        if deadline is None:
+            return await command
+        index, result = await first_of(command, Sleep(deadline, TASK_TIMEOUT, None))
+        if index == 1:
+            raise StatesError(TIMEOUT, None)
+        return result
+
+    try:
+        worker = await bounded(
+            ActivityWait(state.resource, ACTIVITY_PICKUP, parameters.text, run.task_token)
+        )
+        events.started(worker.value if isinstance(worker, Doc) else worker)
+        result = await bounded(
+            Invoke(
+                resource=state.resource,
+                parameters=parameters.value,
+                state_name=state.name,
+                key=f"{env.info.execution_arn}#{run.entered_id}",
+                attempt=run.retry_count,
+                timeout_seconds=timeout,
+                heartbeat_seconds=heartbeat,
+                task_token=run.task_token,
+                context=run.context(),
+            )
+        )
+    except StatesError as err:
+        events.failed(err, timed_out=err.error in (TIMEOUT, HEARTBEAT_TIMEOUT))
+        raise
+    result_doc = result if isinstance(result, Doc) else Doc(result)
+    events.succeeded(result_doc)
+    return io.state_output(doc, result_doc, run)
