@@ -93,6 +93,13 @@ class ExecutionInfo:
             del self._execution["RedriveCount"]
         self._machine = {"Id": state_machine_arn, "Name": state_machine_name}
 
+    def set_redrive_count(self, count: int) -> None:
+        """``$$.Execution.RedriveCount`` from now on (a redriven execution; its replay
+        sets each activation's count again)."""
+        self.redrive_count = count
+        if "RedriveCount" in self._execution:
+            self._execution = {**self._execution, "RedriveCount": count}
+
     def context(
         self, state: dict, task_token: str | None = None, map_item: dict | None = None
     ) -> dict:

@@ -17,6 +17,10 @@ from dataclasses import dataclass
 ALL = "States.ALL"
 HEARTBEAT_TIMEOUT = "States.HeartbeatTimeout"
 TIMEOUT = "States.Timeout"
+# Internal, never in a history or an API answer: RedriveExecution fails a command that
+# failed or timed out with it, and the Task state (or the execution's timeout) starts that
+# attempt again instead of failing.
+REDRIVE_ATTEMPT = "Engine.RedriveAttempt"
 TASK_FAILED = "States.TaskFailed"
 PERMISSIONS = "States.Permissions"
 RESULT_PATH_MATCH_FAILURE = "States.ResultPathMatchFailure"

@@ -16,7 +16,7 @@ from datetime import timedelta
 from typing import Any
 
 from .document import Doc
-from .errors import TIMEOUT, StatesError
+from .errors import REDRIVE_ATTEMPT, TIMEOUT, StatesError
 from .model import StateMachine
 from .runtime import EXECUTION_TIMEOUT, Cancelled, Scheduler, Sleep, Task, spawn
 from .states.base import Env, Frame, run_program
@@ -51,7 +51,17 @@ async def run_execution(machine: StateMachine, input_text: str, env: Env) -> Exe
         deadline = env.info.start_time + timedelta(seconds=machine.timeout_seconds)
 
         async def watch() -> None:
-            await Sleep(deadline, EXECUTION_TIMEOUT)
+            timeout = machine.timeout_seconds or 0
+            when = deadline
+            while True:
+                try:
+                    await Sleep(when, EXECUTION_TIMEOUT)
+                    break
+                except StatesError as err:
+                    if err.error != REDRIVE_ATTEMPT:
+                        raise
+                    # RedriveExecution of a TIMED_OUT execution: the whole timeout again.
+                    when = env.now() + timedelta(seconds=timeout)
             timed_out.append(True)
             program.cancel()
 

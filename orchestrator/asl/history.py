@@ -87,6 +87,12 @@ class History:
         self.keep = keep
         self.full = False  # the limit's ExecutionFailed was recorded
 
+    def resume_after(self, event: dict) -> None:
+        """Continue after the stored ``event`` (a redriven execution: the events of the
+        activation that ended it are not regenerated)."""
+        self.count = event["id"]
+        self.last = event
+
     def add(self, event_type: str, previous: int, details: dict | None = None) -> int:
         """Append one event and return its id (ids start at 1)."""
         if self.full:

@@ -178,7 +178,11 @@ class Driver:
             scale_task_timeouts=cfg.scale_task_timeouts,
             payload_limit=cfg.payload_limit,
             durable=durable,
-            redrive_count=0 if durable or row.get("sync") is not True else None,
+            redrive_count=(
+                int(row.get("redrive_count") or 0)
+                if durable or row.get("sync") is not True
+                else None
+            ),
             evaluation_seconds=cfg.evaluation_seconds,
         )
 
@@ -187,6 +191,14 @@ class Driver:
         with self._lock:
             self._active[run.arn] = run
         self.send(run, Start())
+
+    def redrive(self, run: Run) -> None:
+        """Make ``run`` (a new Run of a reopened FAILED / TIMED_OUT / ABORTED execution)
+        active: its journal is replayed and it continues from what did not succeed."""
+        run.redriving = True
+        with self._lock:
+            self._active[run.arn] = run
+        self.send(run, Resume())
 
     def active(self, arn: str) -> Run | None:
         with self._lock:
@@ -369,6 +381,8 @@ class Driver:
                 return run, failure, []
             if replayed:
                 new = list(run.commands)  # re-dispatch whatever was outstanding
+                messages = run.redriven + messages
+                run.redriven = []
             else:  # crashed between StartExecution and the first activation
                 messages.insert(0, Start())
         # Heartbeats are the driver's own business: they only re-arm a timer.
@@ -628,18 +642,27 @@ class Driver:
     def _resume(self, run: Run) -> tuple[bool, Write | None]:
         """Replay ``run``'s journal (on an activator): (True, None) when it was replayed,
         (False, None) when there was nothing to replay (it never started), (False, write)
-        when it could not be replayed: ``write`` fails it."""
+        when it could not be replayed: ``write`` fails it. A journal that ends with a final
+        record is a redrive (RedriveExecution, or one a crash interrupted): the run gets its
+        ``ExecutionRedriven`` event and the completions to feed again
+        (``run.redriven``)."""
+        counted = not run.redriving  # a start-up resume, counted for wait_resumed
         try:
             records = self.store.journal(run.arn)
             if not records:
-                self._resume_done(True)
+                if counted:
+                    self._resume_done(True)
                 return False, None
-            run.replay_journal(records, self.store.iter_events(run.arn))
+            again = run.replay_journal(records, self.store.iter_events(run.arn))
+            if again is not None:
+                run.begin_redrive(int(run.row.get("redrive_count") or 0))
+                run.redriven = again
             for seq, command in run.commands.items():
                 if type(command) is Invoke and command.task_token is not None:
                     with self._lock:
                         self._tokens[command.task_token] = (run, seq)
-            self._resume_done(True)
+            if counted:
+                self._resume_done(True)
             return True, None
         except Exception as exc:
             log.exception("cannot resume %s", run.arn)
@@ -647,7 +670,8 @@ class Driver:
             assert failure.finish is not None
             run.end(failure.finish)
             self._release(run)
-            self._resume_done()
+            if counted:
+                self._resume_done()
             return False, failure
 
     def _unresumable_write(self, row: dict, exc: Exception) -> Write:

@@ -45,6 +45,11 @@ from .versions import Versions, not_found
 
 __all__ = ["Engine", "EngineConfig"]
 
+REDRIVABLE_STATUSES = frozenset({"FAILED", "TIMED_OUT", "ABORTED"})
+REDRIVE_WINDOW_US = 14 * 24 * 3600 * 1_000_000  # AWS: "within 14 days"
+# ListExecutions with a redriveFilter reads at most this many executions for one page.
+MAX_FILTERED_SCAN = 10_000
+
 
 _DEFAULT_PAGE = 100
 _MAX_PAGE = 1000
@@ -720,11 +725,66 @@ class Engine:
         if row.get("trace_header") is not None:
             out["traceHeader"] = row["trace_header"]
         _qualifiers(row, out)
-        out["redriveCount"] = 0
-        # There is no RedriveExecution here, so no execution is redrivable.
-        out["redriveStatus"] = "NOT_REDRIVABLE"
-        out["redriveStatusReason"] = f"Execution is {status} and cannot be redriven"
+        out["redriveCount"] = int(row.get("redrive_count") or 0)
+        if row.get("redrive_us") is not None:
+            out["redriveDate"] = from_us(row["redrive_us"])
+        reason = self._not_redrivable(row)
+        out["redriveStatus"] = "NOT_REDRIVABLE" if reason else "REDRIVABLE"
+        if reason:
+            out["redriveStatusReason"] = reason
         return out
+
+    def _not_redrivable(self, row: dict) -> str | None:
+        """Why RedriveExecution would refuse ``row`` (None: it can be redriven). AWS: a
+        STANDARD execution that FAILED, TIMED_OUT or was ABORTED, within 14 days of its
+        end, whose history has room for more events."""
+        status = row["status"]
+        if status not in REDRIVABLE_STATUSES or row.get("sync") or ":express:" in row["arn"]:
+            return f"Execution is {status} and cannot be redriven"
+        if row.get("stop_us") is not None and real_us() - row["stop_us"] > REDRIVE_WINDOW_US:
+            return "Execution ended more than 14 days ago and cannot be redriven"
+        if not self._require_started().has_final_record(row["arn"]):
+            # It ended in its first step (nothing it did can be continued: the same input
+            # fails the same way), the history limit ended it, or the engine failed it (a
+            # journal that could not be replayed).
+            return "Execution cannot be redriven: it has no step to continue from"
+        return None
+
+    def redrive_execution(self, request: dict) -> dict:
+        """RedriveExecution: the execution continues, under the same ARN, from the states
+        that did not succeed (inside Parallel branches and Map iterations too); nothing that
+        succeeded runs again. ``redriveCount`` counts up; the history gets
+        ``ExecutionRedriven`` and continues."""
+        arn = request["executionArn"]
+        self._writable()
+        with self._lock:
+            row = self._as_row(self._execution_row(arn))
+            reason = self._not_redrivable(row)
+            if reason:
+                raise ApiError("ExecutionNotRedrivable", reason)
+            if self._running().active(arn) is not None:
+                raise ApiError(
+                    "ExecutionNotRedrivable", "Execution is RUNNING and cannot be redriven"
+                )
+            now = real_us()
+            count = int(row.get("redrive_count") or 0) + 1
+            reopened = self._require_started().reopen_execution(
+                arn,
+                {
+                    "redrive_count": count,
+                    "redrive_us": now,
+                    "output": None,
+                    "error": None,
+                    "cause": None,
+                },
+            )
+            if reopened is None:
+                raise ApiError(
+                    "ExecutionNotRedrivable", "Execution is RUNNING and cannot be redriven"
+                )
+            driver = self._running()
+            driver.redrive(driver.new_run(reopened, durable=True))
+        return {"redriveDate": from_us(now)}
 
     def list_executions(self, request: dict) -> dict:
         """ListExecutions: most recent first; ``statusFilter``; ``nextToken`` paging."""
@@ -748,7 +808,18 @@ class Engine:
         size = _page_size(request.get("maxResults"))
         before = _read_token(request.get("nextToken"), "ex")
         status = request.get("statusFilter")
-        rows = self._require_started().list_executions(sm_arn, status, before, size + 1, match)
+        redrive_filter = request.get("redriveFilter")
+        if redrive_filter is not None:
+            # REDRIVEN: executions redriven at least once; NOT_REDRIVEN: never.
+            rows = [
+                r
+                for r in self._require_started().list_executions(
+                    sm_arn, status, before, MAX_FILTERED_SCAN, match
+                )
+                if (int(r.get("redrive_count") or 0) > 0) == (redrive_filter == "REDRIVEN")
+            ][: size + 1]
+        else:
+            rows = self._require_started().list_executions(sm_arn, status, before, size + 1, match)
         out: dict = {"executions": []}
         for row in rows[:size]:
             item = {
@@ -761,6 +832,9 @@ class Engine:
             if row["stop_us"] is not None:
                 item["stopDate"] = from_us(row["stop_us"])
             _qualifiers(row, item)
+            item["redriveCount"] = int(row.get("redrive_count") or 0)
+            if row.get("redrive_us") is not None:
+                item["redriveDate"] = from_us(row["redrive_us"])
             out["executions"].append(item)
         if len(rows) > size:
             out["nextToken"] = _page_token({"k": "ex", "v": rows[size - 1]["ord"]})

@@ -14,7 +14,13 @@ journals written by earlier versions hold::
      "t": [clock readings, us], "r": [random draws], "u": [uuid draws],
      "d": {seq: real deadline us}, "k": clock skew us,
      "b": steps run when the slice ended with work left,
-     "x": [[evaluation number, random draws, uuid draws], ...]}
+     "x": [[evaluation number, random draws, uuid draws], ...],
+     "v": the execution's redrive count when the activation ran (0: left out),
+     "f": 1 for the activation that ended a FAILED / TIMED_OUT / ABORTED execution}
+
+A final record (``"f"``) is never replayed as such: RedriveExecution replays the records
+before it and feeds only its successful completions again, so that what failed, timed out
+or was stopped runs again and nothing that succeeded does (see :mod:`.run`).
 """
 
 from __future__ import annotations
@@ -108,6 +114,8 @@ class Record:
     deadlines: dict[int, int] = field(default_factory=dict)  # "d"
     skew_us: int = 0  # "k"
     steps: int | None = None  # "b"
+    redrive: int = 0  # "v"
+    final: bool = False  # "f"
 
     def to_json(self) -> str:
         data: dict = {"c": [c.to_json() for c in self.completions]}
@@ -122,6 +130,10 @@ class Record:
                 data[key] = value
         if self.steps is not None:
             data["b"] = self.steps
+        if self.redrive:
+            data["v"] = self.redrive
+        if self.final:
+            data["f"] = 1
         data["k"] = self.skew_us
         return compact(data)
 
@@ -137,6 +149,8 @@ class Record:
             deadlines={int(k): v for k, v in data.get("d", {}).items()},
             skew_us=data.get("k", 0),
             steps=data.get("b"),
+            redrive=data.get("v", 0),
+            final=bool(data.get("f")),
         )
 
 

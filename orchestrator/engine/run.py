@@ -54,11 +54,11 @@ from orchestrator.asl.budget import DEFAULT_SECONDS, Deadline
 from orchestrator.asl.context import ExecutionInfo
 from orchestrator.asl.document import Doc, loads
 from orchestrator.asl.effects import SystemEffects
-from orchestrator.asl.errors import RUNTIME, StatesError
+from orchestrator.asl.errors import REDRIVE_ATTEMPT, RUNTIME, StatesError
 from orchestrator.asl.execution import run_execution
 from orchestrator.asl.history import History
 from orchestrator.asl.model import StateMachine
-from orchestrator.asl.runtime import TASK_TIMEOUT, Invoke, Scheduler, Sleep, Task
+from orchestrator.asl.runtime import EXECUTION_TIMEOUT, TASK_TIMEOUT, Invoke, Scheduler, Sleep, Task
 from orchestrator.asl.states.base import Env
 
 from .clock import from_us, real_us, to_us
@@ -169,6 +169,8 @@ class Run:
         self.evaluation_seconds = evaluation_seconds
         self.evaluations = 0
         self.preempted = False  # the last activation's slice ended with work left
+        self.redriving = False  # started by RedriveExecution (not a start-up resume)
+        self.redriven: list[Completion] = []  # a redrive's completions to feed again
         self.new_events: list[dict] = []
         self._stored: Iterator[dict] | None = None  # replay: the stored events, in order
         self._divergence: str | None = None
@@ -268,7 +270,13 @@ class Run:
                 applied.append(message)
         if stop is not None and self.main is None:
             self._spawn_main()  # a Stop that overtook the Start: the history is whole
-        if not applied and not started and stop is None and not self.scheduler.has_ready():
+        if (
+            not applied
+            and not started
+            and stop is None
+            and not self.scheduler.has_ready()
+            and not self.new_events  # ExecutionRedriven
+        ):
             return None, []
         main = self.main
         assert main is not None  # spawned by the Start every history begins with
@@ -289,7 +297,7 @@ class Run:
         if stop is not None and not main.done:
             # StopExecution: after at most this one slice, however busy the execution is;
             # the history keeps what happened before the stop.
-            return self._abort(stop.error, stop.cause), []
+            return self._final_record(self._abort(stop.error, stop.cause), applied), []
         new = self._number_commands()
         record, self.recording = self.recording, Record()
         record.completions = applied
@@ -304,16 +312,31 @@ class Run:
                 record.deadlines[seq] = self._real_deadline(command.until, scaled)
         self.deadlines.update(record.deadlines)
         record.skew_us = self.skew_us
+        record.redrive = self.env.info.redrive_count or 0
         write = Write(self.arn, events=self.new_events)
         self.new_events = []
         if main.done:
             write.finish = self._finish()
             self.preempted = False
+            if write.finish["status"] != "SUCCEEDED":
+                self._final_record(write, applied)
         else:
             write.record_seq = self.record_seq
             write.record = record.to_json()
         self.record_seq += 1
         return write, ([] if self.finished else new)
+
+    def _final_record(self, write: Write, applied: list[Completion]) -> Write:
+        """The activation that ended a FAILED / TIMED_OUT / ABORTED execution: its
+        completions are journaled (a final record) for RedriveExecution, which feeds the
+        successful ones again and runs the rest anew."""
+        if self.durable:
+            record = Record(completions=applied, final=True)
+            record.redrive = self.env.info.redrive_count or 0
+            write.record_seq = self.record_seq
+            write.record = record.to_json()
+            self.record_seq += 1
+        return write
 
     def _apply(self, completion: Completion) -> bool:
         """Feed one completion to the scheduler; False when the command is no longer
@@ -464,14 +487,38 @@ class Run:
         return write
 
     # -- replay --------------------------------------------------------------------------
-    def replay_journal(self, records: list[str], stored_events: Iterator[dict]) -> None:
+    def replay_journal(
+        self, records: list[str], stored_events: Iterator[dict]
+    ) -> list[Completion] | None:
         """Rebuild the in-memory state from the journal (see the module docstring).
         ``stored_events`` yields the stored history in order; every regenerated event is
-        compared with it as it is produced (nothing is held in memory)."""
+        compared with it as it is produced (nothing is held in memory).
+
+        Redrive: a journal that ends with a final record belongs to an execution being
+        redriven. The records before it are replayed; its own events are skipped; the
+        completions of that last activation that succeeded are returned, to be fed again
+        (:meth:`begin_redrive`); the commands that failed or timed out stay outstanding and
+        run again. An earlier final record (a redrive before this one) is skipped with its
+        events, up to the ``ExecutionRedriven`` event that followed it. Returns None when
+        the journal does not end with a final record (a plain resume)."""
         self._stored = iter(stored_events)
-        for text in records:
-            record = Record.from_json(text)
+        parsed = [Record.from_json(text) for text in records]
+        redriving = bool(parsed) and parsed[-1].final
+        after_redrive = False
+        for index, record in enumerate(parsed):
+            if record.final:
+                self.record_seq += 1
+                if index < len(parsed) - 1:
+                    self._skip_stored_through("ExecutionRedriven")
+                    after_redrive = True
+                continue
+            self.env.info.set_redrive_count(record.redrive)
             self.cursor = Cursor(record, f"{self.arn}: record {self.record_seq}")
+            if after_redrive:
+                # The first reading of a redrive's record is ExecutionRedriven's timestamp
+                # (an event the replay does not regenerate).
+                self.cursor.skip("clock", 1)
+                after_redrive = False
             messages: list = [Start()] if self.main is None else []
             self.activate(messages + record.completions)
             if self._divergence is not None:
@@ -483,6 +530,14 @@ class Run:
         self.recording = Record()
         self.new_events = []
         self.take_released()
+        if redriving:
+            last = None
+            for event in self._stored:  # the events of the activation that ended it
+                last = event
+            self._stored = None
+            if last is not None:
+                self.history.resume_after(last)
+            return self._redriven_completions(parsed[-1])
         extra = next(self._stored, None)
         self._stored = None
         if extra is not None:
@@ -493,3 +548,38 @@ class Run:
             )
         if self.finished:
             raise ReplayDivergence(f"{self.arn}: the journal replays to a finished execution")
+        return None
+
+    def _skip_stored_through(self, event_type: str) -> None:
+        assert self._stored is not None
+        for event in self._stored:
+            if event["type"] == event_type:
+                self.history.resume_after(event)
+                return
+        raise ReplayDivergence(f"{self.arn}: no {event_type} event after a final record")
+
+    def _redriven_completions(self, final: Record) -> list[Completion]:
+        """What a redrive feeds: the completions of the activation that ended the execution,
+        the successful ones as they were; a failure, or a timeout that fired, becomes
+        ``REDRIVE_ATTEMPT``, on which the Task state (or the execution's timeout) starts that
+        attempt again."""
+        out = []
+        for completion in final.completions:
+            command = self.commands.get(completion.seq)
+            if command is None:
+                continue
+            timeout = type(command) is Sleep and command.purpose in (
+                TASK_TIMEOUT,
+                EXECUTION_TIMEOUT,
+            )
+            if completion.failed or timeout:
+                out.append(Completion.failure(completion.seq, REDRIVE_ATTEMPT, None))
+            else:
+                out.append(completion)
+        return out
+
+    def begin_redrive(self, count: int) -> None:
+        """RedriveExecution, after the replay: the ``ExecutionRedriven`` event and the new
+        ``$$.Execution.RedriveCount``."""
+        self.env.info.set_redrive_count(count)
+        self.history.add("ExecutionRedriven", self.history.count, {"redriveCount": count})

@@ -135,6 +135,8 @@ class Store(Protocol):
     def last_event_id(self, arn: str) -> int: ...
     def iter_events(self, arn: str) -> Iterator[dict]: ...
     def journal(self, arn: str) -> list[str]: ...
+    def reopen_execution(self, arn: str, updates: dict) -> dict | None: ...
+    def has_final_record(self, arn: str) -> bool: ...
     def commit(self, writes: list[Write]) -> list[Poisoned]: ...
     def probe(self) -> None: ...
     def close(self) -> None: ...
@@ -441,8 +443,42 @@ class SqliteStore:
             "UPDATE executions SET status = ?, stop_us = ?, data = ? WHERE arn = ?",
             (finish["status"], finish["stop_us"], json.dumps(data, ensure_ascii=False), arn),
         )
-        # The replay records of a closed execution are never read again.
-        self._db.execute("DELETE FROM journal WHERE arn = ?", (arn,))
+        # The replay records of a succeeded execution are never read again; those of a
+        # FAILED, TIMED_OUT or ABORTED one are kept for RedriveExecution.
+        if finish["status"] == "SUCCEEDED":
+            self._db.execute("DELETE FROM journal WHERE arn = ?", (arn,))
+
+    def reopen_execution(self, arn: str, updates: dict) -> dict | None:
+        """RedriveExecution: a closed execution RUNNING again, its data members updated
+        (``updates``; None values remove members) in one transaction; None when it is not
+        closed (another redrive came first) or does not exist."""
+        with self._lock, _writing():
+            row = self._db.execute(
+                "SELECT data, status FROM executions WHERE arn = ?", (arn,)
+            ).fetchone()
+            if row is None or row[1] == "RUNNING":
+                return None
+            data = json.loads(row[0])
+            for key, value in updates.items():
+                if value is None:
+                    data.pop(key, None)
+                else:
+                    data[key] = value
+            self._db.execute(
+                "UPDATE executions SET status = 'RUNNING', stop_us = NULL, data = ? WHERE arn = ?",
+                (json.dumps(data, ensure_ascii=False), arn),
+            )
+        return self.get_execution(arn)
+
+    def has_final_record(self, arn: str) -> bool:
+        """Whether the execution's journal ends with the record of the activation that
+        failed, timed out or stopped it, after at least one activation to continue from
+        (what RedriveExecution needs)."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT record FROM journal WHERE arn = ? ORDER BY seq DESC LIMIT 2", (arn,)
+            ).fetchall()
+        return len(rows) == 2 and json.loads(rows[0][0]).get("f") == 1
 
     def probe(self) -> None:
         """A real (tiny) write: StoreUnavailable when the database cannot take one."""

@@ -152,6 +152,11 @@ class StateRun:
         self.retry_count = (self.retry_count or 0) + 1
         self._ctx = None
 
+    def redriven(self) -> None:
+        """RedriveExecution starts this entry's attempt again: ``$$`` is read afresh (its
+        ``Execution.RedriveCount`` changed)."""
+        self._ctx = None
+
     def issue_task_token(self, token: str) -> None:
         """A ``.waitForTaskToken`` entry's token (``$$.Task.Token`` from now on)."""
         self.task_token = token

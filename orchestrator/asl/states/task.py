@@ -22,7 +22,7 @@ from datetime import timedelta
 
 from .. import resources
 from ..document import Doc
-from ..errors import HEARTBEAT_TIMEOUT, TIMEOUT, StatesError
+from ..errors import HEARTBEAT_TIMEOUT, REDRIVE_ATTEMPT, TIMEOUT, StatesError
 from ..runtime import (
     ACTIVITY_CHECK,
     ACTIVITY_PICKUP,
@@ -130,10 +130,13 @@ async def run_task(state, doc: Doc, run):
     wait_for_token = resources.is_callback(state.resource)
     if kind == resources.ACTIVITY:
         return await retry_catch(
-            state, run, doc, lambda: _activity_attempt(state, doc, run, events)
+            state,
+            run,
+            doc,
+            _again_when_redriven(run, lambda: _activity_attempt(state, doc, run, events)),
         )
 
-    async def attempt() -> Doc:
+    async def one_attempt() -> Doc:
         if wait_for_token and run.task_token is None:
             run.issue_task_token(env.effects.uuid())
         timeout = io.timeout_seconds(doc, run)
@@ -158,20 +161,39 @@ async def run_task(state, doc: Doc, run):
         try:
             if timeout is not None:
                 index, result = await first_of(
-                    command, Sleep(env.now() + timedelta(seconds=timeout), TASK_TIMEOUT, command)
+                    command,
+                    Sleep(env.now() + timedelta(seconds=timeout), TASK_TIMEOUT, command),
                 )
                 if index == 1:
                     raise StatesError(TIMEOUT, None)
             else:
                 result = await command
         except StatesError as err:
-            events.failed(err, timed_out=err.error in (TIMEOUT, HEARTBEAT_TIMEOUT))
+            if err.error != REDRIVE_ATTEMPT:
+                events.failed(err, timed_out=err.error in (TIMEOUT, HEARTBEAT_TIMEOUT))
             raise
         result_doc = result if isinstance(result, Doc) else Doc(result)
         events.succeeded(result_doc)
         return io.state_output(doc, result_doc, run)
 
-    return await retry_catch(state, run, doc, attempt)
+    return await retry_catch(state, run, doc, _again_when_redriven(run, one_attempt))
+
+
+def _again_when_redriven(run, one_attempt):
+    """The attempt, started again when RedriveExecution fails its command with
+    ``REDRIVE_ATTEMPT`` (it had failed or timed out): a new ``...Scheduled``, a new call,
+    the whole TimeoutSeconds again; not a retry (Retry counters are unchanged)."""
+
+    async def attempt() -> Doc:
+        while True:
+            try:
+                return await one_attempt()
+            except StatesError as err:
+                if err.error != REDRIVE_ATTEMPT:
+                    raise
+                run.redriven()
+
+    return attempt
 
 
 async def _activity_attempt(state, doc: Doc, run, events: _Events) -> Doc:
@@ -219,7 +241,8 @@ async def _activity_attempt(state, doc: Doc, run, events: _Events) -> Doc:
             )
         )
     except StatesError as err:
-        events.failed(err, timed_out=err.error in (TIMEOUT, HEARTBEAT_TIMEOUT))
+        if err.error != REDRIVE_ATTEMPT:
+            events.failed(err, timed_out=err.error in (TIMEOUT, HEARTBEAT_TIMEOUT))
         raise
     result_doc = result if isinstance(result, Doc) else Doc(result)
     events.succeeded(result_doc)
