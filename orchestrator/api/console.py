@@ -34,7 +34,7 @@ the history as per-state outcomes and the status vocabulary.
 - ``GET|POST /console/api/state-machines/<name-or-ARN>/executions`` list
   (``status``, ``pageSize``, ``nextToken``) / start (``{"input": TEXT, "name"?}``);
 - ``GET /console/api/executions/<ARN>`` description, graph and summary;
-  ``.../history`` (``pageSize``, ``nextToken``, ``reverse``), ``.../logs``, ``POST .../stop``
+  ``.../history`` (``pageSize``, ``nextToken``, ``reverse``), ``.../logs``, ``POST .../stop``, ``POST .../redrive``
   (``{"error"?, "cause"?}``).
 
 Timestamps are epoch milliseconds (what JavaScript's ``Date`` takes); errors are
@@ -548,6 +548,11 @@ def logs(arn: str):
             }
         )
     )
+
+
+@bp.post("/console/api/executions/<path:arn>/redrive")
+def redrive_execution(arn: str):
+    return jsonify(_plain(call("RedriveExecution", {"executionArn": arn})))
 
 
 @bp.post("/console/api/executions/<path:arn>/stop")

@@ -351,6 +351,10 @@ def summarize(
         if etype == "ExecutionStarted":
             execution["input"] = _data(details.get("input"))
             execution["startMs"] = at
+        elif etype == "ExecutionRedriven":
+            # RedriveExecution: running again; the end recorded before is history.
+            status = "RUNNING"
+            execution.update({"stopMs": None, "error": None, "cause": None})
         elif etype in _EXECUTION_END:
             status = _EXECUTION_END[etype]
             execution["stopMs"] = at

@@ -1,7 +1,7 @@
 /* The console: a small single-page app with hash routes.
  *   #/                      state machines
  *   #/machines/<name>       graph, definition + diagnostics, start form, executions (filter, pages)
- *   #/executions/<arn>      coloured graph, state details, timeline, events, logs, Stop
+ *   #/executions/<arn>      coloured graph, state details, timeline, events, logs, Stop, Redrive
  *   #/create                the workflow designer (designer.js): a new state machine, blank or a template
  *   #/designer/<name>       the designer on a saved machine: palette, canvas, inspector, code
  *                           view (CodeMirror, /console/vendor/codemirror.js), validation, save, start
@@ -296,8 +296,9 @@ async function executionPage(arn, params) {
     h("a", { href: "#/machines/" + enc(machine) }, machine), " / ", data.execution.name));
   const statusEl = h("span", { id: "exec-status" });
   const stopBtn = h("button", { type: "button", id: "stop-btn", class: "danger" }, "Stop execution");
+  const redriveBtn = h("button", { type: "button", id: "redrive-btn" }, "Redrive");
   const rerun = h("a", { class: "button", href: "#/machines/" + enc(machine) + "?input=" + enc(data.execution.input || "{}") }, "New execution with this input");
-  app.appendChild(h("div", { class: "title-row" }, h("h1", {}, data.execution.name), statusEl, h("span", { class: "spacer" }), rerun, stopBtn));
+  app.appendChild(h("div", { class: "title-row" }, h("h1", {}, data.execution.name), statusEl, h("span", { class: "spacer" }), rerun, redriveBtn, stopBtn));
   const facts = h("dl", { class: "facts" });
   app.appendChild(facts);
 
@@ -346,12 +347,25 @@ async function executionPage(arn, params) {
     try { await api("/executions/" + enc(arn) + "/stop", { method: "POST", body: "{}" }); }
     catch (err) { app.prepend(errorBox(err)); }
     await refresh();
+    stopBtn.disabled = false;   // hidden now; usable again if the execution is redriven
+  });
+
+  redriveBtn.addEventListener("click", async () => {
+    redriveBtn.disabled = true;
+    try { await api("/executions/" + enc(arn) + "/redrive", { method: "POST", body: "{}" }); }
+    catch (err) { app.prepend(errorBox(err)); }
+    await refresh();
+    redriveBtn.disabled = false;
+    if (data.execution.status === "RUNNING") timer = setTimeout(poll, POLL_MS);
   });
 
   function renderHeader() {
     const e = data.execution;
     statusEl.innerHTML = ""; statusEl.appendChild(statusBadge(e.status));
     stopBtn.hidden = e.status !== "RUNNING";
+    // RedriveExecution: FAILED, TIMED_OUT or ABORTED executions the engine can continue.
+    redriveBtn.hidden = e.redriveStatus !== "REDRIVABLE";
+    redriveBtn.title = "Run again from the states that did not succeed";
     facts.innerHTML = "";
     const fact = (k, v) => { facts.appendChild(h("dt", {}, k)); facts.appendChild(h("dd", {}, v)); };
     fact("Started", fmtTime(e.startDate));

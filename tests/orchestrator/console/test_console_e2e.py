@@ -373,6 +373,16 @@ def test_live_updates_and_stop(page):
     assert page.evaluate("window.__sameDocument") is True  # updated in place, no reload
     assert _status(page, "WaitAnHour") == "aborted"
     assert page.is_hidden("#stop-btn")
+    # An aborted execution can be redriven: it runs again from the Wait, in place.
+    page.wait_for_selector("#redrive-btn", state="visible")
+    page.click("#redrive-btn")
+    _wait_status(page, "RUNNING")
+    assert page.is_hidden("#redrive-btn")
+    assert page.evaluate("window.__sameDocument") is True
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.click("#stop-btn")
+    _wait_status(page, "ABORTED")
+    assert page.is_visible("#redrive-btn")  # aborted again: redrivable again
 
 
 def test_executions_list_filter_and_paging(page):

@@ -488,3 +488,72 @@ def test_jsonpath_pipeline_names_are_unchanged():
     case = _case("evaluate_jsonata/test_base_evaluate_expressions.test_base_task_TIMEOUT_SECONDS")
     (visit,) = summarize(case["history"], state_types(case["definition"]))["visits"]
     assert visit["queryLanguage"] == "JSONPath"
+
+
+def test_a_redriven_execution_runs_again_after_its_end():
+    """ExecutionRedriven: the execution is running again; the Task's second call is its
+    second attempt, and the end that matters is the last one."""
+    t0 = datetime(2024, 1, 1, tzinfo=UTC)
+
+    def ev(i, prev, t, details=None, key=None):
+        e = {"id": i, "previousEventId": prev, "type": t, "timestamp": t0 + timedelta(seconds=i)}
+        if details is not None:
+            e[key] = details
+        return e
+
+    R = "arn:aws:lambda:us-east-1:123456789012:function:B"
+    events = [
+        ev(
+            1,
+            0,
+            "ExecutionStarted",
+            {"input": "{}", "roleArn": "r"},
+            "executionStartedEventDetails",
+        ),
+        ev(2, 0, "TaskStateEntered", {"name": "B", "input": "{}"}, "stateEnteredEventDetails"),
+        ev(
+            3,
+            2,
+            "LambdaFunctionScheduled",
+            {"input": "{}", "resource": R},
+            "lambdaFunctionScheduledEventDetails",
+        ),
+        ev(4, 3, "LambdaFunctionStarted"),
+        ev(
+            5,
+            4,
+            "LambdaFunctionFailed",
+            {"error": "Down", "cause": "x"},
+            "lambdaFunctionFailedEventDetails",
+        ),
+        ev(6, 5, "ExecutionFailed", {"error": "Down", "cause": "x"}, "executionFailedEventDetails"),
+        ev(7, 6, "ExecutionRedriven", {"redriveCount": 1}, "executionRedrivenEventDetails"),
+        ev(
+            8,
+            4,
+            "LambdaFunctionScheduled",
+            {"input": "{}", "resource": R},
+            "lambdaFunctionScheduledEventDetails",
+        ),
+        ev(9, 8, "LambdaFunctionStarted"),
+        ev(
+            10,
+            9,
+            "LambdaFunctionSucceeded",
+            {"output": '{"ok":1}'},
+            "lambdaFunctionSucceededEventDetails",
+        ),
+        ev(
+            11,
+            10,
+            "TaskStateExited",
+            {"name": "B", "output": '{"ok":1}'},
+            "stateExitedEventDetails",
+        ),
+        ev(12, 11, "ExecutionSucceeded", {"output": '{"ok":1}'}, "executionSucceededEventDetails"),
+    ]
+    summary = summarize(events, {"B": "Task"})
+    assert (summary["status"], summary["error"]) == ("SUCCEEDED", None)
+    assert _outcomes(summary) == {"B": ("retried", 2)}
+    running = summarize(events[:7], {"B": "Task"})
+    assert (running["status"], running["error"], running["stopMs"]) == ("RUNNING", None, None)
