@@ -186,6 +186,7 @@ def test_section_shows_every_way_in():
         "aws stepfunctions list-tags-for-resource --endpoint-url http://127.0.0.1:8083",
         "aws stepfunctions get-activity-task --endpoint-url http://127.0.0.1:8083",
         "aws stepfunctions send-task-success --endpoint-url http://127.0.0.1:8083",
+        "aws stepfunctions redrive-execution --endpoint-url http://127.0.0.1:8083",
         "python -m orchestrator validate statemachines/order_flow.asl.json",
         "python -m orchestrator run statemachines/examples/hello.asl.json",
     ]:
