@@ -116,6 +116,22 @@ class _Events:
         self.frame.event(self._prefix() + ("TimedOut" if timed_out else "Failed"), details)
 
 
+def _invoke(state, parameters: Doc, run, timeout, heartbeat) -> Invoke:
+    """The call of one attempt; its ``key`` is the same for every attempt of this state
+    entry (the Task resources' idempotency key)."""
+    return Invoke(
+        resource=state.resource,
+        parameters=parameters.value,
+        state_name=state.name,
+        key=f"{run.frame.env.info.execution_arn}#{run.entered_id}",
+        attempt=run.retry_count,
+        timeout_seconds=timeout,
+        heartbeat_seconds=heartbeat,
+        task_token=run.task_token,
+        context=run.context(),
+    )
+
+
 async def run_task(state, doc: Doc, run):
     io = state.io
     frame = run.frame
@@ -147,17 +163,7 @@ async def run_task(state, doc: Doc, run):
         # their Scheduled events before any Started (timeouts/test_service_lambda_map_timeout).
         await yield_now()
         events.started()
-        command = Invoke(
-            resource=state.resource,
-            parameters=parameters.value,
-            state_name=state.name,
-            key=f"{env.info.execution_arn}#{run.entered_id}",
-            attempt=run.retry_count,
-            timeout_seconds=timeout,
-            heartbeat_seconds=heartbeat,
-            task_token=run.task_token,
-            context=run.context(),
-        )
+        command = _invoke(state, parameters, run, timeout, heartbeat)
         try:
             if timeout is not None:
                 index, result = await first_of(
@@ -227,19 +233,7 @@ async def _activity_attempt(state, doc: Doc, run, events: _Events) -> Doc:
             ActivityWait(state.resource, ACTIVITY_PICKUP, parameters.text, run.task_token)
         )
         events.started(worker.value if isinstance(worker, Doc) else worker)
-        result = await bounded(
-            Invoke(
-                resource=state.resource,
-                parameters=parameters.value,
-                state_name=state.name,
-                key=f"{env.info.execution_arn}#{run.entered_id}",
-                attempt=run.retry_count,
-                timeout_seconds=timeout,
-                heartbeat_seconds=heartbeat,
-                task_token=run.task_token,
-                context=run.context(),
-            )
-        )
+        result = await bounded(_invoke(state, parameters, run, timeout, heartbeat))
     except StatesError as err:
         if err.error != REDRIVE_ATTEMPT:
             events.failed(err, timed_out=err.error in (TIMEOUT, HEARTBEAT_TIMEOUT))

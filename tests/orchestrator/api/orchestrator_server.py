@@ -89,3 +89,36 @@ class Orchestrator:
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+
+def aws_cli_env(home: Path) -> dict[str, str]:
+    """The environment of an AWS CLI run against a local server: the caller's, without its
+    AWS settings, with dummy credentials and an empty configuration in ``home``."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update(
+        {
+            "AWS_ACCESS_KEY_ID": "x",
+            "AWS_SECRET_ACCESS_KEY": "x",
+            "AWS_DEFAULT_REGION": "us-east-1",
+            "AWS_CONFIG_FILE": str(home / "config"),
+            "AWS_SHARED_CREDENTIALS_FILE": str(home / "credentials"),
+            "AWS_MAX_ATTEMPTS": "1",
+            "HOME": str(home),
+        }
+    )
+    return env
+
+
+def sfn_client(url: str, **config):
+    """A boto3 Step Functions client on ``url`` (dummy credentials, no retries)."""
+    import boto3
+    from botocore.config import Config
+
+    return boto3.client(
+        "stepfunctions",
+        endpoint_url=url,
+        region_name="us-east-1",
+        aws_access_key_id="x",
+        aws_secret_access_key="x",
+        config=Config(retries={"max_attempts": 1}, **config),
+    )

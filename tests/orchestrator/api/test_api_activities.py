@@ -9,12 +9,10 @@ import json
 import threading
 import time
 
-import boto3
 import pytest
-from botocore.config import Config
 from botocore.exceptions import BotoCoreError
 from model_check import checked
-from orchestrator_server import Orchestrator
+from orchestrator_server import Orchestrator, sfn_client
 
 from tests.support.processes import kill_group
 
@@ -26,14 +24,7 @@ WORKERS = 4
 
 
 def client_for(server: Orchestrator):
-    return boto3.client(
-        "stepfunctions",
-        endpoint_url=server.url,
-        region_name="us-east-1",
-        aws_access_key_id="x",
-        aws_secret_access_key="x",
-        config=Config(retries={"max_attempts": 1}, read_timeout=30),
-    )
+    return sfn_client(server.url, read_timeout=30)
 
 
 @pytest.fixture(scope="module")

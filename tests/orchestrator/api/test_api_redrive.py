@@ -6,7 +6,6 @@ redrive re-runs only what failed, and the service sees exactly one extra call.""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import threading
@@ -15,11 +14,9 @@ from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-import boto3
 import pytest
-from botocore.config import Config
 from model_check import checked
-from orchestrator_server import Orchestrator
+from orchestrator_server import Orchestrator, aws_cli_env, sfn_client
 
 pytestmark = pytest.mark.integration
 
@@ -90,14 +87,7 @@ def server(tmp_path_factory, service):
 @pytest.fixture
 def sfn(server, service):
     service.calls.clear()
-    client = boto3.client(
-        "stepfunctions",
-        endpoint_url=server.url,
-        region_name="us-east-1",
-        aws_access_key_id="x",
-        aws_secret_access_key="x",
-        config=Config(retries={"max_attempts": 1}),
-    )
+    client = sfn_client(server.url)
     checks = checked(client)
     yield client
     assert checks.problems == []
@@ -211,13 +201,7 @@ def test_errors(sfn):
 
 def test_the_cli_redrives(server, service, tmp_path):
     service.failing["B"] = 1
-    sfn = boto3.client(
-        "stepfunctions",
-        endpoint_url=server.url,
-        region_name="us-east-1",
-        aws_access_key_id="x",
-        aws_secret_access_key="x",
-    )
+    sfn = sfn_client(server.url)
     machine = sfn.create_state_machine(
         name="redrive-cli",
         roleArn=ROLE,
@@ -225,17 +209,7 @@ def test_the_cli_redrives(server, service, tmp_path):
     )["stateMachineArn"]
     arn = sfn.start_execution(stateMachineArn=machine)["executionArn"]
     assert finished(sfn, arn)["status"] == "FAILED"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    env.update(
-        {
-            "AWS_ACCESS_KEY_ID": "x",
-            "AWS_SECRET_ACCESS_KEY": "x",
-            "AWS_DEFAULT_REGION": "us-east-1",
-            "AWS_CONFIG_FILE": str(tmp_path / "config"),
-            "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "credentials"),
-            "HOME": str(tmp_path),
-        }
-    )
+    env = aws_cli_env(tmp_path)
     result = subprocess.run(
         [
             AWS,

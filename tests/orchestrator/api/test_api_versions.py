@@ -5,17 +5,14 @@ orchestrator process; every raw response is checked against botocore's model
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-import boto3
 import pytest
-from botocore.config import Config
 from model_check import checked
-from orchestrator_server import Orchestrator
+from orchestrator_server import Orchestrator, aws_cli_env, sfn_client
 
 pytestmark = pytest.mark.integration
 
@@ -42,14 +39,7 @@ def server(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def client(server):
-    sfn = boto3.client(
-        "stepfunctions",
-        endpoint_url=server.url,
-        region_name="us-east-1",
-        aws_access_key_id="x",
-        aws_secret_access_key="x",
-        config=Config(retries={"max_attempts": 1}),
-    )
+    sfn = sfn_client(server.url)
     return sfn, checked(sfn)
 
 
@@ -252,20 +242,7 @@ def test_error_shapes(sfn):
 
 
 def test_the_cli_publishes_routes_and_tags(server, tmp_path):
-    home = tmp_path / "aws-home"
-    home.mkdir()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    env.update(
-        {
-            "AWS_ACCESS_KEY_ID": "x",
-            "AWS_SECRET_ACCESS_KEY": "x",
-            "AWS_DEFAULT_REGION": "us-east-1",
-            "AWS_CONFIG_FILE": str(home / "config"),
-            "AWS_SHARED_CREDENTIALS_FILE": str(home / "credentials"),
-            "AWS_MAX_ATTEMPTS": "1",
-            "HOME": str(home),
-        }
-    )
+    env = aws_cli_env(tmp_path)
 
     def aws(*args: str) -> dict:
         result = subprocess.run(
