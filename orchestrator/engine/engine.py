@@ -124,6 +124,8 @@ class Engine:
             return self
         if self.store is None:
             self.store = SqliteStore(self.config.db_path)
+        # Journals kept for RedriveExecution, of executions past its 14 days: never read.
+        self.store.drop_closed_journals(real_us() - REDRIVE_WINDOW_US)
         self._driver = Driver(self.config, self.store, on_finished=self._finished).start()
         self._versions = Versions(self.store, self.config.routing_seed)
         return self

@@ -137,6 +137,7 @@ class Store(Protocol):
     def journal(self, arn: str) -> list[str]: ...
     def reopen_execution(self, arn: str, updates: dict) -> dict | None: ...
     def has_final_record(self, arn: str) -> bool: ...
+    def drop_closed_journals(self, stopped_before_us: int) -> int: ...
     def commit(self, writes: list[Write]) -> list[Poisoned]: ...
     def probe(self) -> None: ...
     def close(self) -> None: ...
@@ -469,6 +470,17 @@ class SqliteStore:
                 (json.dumps(data, ensure_ascii=False), arn),
             )
         return self.get_execution(arn)
+
+    def drop_closed_journals(self, stopped_before_us: int) -> int:
+        """Drop the kept journals of executions that ended before ``stopped_before_us``
+        (past RedriveExecution's 14 days they are never read again); returns how many."""
+        with self._lock, _writing():
+            cursor = self._db.execute(
+                "DELETE FROM journal WHERE arn IN (SELECT arn FROM executions "
+                "WHERE status != 'RUNNING' AND stop_us < ?)",
+                (stopped_before_us,),
+            )
+            return cursor.rowcount
 
     def has_final_record(self, arn: str) -> bool:
         """Whether the execution's journal ends with the record of the activation that

@@ -87,3 +87,16 @@ def test_list_executions_matches_data_members(tmp_path):
     found = store.list_executions("sm", None, None, 10, {"version_arn": "sm:1"})
     assert [r["arn"] for r in found] == ["e1"]
     assert len(store.list_executions("sm", None, None, 10)) == 3
+
+
+def test_closed_journals_are_dropped_past_the_redrive_window(tmp_path):
+    store = SqliteStore(str(tmp_path / "j.db"))
+    for arn, stop in (("old", 100), ("recent", 900)):
+        store.insert_execution(row(arn))
+        store.commit([Write(arn, record_seq=0, record='{"c":[],"k":0}')])
+        store.commit([Write(arn, finish={"status": "FAILED", "stop_us": stop})])
+    store.insert_execution(row("running"))
+    store.commit([Write("running", record_seq=0, record='{"c":[],"k":0}')])
+    assert store.drop_closed_journals(500) == 1
+    assert store.journal("old") == []
+    assert store.journal("recent") and store.journal("running")
