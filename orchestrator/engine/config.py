@@ -16,6 +16,7 @@
 | evaluation_seconds | ``ORCHESTRATOR_EVALUATION_TIMEOUT_MS`` | ``1000`` ms: time budget of one JSONata evaluation or regular-expression match |
 | log_level    | ``ORCHESTRATOR_LOG_LEVEL``   | ``INFO`` (Python logging of the engine) |
 | activity_poll_seconds | ``ORCHESTRATOR_ACTIVITY_POLL_SECONDS`` | ``60``: how long GetActivityTask waits for a task before it answers with none (AWS: 60 s) |
+| max_activities | (none) | ``10000`` registered activities (AWS's quota); one more is ``ActivityLimitExceeded`` |
 | routing_seed | ``ORCHESTRATOR_ROUTING_SEED`` | none: an alias picks its version with system randomness; a number makes the picks repeatable |
 
 ``invoker`` (a callable ``invoker(Invoke) -> result``, raising ``StatesError``) wins over
@@ -53,6 +54,7 @@ class EngineConfig:
     log_level: str = "INFO"
     routing_seed: int | None = None
     activity_poll_seconds: float = 60.0
+    max_activities: int = 10_000
     tasks: Any = None
     invoker: Callable | None = None
     # Print one JSON line per logged history event (the loggingConfiguration sink).

@@ -1004,6 +1004,12 @@ class Engine:
         with self._lock:
             existing = store.get_resource("activity", arn)
             if existing is None:
+                if len(store.list_resources("activity")) >= self.config.max_activities:
+                    raise ApiError(
+                        "ActivityLimitExceeded",
+                        f"Activity limit exceeded: at most {self.config.max_activities} "
+                        "activities can be registered; delete activities you no longer use",
+                    )
                 existing = {
                     "arn": arn,
                     "name": name,

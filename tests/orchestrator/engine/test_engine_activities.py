@@ -325,3 +325,14 @@ def test_pending_and_started_tasks_survive_a_restart(make_engine):
     assert again.get_activity_task({"activityArn": ACTIVITY}) == {}
     started = [d for t, d in events(again, held) if t == "ActivityStarted"]
     assert started == [{"workerName": "before"}]
+
+
+def test_the_number_of_activities_is_bounded(make_engine):
+    engine = make_engine(max_activities=2)
+    engine.create_activity({"name": "a"})
+    engine.create_activity({"name": "b"})
+    engine.create_activity({"name": "a"})  # idempotent: not a new one
+    err = api_error(engine.create_activity, {"name": "c"})
+    assert err.code == "ActivityLimitExceeded"
+    engine.delete_activity({"activityArn": ACTIVITY.replace("work", "a")})
+    engine.create_activity({"name": "c"})

@@ -574,3 +574,35 @@ def test_tags_survive_a_restart(make_engine):
     create(engine, tags=[{"key": "team", "value": "orders"}])
     engine.close()
     assert tags_of(make_engine()) == [{"key": "team", "value": "orders"}]
+
+
+def test_a_deleting_state_machine_takes_no_new_version_or_alias(engine):
+    wait = definition({"W": {"Type": "Wait", "Seconds": 100_000, "End": True}})
+    create(engine, defn=wait, publish=True)
+    engine.start_execution({"stateMachineArn": SM})
+    engine.delete_state_machine({"stateMachineArn": SM})  # DELETING while it runs
+    err = api_error(engine.publish_state_machine_version, {"stateMachineArn": SM})
+    assert err.code == "StateMachineDeleting"
+    request = {
+        "name": "live",
+        "routingConfiguration": [{"stateMachineVersionArn": SM + ":1", "weight": 100}],
+    }
+    assert api_error(engine.create_state_machine_alias, request).code == "StateMachineDeleting"
+
+
+def test_the_number_of_versions_is_bounded(engine, monkeypatch):
+    from orchestrator.engine import versions
+
+    monkeypatch.setattr(versions, "MAX_VERSIONS", 2)
+    create(engine, publish=True)
+    engine.update_state_machine(
+        {"stateMachineArn": SM, "definition": pass_result("b"), "publish": True}
+    )
+    engine.update_state_machine({"stateMachineArn": SM, "definition": pass_result("c")})
+    err = api_error(engine.publish_state_machine_version, {"stateMachineArn": SM})
+    assert err.code == "ServiceQuotaExceededException"
+    engine.delete_state_machine_version({"stateMachineVersionArn": SM + ":1"})
+    assert (
+        engine.publish_state_machine_version({"stateMachineArn": SM})["stateMachineVersionArn"]
+        == SM + ":3"
+    )
