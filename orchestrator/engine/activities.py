@@ -94,10 +94,6 @@ class ActivityQueues:
                 self._cond.wait(remaining)
             return None
 
-    def waiting(self, activity_arn: str) -> int:
-        with self._cond:
-            return len(self._queues.get(activity_arn, ()))
-
     def close(self) -> None:
         """Wake every poller (they answer with no task)."""
         with self._cond:

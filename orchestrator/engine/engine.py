@@ -927,7 +927,7 @@ class Engine:
             machine = self._machine(base)
             if machine["status"] == "DELETING":
                 raise ApiError("StateMachineDeleting", f"State machine is being deleted: '{base}'")
-            alias, _ = versions.create_alias(base, request)
+            alias = versions.create_alias(base, request)
         return {
             "stateMachineAliasArn": alias["arn"],
             "creationDate": from_us(alias["creation_us"]),

@@ -169,9 +169,9 @@ class Versions:
                 )
         return bases.pop()
 
-    def create_alias(self, machine_arn: str, request: dict) -> tuple[dict, bool]:
-        """(the alias, created?): the same name with the same routing and description is
-        the existing alias; with different ones a ConflictException."""
+    def create_alias(self, machine_arn: str, request: dict) -> dict:
+        """The alias: the same name with the same routing and description is the existing
+        alias; with different ones a ConflictException."""
         name = request["name"]
         if name.isdigit():  # the pattern refuses it too; a number would read as a version
             raise ApiError("ValidationException", f"Invalid alias name: '{name}'")
@@ -184,7 +184,7 @@ class Versions:
                 existing["routingConfiguration"] == routing
                 and existing.get("description") == description
             ):
-                return existing, False
+                return existing
             raise ApiError(
                 "ConflictException",
                 "Failed to create alias because an alias with the same name and a different "
@@ -206,7 +206,7 @@ class Versions:
             "update_us": None,
         }
         self.store.put_resource("alias", arn, alias, machine_arn)
-        return alias, True
+        return alias
 
     def update_alias(self, request: dict) -> dict:
         arn = request["stateMachineAliasArn"]

@@ -164,23 +164,8 @@ async def run_task(state, doc: Doc, run):
         await yield_now()
         events.started()
         command = _invoke(state, parameters, run, timeout, heartbeat)
-        try:
-            if timeout is not None:
-                index, result = await first_of(
-                    command,
-                    Sleep(env.now() + timedelta(seconds=timeout), TASK_TIMEOUT, command),
-                )
-                if index == 1:
-                    raise StatesError(TIMEOUT, None)
-            else:
-                result = await command
-        except StatesError as err:
-            if err.error != REDRIVE_ATTEMPT:
-                events.failed(err, timed_out=err.error in (TIMEOUT, HEARTBEAT_TIMEOUT))
-            raise
-        result_doc = result if isinstance(result, Doc) else Doc(result)
-        events.succeeded(result_doc)
-        return io.state_output(doc, result_doc, run)
+        deadline = None if timeout is None else env.now() + timedelta(seconds=timeout)
+        return await _reported(events, doc, run, _bounded(command, deadline, command))
 
     return await retry_catch(state, run, doc, _again_when_redriven(run, one_attempt))
 
@@ -220,24 +205,37 @@ async def _activity_attempt(state, doc: Doc, run, events: _Events) -> Doc:
     events.scheduled(state, parameters, timeout, heartbeat)
     deadline = None if timeout is None else env.now() + timedelta(seconds=timeout)
 
-    async def bounded(command):
-        if deadline is None:
-            return await command
-        index, result = await first_of(command, Sleep(deadline, TASK_TIMEOUT, None))
-        if index == 1:
-            raise StatesError(TIMEOUT, None)
-        return result
-
-    try:
-        worker = await bounded(
-            ActivityWait(state.resource, ACTIVITY_PICKUP, parameters.text, run.task_token)
-        )
+    async def waits():
+        pickup = ActivityWait(state.resource, ACTIVITY_PICKUP, parameters.text, run.task_token)
+        worker = await _bounded(pickup, deadline)
         events.started(worker.value if isinstance(worker, Doc) else worker)
-        result = await bounded(_invoke(state, parameters, run, timeout, heartbeat))
+        return await _bounded(_invoke(state, parameters, run, timeout, heartbeat), deadline)
+
+    return await _reported(events, doc, run, waits())
+
+
+async def _bounded(command, deadline, call: Invoke | None = None):
+    """``command``'s result, or ``States.Timeout`` once ``deadline`` (TimeoutSeconds) passes
+    first. ``call``: the ordinary call the timeout bounds (its clock starts with the call,
+    see :class:`~orchestrator.asl.runtime.Sleep`); None for a wait (callback, activity)."""
+    if deadline is None:
+        return await command
+    index, result = await first_of(command, Sleep(deadline, TASK_TIMEOUT, call))
+    if index == 1:
+        raise StatesError(TIMEOUT, None)
+    return result
+
+
+async def _reported(events: _Events, doc: Doc, run, work) -> Doc:
+    """Await an attempt's ``work`` and record how it ended: ``...Succeeded`` and the state's
+    output, or ``...Failed`` / ``...TimedOut`` (not for a redrive's restart of the attempt,
+    which is not an outcome)."""
+    try:
+        result = await work
     except StatesError as err:
         if err.error != REDRIVE_ATTEMPT:
             events.failed(err, timed_out=err.error in (TIMEOUT, HEARTBEAT_TIMEOUT))
         raise
     result_doc = result if isinstance(result, Doc) else Doc(result)
     events.succeeded(result_doc)
-    return io.state_output(doc, result_doc, run)
+    return run.state.io.state_output(doc, result_doc, run)
