@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import quote
 
 import requests
 
@@ -109,16 +110,9 @@ def aws_cli_env(home: Path) -> dict[str, str]:
     return env
 
 
-def sfn_client(url: str, **config):
-    """A boto3 Step Functions client on ``url`` (dummy credentials, no retries)."""
-    import boto3
-    from botocore.config import Config
-
-    return boto3.client(
-        "stepfunctions",
-        endpoint_url=url,
-        region_name="us-east-1",
-        aws_access_key_id="x",
-        aws_secret_access_key="x",
-        config=Config(retries={"max_attempts": 1}, **config),
-    )
+def wait_finished(sfn, execution_arn: str, seconds: float = 60) -> dict:
+    """DescribeExecution once ``execution_arn`` has ended: the REST facade's ``?wait=``
+    blocks on the engine until it does (no polling)."""
+    url = "%s/executions/%s" % (sfn.meta.endpoint_url, quote(execution_arn, safe=""))
+    requests.get(url, params={"wait": seconds}, timeout=seconds + 10).raise_for_status()
+    return sfn.describe_execution(executionArn=execution_arn)

@@ -12,8 +12,9 @@ import time
 import pytest
 from botocore.exceptions import BotoCoreError
 from model_check import checked
-from orchestrator_server import Orchestrator, sfn_client
+from orchestrator_server import Orchestrator, wait_finished
 
+from tests.support.aws import stepfunctions_client
 from tests.support.processes import kill_group
 
 pytestmark = pytest.mark.integration
@@ -24,7 +25,7 @@ WORKERS = 4
 
 
 def client_for(server: Orchestrator):
-    return sfn_client(server.url, read_timeout=30)
+    return stepfunctions_client(server.url, read_timeout=30)
 
 
 @pytest.fixture(scope="module")
@@ -99,16 +100,18 @@ def test_a_boto3_worker_processes_every_task_once_across_a_kill(server):
     current = {"sfn": sfn}  # replaced when the server comes back (its port may change)
     received: list[int] = []
     answered: set[int] = set()
-    lock = threading.Lock()
+    progress = threading.Condition()  # guards received/answered; notified per answer
     stop = threading.Event()
+    up = threading.Event()  # cleared while the orchestrator is down
+    up.set()
 
     def call(operation: str, **kwargs):
-        """One AWS call, again and again while the server is down."""
+        """One AWS call, made again once the orchestrator is back when it is down."""
         while not stop.is_set():
             try:
                 return getattr(current["sfn"], operation)(**kwargs)
             except BotoCoreError:  # connection refused or reset: the orchestrator is down
-                time.sleep(0.1)
+                up.wait(60)
         return None
 
     def worker(index: int) -> None:
@@ -117,9 +120,8 @@ def test_a_boto3_worker_processes_every_task_once_across_a_kill(server):
             if not task or "taskToken" not in task:
                 continue
             value = json.loads(task["input"])["i"]
-            with lock:
+            with progress:
                 received.append(value)
-            time.sleep(0.01)  # some work
             try:
                 call(
                     "send_task_success",
@@ -131,33 +133,30 @@ def test_a_boto3_worker_processes_every_task_once_across_a_kill(server):
                 current["sfn"].exceptions.TaskTimedOut,
             ):
                 pass  # the answer was committed just before the kill: the replay has it
-            with lock:
+            with progress:
                 answered.add(value)
+                progress.notify_all()
 
     threads = [threading.Thread(target=worker, args=(i,), daemon=True) for i in range(WORKERS)]
     for thread in threads:
         thread.start()
-    deadline = time.monotonic() + 60
-    while len(answered) < TASKS // 3:
-        assert time.monotonic() < deadline, "the workers made no progress"
-        time.sleep(0.01)
+    with progress:
+        assert progress.wait_for(lambda: len(answered) >= TASKS // 3, 60), "no progress"
+        up.clear()  # before the kill: every call failing from now on waits for the restart
     kill_group(server.process)
     server.start()  # the same journal: pending tasks are offered again
     current["sfn"] = client_for(server)
-    deadline = time.monotonic() + 120
-    while len(answered) < TASKS:
-        assert time.monotonic() < deadline, f"{TASKS - len(answered)} tasks never came back"
-        time.sleep(0.05)
+    up.set()
+    with progress:
+        assert progress.wait_for(lambda: len(answered) >= TASKS, 120), (
+            f"{TASKS - len(answered)} tasks never came back"
+        )
     stop.set()
     for thread in threads:
         thread.join(10)
     assert sorted(received) == list(range(TASKS)), "a task was lost or handed out twice"
     sfn = current["sfn"]
     for i, run in enumerate(runs):
-        for _ in range(200):
-            described = sfn.describe_execution(executionArn=run)
-            if described["status"] != "RUNNING":
-                break
-            time.sleep(0.05)
+        described = wait_finished(sfn, run)
         assert described["status"] == "SUCCEEDED", described
         assert json.loads(described["output"]) == {"done": i}

@@ -8,13 +8,12 @@ CLI sends it to ``sync-127.0.0.1``), as it does against Step Functions Local.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from orchestrator_server import Orchestrator
+from orchestrator_server import Orchestrator, aws_cli_env
 
 pytestmark = pytest.mark.integration
 
@@ -34,20 +33,8 @@ def server(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def aws(server, tmp_path_factory):
-    home = tmp_path_factory.mktemp("aws-home")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    env.update(
-        {
-            "AWS_ACCESS_KEY_ID": "x",
-            "AWS_SECRET_ACCESS_KEY": "x",
-            "AWS_DEFAULT_REGION": "us-east-1",
-            "AWS_CONFIG_FILE": str(home / "config"),
-            "AWS_SHARED_CREDENTIALS_FILE": str(home / "credentials"),
-            "AWS_MAX_ATTEMPTS": "1",
-            "AWS_DISABLE_HOST_PREFIX_INJECTION": "true",
-            "HOME": str(home),
-        }
-    )
+    env = aws_cli_env(tmp_path_factory.mktemp("aws-home"))
+    env["AWS_DISABLE_HOST_PREFIX_INJECTION"] = "true"
 
     def run(*args: str, check: bool = True) -> subprocess.CompletedProcess:
         result = subprocess.run(

@@ -9,14 +9,15 @@ import json
 import subprocess
 import sys
 import threading
-import time
 from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 from model_check import checked
-from orchestrator_server import Orchestrator, aws_cli_env, sfn_client
+from orchestrator_server import Orchestrator, aws_cli_env, wait_finished
+
+from tests.support.aws import stepfunctions_client
 
 pytestmark = pytest.mark.integration
 
@@ -87,19 +88,10 @@ def server(tmp_path_factory, service):
 @pytest.fixture
 def sfn(server, service):
     service.calls.clear()
-    client = sfn_client(server.url)
+    client = stepfunctions_client(server.url)
     checks = checked(client)
     yield client
     assert checks.problems == []
-
-
-def finished(sfn, arn: str) -> dict:
-    for _ in range(600):
-        out = sfn.describe_execution(executionArn=arn)
-        if out["status"] != "RUNNING":
-            return out
-        time.sleep(0.02)
-    raise AssertionError(f"{arn} still running")
 
 
 def failed_then_redriven(sfn, name: str, definition: dict, input_value) -> dict:
@@ -109,11 +101,11 @@ def failed_then_redriven(sfn, name: str, definition: dict, input_value) -> dict:
     arn = sfn.start_execution(stateMachineArn=machine, input=json.dumps(input_value))[
         "executionArn"
     ]
-    failed = finished(sfn, arn)
+    failed = wait_finished(sfn, arn)
     assert (failed["status"], failed["redriveStatus"]) == ("FAILED", "REDRIVABLE"), failed
     redriven = sfn.redrive_execution(executionArn=arn)
     assert "redriveDate" in redriven
-    out = finished(sfn, arn)
+    out = wait_finished(sfn, arn)
     assert (out["status"], out["redriveCount"]) == ("SUCCEEDED", 1), out
     listed = sfn.list_executions(stateMachineArn=machine, redriveFilter="REDRIVEN")["executions"]
     assert [e["executionArn"] for e in listed] == [arn]
@@ -190,7 +182,7 @@ def test_errors(sfn):
         definition=json.dumps({"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}}),
     )["stateMachineArn"]
     arn = sfn.start_execution(stateMachineArn=machine)["executionArn"]
-    assert finished(sfn, arn)["redriveStatus"] == "NOT_REDRIVABLE"
+    assert wait_finished(sfn, arn)["redriveStatus"] == "NOT_REDRIVABLE"
     with pytest.raises(sfn.exceptions.ExecutionNotRedrivable):
         sfn.redrive_execution(executionArn=arn)
     with pytest.raises(sfn.exceptions.ExecutionDoesNotExist):
@@ -201,14 +193,14 @@ def test_errors(sfn):
 
 def test_the_cli_redrives(server, service, tmp_path):
     service.failing["B"] = 1
-    sfn = sfn_client(server.url)
+    sfn = stepfunctions_client(server.url)
     machine = sfn.create_state_machine(
         name="redrive-cli",
         roleArn=ROLE,
         definition=json.dumps({"StartAt": "B", "States": {"B": task("B", End=True)}}),
     )["stateMachineArn"]
     arn = sfn.start_execution(stateMachineArn=machine)["executionArn"]
-    assert finished(sfn, arn)["status"] == "FAILED"
+    assert wait_finished(sfn, arn)["status"] == "FAILED"
     env = aws_cli_env(tmp_path)
     result = subprocess.run(
         [
@@ -227,4 +219,4 @@ def test_the_cli_redrives(server, service, tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert "redriveDate" in json.loads(result.stdout)
-    assert finished(sfn, arn)["status"] == "SUCCEEDED"
+    assert wait_finished(sfn, arn)["status"] == "SUCCEEDED"

@@ -7,12 +7,13 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 from model_check import checked
-from orchestrator_server import Orchestrator, aws_cli_env, sfn_client
+from orchestrator_server import Orchestrator, aws_cli_env, wait_finished
+
+from tests.support.aws import stepfunctions_client
 
 pytestmark = pytest.mark.integration
 
@@ -39,7 +40,7 @@ def server(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def client(server):
-    sfn = sfn_client(server.url)
+    sfn = stepfunctions_client(server.url)
     return sfn, checked(sfn)
 
 
@@ -128,7 +129,7 @@ def test_executions_through_versions_and_aliases(sfn):
     seen = set()
     for i in range(30):
         execution = sfn.start_execution(stateMachineArn=alias_arn, name=f"r{i}")["executionArn"]
-        out = _finished(sfn, execution)
+        out = wait_finished(sfn, execution)
         assert out["stateMachineArn"] == arn
         assert out["stateMachineAliasArn"] == alias_arn
         version = out["stateMachineVersionArn"]
@@ -141,15 +142,6 @@ def test_executions_through_versions_and_aliases(sfn):
     )
     through_alias = sfn.list_executions(stateMachineArn=alias_arn)["executions"]
     assert len(through_alias) == 30
-
-
-def _finished(sfn, execution_arn: str) -> dict:
-    for _ in range(600):
-        out = sfn.describe_execution(executionArn=execution_arn)
-        if out["status"] != "RUNNING":
-            return out
-        time.sleep(0.01)
-    raise AssertionError(f"{execution_arn} did not finish")
 
 
 def test_error_shapes(sfn):
