@@ -126,8 +126,11 @@ class Engine:
             self.store = SqliteStore(self.config.db_path)
         # Journals kept for RedriveExecution, of executions past its 14 days: never read.
         self.store.drop_closed_journals(real_us() - REDRIVE_WINDOW_US)
-        self._driver = Driver(self.config, self.store, on_finished=self._finished).start()
         self._versions = Versions(self.store, self.config.routing_seed)
+        # Assigned before it starts: a resumed execution may end (and call _finished, which
+        # needs the driver and the versions) before Driver.start() returns.
+        self._driver = Driver(self.config, self.store, on_finished=self._finished)
+        self._driver.start()
         return self
 
     def close(self) -> None:
