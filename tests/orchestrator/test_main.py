@@ -10,6 +10,7 @@ from datetime import datetime
 import pytest
 
 from orchestrator.__main__ import main
+from tests.support.http import send_json
 
 GOOD = {
     "StartAt": "A",
@@ -101,12 +102,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             status, reply = 503, {"error": "UNAVAILABLE"}
         else:
             status, reply = 201, {"received": body}
-        data = json.dumps(reply).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+        send_json(self, status, reply)
 
     def log_message(self, *args) -> None:  # keep test output quiet
         pass

@@ -18,6 +18,7 @@ from model_check import checked
 from orchestrator_server import Orchestrator, aws_cli_env, wait_finished
 
 from tests.support.aws import stepfunctions_client
+from tests.support.http import send_json
 
 pytestmark = pytest.mark.integration
 
@@ -49,12 +50,7 @@ class Service:
                     if fail
                     else {"name": name, "event": body}
                 )
-                data = json.dumps(answer).encode()
-                self.send_response(500 if fail else 200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+                send_json(self, 500 if fail else 200, answer)
 
             def log_message(self, *args):
                 pass

@@ -22,6 +22,7 @@ import pytest
 from orchestrator.console.statuses import EXECUTION_STATUSES, LABELS, STATE_STATUSES
 from tests.orchestrator.api.orchestrator_server import Orchestrator
 from tests.support.browser import TIMEOUT_MS, VIEWPORT, open_page, shot
+from tests.support.http import send_json
 from tests.support.processes import free_port
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -46,12 +47,7 @@ class _RateHandler(BaseHTTPRequestHandler):
             self.calls[self.path] = self.calls.get(self.path, 0) + 1
             count = self.calls[self.path]
         status, body = (503, {"error": "busy"}) if count <= 2 else (200, {"rate": 1.5})
-        data = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+        send_json(self, status, body)
 
     def log_message(self, *args):
         pass

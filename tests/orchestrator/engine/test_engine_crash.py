@@ -24,6 +24,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.http import send_json
+
 ROOT = Path(__file__).resolve().parents[3]
 WAIT_SECONDS = 4
 
@@ -103,13 +105,8 @@ class FakeService:
                     done.set()
                 else:
                     done.wait(60)
-                body = json.dumps(service.bodies[key]).encode()
                 try:
-                    self.send_response(200)
-                    self.send_header("Content-Type", "application/json")
-                    self.send_header("Content-Length", str(len(body)))
-                    self.end_headers()
-                    self.wfile.write(body)
+                    send_json(self, 200, service.bodies[key])
                 except OSError:
                     pass  # the caller was killed
 
