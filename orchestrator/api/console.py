@@ -509,19 +509,52 @@ def describe_execution(arn: str):
     params = {"executionArn": arn, "maxResults": MAX_PAGE}
     events = list(pages("GetExecutionHistory", params, "events"))
     summary = summarize(events, state_types(definition), query_languages(definition))
-    return jsonify(
-        _plain(
+    out = {
+        "execution": execution,
+        "definition": machine["definition"],
+        "stateMachineName": machine["name"],
+        "loggingConfiguration": machine.get("loggingConfiguration"),
+        "graph": build_graph(definition),
+        "summary": summary,
+        "eventCount": len(events),
+        "mapRuns": _map_runs(arn) if ":execution:" in arn else [],
+    }
+    if execution.get("mapRunArn"):
+        # A Map Run's child execution: the way back to the execution that started it.
+        map_run = call("DescribeMapRun", {"mapRunArn": execution["mapRunArn"]})
+        parent = call("DescribeExecution", {"executionArn": map_run["executionArn"]})
+        out["parent"] = {
+            "executionArn": parent["executionArn"],
+            "name": parent["name"],
+            "stateMachineName": parent["stateMachineArn"].rsplit(":", 1)[1].split("/")[0],
+        }
+    return jsonify(_plain(out))
+
+
+_MAP_RUN_CHILDREN = 100  # child executions shown per Map Run (the newest)
+# DescribeMapRun counts that stay 0 here (no ResultWriter, no Map Run redrive).
+_NOT_SHOWN_COUNTS = frozenset({"resultsWritten", "failuresNotRedrivable", "pendingRedrive"})
+
+
+def _map_runs(arn: str) -> list[dict]:
+    """The execution's Map Runs (DescribeMapRun) with their newest child executions."""
+    out = []
+    for listed in pages("ListMapRuns", {"executionArn": arn}, "mapRuns"):
+        map_run = call("DescribeMapRun", {"mapRunArn": listed["mapRunArn"]})
+        children = call(
+            "ListExecutions", {"mapRunArn": listed["mapRunArn"], "maxResults": _MAP_RUN_CHILDREN}
+        )
+        counts = map_run["executionCounts"]
+        out.append(
             {
-                "execution": execution,
-                "definition": machine["definition"],
-                "stateMachineName": machine["name"],
-                "loggingConfiguration": machine.get("loggingConfiguration"),
-                "graph": build_graph(definition),
-                "summary": summary,
-                "eventCount": len(events),
+                "mapRun": map_run,
+                # [name, count] in AWS's order (the page's JSON object is key-sorted).
+                "counts": [[k, v] for k, v in counts.items() if k not in _NOT_SHOWN_COUNTS],
+                "children": children["executions"],
+                "more": bool(children.get("nextToken")),
             }
         )
-    )
+    return out
 
 
 @bp.get("/console/api/executions/<path:arn>/history")

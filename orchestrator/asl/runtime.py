@@ -40,6 +40,7 @@ from datetime import datetime
 from typing import Any
 
 __all__ = [
+    "Signal",
     "Cancelled",
     "Command",
     "Invoke",
@@ -176,6 +177,39 @@ class _Yield(Command):
 
 
 @dataclass(eq=False, slots=True)
+class _Park(Command):
+    signal: Signal
+
+    def __await__(self):
+        return (yield self)
+
+
+class Signal:
+    """A wake-up call one coroutine waits on (``await signal.wait()``) and anything else
+    raises (:meth:`set`): another coroutine, or the engine between activations (UpdateMapRun
+    changing a running Map Run's limits). Raised while nobody waits, the next wait returns
+    at once. Internal to the scheduler: the driver never sees it as a command."""
+
+    __slots__ = ("task", "raised")
+
+    def __init__(self) -> None:
+        self.task: Task | None = None
+        self.raised = False
+
+    def set(self) -> None:
+        task = self.task
+        if task is None:
+            self.raised = True
+            return
+        self.task = None
+        task.blocked_on = None
+        task.scheduler.wake(task)
+
+    async def wait(self) -> None:
+        await _Park(self)
+
+
+@dataclass(eq=False, slots=True)
 class _Spawn(Command):
     coro: Coroutine
 
@@ -267,6 +301,10 @@ class Scheduler:
         self._outstanding.clear()
         self._race_of.clear()
 
+    def wake(self, task: Task) -> None:
+        """Make a parked task ready (see :class:`Signal`)."""
+        self._ready.append((task, None, None))
+
     def has_ready(self) -> bool:
         """Is there work that needs no command completion (a preempted slice)?"""
         return bool(self._ready)
@@ -327,6 +365,15 @@ class Scheduler:
             if kind is _Yield:  # back of the ready queue: let the others run first
                 self._ready.append((task, None, None))
                 return
+            if kind is _Park:
+                signal = cmd.signal
+                if signal.raised:
+                    signal.raised = False
+                    value = None
+                    continue
+                signal.task = task
+                task.blocked_on = cmd
+                return
             if kind is _Join:
                 child = cmd.task
                 if child.done:
@@ -383,6 +430,8 @@ class Scheduler:
                 cmd.task.waiters.remove(task)
             except ValueError:
                 pass
+        elif type(cmd) is _Park:
+            cmd.signal.task = None
         elif type(cmd) is _FirstOf:
             for sub in cmd.commands:
                 self._outstanding.pop(sub, None)

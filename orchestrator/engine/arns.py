@@ -6,7 +6,9 @@ control characters (U+0000-001F, U+007F-009F), surrogates (U+D800-DFFF), invalid
 characters (U+10FFFF)"; length 1-80. ARN shapes:
 ``arn:aws:states:REGION:ACCOUNT:stateMachine:NAME``,
 ``arn:aws:states:REGION:ACCOUNT:execution:MACHINE:NAME`` and, for EXPRESS executions,
-``arn:aws:states:REGION:ACCOUNT:express:MACHINE:NAME:UUID``.
+``arn:aws:states:REGION:ACCOUNT:express:MACHINE:NAME:UUID``; a Distributed Map's Map Run
+``arn:aws:states:REGION:ACCOUNT:mapRun:MACHINE/LABEL:UUID`` and its child executions
+``arn:aws:states:REGION:ACCOUNT:execution:MACHINE/LABEL:UUID``.
 """
 
 from __future__ import annotations
@@ -72,7 +74,7 @@ def parse_arn(arn: str, *kinds: str) -> list[str]:
     if len(parts) < 7 or parts[0] != "arn" or parts[2] != "states" or not all(parts[3:7]):
         raise ApiError("InvalidArn", f"Invalid Arn: 'Invalid ARN prefix: {arn}'")
     kind = parts[5]
-    expected_len = {"stateMachine": 7, "execution": 8, "express": 9}.get(kind)
+    expected_len = {"stateMachine": 7, "execution": 8, "express": 9, "mapRun": 8}.get(kind)
     if kind not in kinds:
         raise ApiError(
             "InvalidArn", f"Invalid Arn: 'Resource type not valid in this context: {kind}'"

@@ -38,7 +38,9 @@ from .clock import from_us, real_us
 from .config import EngineConfig
 from .driver import CLOSED, Driver
 from .errors import ApiError, StoreUnavailable
-from .journal import Completion, Heartbeat, Stop
+from .journal import Completion, Heartbeat, MapRunUpdate, Stop
+from .map_runs import KIND as MAP_RUN
+from .map_runs import processor_definition
 from .run import Run
 from .store import SqliteStore, Store
 from .versions import Versions, not_found
@@ -475,8 +477,21 @@ class Engine:
         return out
 
     def describe_state_machine_for_execution(self, request: dict) -> dict:
-        """The definition the execution runs (updates after it started do not change it)."""
+        """The definition the execution runs (updates after it started do not change it).
+        A Map Run's child execution: "The state machine returned is the state machine
+        associated with the Map Run" (its ARN ``...:stateMachine:NAME/LABEL``, the Map
+        state's ItemProcessor as its definition), with ``mapRunArn`` and ``label``."""
         row = self._as_row(self._execution_row(request["executionArn"]))
+        if row.get("map_run_arn"):
+            out = self.describe_state_machine_for_execution({"executionArn": row["parent_arn"]})
+            out.update(
+                stateMachineArn=row["sm_arn"],
+                name=row["sm_arn"].rsplit(":", 1)[1],
+                definition=processor_definition(out["definition"], row["label"]),
+                mapRunArn=row["map_run_arn"],
+                label=row["label"],
+            )
+            return out
         out = {
             "stateMachineArn": row["sm_arn"],
             "name": row["sm_arn"].rsplit(":", 1)[1],
@@ -695,6 +710,13 @@ class Engine:
         carrying the optional ``error`` and ``cause``."""
         arn = request["executionArn"]
         found = self._execution_row(arn)
+        if isinstance(found, dict) and found.get("map_run_arn") and found["status"] == "RUNNING":
+            raise ApiError(
+                "ValidationException",
+                f"Execution {arn} is a child execution of the Map Run "
+                f"{found['map_run_arn']}: stop its parent execution {found['parent_arn']}, "
+                f"or lower the Map Run's limits with UpdateMapRun",
+            )
         run = self._running().active(arn)
         if run is not None:
             self._writable()
@@ -730,6 +752,8 @@ class Engine:
         if row.get("trace_header") is not None:
             out["traceHeader"] = row["trace_header"]
         _qualifiers(row, out)
+        if row.get("map_run_arn"):
+            out["mapRunArn"] = row["map_run_arn"]
         out["redriveCount"] = int(row.get("redrive_count") or 0)
         if row.get("redrive_us") is not None:
             out["redriveDate"] = from_us(row["redrive_us"])
@@ -746,8 +770,16 @@ class Engine:
         status = row["status"]
         if status not in REDRIVABLE_STATUSES or row.get("sync") or ":express:" in row["arn"]:
             return f"Execution is {status} and cannot be redriven"
+        if row.get("map_run_arn"):
+            return (
+                f"Execution is a child execution of the Map Run {row['map_run_arn']} and "
+                f"cannot be redriven on its own"
+            )
         if row.get("stop_us") is not None and real_us() - row["stop_us"] > REDRIVE_WINDOW_US:
             return "Execution ended more than 14 days ago and cannot be redriven"
+        if self._require_started().list_resources(MAP_RUN, parent=row["arn"]):
+            # Redriving a Map Run (re-running only its failed children) is not built yet.
+            return "Execution ran a Distributed Map and cannot be redriven by this engine"
         if not self._require_started().has_final_record(row["arn"]):
             # It ended in its first step (nothing it did can be continued: the same input
             # fails the same way), the history limit ended it, or the engine failed it (a
@@ -792,19 +824,30 @@ class Engine:
         return {"redriveDate": from_us(now)}
 
     def list_executions(self, request: dict) -> dict:
-        """ListExecutions: most recent first; ``statusFilter``; ``nextToken`` paging."""
+        """ListExecutions: most recent first; ``statusFilter``; ``nextToken`` paging; the
+        executions of a state machine (or of its version or alias), or the child executions
+        of a Map Run (``mapRunArn``)."""
         sm_arn = request.get("stateMachineArn")
-        if sm_arn is None:
-            raise ApiError("ValidationException", "Must provide a StateMachine ARN or MapRun ARN")
-        # "You can also return a list of executions associated with a specific alias or
-        # version, by specifying an alias ARN or a version ARN in the stateMachineArn".
-        sm_arn, qualifier = split_machine_arn(sm_arn)
-        match = None
-        if qualifier is not None:
-            match = {
-                "version_arn" if is_version(qualifier) else "alias_arn": request["stateMachineArn"]
-            }
-        if self._machine(sm_arn)["type"] == "EXPRESS":
+        map_run_arn = request.get("mapRunArn")
+        if (sm_arn is None) == (map_run_arn is None):
+            raise ApiError(
+                "ValidationException",
+                "Must provide a StateMachine ARN or MapRun ARN"
+                if sm_arn is None
+                else "Must provide only a StateMachine ARN or a MapRun ARN, not both",
+            )
+        match: dict[str, str] | None = None
+        if map_run_arn is not None:
+            sm_arn = self._map_run(map_run_arn)["stateMachineArn"]
+            match = {"map_run_arn": map_run_arn}
+        else:
+            # "You can also return a list of executions associated with a specific alias or
+            # version, by specifying an alias ARN or a version ARN in the stateMachineArn".
+            sm_arn, qualifier = split_machine_arn(request["stateMachineArn"])
+            if qualifier is not None:
+                key = "version_arn" if is_version(qualifier) else "alias_arn"
+                match = {key: request["stateMachineArn"]}
+        if map_run_arn is None and self._machine(sm_arn)["type"] == "EXPRESS":
             # AWS: "This API action is not supported by EXPRESS state machines."
             raise ApiError(
                 "StateMachineTypeNotSupported",
@@ -837,6 +880,9 @@ class Engine:
             if row["stop_us"] is not None:
                 item["stopDate"] = from_us(row["stop_us"])
             _qualifiers(row, item)
+            if map_run_arn is not None:
+                item["mapRunArn"] = map_run_arn
+                item["itemCount"] = 1  # one item per child execution (no ItemBatcher)
             item["redriveCount"] = int(row.get("redrive_count") or 0)
             if row.get("redrive_us") is not None:
                 item["redriveDate"] = from_us(row["redrive_us"])
@@ -880,6 +926,92 @@ class Engine:
         if run is not None:
             run.done.wait(timeout)
         return self.describe_execution({"executionArn": execution_arn})
+
+    # -- Map Runs ------------------------------------------------------------------------------
+    def _map_run(self, arn: str) -> dict:
+        """The stored Map Run ``arn`` (see :mod:`.map_runs`). AWS: ``InvalidArn`` for a
+        malformed ARN, ``ResourceNotFound`` for an unknown one."""
+        parse_arn(arn, "mapRun")
+        record = self._require_started().get_resource(MAP_RUN, arn)
+        if record is None:
+            raise ApiError("ResourceNotFound", f"Resource not found: '{arn}'")
+        return record
+
+    def describe_map_run(self, request: dict) -> dict:
+        record = self._map_run(request["mapRunArn"])
+        out = _dated(
+            record,
+            {
+                "mapRunArn": record["mapRunArn"],
+                "executionArn": record["executionArn"],
+                "status": record["status"],
+            },
+        )
+        out.update(
+            maxConcurrency=record["maxConcurrency"],
+            toleratedFailurePercentage=float(record["toleratedFailurePercentage"] or 0),
+            toleratedFailureCount=int(record["toleratedFailureCount"] or 0),
+            itemCounts=dict(record["counts"]),
+            executionCounts=dict(record["counts"]),
+            redriveCount=0,
+        )
+        return out
+
+    def list_map_runs(self, request: dict) -> dict:
+        """ListMapRuns: the Map Runs an execution started, in the order they started."""
+        arn = request["executionArn"]
+        self._execution_row(arn)
+
+        def render(record: dict) -> dict:
+            return _dated(
+                record,
+                {
+                    "executionArn": record["executionArn"],
+                    "mapRunArn": record["mapRunArn"],
+                    "stateMachineArn": record["stateMachineArn"],
+                },
+            )
+
+        records = self._require_started().list_resources(MAP_RUN, parent=arn)
+        return _page(records, request, "mr", "mapRuns", render)
+
+    def update_map_run(self, request: dict) -> dict:
+        """UpdateMapRun: a running Map Run's ``maxConcurrency`` and tolerated failures,
+        obeyed from its next step on (journaled, so a replay obeys them at the same point);
+        answered once the change is in the journal."""
+        arn = request["mapRunArn"]
+        record = self._map_run(arn)
+        limits = {
+            "max_concurrency": request.get("maxConcurrency"),
+            "tolerated_pct": request.get("toleratedFailurePercentage"),
+            "tolerated_count": request.get("toleratedFailureCount"),
+        }
+        if all(value is None for value in limits.values()):
+            raise ApiError(
+                "ValidationException",
+                "At least one of maxConcurrency, toleratedFailurePercentage or "
+                "toleratedFailureCount must be provided",
+            )
+        for member, value, top in (
+            ("maxConcurrency", limits["max_concurrency"], None),
+            ("toleratedFailureCount", limits["tolerated_count"], None),
+            ("toleratedFailurePercentage", limits["tolerated_pct"], 100),
+        ):
+            if value is not None and (value < 0 or (top is not None and value > top)):
+                bound = "greater than or equal to 0" if value < 0 else "less than or equal to 100"
+                raise ApiError(
+                    "ValidationException",
+                    f"1 validation error detected: Value '{value}' at '{member}' failed to "
+                    f"satisfy constraint: Member must have value {bound}",
+                )
+        run = self._running().active(record["executionArn"])
+        if record["status"] != "RUNNING" or run is None:
+            raise ApiError(
+                "ValidationException", f"Map Run {arn} is {record['status']}: it cannot be updated"
+            )
+        self._writable()
+        self._acknowledged(run, MapRunUpdate(arn, **limits), "update")
+        return {}
 
     # -- versions and aliases ------------------------------------------------------------------
     def publish_state_machine_version(self, request: dict) -> dict:
@@ -1149,14 +1281,16 @@ class Engine:
         self._acknowledged(run, Completion(seq, output))
         return {}
 
-    def _acknowledged(self, run: Run, completion: Completion) -> None:
-        """Answer only once the outcome is in the journal."""
+    def _acknowledged(
+        self, run: Run, message: Completion | MapRunUpdate, what: str = "outcome"
+    ) -> None:
+        """Answer only once ``message`` is in the journal."""
         ack = threading.Event()
-        self._running().send(run, completion, ack)
+        self._running().send(run, message, ack)
         if not ack.wait(30) and self.unavailable() is not None:
             # Kept in memory and written as soon as the journal takes writes again.
             raise StoreUnavailable(
-                f"{self.unavailable()}; the outcome was accepted but is not written yet"
+                f"{self.unavailable()}; the {what} was accepted but is not written yet"
             )
 
     def send_task_failure(self, request: dict) -> dict:
@@ -1169,6 +1303,14 @@ class Engine:
         run, seq = self._token(request["taskToken"])
         self._running().send(run, Heartbeat(seq))  # the activator re-arms its timer
         return {}
+
+
+def _dated(record: dict, out: dict) -> dict:
+    """``out`` with a Map Run's ``startDate`` and, once it ended, ``stopDate``."""
+    out["startDate"] = from_us(record["start_us"])
+    if record.get("stop_us") is not None:
+        out["stopDate"] = from_us(record["stop_us"])
+    return out
 
 
 def _qualifiers(row: dict, out: dict) -> None:

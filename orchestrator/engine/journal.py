@@ -1,7 +1,7 @@
 """The messages an execution receives, and the journal record of one activation.
 
 Messages (:class:`Start`, :class:`Stop`, :class:`Completion`, :class:`Heartbeat`,
-:class:`Resume`) are what other threads hand an execution through the driver's inbox: the
+:class:`Resume`, :class:`MapRunUpdate`) are what other threads hand an execution through the driver's inbox: the
 API (start, stop, a task token answered or heartbeating), the timer thread (a deadline
 passed), the Task resources (a call ended). Small frozen records, one type per meaning.
 
@@ -15,6 +15,8 @@ journals written by earlier versions hold::
      "d": {seq: real deadline us}, "k": clock skew us,
      "b": steps run when the slice ended with work left,
      "x": [[evaluation number, random draws, uuid draws], ...],
+     "m": [[map run ARN, maxConcurrency, toleratedFailurePercentage,
+            toleratedFailureCount], ...],                               # UpdateMapRun
      "v": the execution's redrive count when the activation ran (0: left out),
      "f": 1 for the activation that ended a FAILED / TIMED_OUT / ABORTED execution}
 
@@ -36,6 +38,7 @@ __all__ = [
     "Completion",
     "Heartbeat",
     "Resume",
+    "MapRunUpdate",
     "Message",
     "Record",
     "ReplayDivergence",
@@ -95,7 +98,25 @@ class Resume:
     """Replay the journal, then continue (the first activation after a restart)."""
 
 
-Message = Start | Stop | Completion | Heartbeat | Resume
+@dataclass(frozen=True, slots=True)
+class MapRunUpdate:
+    """UpdateMapRun: a running Map Run's new limits (None: unchanged). Journaled: applied
+    before the activation's completions, live and in a replay alike."""
+
+    map_run_arn: str
+    max_concurrency: int | None = None
+    tolerated_pct: float | None = None
+    tolerated_count: int | None = None
+
+    def to_json(self) -> list:
+        return [self.map_run_arn, self.max_concurrency, self.tolerated_pct, self.tolerated_count]
+
+    @classmethod
+    def from_json(cls, entry: list) -> MapRunUpdate:
+        return cls(*entry)
+
+
+Message = Start | Stop | Completion | Heartbeat | Resume | MapRunUpdate
 
 
 class ReplayDivergence(Exception):
@@ -107,6 +128,7 @@ class Record:
     """One activation's journal record (field by field: the JSON keys above)."""
 
     completions: list[Completion] = field(default_factory=list)  # "c"
+    updates: list[MapRunUpdate] = field(default_factory=list)  # "m"
     clock: list[int] = field(default_factory=list)  # "t"
     random: list[float] = field(default_factory=list)  # "r"
     uuids: list[str] = field(default_factory=list)  # "u"
@@ -119,6 +141,8 @@ class Record:
 
     def to_json(self) -> str:
         data: dict = {"c": [c.to_json() for c in self.completions]}
+        if self.updates:
+            data["m"] = [u.to_json() for u in self.updates]
         for key, value in (
             ("t", self.clock),
             ("r", self.random),
@@ -142,6 +166,7 @@ class Record:
         data = json.loads(text)
         return cls(
             completions=[Completion.from_json(c) for c in data["c"]],
+            updates=[MapRunUpdate.from_json(u) for u in data.get("m", [])],
             clock=data.get("t", []),
             random=data.get("r", []),
             uuids=data.get("u", []),

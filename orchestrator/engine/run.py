@@ -62,7 +62,8 @@ from orchestrator.asl.runtime import EXECUTION_TIMEOUT, TASK_TIMEOUT, Invoke, Sc
 from orchestrator.asl.states.base import Env
 
 from .clock import from_us, real_us, to_us
-from .journal import Completion, Cursor, Record, ReplayDivergence, Start, Stop
+from .journal import Completion, Cursor, MapRunUpdate, Record, ReplayDivergence, Start, Stop
+from .map_runs import StoredMapRuns
 from .store import Write
 
 __all__ = ["Run", "ReplayDivergence"]
@@ -197,12 +198,15 @@ class Run:
                 if row.get(key)
             },
         )
+        # A Distributed Map's Map Runs and child executions (stored with this run's writes).
+        self.map_runs = StoredMapRuns(self)
         self.env = Env(
             history=self.history,
             now=self.now,
             effects=_JournaledEffects(self),
             info=info,
             payload_limit=payload_limit,
+            map_runs=self.map_runs,
         )
         # The driver's per-command extras (timer handles, task tokens) keyed by seq.
         self.handles: dict[int, Any] = {}
@@ -258,8 +262,19 @@ class Run:
         applied: list[Completion] = []
         started = False
         stop: Stop | None = None
+        # UpdateMapRun first, live and in a replay alike (they only wake the Map Run's pool).
+        updates = [m for m in messages if type(m) is MapRunUpdate]
+        for update in updates:
+            self.map_runs.update(
+                update.map_run_arn,
+                max_concurrency=update.max_concurrency,
+                tolerated_pct=update.tolerated_pct,
+                tolerated_count=update.tolerated_count,
+            )
         for message in messages:
             kind = type(message)
+            if kind is MapRunUpdate:
+                continue
             if kind is Start:
                 if self.main is None:
                     self._spawn_main()
@@ -273,6 +288,7 @@ class Run:
         if (
             not applied
             and not started
+            and not updates
             and stop is None
             and not self.scheduler.has_ready()
             and not self.new_events  # ExecutionRedriven
@@ -301,6 +317,7 @@ class Run:
         new = self._number_commands()
         record, self.recording = self.recording, Record()
         record.completions = applied
+        record.updates = updates
         record.steps = steps
         self.preempted = steps is not None
         for seq in new:
@@ -313,7 +330,7 @@ class Run:
         self.deadlines.update(record.deadlines)
         record.skew_us = self.skew_us
         record.redrive = self.env.info.redrive_count or 0
-        write = Write(self.arn, events=self.new_events)
+        write = self.map_runs.attach(Write(self.arn, events=self.new_events))
         self.new_events = []
         if main.done:
             write.finish = self._finish()
@@ -482,9 +499,11 @@ class Run:
         self.released.extend(self.commands)
         self.commands.clear()
         self.scheduler.discard()
+        if self.cursor is None:  # (a replay that failed half-way writes nothing of its own)
+            self.map_runs.abort_open(from_us(result_row["stop_us"]))
         write = Write(self.arn, events=self.new_events, finish=result_row)
         self.new_events = []
-        return write
+        return self.map_runs.attach(write)
 
     # -- replay --------------------------------------------------------------------------
     def replay_journal(
@@ -520,7 +539,7 @@ class Run:
                 self.cursor.skip("clock", 1)
                 after_redrive = False
             messages: list = [Start()] if self.main is None else []
-            self.activate(messages + record.completions)
+            self.activate(messages + record.updates + record.completions)
             if self._divergence is not None:
                 raise ReplayDivergence(self._divergence)
             self.cursor.check_used()

@@ -73,13 +73,32 @@ class Poisoned:
 
 @dataclass
 class Write:
-    """What one activation of one execution adds to the journal."""
+    """What one activation of one execution adds to the journal. A Distributed Map's
+    activation also carries its child executions' writes (``children``: each with its row
+    to ``insert`` when it starts, its events, its ``finish``) and its Map Runs' records
+    (``resources``: ``(kind, arn, parent, data)`` upserts), committed with it, as one."""
 
     arn: str
     record_seq: int | None = None  # journal record number (None: nothing to replay)
     record: str | None = None  # JSON text of the record
     events: list = field(default_factory=list)
     finish: dict | None = None  # {status, stop_us, output, error, cause}
+    insert: dict | None = None  # a new execution row (a Map Run's child execution)
+    children: list[Write] = field(default_factory=list)
+    resources: list[tuple[str, str, str | None, dict]] = field(default_factory=list)
+
+
+@dataclass
+class _Encoded:
+    """A :class:`Write` as the SQL parameters it stores (encoded before the transaction)."""
+
+    write: Write
+    events: list
+    record: str | None
+    finish: dict | None
+    insert: tuple | None
+    children: list[_Encoded]
+    resources: list[tuple]
 
 
 def encode_event(event: dict) -> str:
@@ -167,6 +186,20 @@ CREATE TABLE IF NOT EXISTS probe (id INTEGER PRIMARY KEY, at INTEGER NOT NULL);
 
 # Columns of ``executions`` kept outside the JSON ``data`` blob (filtered / ordered on).
 _EXEC_COLUMNS = ("arn", "sm_arn", "name", "status", "start_us", "stop_us")
+_INSERT_EXECUTION = (
+    "INSERT INTO executions (arn, sm_arn, name, status, start_us, stop_us, data)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?)"
+)
+# Insert or replace; a replaced resource keeps its place in creation order.
+_UPSERT_RESOURCE = (
+    "INSERT INTO resources (kind, arn, parent, data) VALUES (?, ?, ?, ?) "
+    "ON CONFLICT (kind, arn) DO UPDATE SET parent = excluded.parent, data = excluded.data"
+)
+
+
+def _execution_values(execution: dict) -> tuple:
+    data = {k: v for k, v in execution.items() if k not in _EXEC_COLUMNS}
+    return tuple(execution.get(k) for k in _EXEC_COLUMNS) + (json.dumps(data),)
 
 
 class SqliteStore:
@@ -237,12 +270,7 @@ class SqliteStore:
     def put_resource(self, kind: str, arn: str, data: dict, parent: str | None = None) -> None:
         """Insert or replace; a replaced resource keeps its place in creation order."""
         with self._lock, _writing():
-            self._db.execute(
-                "INSERT INTO resources (kind, arn, parent, data) VALUES (?, ?, ?, ?) "
-                "ON CONFLICT (kind, arn) DO UPDATE SET parent = excluded.parent, "
-                "data = excluded.data",
-                (kind, arn, parent, json.dumps(data)),
-            )
+            self._db.execute(_UPSERT_RESOURCE, (kind, arn, parent, json.dumps(data)))
 
     def get_resource(self, kind: str, arn: str) -> dict | None:
         with self._lock:
@@ -267,13 +295,8 @@ class SqliteStore:
 
     # -- executions --------------------------------------------------------------------
     def insert_execution(self, execution: dict) -> None:
-        data = {k: v for k, v in execution.items() if k not in _EXEC_COLUMNS}
         with self._lock, _writing():
-            self._db.execute(
-                "INSERT INTO executions (arn, sm_arn, name, status, start_us, stop_us, data)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                tuple(execution.get(k) for k in _EXEC_COLUMNS) + (json.dumps(data),),
-            )
+            self._db.execute(_INSERT_EXECUTION, _execution_values(execution))
 
     @staticmethod
     def _execution(row) -> dict:
@@ -325,9 +348,12 @@ class SqliteStore:
         return [self._execution(r) for r in rows]
 
     def running_executions(self) -> list[dict]:
+        """The executions to resume at start: not the child executions of a Map Run, which
+        their parent's replay rebuilds."""
         with self._lock:
             rows = self._db.execute(
-                "SELECT * FROM executions WHERE status = 'RUNNING' ORDER BY ord"
+                "SELECT * FROM executions WHERE status = 'RUNNING' "
+                "AND json_extract(data, '$.map_run_arn') IS NULL ORDER BY ord"
             ).fetchall()
         return [self._execution(r) for r in rows]
 
@@ -382,28 +408,20 @@ class SqliteStore:
         encoded = []
         for w in writes:  # encoding problems belong to one write: found before BEGIN
             try:
-                encoded.append((w, self._encode(w)))
+                encoded.append(self._encode(w))
             except _Unstorable as exc:
                 poisoned.append(Poisoned(w, exc.reason, exc.storable))
         db = self._db
         with self._lock, _writing():
             db.execute("BEGIN")
             try:
-                for w, (events, record, finish) in encoded:
+                for enc in encoded:
                     db.execute("SAVEPOINT w")
                     try:
-                        if events:
-                            db.executemany("INSERT INTO events VALUES (?, ?, ?)", events)
-                        if record is not None:
-                            db.execute(
-                                "INSERT INTO journal VALUES (?, ?, ?)",
-                                (w.arn, w.record_seq, record),
-                            )
-                        if finish is not None:
-                            self._finish(w.arn, finish)
+                        self._apply(enc)
                     except (sqlite3.IntegrityError, sqlite3.InterfaceError, ValueError) as exc:
                         db.execute("ROLLBACK TO w")
-                        poisoned.append(Poisoned(w, f"{type(exc).__name__}: {exc}"))
+                        poisoned.append(Poisoned(enc.write, f"{type(exc).__name__}: {exc}"))
                     db.execute("RELEASE w")
                 db.execute("COMMIT")
             except BaseException:
@@ -412,8 +430,26 @@ class SqliteStore:
                 raise
         return poisoned
 
-    @staticmethod
-    def _encode(w: Write) -> tuple[list, str | None, dict | None]:
+    def _apply(self, enc: _Encoded) -> None:
+        db = self._db
+        arn = enc.write.arn
+        if enc.insert is not None:
+            db.execute(_INSERT_EXECUTION, enc.insert)
+        if enc.events:
+            db.executemany("INSERT INTO events VALUES (?, ?, ?)", enc.events)
+        if enc.record is not None:
+            db.execute(
+                "INSERT INTO journal VALUES (?, ?, ?)", (arn, enc.write.record_seq, enc.record)
+            )
+        if enc.finish is not None:
+            self._finish(arn, enc.finish)
+        for child in enc.children:
+            self._apply(child)
+        for resource in enc.resources:
+            db.execute(_UPSERT_RESOURCE, resource)
+
+    @classmethod
+    def _encode(cls, w: Write) -> _Encoded:
         events = []
         for event in w.events:
             try:
@@ -430,9 +466,21 @@ class SqliteStore:
                 for key in ("output", "error", "cause"):
                     if isinstance(finish.get(key), str):
                         _storable(finish[key])
+            insert = None if w.insert is None else _execution_values(w.insert)
+            resources = [
+                (kind, arn, parent, json.dumps(data)) for kind, arn, parent, data in w.resources
+            ]
         except ValueError as exc:
             raise _Unstorable(f"the execution's state: {exc}", len(events)) from None
-        return events, record, finish
+        children = []
+        for child in w.children:
+            try:
+                children.append(cls._encode(child))
+            except _Unstorable as exc:  # the parent's own events are all storable
+                raise _Unstorable(
+                    f"child execution {child.arn}: {exc.reason}", len(events)
+                ) from None
+        return _Encoded(w, events, record, finish, insert, children, resources)
 
     def _finish(self, arn: str, finish: dict) -> None:
         row = self._db.execute("SELECT data FROM executions WHERE arn = ?", (arn,)).fetchone()

@@ -187,6 +187,9 @@ def test_section_shows_every_way_in():
         "aws stepfunctions get-activity-task --endpoint-url http://127.0.0.1:8083",
         "aws stepfunctions send-task-success --endpoint-url http://127.0.0.1:8083",
         "aws stepfunctions redrive-execution --endpoint-url http://127.0.0.1:8083",
+        "aws stepfunctions describe-map-run --endpoint-url http://127.0.0.1:8083",
+        "aws stepfunctions update-map-run --endpoint-url http://127.0.0.1:8083",
+        "aws stepfunctions list-executions --endpoint-url http://127.0.0.1:8083 --map-run-arn",
         "python -m orchestrator validate statemachines/order_flow.asl.json",
         "python -m orchestrator run statemachines/examples/hello.asl.json",
     ]:

@@ -37,7 +37,7 @@ _PREFIXED = frozenset({RUNTIME, QUERY_EVALUATION_ERROR})
 class Env:
     """Everything one execution shares: history, clock, effects, identifiers, limits."""
 
-    __slots__ = ("history", "now", "effects", "info", "payload_limit", "handlers")
+    __slots__ = ("history", "now", "effects", "info", "payload_limit", "map_runs", "handlers")
 
     def __init__(
         self,
@@ -47,12 +47,20 @@ class Env:
         effects: Any,
         info: ExecutionInfo,
         payload_limit: int = 262144,
+        map_runs: Any = None,
     ) -> None:
         self.history = history
         self.now = now
         self.effects = effects
         self.info = info
         self.payload_limit = payload_limit
+        if map_runs is None:
+            from .map_run import MapRuns  # import cycle: lazy
+
+            map_runs = MapRuns()
+        # Where a Distributed Map records its Map Runs and child executions (the durable
+        # engine stores them; by default they are kept only while they run).
+        self.map_runs = map_runs
         from . import HANDLERS  # the state-type dispatch table (import cycle: lazy)
 
         self.handlers = HANDLERS

@@ -5,9 +5,9 @@ state's iterations run in parallel". ``ItemsPath`` selects the array from the ef
 input, ``ItemSelector`` (legacy: ``Parameters``) builds each iteration's input with
 ``$$.Map.Item.Index``/``$$.Map.Item.Value``, "MaxConcurrency ... 0 places no limit";
 the result is the array of iteration outputs, then ResultSelector/ResultPath/OutputPath.
-In DISTRIBUTED mode each iteration is a child execution whose events are not part of the
-parent history (``MapRunStarted``/``MapRunSucceeded`` appear instead) and
-``ToleratedFailureCount``/``Percentage`` bound the failures.
+In DISTRIBUTED mode each iteration is a child execution of a Map Run (:mod:`.map_run`),
+with its own history (``MapRunStarted``/``MapRunSucceeded`` appear in this one instead),
+and ``ToleratedFailureCount``/``Percentage`` bound the failures.
 
 Event links (recorded histories, ``scenarios/test_map_state*``): iteration *i+1* starts
 after the last event of iteration *i*'s states; ``MapStateSucceeded`` and ``MapStateExited``
@@ -17,12 +17,12 @@ of the failed iteration's states.
 
 from __future__ import annotations
 
-from ..context import map_item_context
+from ..context import ExecutionInfo, map_item_context
 from ..document import Doc
 from ..errors import ABORTABLE_STATE_TYPES, EXCEED_TOLERATED_FAILURE_THRESHOLD, StatesError
-from ..history import History
 from ..runtime import Cancelled, gather, yield_now
 from .base import Env, Frame, run_program
+from .map_run import Child, MapRun, run_children
 from .retry_catch import retry_catch
 
 
@@ -36,16 +36,6 @@ def _tolerance(io, selected: Doc, run) -> tuple[int | None, float | None]:
     return count, pct
 
 
-def _exceeds(failures: int, total: int, count, pct) -> bool:
-    """AWS: the Map Run fails when the failures exceed ToleratedFailureCount or
-    ToleratedFailurePercentage (either threshold); with neither, any failure fails it."""
-    if count is None and pct is None:
-        return failures > 0
-    if count is not None and failures > count:
-        return True
-    return pct is not None and failures * 100 > pct * total
-
-
 async def run_map(state, doc: Doc, run):
     io = state.io
     frame = run.frame
@@ -57,129 +47,27 @@ async def run_map(state, doc: Doc, run):
         items = io.map_items(selected, run)
         limit = io.max_concurrency(selected, run)
         frame.event("MapStateStarted", {"length": len(items)})
-        tolerated_count, tolerated_pct = (None, None)
+        map_run = None
         if distributed:
             tolerated_count, tolerated_pct = _tolerance(io, selected, run)
             info = env.info
-            label = state.label or state.name
-            frame.event(
-                "MapRunStarted",
-                {
-                    "mapRunArn": (
-                        f"{info.state_machine_arn.replace(':stateMachine:', ':mapRun:')}/{label}:"
-                        f"{env.effects.uuid()}"
-                    )
-                },
+            map_run = MapRun(
+                execution_arn=info.execution_arn,
+                parent_machine_arn=info.state_machine_arn,
+                label=state.label or state.name,
+                run_uuid=env.effects.uuid(),
+                total=len(items),
+                max_concurrency=limit,
+                tolerated_count=tolerated_count,
+                tolerated_pct=tolerated_pct,
             )
-        # Distributed iterations are child executions: their events stay out of this history.
-        child_env = env if not distributed else _child_env(env)
-
-        selector = io.item_selector
-        inputs = []
-        for index, item in enumerate(items):
-            if index and not index % 1024:
-                await yield_now()  # a long ItemSelector loop must not hold the driver
-            if selector is not None:
-                ctx = {**run.context(), "Map": {"Item": map_item_context(index, item)}}
-                inputs.append(Doc(io.select_item(selected, ctx, run)))
-            else:
-                inputs.append(Doc(item))
-
-        total = len(items)
-        results: list = [None] * total
-        chain = [frame.prev]  # where the next iteration's start links
-        last_done = [frame.prev]  # the last MapIterationSucceeded
-        failures = [0]
-        failed: list = []  # (error, last event id of the failed iteration)
-        next_index = [0]
-
-        def record(event_type, index, prev):
-            if not distributed:
-                return env.history.add(event_type, prev, {"index": index, "name": state.name})
-            return prev
-
-        async def iteration(index: int, start: int) -> None:
-            # A Distributed Map iteration is a child execution: no outer variables.
-            child = Frame(
-                child_env, start, frame.depth + 1, {} if distributed else dict(frame.variables)
-            )
-            try:
-                out = await run_program(state.processor, inputs[index], child)
-            except StatesError as err:
-                failure = err
-            except Cancelled as stop:
-                aborted(index, stop, child)
-                raise
-            else:
-                results[index] = out.value
-                chain[0] = child.prev
-                last_done[0] = record("MapIterationSucceeded", index, child.prev)
-                return
-            last = child.prev
-            try:
-                # Iterations failing at the same moment (e.g. timeouts firing together) all
-                # record their failure events before the Map reacts, as AWS records them.
-                await yield_now()
-            except Cancelled:
-                aborted(index, failure, child)
-                raise
-            record("MapIterationFailed", index, last)
-            abort_state(failure.state_type, last)
-            failures[0] += 1
-            if distributed and not _exceeds(failures[0], total, tolerated_count, tolerated_pct):
-                results[index] = {"Error": failure.error, "Cause": failure.cause}
-                chain[0] = last
-                return
-            failed.append((failure, last))
-            raise failure  # gather stops the other iterations now, not when joined
-
-        def aborted(index: int, stopped: StatesError | Cancelled, child: Frame) -> None:
-            # AWS links the aborted iterations to the failed iteration's last event.
-            last = failed[0][1] if failed else child.prev
-            record("MapIterationAborted", index, last)
-            abort_state(stopped.state_type, last)
-
-        def abort_state(state_type: str | None, prev: int) -> None:
-            if state_type in ABORTABLE_STATE_TYPES and not distributed:
-                env.history.add(state_type + "StateAborted", prev)
-
-        def start_next() -> tuple[int, int]:
-            index = next_index[0]
-            next_index[0] += 1
-            return index, record("MapIterationStarted", index, chain[0])
-
-        async def worker(index: int, start: int) -> None:
-            while True:
-                await iteration(index, start)
-                if next_index[0] >= total:
-                    return
-                index, start = start_next()
-
-        count = total if limit <= 0 else min(limit, total)
-        try:
-            # The first wave of iterations is started before any of them runs, as AWS records.
-            await gather(_first_wave(count, worker, start_next))
-        except (StatesError, Cancelled):
-            if not failed:
-                raise
-            err, last = failed[0]
-            if distributed:
-                # The iterations' events live in their own histories; the Map Run's
-                # events follow MapRunStarted in this one.
-                frame.prev = env.history.add("MapRunFailed", frame.prev)
-                raise StatesError(
-                    EXCEED_TOLERATED_FAILURE_THRESHOLD,
-                    "The specified tolerated failure threshold was exceeded",
-                    from_children=True,
-                ) from None
-            frame.prev = last
-            raise err.replace(from_children=True) from None
-        if distributed:
-            frame.prev = env.history.add("MapRunSucceeded", frame.prev)
-            last_done[0] = frame.prev
-        frame.prev = last_done[0]
-        env.history.add("MapStateSucceeded", frame.prev)
-        return io.state_output(doc, Doc(results), run)
+            frame.event("MapRunStarted", {"mapRunArn": map_run.arn})
+            map_run.start = env.history.last_timestamp()
+            env.map_runs.opened(map_run)
+        inputs = await _inputs(io, selected, items, run)
+        if map_run is not None:
+            return await _distributed(state, doc, run, map_run, inputs)
+        return await _inline(state, doc, run, inputs, limit)
 
     def on_failed(err: StatesError) -> None:
         # Only a failure of the iterations (or an EvaluationFailed) is the Map's own failure;
@@ -191,14 +79,149 @@ async def run_map(state, doc: Doc, run):
     return await retry_catch(state, run, doc, attempt, on_failed)
 
 
-def _child_env(env: Env) -> Env:
-    return Env(
-        history=History(env.now),
-        now=env.now,
-        effects=env.effects,
-        info=env.info,
-        payload_limit=env.payload_limit,
-    )
+async def _inputs(io, selected: Doc, items: list, run) -> list[Doc]:
+    """Each iteration's input: ItemSelector (``$$.Map.Item``) or the item itself."""
+    selector = io.item_selector
+    inputs = []
+    for index, item in enumerate(items):
+        if index and not index % 1024:
+            await yield_now()  # a long ItemSelector loop must not hold the driver
+        if selector is not None:
+            ctx = {**run.context(), "Map": {"Item": map_item_context(index, item)}}
+            inputs.append(Doc(io.select_item(selected, ctx, run)))
+        else:
+            inputs.append(Doc(item))
+    return inputs
+
+
+async def _distributed(state, doc: Doc, run, map_run: MapRun, inputs: list[Doc]) -> Doc:
+    """The iterations as the child executions of ``map_run`` (:mod:`.map_run`): their
+    events are in their own histories; this one gets ``MapRunSucceeded`` / ``MapRunFailed``."""
+    frame = run.frame
+    env = frame.env
+    map_runs = env.map_runs
+    info = env.info
+    machine_name = map_run.state_machine_arn.rsplit(":", 1)[1]
+
+    def start_child(index: int) -> Child:
+        name, arn = map_run.child_identity(index)
+        history = map_runs.new_history(env.now, arn)
+        child = Child(index, arn, name, inputs[index].text, history)
+        history.execution_started(child.input_text, info.role_arn)
+        child.info = ExecutionInfo(
+            execution_arn=arn,
+            execution_name=name,
+            state_machine_arn=map_run.state_machine_arn,
+            state_machine_name=machine_name,
+            role_arn=info.role_arn,
+            start_time=history.last_timestamp(),
+            input=inputs[index].value,
+        )
+        return child
+
+    async def run_child(child: Child) -> Doc:
+        assert child.info is not None  # set by start_child
+        child_env = Env(
+            history=child.history,
+            now=env.now,
+            effects=env.effects,
+            info=child.info,
+            payload_limit=env.payload_limit,
+            map_runs=map_runs,
+        )
+        # A child execution: no outer variables.
+        return await run_program(state.processor, inputs[child.index], Frame(child_env, 1, 0))
+
+    results: list = [None] * map_run.total
+    try:
+        await run_children(map_run, map_runs, start_child, run_child, results, env.now)
+    except StatesError:
+        frame.prev = env.history.add("MapRunFailed", frame.prev)
+        raise StatesError(
+            EXCEED_TOLERATED_FAILURE_THRESHOLD,
+            "The specified tolerated failure threshold was exceeded",
+            from_children=True,
+        ) from None
+    frame.prev = env.history.add("MapRunSucceeded", frame.prev)
+    env.history.add("MapStateSucceeded", frame.prev)
+    return state.io.state_output(doc, Doc(results), run)
+
+
+async def _inline(state, doc: Doc, run, inputs: list[Doc], limit: int) -> Doc:
+    frame = run.frame
+    env = frame.env
+    total = len(inputs)
+    results: list = [None] * total
+    chain = [frame.prev]  # where the next iteration's start links
+    last_done = [frame.prev]  # the last MapIterationSucceeded
+    failed: list = []  # (error, last event id of the failed iteration)
+    next_index = [0]
+
+    def record(event_type, index, prev):
+        return env.history.add(event_type, prev, {"index": index, "name": state.name})
+
+    async def iteration(index: int, start: int) -> None:
+        child = frame.child(start)
+        try:
+            out = await run_program(state.processor, inputs[index], child)
+        except StatesError as err:
+            failure = err
+        except Cancelled as stop:
+            aborted(index, stop, child)
+            raise
+        else:
+            results[index] = out.value
+            chain[0] = child.prev
+            last_done[0] = record("MapIterationSucceeded", index, child.prev)
+            return
+        last = child.prev
+        try:
+            # Iterations failing at the same moment (e.g. timeouts firing together) all
+            # record their failure events before the Map reacts, as AWS records them.
+            await yield_now()
+        except Cancelled:
+            aborted(index, failure, child)
+            raise
+        record("MapIterationFailed", index, last)
+        abort_state(failure.state_type, last)
+        failed.append((failure, last))
+        raise failure  # gather stops the other iterations now, not when joined
+
+    def aborted(index: int, stopped: StatesError | Cancelled, child: Frame) -> None:
+        # AWS links the aborted iterations to the failed iteration's last event.
+        last = failed[0][1] if failed else child.prev
+        record("MapIterationAborted", index, last)
+        abort_state(stopped.state_type, last)
+
+    def abort_state(state_type: str | None, prev: int) -> None:
+        if state_type in ABORTABLE_STATE_TYPES:
+            env.history.add(state_type + "StateAborted", prev)
+
+    def start_next() -> tuple[int, int]:
+        index = next_index[0]
+        next_index[0] += 1
+        return index, record("MapIterationStarted", index, chain[0])
+
+    async def worker(index: int, start: int) -> None:
+        while True:
+            await iteration(index, start)
+            if next_index[0] >= total:
+                return
+            index, start = start_next()
+
+    count = total if limit <= 0 else min(limit, total)
+    try:
+        # The first wave of iterations is started before any of them runs, as AWS records.
+        await gather(_first_wave(count, worker, start_next))
+    except (StatesError, Cancelled):
+        if not failed:
+            raise
+        err, last = failed[0]
+        frame.prev = last
+        raise err.replace(from_children=True) from None
+    frame.prev = last_done[0]
+    env.history.add("MapStateSucceeded", frame.prev)
+    return state.io.state_output(doc, Doc(results), run)
 
 
 def _first_wave(count: int, worker, start_next) -> list:

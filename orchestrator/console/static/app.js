@@ -292,8 +292,13 @@ async function executionPage(arn, params) {
   let data = await api("/executions/" + enc(arn));
   const machine = data.stateMachineName;
   setTitle(data.execution.name);
+  // A Map Run's child execution is reached through the execution that started it.
+  const parent = data.parent;
   app.appendChild(h("nav", { class: "crumbs", "aria-label": "Breadcrumb" }, h("a", { href: "#/" }, "State machines"), " / ",
-    h("a", { href: "#/machines/" + enc(machine) }, machine), " / ", data.execution.name));
+    parent ? [h("a", { href: "#/machines/" + enc(parent.stateMachineName) }, parent.stateMachineName), " / ",
+      h("a", { href: "#/executions/" + enc(parent.executionArn), id: "parent-link" }, parent.name), " / "]
+      : [h("a", { href: "#/machines/" + enc(machine) }, machine), " / "],
+    data.execution.name));
   const statusEl = h("span", { id: "exec-status" });
   const stopBtn = h("button", { type: "button", id: "stop-btn", class: "danger" }, "Stop execution");
   const redriveBtn = h("button", { type: "button", id: "redrive-btn" }, "Redrive");
@@ -301,6 +306,8 @@ async function executionPage(arn, params) {
   app.appendChild(h("div", { class: "title-row" }, h("h1", {}, data.execution.name), statusEl, h("span", { class: "spacer" }), rerun, redriveBtn, stopBtn));
   const facts = h("dl", { class: "facts" });
   app.appendChild(facts);
+  const mapRunsBox = h("section", { class: "card", id: "map-runs", "aria-label": "Map Runs" });
+  app.appendChild(mapRunsBox);
 
   const graphBox = h("div", { class: "graph-box", id: "execution-graph" });
   const panel = h("div", { class: "side", id: "state-panel", "aria-live": "polite" });
@@ -374,6 +381,7 @@ async function executionPage(arn, params) {
     fact("Events", String(data.eventCount));
     if (e.error) fact("Error", h("code", {}, e.error));
     fact("ARN", h("code", { class: "arn" }, e.executionArn));
+    if (e.mapRunArn) fact("Map Run", h("code", { class: "arn" }, e.mapRunArn));
     if (e.cause) facts.appendChild(h("dd", { class: "cause wide" }, e.cause));
   }
 
@@ -579,8 +587,34 @@ async function executionPage(arn, params) {
           : h("p", { class: "muted" }, e.status === "RUNNING" ? "Still running." : "No output."))));
   }
 
+  // A Distributed Map's Map Runs: limits, counts and the child executions (links).
+  function renderMapRuns() {
+    const runs = data.mapRuns || [];
+    mapRunsBox.hidden = !runs.length;
+    mapRunsBox.innerHTML = "";
+    if (!runs.length) return;
+    mapRunsBox.appendChild(h("h2", {}, runs.length === 1 ? "Map Run" : "Map Runs"));
+    for (const run of runs) {
+      const m = run.mapRun;
+      const label = m.mapRunArn.split(":").slice(-2, -1)[0].split("/").slice(1).join("/");
+      mapRunsBox.appendChild(h("div", { class: "map-run" },
+        h("h3", {}, label, " ", statusBadge(m.status)),
+        h("p", { class: "muted" }, "Max concurrency " + (m.maxConcurrency || "unlimited") +
+          " · tolerated failures " + m.toleratedFailureCount + " / " + m.toleratedFailurePercentage + "%"),
+        h("ul", { class: "counts" }, run.counts.map(([k, v]) => h("li", {}, k + " ", h("strong", {}, String(v))))),
+        h("table", { class: "table map-run-children" },
+          h("thead", {}, h("tr", {}, ["Child execution", "Status", "Started", "Duration"].map((t) => h("th", { scope: "col" }, t)))),
+          h("tbody", {}, run.children.map((e) => h("tr", {},
+            h("td", {}, h("a", { href: "#/executions/" + enc(e.executionArn) }, e.name)),
+            h("td", {}, statusBadge(e.status)), h("td", {}, fmtTime(e.startDate)),
+            h("td", {}, e.stopDate ? fmtDuration(e.stopDate - e.startDate) : "running"))))),
+        run.more ? h("p", { class: "muted" }, "Showing the newest " + run.children.length + " child executions.") : null));
+    }
+  }
+
   function renderAll() {
     renderHeader();
+    renderMapRuns();
     graph.setStatuses(data.summary.states, statusClass);
     renderPanel();
     renderTimeline();

@@ -92,6 +92,28 @@ class Orchestrator:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
 
 
+AWS_CLI = str(Path(sys.executable).parent / "aws")
+
+
+def aws_cli(url: str, env: dict[str, str]):
+    """``run(*args, check=True)``: ``aws stepfunctions --endpoint-url URL --output json
+    ARGS`` in ``env`` (see :func:`aws_cli_env`); with ``check`` it must exit 0."""
+
+    def run(*args: str, check: bool = True) -> subprocess.CompletedProcess:
+        result = subprocess.run(
+            [AWS_CLI, "stepfunctions", "--endpoint-url", url, "--output", "json", *args],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        if check:
+            assert result.returncode == 0, result.stderr
+        return result
+
+    return run
+
+
 def aws_cli_env(home: Path) -> dict[str, str]:
     """The environment of an AWS CLI run against a local server: the caller's, without its
     AWS settings, with dummy credentials and an empty configuration in ``home``."""

@@ -9,15 +9,12 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
-from pathlib import Path
 
 import pytest
-from orchestrator_server import Orchestrator, aws_cli_env
+from orchestrator_server import Orchestrator, aws_cli, aws_cli_env
 
 pytestmark = pytest.mark.integration
 
-AWS = str(Path(sys.executable).parent / "aws")
 ROLE = "arn:aws:iam::123456789012:role/StepFunctionsRole"
 PASS = {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}}
 
@@ -35,20 +32,7 @@ def server(tmp_path_factory):
 def aws(server, tmp_path_factory):
     env = aws_cli_env(tmp_path_factory.mktemp("aws-home"))
     env["AWS_DISABLE_HOST_PREFIX_INJECTION"] = "true"
-
-    def run(*args: str, check: bool = True) -> subprocess.CompletedProcess:
-        result = subprocess.run(
-            [AWS, "stepfunctions", "--endpoint-url", server.url, "--output", "json", *args],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
-        if check:
-            assert result.returncode == 0, result.stderr
-        return result
-
-    return run
+    return aws_cli(server.url, env)
 
 
 def parse(result: subprocess.CompletedProcess) -> dict:

@@ -5,19 +5,15 @@ orchestrator process; every raw response is checked against botocore's model
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 from model_check import checked
-from orchestrator_server import Orchestrator, aws_cli_env, wait_finished
+from orchestrator_server import Orchestrator, aws_cli, aws_cli_env, wait_finished
 
 from tests.support.aws import stepfunctions_client
 
 pytestmark = pytest.mark.integration
 
-AWS = str(Path(sys.executable).parent / "aws")
 ROLE = "arn:aws:iam::123456789012:role/StepFunctionsRole"
 PREFIX = "arn:aws:states:us-east-1:123456789012:stateMachine:"
 
@@ -234,18 +230,10 @@ def test_error_shapes(sfn):
 
 
 def test_the_cli_publishes_routes_and_tags(server, tmp_path):
-    env = aws_cli_env(tmp_path)
+    run = aws_cli(server.url, aws_cli_env(tmp_path))
 
     def aws(*args: str) -> dict:
-        result = subprocess.run(
-            [AWS, "stepfunctions", "--endpoint-url", server.url, "--output", "json", *args],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
-        assert result.returncode == 0, result.stderr
-        return json.loads(result.stdout or "{}")
+        return json.loads(run(*args).stdout or "{}")
 
     arn = aws(
         "create-state-machine",

@@ -6,7 +6,16 @@ from datetime import UTC, datetime
 
 import pytest
 
-from orchestrator.asl.runtime import Cancelled, Invoke, Scheduler, Sleep, first_of, gather, spawn
+from orchestrator.asl.runtime import (
+    Cancelled,
+    Invoke,
+    Scheduler,
+    Signal,
+    Sleep,
+    first_of,
+    gather,
+    spawn,
+)
 
 T0 = datetime(2024, 1, 1, tzinfo=UTC)
 
@@ -197,3 +206,49 @@ def test_awaiting_something_that_is_not_a_command_fails_the_coroutine():
     task = s.spawn(body())
     s.run()
     assert isinstance(task.error, TypeError)
+
+
+def test_a_signal_wakes_its_waiter_from_outside_the_scheduler_and_is_never_lost():
+    signal = Signal()
+    woken = []
+
+    async def waiter():
+        for round in range(3):
+            await signal.wait()
+            woken.append(round)
+
+    s = Scheduler()
+    task = s.spawn(waiter())
+    s.run()
+    assert woken == [] and s.outstanding() == []  # parked: nothing for the driver
+    assert not s.has_ready()
+    signal.set()  # e.g. the engine applying UpdateMapRun between activations
+    assert s.has_ready()
+    signal.set()  # raised while the waiter is ready, not parked: remembered ...
+    signal.set()  # ... once, however often
+    s.run()
+    assert woken == [0, 1] and not task.done  # the remembered one let the second wait through
+    s.run()
+    assert woken == [0, 1]
+    signal.set()
+    s.run()
+    assert woken == [0, 1, 2] and task.done
+
+
+def test_a_cancelled_waiter_leaves_the_signal_and_sees_cancelled():
+    signal = Signal()
+
+    async def waiter():
+        try:
+            await signal.wait()
+        except Cancelled:
+            return "cancelled"
+
+    s = Scheduler()
+    task = s.spawn(waiter())
+    s.run()
+    task.cancel()
+    s.run()
+    assert task.result == "cancelled"
+    signal.set()  # nobody waits any more: only remembered
+    assert signal.raised and not s.has_ready()

@@ -53,6 +53,33 @@ class _RateHandler(BaseHTTPRequestHandler):
         pass
 
 
+# A Distributed Map: item 2 fails (tolerated), the others pass.
+FAN_OUT = {
+    "StartAt": "Fan",
+    "States": {
+        "Fan": {
+            "Type": "Map",
+            "Label": "Items",
+            "ToleratedFailureCount": 1,
+            "ItemProcessor": {
+                "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+                "StartAt": "Check",
+                "States": {
+                    "Check": {
+                        "Type": "Choice",
+                        "Choices": [{"Variable": "$", "NumericEquals": 2, "Next": "Broken"}],
+                        "Default": "Fine",
+                    },
+                    "Broken": {"Type": "Fail", "Error": "ItemBroken"},
+                    "Fine": {"Type": "Pass", "End": True},
+                },
+            },
+            "End": True,
+        }
+    },
+}
+
+
 def hundred_states() -> dict:
     """100 states: a chain of Tasks and Passes with a Choice every 10 states and Catches."""
     states: dict = {}
@@ -108,6 +135,7 @@ def server(tmp_path_factory):
     shutil.copy(HERE / "sleeper.asl.json", orchestrator.statemachines)
     shutil.copy(HERE / "jsonata_vars.asl.json", orchestrator.statemachines)
     (orchestrator.statemachines / "hundred.asl.json").write_text(json.dumps(hundred_states()))
+    (orchestrator.statemachines / "fanout.asl.json").write_text(json.dumps(FAN_OUT))
     order_flow = ROOT / "statemachines" / "order_flow.asl.json"
     if order_flow.exists():
         shutil.copy(order_flow, orchestrator.statemachines)
@@ -407,3 +435,35 @@ def test_executions_list_filter_and_paging(page):
     page.goto(page.url.split("#")[0] + "#/")
     page.wait_for_selector("#machines .status-succeeded")
     shot(page, "state-machines", clip={"x": 0, "y": 0, "width": VIEWPORT["width"], "height": 330})
+
+
+def test_a_map_run_and_its_child_executions(page):
+    page.goto(page.url + "#/machines/fanout")
+    page.wait_for_selector("#exec-input")
+    page.fill("#exec-input", "[1, 2, 3]")
+    page.fill("#exec-name", "fan-1")
+    page.click("#start-btn")
+    _wait_status(page, "SUCCEEDED")
+    page.wait_for_selector("#map-runs .map-run")
+    card = page.inner_text("#map-runs")
+    assert "Items" in card and "succeeded 2" in card and "failed 1" in card
+    rows = page.locator("#map-runs .map-run-children tbody tr")
+    assert rows.count() == 3
+    statuses = sorted(
+        page.locator("#map-runs .map-run-children tbody tr td:nth-child(2)").all_inner_texts()
+    )
+    assert [s.strip().upper() for s in statuses] == ["FAILED", "SUCCEEDED", "SUCCEEDED"]
+
+    # A child execution: its own graph (the ItemProcessor), its Map Run, the way back.
+    page.click("#map-runs .map-run-children tbody tr:first-child a")
+    page.wait_for_selector("#parent-link")
+    page.wait_for_selector("#execution-graph .node.state")
+    drawn = page.locator("#execution-graph .node.state").evaluate_all(
+        "els => els.map(e => e.dataset.state)"
+    )
+    assert sorted(drawn) == ["Broken", "Check", "Fine"]
+    assert ":mapRun:fanout/Items:" in page.inner_text(".facts")
+    assert page.locator("#map-runs").is_hidden()
+    page.click("#parent-link")
+    page.wait_for_selector("#map-runs .map-run")
+    assert page.inner_text("h1") == "fan-1"

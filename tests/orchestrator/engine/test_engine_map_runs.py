@@ -1,0 +1,349 @@
+"""Map Runs in the durable engine: a Distributed Map's iterations are child executions with
+their own rows and histories; DescribeMapRun / ListMapRuns / UpdateMapRun / ListExecutions
+by mapRunArn read and steer them; a stop, a failure threshold and a restart leave nothing
+RUNNING and nothing twice."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+
+import pytest
+from engine_helpers import create, definition, fail_with, finish_after_restart, history, run_to_end
+
+from orchestrator.engine.errors import ApiError
+
+SLOW = "arn:aws:lambda:us-east-1:123456789012:function:slow"
+ITEM = "arn:aws:lambda:us-east-1:123456789012:function:item"
+
+
+def distributed(processor: dict, **fields) -> str:
+    return definition(
+        {
+            "M": {
+                "Type": "Map",
+                "Label": "Items",
+                "ItemProcessor": {
+                    "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+                    "StartAt": "Work",
+                    "States": {"Work": {**processor, "End": True}},
+                },
+                "End": True,
+                **fields,
+            }
+        }
+    )
+
+
+TASK = {"Type": "Task", "Resource": ITEM}
+SLOW_TASK = {"Type": "Task", "Resource": SLOW}
+
+
+class Gate:
+    """A Task stand-in that holds every call until released; counts the calls in flight."""
+
+    def __init__(self) -> None:
+        self.open = threading.Event()
+        self.lock = threading.Lock()
+        self.in_flight = 0
+        self.most = 0
+        self.started = 0
+
+    def __call__(self, invoke):
+        with self.lock:
+            self.in_flight += 1
+            self.started += 1
+            self.most = max(self.most, self.in_flight)
+        try:
+            assert self.open.wait(30), "the gate was never opened"
+            return {"done": invoke.parameters}
+        finally:
+            with self.lock:
+                self.in_flight -= 1
+
+    def wait_in_flight(self, count: int) -> None:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            with self.lock:
+                if self.in_flight >= count:
+                    return
+            time.sleep(0.005)
+        raise AssertionError(f"never {count} calls in flight (now {self.in_flight})")
+
+
+def only_map_run(engine, execution_arn: str) -> dict:
+    runs = engine.list_map_runs({"executionArn": execution_arn})["mapRuns"]
+    assert len(runs) == 1
+    return engine.describe_map_run({"mapRunArn": runs[0]["mapRunArn"]})
+
+
+def children(engine, map_run_arn: str) -> list[dict]:
+    return engine.list_executions({"mapRunArn": map_run_arn, "maxResults": 1000})["executions"]
+
+
+def wait_map_run(engine, execution_arn: str, check) -> dict:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        runs = engine.list_map_runs({"executionArn": execution_arn})["mapRuns"]
+        if runs:
+            described = engine.describe_map_run({"mapRunArn": runs[0]["mapRunArn"]})
+            if check(described):
+                return described
+        time.sleep(0.005)
+    raise AssertionError("the Map Run never reached the expected state")
+
+
+def test_items_run_as_child_executions_with_their_own_histories(engine):
+    sm = create(engine, defn=distributed(TASK, MaxConcurrency=2))
+    out = run_to_end(engine, sm, json.dumps([1, 2, 3]))
+    assert out["status"] == "SUCCEEDED"
+    assert json.loads(out["output"]) == [{"echo": 1}, {"echo": 2}, {"echo": 3}]
+    map_run = only_map_run(engine, out["executionArn"])
+    assert map_run["status"] == "SUCCEEDED" and map_run["maxConcurrency"] == 2
+    assert map_run["mapRunArn"].startswith(sm.replace(":stateMachine:", ":mapRun:") + "/Items:")
+    counts = map_run["itemCounts"]
+    assert (counts["total"], counts["succeeded"], counts["pending"], counts["running"]) == (
+        3,
+        3,
+        0,
+        0,
+    )
+    assert map_run["executionCounts"] == counts and map_run["stopDate"] >= map_run["startDate"]
+
+    kids = children(engine, map_run["mapRunArn"])
+    assert len(kids) == 3 and {k["status"] for k in kids} == {"SUCCEEDED"}
+    assert {k["mapRunArn"] for k in kids} == {map_run["mapRunArn"]}
+    assert {k["itemCount"] for k in kids} == {1}
+    assert {k["stateMachineArn"] for k in kids} == {sm + "/Items"}
+    inputs = set()
+    for kid in kids:
+        described = engine.describe_execution({"executionArn": kid["executionArn"]})
+        assert described["mapRunArn"] == map_run["mapRunArn"]
+        inputs.add(described["input"])
+        events = history(engine, kid["executionArn"])
+        assert [e["type"] for e in events] == [
+            "ExecutionStarted",
+            "TaskStateEntered",
+            "LambdaFunctionScheduled",
+            "LambdaFunctionStarted",
+            "LambdaFunctionSucceeded",
+            "TaskStateExited",
+            "ExecutionSucceeded",
+        ]
+        for_execution = engine.describe_state_machine_for_execution(
+            {"executionArn": kid["executionArn"]}
+        )
+        assert for_execution["mapRunArn"] == map_run["mapRunArn"]
+        assert for_execution["label"] == "Items"
+        assert for_execution["stateMachineArn"] == sm + "/Items"
+        assert json.loads(for_execution["definition"]) == {
+            "StartAt": "Work",
+            "States": {"Work": {**TASK, "End": True}},
+        }
+    assert inputs == {"1", "2", "3"}
+    # The children are not executions of the state machine itself.
+    listed = engine.list_executions({"stateMachineArn": sm})["executions"]
+    assert [e["executionArn"] for e in listed] == [out["executionArn"]]
+
+
+def test_tolerated_failures_are_counted_and_a_threshold_exceeded_fails_the_map(engine, invoker):
+    invoker.handlers[ITEM] = lambda invoke: (
+        fail_with("Bad")(invoke) if invoke.parameters < 0 else invoke.parameters
+    )
+    tolerant = create(engine, "tolerant", distributed(TASK, ToleratedFailureCount=1))
+    out = run_to_end(engine, tolerant, json.dumps([1, -1, 2]))
+    assert out["status"] == "SUCCEEDED"
+    map_run = only_map_run(engine, out["executionArn"])
+    assert map_run["toleratedFailureCount"] == 1
+    assert (map_run["itemCounts"]["succeeded"], map_run["itemCounts"]["failed"]) == (2, 1)
+    failed = [k for k in children(engine, map_run["mapRunArn"]) if k["status"] == "FAILED"]
+    assert len(failed) == 1
+    described = engine.describe_execution({"executionArn": failed[0]["executionArn"]})
+    assert described["error"] == "Bad"
+
+    strict = create(engine, "strict", distributed(TASK, MaxConcurrency=1))
+    out = run_to_end(engine, strict, json.dumps([1, -1, 2, 3]))
+    assert out["status"] == "FAILED"
+    assert out["error"] == "States.ExceedToleratedFailureThreshold"
+    map_run = only_map_run(engine, out["executionArn"])
+    assert map_run["status"] == "FAILED"
+    counts = map_run["itemCounts"]
+    # One at a time: the second item failed, the last two never started.
+    assert (counts["succeeded"], counts["failed"], counts["pending"]) == (1, 1, 2)
+    assert {k["status"] for k in children(engine, map_run["mapRunArn"])} == {"SUCCEEDED", "FAILED"}
+
+
+def test_update_map_run_raises_the_concurrency_of_a_running_map_run(engine, invoker):
+    gate = Gate()
+    invoker.handlers[SLOW] = gate
+    sm = create(engine, defn=distributed(SLOW_TASK, MaxConcurrency=1))
+    arn = engine.start_execution({"stateMachineArn": sm, "input": json.dumps(list(range(6)))})[
+        "executionArn"
+    ]
+    gate.wait_in_flight(1)
+    map_run = wait_map_run(engine, arn, lambda m: m["itemCounts"]["running"] == 1)
+    assert map_run["itemCounts"]["pending"] == 5 and gate.started == 1
+
+    engine.update_map_run({"mapRunArn": map_run["mapRunArn"], "maxConcurrency": 3})
+    assert engine.describe_map_run({"mapRunArn": map_run["mapRunArn"]})["maxConcurrency"] == 3
+    gate.wait_in_flight(3)
+    gate.open.set()
+    out = engine.wait_for(arn, 30)
+    assert out["status"] == "SUCCEEDED"
+    assert gate.most == 3 and gate.started == 6
+    assert only_map_run(engine, arn)["itemCounts"]["succeeded"] == 6
+
+
+def test_update_map_run_lowers_the_tolerated_failures_of_a_running_map_run(engine, invoker):
+    gate = Gate()
+    invoker.handlers[SLOW] = lambda invoke: (
+        fail_with("Bad")(invoke) if invoke.parameters < 0 else gate(invoke)
+    )
+    sm = create(engine, defn=distributed(SLOW_TASK, MaxConcurrency=2, ToleratedFailureCount=5))
+    arn = engine.start_execution({"stateMachineArn": sm, "input": json.dumps([-1, 1, 2, 3])})[
+        "executionArn"
+    ]
+    map_run = wait_map_run(
+        engine, arn, lambda m: m["itemCounts"]["failed"] == 1 and m["itemCounts"]["running"] == 2
+    )
+    gate.wait_in_flight(2)
+    engine.update_map_run({"mapRunArn": map_run["mapRunArn"], "toleratedFailureCount": 0})
+    out = engine.wait_for(arn, 30)
+    assert out["status"] == "FAILED" and out["error"] == "States.ExceedToleratedFailureThreshold"
+    described = engine.describe_map_run({"mapRunArn": map_run["mapRunArn"]})
+    assert described["status"] == "FAILED" and described["toleratedFailureCount"] == 0
+    counts = described["itemCounts"]
+    assert (counts["failed"], counts["aborted"], counts["running"], counts["pending"]) == (
+        1,
+        2,
+        0,
+        1,
+    )
+    gate.open.set()
+
+
+def test_stopping_the_parent_aborts_its_children_and_its_map_run(engine, invoker):
+    gate = Gate()
+    invoker.handlers[SLOW] = gate
+    sm = create(engine, defn=distributed(SLOW_TASK, MaxConcurrency=2))
+    arn = engine.start_execution({"stateMachineArn": sm, "input": json.dumps([1, 2, 3])})[
+        "executionArn"
+    ]
+    gate.wait_in_flight(2)
+    map_run = wait_map_run(engine, arn, lambda m: m["itemCounts"]["running"] == 2)
+    running = [k for k in children(engine, map_run["mapRunArn"]) if k["status"] == "RUNNING"]
+    with pytest.raises(ApiError) as refused:
+        engine.stop_execution({"executionArn": running[0]["executionArn"]})
+    assert refused.value.code == "ValidationException" and arn in str(refused.value)
+
+    engine.stop_execution({"executionArn": arn})
+    gate.open.set()
+    assert engine.describe_execution({"executionArn": arn})["status"] == "ABORTED"
+    described = engine.describe_map_run({"mapRunArn": map_run["mapRunArn"]})
+    assert described["status"] == "ABORTED" and described["itemCounts"]["aborted"] == 2
+    kids = children(engine, map_run["mapRunArn"])
+    assert sorted(k["status"] for k in kids) == ["ABORTED", "ABORTED"]
+    assert history(engine, kids[0]["executionArn"])[-1]["type"] == "ExecutionAborted"
+    # Nothing can be done to the finished Map Run, and its parent cannot be redriven.
+    with pytest.raises(ApiError) as done:
+        engine.update_map_run({"mapRunArn": map_run["mapRunArn"], "maxConcurrency": 5})
+    assert done.value.code == "ValidationException"
+    parent = engine.describe_execution({"executionArn": arn})
+    assert parent["redriveStatus"] == "NOT_REDRIVABLE"
+    assert "Distributed Map" in parent["redriveStatusReason"]
+
+
+def test_a_map_run_survives_a_restart_without_starting_any_child_twice(
+    engine, make_engine, invoker
+):
+    gate = Gate()
+    invoker.handlers[SLOW] = gate
+    sm = create(engine, defn=distributed(SLOW_TASK, MaxConcurrency=2))
+    arn = engine.start_execution({"stateMachineArn": sm, "input": json.dumps([1, 2, 3, 4])})[
+        "executionArn"
+    ]
+    gate.wait_in_flight(2)
+    wait_map_run(engine, arn, lambda m: m["itemCounts"]["running"] == 2)
+    gate.open.set()
+    out, _, _ = finish_after_restart(engine, make_engine, arn)
+    assert out["status"] == "SUCCEEDED"
+    again = make_engine()
+    map_run = only_map_run(again, arn)
+    assert map_run["status"] == "SUCCEEDED" and map_run["itemCounts"]["succeeded"] == 4
+    kids = children(again, map_run["mapRunArn"])
+    assert len(kids) == 4 and {k["status"] for k in kids} == {"SUCCEEDED"}
+    for kid in kids:
+        types = [e["type"] for e in history(again, kid["executionArn"])]
+        assert types.count("ExecutionStarted") == 1 and types[-1] == "ExecutionSucceeded"
+        assert [e["id"] for e in history(again, kid["executionArn"])] == list(
+            range(1, len(types) + 1)
+        )
+
+
+def test_map_run_requests_are_checked(engine):
+    sm = create(engine, defn=distributed(TASK))
+    out = run_to_end(engine, sm, "[1]")
+    map_run_arn = only_map_run(engine, out["executionArn"])["mapRunArn"]
+    cases = [
+        (engine.describe_map_run, {"mapRunArn": "nope"}, "InvalidArn"),
+        (engine.describe_map_run, {"mapRunArn": out["executionArn"]}, "InvalidArn"),
+        (engine.describe_map_run, {"mapRunArn": map_run_arn + "x"}, "ResourceNotFound"),
+        (engine.update_map_run, {"mapRunArn": map_run_arn}, "ValidationException"),
+        (
+            engine.update_map_run,
+            {"mapRunArn": map_run_arn, "toleratedFailurePercentage": 101.0},
+            "ValidationException",
+        ),
+        (
+            engine.update_map_run,
+            {"mapRunArn": map_run_arn + "x", "maxConcurrency": 1},
+            "ResourceNotFound",
+        ),
+        (
+            engine.list_executions,
+            {"mapRunArn": map_run_arn, "stateMachineArn": sm},
+            "ValidationException",
+        ),
+        (engine.list_executions, {}, "ValidationException"),
+        (
+            engine.list_map_runs,
+            {"executionArn": out["executionArn"] + "x"},
+            "ExecutionDoesNotExist",
+        ),
+    ]
+    for operation, request, code in cases:
+        with pytest.raises(ApiError) as raised:
+            operation(request)
+        assert raised.value.code == code, (operation.__name__, request)
+    assert (
+        engine.list_map_runs({"executionArn": out["executionArn"], "maxResults": 1})["mapRuns"][0][
+            "mapRunArn"
+        ]
+        == map_run_arn
+    )
+
+
+def test_an_update_is_journaled_and_a_replay_obeys_it_at_the_same_point(
+    engine, make_engine, invoker
+):
+    gate = Gate()
+    invoker.handlers[SLOW] = gate
+    sm = create(engine, defn=distributed(SLOW_TASK, MaxConcurrency=1))
+    arn = engine.start_execution({"stateMachineArn": sm, "input": json.dumps([1, 2, 3, 4])})[
+        "executionArn"
+    ]
+    gate.wait_in_flight(1)
+    map_run_arn = wait_map_run(engine, arn, lambda m: m["itemCounts"]["running"] == 1)["mapRunArn"]
+    engine.update_map_run({"mapRunArn": map_run_arn, "maxConcurrency": 2})
+    gate.wait_in_flight(2)
+    wait_map_run(engine, arn, lambda m: m["itemCounts"]["running"] == 2)
+    gate.open.set()
+    # Replayed without the update, the second child would start again (a duplicate row):
+    # the execution would fail instead of finishing.
+    out, _, _ = finish_after_restart(engine, make_engine, arn)
+    assert out["status"] == "SUCCEEDED", out
+    again = make_engine()
+    described = again.describe_map_run({"mapRunArn": map_run_arn})
+    assert described["maxConcurrency"] == 2 and described["itemCounts"]["succeeded"] == 4
+    assert len(children(again, map_run_arn)) == 4
