@@ -29,7 +29,15 @@ from .model import StateMachine, parse
 from .runtime import ACTIVITY_CHECK, ActivityWait, Invoke, Sleep
 from .states.base import Env
 
-__all__ = ["run", "make_env", "Delayed", "ExecutionResult", "VirtualClock", "DEFAULT_START_TIME"]
+__all__ = [
+    "run",
+    "drive",
+    "make_env",
+    "Delayed",
+    "ExecutionResult",
+    "VirtualClock",
+    "DEFAULT_START_TIME",
+]
 
 # The runner never reads the wall clock (callers such as the CLI pass start_time).
 DEFAULT_START_TIME = datetime(2024, 1, 1, tzinfo=UTC)
@@ -151,12 +159,14 @@ def run(
     invoke = invoke or _no_invoke
     with budget.using(env.effects):
         scheduler, main = start_execution(machine, input_text, env)
-        return _drive(scheduler, main, env, clock, invoke, max_steps)
+        return drive(scheduler, main, env, clock, invoke, max_steps)
 
 
-def _drive(
+def drive(
     scheduler, main, env: Env, clock: VirtualClock, invoke: Callable[[Invoke], Any], max_steps: int
-) -> ExecutionResult:
+) -> Any:
+    """Run ``main`` (a task of ``scheduler``) to its end on the virtual ``clock``, calling
+    ``invoke`` for every Invoke; returns its result (raises its error)."""
     timers: list[tuple[datetime, Invoke, Delayed]] = []
     dispatched: set = set()  # Invokes already handed to the hook (a Delayed one stays pending)
     history = env.history

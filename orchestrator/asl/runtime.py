@@ -93,7 +93,9 @@ class Invoke(Command):
     from ``key``, stable across retries of one state entry); ``timeout_seconds`` and
     ``heartbeat_seconds`` tell the driver the limits the interpreter enforces by racing a
     Sleep (a driver starts that Sleep's clock when the call starts, and bounds the call by
-    it); ``task_token`` is set for ``.waitForTaskToken`` resources."""
+    it); ``task_token`` is set for ``.waitForTaskToken`` resources. ``trace`` (TestState
+    at TRACE) is a dict the resource fills with the HTTP ``request`` and ``response`` it
+    made (``{"reveal": bool}`` on entry: whether a connection's secrets may be shown)."""
 
     resource: str
     parameters: Any
@@ -104,6 +106,7 @@ class Invoke(Command):
     heartbeat_seconds: float | None = None
     task_token: str | None = None
     context: dict | None = None
+    trace: dict | None = None
 
     def __await__(self):
         return (yield self)

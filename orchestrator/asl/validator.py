@@ -1312,7 +1312,14 @@ class _Validator:
             self.wrong_type(field, "an ARRAY", items, where)
             return [], where
         if not items:
-            self.error(f"The field '{field}' should be non-empty", where)
+            # AWS's text for empty Branches (conformance-more test_state/
+            # test_state_mock_validation.test_parallel_state_empty_branches).
+            message = (
+                "Value cannot be empty"
+                if field == "Branches"
+                else f"The field '{field}' should be non-empty"
+            )
+            self.error(message, where)
         return items, where
 
     def enum(self, obj: dict, field: str, values: tuple, location: str) -> None:

@@ -57,7 +57,7 @@ from typing import Any
 
 from orchestrator.asl import resources
 from orchestrator.asl.document import Doc, InvalidJson, check_text, dumps
-from orchestrator.asl.errors import HEARTBEAT_TIMEOUT, RUNTIME, TASK_FAILED, StatesError
+from orchestrator.asl.errors import HEARTBEAT_TIMEOUT, RUNTIME, TASK_FAILED, TIMEOUT, StatesError
 from orchestrator.asl.model import StateMachine
 from orchestrator.asl.model import parse as parse_definition
 from orchestrator.asl.runtime import ACTIVITY_CHECK, ActivityWait, Invoke, Sleep
@@ -80,6 +80,11 @@ CLOSED = "closed"  # Driver.token(): the token's task is over
 _BATCH = 256  # activations per group commit (at most)
 _CLOSED_TOKENS_KEPT = 100_000  # answered/timed-out tokens remembered for TaskTimedOut
 _RETRY_FIRST, _RETRY_MAX = 0.05, 2.0  # seconds between two commits of an unwritable journal
+
+
+# TestState: "The TestState API can run for up to five minutes. If the execution of a state
+# exceeds this duration, it fails with the States.Timeout error."
+CALL_LIMIT_SECONDS = 300.0
 
 
 class Driver:
@@ -286,6 +291,28 @@ class Driver:
                 "timers": len(self._timers),
                 "tokens": len(self._tokens),
             }
+
+    def call(self, invoke: Invoke, limit_seconds: float = CALL_LIMIT_SECONDS) -> Any:
+        """One Task call outside any execution (TestState), on the engine's Task
+        resources: blocks until it ends; its result, or its StatesError raised; a call
+        that outlasts ``limit_seconds`` fails with ``States.Timeout``."""
+        finished = threading.Event()
+        outcome: list = []
+
+        def done(result: Any, error: StatesError | None) -> None:
+            outcome.append((result, error))
+            finished.set()
+
+        deadline = time.time() + limit_seconds
+        if invoke.timeout_seconds:
+            deadline = min(deadline, time.time() + float(invoke.timeout_seconds))
+        self._invoker.submit(invoke, done, deadline=deadline)
+        if not finished.wait(max(0.0, deadline - time.time()) + 1.0):
+            raise StatesError(TIMEOUT, f"The call to '{invoke.resource}' did not end in time")
+        result, error = outcome[0]
+        if error is not None:
+            raise error
+        return result
 
     def unavailable(self, probe: bool = False) -> str | None:
         """Why the engine cannot take writes now (its journal cannot be written), or None.

@@ -20,6 +20,7 @@ from typing import Any
 
 from orchestrator.asl import document
 from orchestrator.asl.errors import TIMEOUT
+from orchestrator.asl.test_state import TestStateInvalid, test_state_request
 from orchestrator.asl.validator import format_invalid_definition, validate, validation_response
 
 from . import logs, tags
@@ -1012,6 +1013,27 @@ class Engine:
         self._writable()
         self._acknowledged(run, MapRunUpdate(arn, **limits), "update")
         return {}
+
+    # -- TestState -----------------------------------------------------------------------------
+    def test_state(self, request: dict) -> dict:
+        """TestState: one state, one attempt, on this interpreter (:mod:`orchestrator.asl.
+        test_state`); a Task with no mock calls its resource through the engine's Task
+        resources, as an execution would."""
+        driver = self._running()
+        try:
+            from orchestrator.tasks.result_shapes import check_mocked_result
+        except ImportError:  # no Task resources installed: mocked results go unchecked
+            check_mocked_result = None  # type: ignore[assignment]
+        try:
+            return test_state_request(
+                request,
+                invoke=driver.call,
+                check_result=check_mocked_result,
+                account=self.config.account,
+                region=self.config.region,
+            )
+        except TestStateInvalid as exc:
+            raise ApiError(exc.code, exc.message) from None
 
     # -- versions and aliases ------------------------------------------------------------------
     def publish_state_machine_version(self, request: dict) -> dict:

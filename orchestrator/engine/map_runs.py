@@ -24,6 +24,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from orchestrator.asl.history import History, HistoryLimitReached
+from orchestrator.asl.model import children
 from orchestrator.asl.states.map_run import ABORTED, Child, MapRun, MapRuns
 
 from .clock import to_us
@@ -81,12 +82,9 @@ def _states(machine: dict) -> Iterator[tuple[str, dict]]:
         if not isinstance(state, dict):
             continue
         yield name, state
-        for branch in state.get("Branches") or []:
-            if isinstance(branch, dict):
-                yield from _states(branch)
-        for key in ("ItemProcessor", "Iterator"):
-            if isinstance(state.get(key), dict):
-                yield from _states(state[key])
+        for _, _, nested in children(state):
+            if isinstance(nested, dict):
+                yield from _states(nested)
 
 
 class StoredMapRuns(MapRuns):

@@ -228,6 +228,10 @@ class HttpTask:
         auth = params.get("Authentication")
         arn = auth.get("ConnectionArn") if isinstance(auth, dict) else None
         prepared = await self._connections.prepare(arn) if arn else None
+        trace = invoke.trace
+        shown_url, shown_headers, shown_body = url, CIMultiDict(headers), body
+        if query:
+            shown_url = shown_url.extend_query(query)
         if prepared is not None:
             headers.update(prepared.headers)  # connection values win on duplicate keys
             query += prepared.query
@@ -255,6 +259,19 @@ class HttpTask:
         headers.setdefault("User-Agent", f"Amazon|StepFunctions|HttpInvoke|{self._config.region}")
         headers[DEADLINE_HEADER] = deadline.header()  # the engine's value, always
 
+        if trace is not None and trace.get("reveal"):
+            shown_url, shown_headers = url, headers
+            shown_body = None if data is None else data.decode("utf-8")
+        elif trace is not None:
+            # Without revealSecrets the connection's additions are left out (AWS: "a secret
+            # includes the data that an EventBridge connection adds to modify the HTTP
+            # request headers, query parameters, and body").
+            for name in ("Content-Type", "Idempotency-Key", "X-Request-Id", "User-Agent"):
+                if name in headers:
+                    shown_headers[name] = headers[name]
+            shown_headers[DEADLINE_HEADER] = headers[DEADLINE_HEADER]
+            if shown_body is not None and not isinstance(shown_body, str):
+                shown_body = compact(shown_body, ensure_ascii=True)
         reply = await self._io.request(method, url, headers=headers, data=data)
         result = {
             "Headers": _response_headers(reply),
@@ -262,6 +279,21 @@ class HttpTask:
             "StatusCode": reply.status,
             "StatusText": reply.reason,
         }
+        if trace is not None:
+            trace["request"] = {
+                "protocol": url.scheme,
+                "method": method,
+                "url": str(shown_url),
+                "headers": compact({k: shown_headers.getall(k) for k in shown_headers.keys()}),
+                "body": "" if shown_body is None else shown_body,
+            }
+            trace["response"] = {
+                "protocol": url.scheme,
+                "statusCode": str(reply.status),
+                "statusMessage": reply.reason or "",
+                "headers": compact(result["Headers"]),
+                "body": reply.text(),
+            }
         if not reply.ok:
             if reply.status == 401 and arn:
                 self._connections.invalidate(arn)  # the next attempt fetches a fresh token

@@ -190,6 +190,7 @@ def test_section_shows_every_way_in():
         "aws stepfunctions describe-map-run --endpoint-url http://127.0.0.1:8083",
         "aws stepfunctions update-map-run --endpoint-url http://127.0.0.1:8083",
         "aws stepfunctions list-executions --endpoint-url http://127.0.0.1:8083 --map-run-arn",
+        "AWS_DISABLE_HOST_PREFIX_INJECTION=true aws stepfunctions test-state",
         "python -m orchestrator validate statemachines/order_flow.asl.json",
         "python -m orchestrator run statemachines/examples/hello.asl.json",
     ]:

@@ -37,7 +37,16 @@ _PREFIXED = frozenset({RUNTIME, QUERY_EVALUATION_ERROR})
 class Env:
     """Everything one execution shares: history, clock, effects, identifiers, limits."""
 
-    __slots__ = ("history", "now", "effects", "info", "payload_limit", "map_runs", "handlers")
+    __slots__ = (
+        "history",
+        "now",
+        "effects",
+        "info",
+        "payload_limit",
+        "map_runs",
+        "inspector",
+        "handlers",
+    )
 
     def __init__(
         self,
@@ -48,6 +57,7 @@ class Env:
         info: ExecutionInfo,
         payload_limit: int = 262144,
         map_runs: Any = None,
+        inspector: Any = None,
     ) -> None:
         self.history = history
         self.now = now
@@ -61,6 +71,9 @@ class Env:
         # Where a Distributed Map records its Map Runs and child executions (the durable
         # engine stores them; by default they are kept only while they run).
         self.map_runs = map_runs
+        # TestState's :class:`~orchestrator.asl.inspection.Inspector` (None in executions):
+        # the data after each step of the state's pipeline, and how its attempt ended.
+        self.inspector = inspector
         from . import HANDLERS  # the state-type dispatch table (import cycle: lazy)
 
         self.handlers = HANDLERS

@@ -134,9 +134,12 @@ class JsonataIO:
     # The data flow ---------------------------------------------------------------------
     def effective_input(self, doc: Doc, run) -> Doc:
         """``Arguments`` (Task, Parallel): what the state works on; default the input."""
-        if self.arguments is None:
-            return doc
-        return Doc(self.arguments.evaluate(Scope(run, {"input": doc.value})))
+        if self.arguments is not None:
+            doc = Doc(self.arguments.evaluate(Scope(run, {"input": doc.value})))
+        inspector = run.frame.env.inspector
+        if inspector is not None:
+            inspector.step(run, "afterArguments", doc)
+        return doc
 
     def selected_input(self, doc: Doc, run) -> Doc:
         return doc

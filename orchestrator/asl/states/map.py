@@ -22,7 +22,7 @@ from ..document import Doc
 from ..errors import ABORTABLE_STATE_TYPES, EXCEED_TOLERATED_FAILURE_THRESHOLD, StatesError
 from ..runtime import Cancelled, gather, yield_now
 from .base import Env, Frame, run_program
-from .map_run import Child, MapRun, run_children
+from .map_run import Child, MapRun, exceeds, run_children
 from .retry_catch import retry_catch
 
 
@@ -44,7 +44,15 @@ async def run_map(state, doc: Doc, run):
 
     async def attempt() -> Doc:
         selected = io.selected_input(doc, run)
-        items = io.map_items(selected, run)
+        inspector = env.inspector
+        if (
+            inspector is not None
+            and inspector.item_reader_data is not None
+            and inspector.tests(run)
+        ):
+            items = inspector.item_reader_data  # TestState: what the ItemReader would read
+        else:
+            items = io.map_items(selected, run)
         limit = io.max_concurrency(selected, run)
         frame.event("MapStateStarted", {"length": len(items)})
         map_run = None
@@ -64,6 +72,10 @@ async def run_map(state, doc: Doc, run):
             frame.event("MapRunStarted", {"mapRunArn": map_run.arn})
             map_run.start = env.history.last_timestamp()
             env.map_runs.opened(map_run)
+        if inspector is not None and inspector.tests(run):
+            mocked = _inspected(inspector, run, limit, map_run)
+            if mocked is not None:
+                return io.state_output(doc, mocked, run)
         inputs = await _inputs(io, selected, items, run)
         if map_run is not None:
             return await _distributed(state, doc, run, map_run, inputs)
@@ -77,6 +89,32 @@ async def run_map(state, doc: Doc, run):
             frame.event("MapStateFailed")
 
     return await retry_catch(state, run, doc, attempt, on_failed)
+
+
+def _inspected(inspector, run, limit: int, map_run: MapRun | None) -> Doc | None:
+    """TestState: the Map's settings; its mocked result (None: run its iterations), or
+    ``States.ExceedToleratedFailureThreshold`` when ``mapIterationFailureCount`` failures
+    exceed what it tolerates."""
+    inspector.step(run, "maxConcurrency", limit)
+    if map_run is not None:
+        if map_run.tolerated_count is not None:
+            inspector.step(run, "toleratedFailureCount", map_run.tolerated_count)
+        if map_run.tolerated_pct is not None:
+            inspector.step(run, "toleratedFailurePercentage", map_run.tolerated_pct)
+    failures = inspector.map_iteration_failure_count
+    # AWS applies the failure count only to a Map that sets a tolerated failure threshold.
+    if (
+        failures is not None
+        and map_run is not None
+        and (map_run.tolerated_count is not None or map_run.tolerated_pct is not None)
+    ):
+        if exceeds(failures, map_run.total, map_run.tolerated_count, map_run.tolerated_pct):
+            raise StatesError(
+                EXCEED_TOLERATED_FAILURE_THRESHOLD,
+                "The specified tolerated failure threshold was exceeded",
+                from_children=True,
+            )
+    return inspector.mocked(run)
 
 
 async def _inputs(io, selected: Doc, items: list, run) -> list[Doc]:

@@ -38,6 +38,12 @@ async def run_parallel(state, doc: Doc, run):
     history = frame.env.history
 
     async def attempt() -> Doc:
+        inspector = frame.env.inspector
+        if inspector is not None:
+            # TestState: the branches' mocked outcome (AWS inspects no input step then).
+            mocked = inspector.mocked(run)
+            if mocked is not None:
+                return io.state_output(doc, mocked, run)
         effective = io.effective_input(doc, run)
         started = frame.event("ParallelStateStarted")
         failed: list = []  # (error, last event id of the branch that failed first)

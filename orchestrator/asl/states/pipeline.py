@@ -134,16 +134,25 @@ class JsonPathIO:
                 doc = Doc({})
             else:
                 doc = doc.derive(run.path_value(path, doc.value))
+        inspector = run.frame.env.inspector
+        if inspector is not None:
+            inspector.step(run, "afterInputPath", doc)
         if self.parameters is not None:
             ctx = run.context() if self._parameters_use_context else _NO_CONTEXT
             doc = Doc(
                 self.parameters.evaluate(doc.value, ctx, run.frame.env.effects, run.frame.variables)
             )
+        if inspector is not None:
+            inspector.step(run, "afterParameters", doc)
         return doc
 
     def selected_input(self, doc: Doc, run) -> Doc:
         """InputPath only (Map applies ItemSelector per item, not to the whole input)."""
-        return _select(self.input_path, doc, run)
+        doc = _select(self.input_path, doc, run)
+        inspector = run.frame.env.inspector
+        if inspector is not None:
+            inspector.step(run, "afterInputPath", doc)
+        return doc
 
     # ResultSelector, ResultPath, OutputPath ---------------------------------------------
     def state_output(self, raw: Doc, result: Doc, run) -> Doc:
@@ -154,9 +163,15 @@ class JsonPathIO:
                     result.value, ctx, run.frame.env.effects, run.frame.variables
                 )
             )
+        inspector = run.frame.env.inspector
+        if inspector is not None:
+            inspector.step(run, "afterResultSelector", result)
         if self.assign is not None:
             self.run_assign(result, run)
-        return self.output(self.merge(raw, result, run), run)
+        merged = self.merge(raw, result, run)
+        if inspector is not None:
+            inspector.step(run, "afterResultPath", merged)
+        return self.output(merged, run)
 
     def run_assign(self, doc: Doc, run) -> None:
         """Assign with ``$`` = ``doc`` (the result, or the input for Choice/Wait)."""
@@ -181,13 +196,22 @@ class JsonPathIO:
     def pass_output(self, doc: Doc, run) -> Doc:
         """Pass: ``Result`` (else the effective input) is the result of the pipeline."""
         state = run.state
-        result = Doc(state.result) if state.has_result else self.effective_input(doc, run)
+        if state.has_result:
+            result = Doc(state.result)
+            inspector = run.frame.env.inspector
+            if inspector is not None:
+                inspector.step(run, "result", result)
+        else:
+            result = self.effective_input(doc, run)
         return self.state_output(doc, result, run)
 
     def fail_error(self, doc: Doc, run) -> tuple[str | None, str | None]:
         """Fail: ``Error``/``Cause``, or ``ErrorPath``/``CausePath`` (a path or an
         intrinsic function) evaluated against the input."""
         state = run.state
+        inspector = run.frame.env.inspector
+        if inspector is not None:
+            inspector.step(run, "afterInputPath", doc)  # (a Fail state has no InputPath)
         error = (
             state.error
             if state.error_path is None
@@ -253,6 +277,9 @@ class JsonPathIO:
         if not isinstance(items, list):
             # AWS's recorded text (scenarios/test_map_state_items_input_types_*).
             raise run.runtime_error(f"Map state input must be an array but was: {dumps(items)}")
+        inspector = run.frame.env.inspector
+        if inspector is not None and path is not None:
+            inspector.step(run, "afterItemsPath", Doc(items))
         return items
 
     def select_item(self, doc: Doc, context: dict, run) -> Any:

@@ -38,6 +38,9 @@ async def retry_catch(
     retriers = state.retry
     counts = [0] * len(retriers)
     frame = run.frame
+    inspector = frame.env.inspector
+    if inspector is not None and inspector.tests(run):
+        return await _one_attempt(state, run, raw, attempt, on_failed, inspector)
     while True:
         try:
             return state.next, await attempt()
@@ -66,3 +69,38 @@ async def retry_catch(
             raise err
         catcher = state.catch[index]
         return catcher.next, catcher.io.error_output(raw, err, run)
+
+
+async def _one_attempt(state, run, raw: Doc, attempt, on_failed, inspector) -> tuple:
+    """TestState: one attempt. A matching retrier with attempts left (after the
+    ``retrierRetryCount`` the caller says were made) makes it RETRIABLE, with the backoff
+    the retry would wait; else a matching catcher makes it CAUGHT_ERROR, with the catcher's
+    Next and error output; else it fails."""
+    try:
+        return state.next, await attempt()
+    except StatesError as raised:
+        err = run.failure(raised)
+    retriers = state.retry
+    index = find_matching(retriers, err.error)
+    done = inspector.retrier_retry_count
+    if index is not None and done < retriers[index].max_attempts:
+        retrier = retriers[index]
+        delay = retry_delay(
+            retrier.interval_seconds,
+            retrier.backoff_rate,
+            done + 1,
+            retrier.max_delay_seconds,
+            "NONE",
+        )
+        inspector.retriable(index, delay)
+        raise err
+    if index is not None:
+        inspector.exhausted(index)
+    if on_failed is not None:
+        on_failed(err)
+    index = find_matching(state.catch, err.error)
+    if index is None:
+        raise err
+    inspector.caught(index, err)
+    catcher = state.catch[index]
+    return catcher.next, catcher.io.error_output(raw, err, run)

@@ -119,6 +119,7 @@ class _Events:
 def _invoke(state, parameters: Doc, run, timeout, heartbeat) -> Invoke:
     """The call of one attempt; its ``key`` is the same for every attempt of this state
     entry (the Task resources' idempotency key)."""
+    inspector = run.frame.env.inspector
     return Invoke(
         resource=state.resource,
         parameters=parameters.value,
@@ -129,6 +130,7 @@ def _invoke(state, parameters: Doc, run, timeout, heartbeat) -> Invoke:
         heartbeat_seconds=heartbeat,
         task_token=run.task_token,
         context=run.context(),
+        trace=None if inspector is None else inspector.http_trace(run),
     )
 
 
@@ -144,7 +146,9 @@ async def run_task(state, doc: Doc, run):
     )
     events = _Events(frame, kind, resource_type, resource, region)
     wait_for_token = resources.is_callback(state.resource)
-    if kind == resources.ACTIVITY:
+    inspector = env.inspector
+    mocked = inspector is not None and inspector.mock is not None and inspector.tests(run)
+    if kind == resources.ACTIVITY and not mocked:
         return await retry_catch(
             state,
             run,
@@ -163,6 +167,8 @@ async def run_task(state, doc: Doc, run):
         # their Scheduled events before any Started (timeouts/test_service_lambda_map_timeout).
         await yield_now()
         events.started()
+        if mocked:  # TestState's mock stands for the call
+            return await _reported(events, doc, run, _mocked(inspector, run))
         command = _invoke(state, parameters, run, timeout, heartbeat)
         deadline = None if timeout is None else env.now() + timedelta(seconds=timeout)
         return await _reported(events, doc, run, _bounded(command, deadline, command))
@@ -214,6 +220,13 @@ async def _activity_attempt(state, doc: Doc, run, events: _Events) -> Doc:
     return await _reported(events, doc, run, waits())
 
 
+async def _mocked(inspector, run) -> Doc:
+    """TestState's mocked result of this attempt (or its mocked error, raised)."""
+    result = inspector.mocked(run)
+    assert result is not None  # the caller checked that a mock is set for this state
+    return result
+
+
 async def _bounded(command, deadline, call: Invoke | None = None):
     """``command``'s result, or ``States.Timeout`` once ``deadline`` (TimeoutSeconds) passes
     first. ``call``: the ordinary call the timeout bounds (its clock starts with the call,
@@ -238,4 +251,7 @@ async def _reported(events: _Events, doc: Doc, run, work) -> Doc:
         raise
     result_doc = result if isinstance(result, Doc) else Doc(result)
     events.succeeded(result_doc)
+    inspector = run.frame.env.inspector
+    if inspector is not None:
+        inspector.step(run, "result", result_doc)
     return run.state.io.state_output(doc, result_doc, run)
