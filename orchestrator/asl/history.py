@@ -93,6 +93,18 @@ class History:
         self.count = event["id"]
         self.last = event
 
+    def add_at(self, timestamp: Any, event_type: str, previous: int, details: dict) -> int:
+        """Append an event at ``timestamp`` (not a clock reading): the ``ExecutionRedriven``
+        of a Map Run's child, at its parent's redrive."""
+        event_id = self.count + 1
+        key = DETAILS_KEY[event_type]
+        event = {"timestamp": timestamp, "type": event_type, "id": event_id}
+        event["previousEventId"] = previous
+        if key is not None:
+            event[key] = details
+        self._append(event)
+        return event_id
+
     def add(self, event_type: str, previous: int, details: dict | None = None) -> int:
         """Append one event and return its id (ids start at 1)."""
         if self.full:

@@ -420,7 +420,8 @@ class Driver:
         messages = [m for m in messages if type(m) is not Heartbeat]
         # Nothing for the interpreter: done, unless a preempted run is due its next slice
         # (a replay is a whole activation: that slice comes when the run comes round again).
-        if not messages and (replayed or not run.preempted):
+        # (A redrive's ExecutionRedriven is written at once, with its reopened Map Runs.)
+        if not messages and not run.new_events and (replayed or not run.preempted):
             return run, None, new
         try:
             write, fresh = run.activate(messages, max_steps, deadline)
@@ -680,9 +681,9 @@ class Driver:
                 if counted:
                     self._resume_done(True)
                 return False, None
-            again = run.replay_journal(records, self.store.iter_events(run.arn))
+            again = run.replay_journal(records, self.store.iter_events(run.arn), self.store.events)
             if again is not None:
-                run.begin_redrive(int(run.row.get("redrive_count") or 0))
+                run.begin_redrive(int(run.row.get("redrive_count") or 0), self.store.events)
                 run.redriven = again
             for seq, command in run.commands.items():
                 if type(command) is Invoke and command.task_token is not None:

@@ -778,9 +778,6 @@ class Engine:
             )
         if row.get("stop_us") is not None and real_us() - row["stop_us"] > REDRIVE_WINDOW_US:
             return "Execution ended more than 14 days ago and cannot be redriven"
-        if self._require_started().list_resources(MAP_RUN, parent=row["arn"]):
-            # Redriving a Map Run (re-running only its failed children) is not built yet.
-            return "Execution ran a Distributed Map and cannot be redriven by this engine"
         if not self._require_started().has_final_record(row["arn"]):
             # It ended in its first step (nothing it did can be continued: the same input
             # fails the same way), the history limit ended it, or the engine failed it (a
@@ -954,8 +951,10 @@ class Engine:
             toleratedFailureCount=int(record["toleratedFailureCount"] or 0),
             itemCounts=dict(record["counts"]),
             executionCounts=dict(record["counts"]),
-            redriveCount=0,
+            redriveCount=int(record.get("redriveCount") or 0),
         )
+        if record.get("redrive_us") is not None:
+            out["redriveDate"] = from_us(record["redrive_us"])
         return out
 
     def list_map_runs(self, request: dict) -> dict:

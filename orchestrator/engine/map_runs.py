@@ -52,6 +52,8 @@ def map_run_record(map_run: MapRun) -> dict:
         "toleratedFailurePercentage": map_run.tolerated_pct,
         "toleratedFailureCount": map_run.tolerated_count,
         "counts": map_run.describe_counts(),
+        "redriveCount": map_run.redrive_count,
+        "redrive_us": to_us(map_run.redrive_date) if map_run.redrive_date is not None else None,
     }
 
 
@@ -97,6 +99,9 @@ class StoredMapRuns(MapRuns):
         self._writes: dict[str, Write] = {}  # child ARN -> its part of this activation
         self._changed: dict[str, MapRun] = {}  # Map Runs to store again
         self._forced = False
+        # Children a redrive found SUCCEEDED: the replay finishes them again; nothing of
+        # that is written (their history and row already say so).
+        self._muted: set[str] = set()
 
     def _live(self) -> bool:
         run = self.run
@@ -119,7 +124,7 @@ class StoredMapRuns(MapRuns):
 
     def new_history(self, now: Callable, child_arn: str) -> History:
         def on_event(event: dict) -> None:
-            if self._live():
+            if self._live() and child_arn not in self._muted:
                 self._write(child_arn).events.append(event)
 
         return History(now, on_event, limit=self.run.row.get("history_limit"), keep=False)
@@ -149,7 +154,7 @@ class StoredMapRuns(MapRuns):
     def child_ended(self, map_run: MapRun, child: Child, status: str, end: dict) -> None:
         super().child_ended(map_run, child, status, end)
         self.running.pop(child.arn, None)
-        if self._live():
+        if self._live() and child.arn not in self._muted:
             last = child.history.last_timestamp()
             finish = {"status": status, "stop_us": to_us(last) if last else None}
             finish.update({k: end[k] for k in ("output", "error", "cause") if k in end})
@@ -167,6 +172,50 @@ class StoredMapRuns(MapRuns):
         return updated
 
     # -- the run's side ------------------------------------------------------------------
+    def redrive(
+        self, at: datetime, stored_events: Callable[[str], list[dict]], live: bool = True
+    ) -> None:
+        """The parent's RedriveExecution redrives its open Map Runs (``redriveCount``,
+        ``redriveDate``): after the parent's replay, each child that was still running
+        before the activation that ended the parent continues after its stored events —
+        ``ExecutionRedriven`` and RUNNING again, unless it SUCCEEDED then (its replayed end
+        is not written again). ``live=False``: a later replay passing that redrive again,
+        which only puts each reopened child's history back where the redrive left it."""
+        for map_run in self.open.values():
+            map_run.redrive_count += 1
+            map_run.redrive_date = at
+            self._changed_run(map_run)
+        for _, child in list(self.running.values()):
+            events = stored_events(child.arn)
+            target = child.redrive_count + 1
+            if not live:
+                for event in events:
+                    details = event.get("executionRedrivenEventDetails") or {}
+                    if (
+                        event["type"] == "ExecutionRedriven"
+                        and details.get("redriveCount") == target
+                    ):
+                        child.history.resume_after(event)
+                        child.redrive_count = target
+                        break
+                continue
+            if events:
+                child.history.resume_after(events[-1])
+            if events and events[-1]["type"] == "ExecutionSucceeded":
+                self._muted.add(child.arn)
+                continue
+            child.redrive_count = target
+            history = child.history
+            if not history.full:
+                history.add_at(at, "ExecutionRedriven", history.count, {"redriveCount": target})
+            self._write(child.arn).reopen = {
+                "redrive_count": target,
+                "redrive_us": to_us(at),
+                "output": None,
+                "error": None,
+                "cause": None,
+            }
+
     def abort_open(self, stop: datetime) -> None:
         """The parent ended from outside its interpreter: every running child is aborted
         and every open Map Run ends ABORTED (recorded even after a partial replay)."""

@@ -45,7 +45,7 @@ its deadline is journaled like a Wait's.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any
 
@@ -286,7 +286,8 @@ class Run:
         if stop is not None and self.main is None:
             self._spawn_main()  # a Stop that overtook the Start: the history is whole
         if (
-            not applied
+            self.cursor is None  # a replayed record was an activation: replay it whole
+            and not applied
             and not started
             and not updates
             and stop is None
@@ -507,7 +508,10 @@ class Run:
 
     # -- replay --------------------------------------------------------------------------
     def replay_journal(
-        self, records: list[str], stored_events: Iterator[dict]
+        self,
+        records: list[str],
+        stored_events: Iterator[dict],
+        child_events: Callable[[str], list[dict]] | None = None,
     ) -> list[Completion] | None:
         """Rebuild the in-memory state from the journal (see the module docstring).
         ``stored_events`` yields the stored history in order; every regenerated event is
@@ -528,7 +532,9 @@ class Run:
             if record.final:
                 self.record_seq += 1
                 if index < len(parsed) - 1:
-                    self._skip_stored_through("ExecutionRedriven")
+                    redriven = self._skip_stored_through("ExecutionRedriven")
+                    if child_events is not None:  # that redrive's Map Runs, as it left them
+                        self.map_runs.redrive(redriven["timestamp"], child_events, live=False)
                     after_redrive = True
                 continue
             self.env.info.set_redrive_count(record.redrive)
@@ -569,12 +575,12 @@ class Run:
             raise ReplayDivergence(f"{self.arn}: the journal replays to a finished execution")
         return None
 
-    def _skip_stored_through(self, event_type: str) -> None:
+    def _skip_stored_through(self, event_type: str) -> dict:
         assert self._stored is not None
         for event in self._stored:
             if event["type"] == event_type:
                 self.history.resume_after(event)
-                return
+                return event
         raise ReplayDivergence(f"{self.arn}: no {event_type} event after a final record")
 
     def _redriven_completions(self, final: Record) -> list[Completion]:
@@ -597,8 +603,15 @@ class Run:
                 out.append(completion)
         return out
 
-    def begin_redrive(self, count: int) -> None:
-        """RedriveExecution, after the replay: the ``ExecutionRedriven`` event and the new
-        ``$$.Execution.RedriveCount``."""
+    def begin_redrive(
+        self, count: int, child_events: Callable[[str], list[dict]] | None = None
+    ) -> None:
+        """RedriveExecution, after the replay: the ``ExecutionRedriven`` event, the new
+        ``$$.Execution.RedriveCount``, and its Distributed Maps' Map Runs redriven (their
+        unfinished children reopened: :meth:`.map_runs.StoredMapRuns.redrive`)."""
         self.env.info.set_redrive_count(count)
         self.history.add("ExecutionRedriven", self.history.count, {"redriveCount": count})
+        if child_events is not None and self.map_runs.open:
+            last = self.history.last
+            assert last is not None  # ExecutionRedriven was just appended
+            self.map_runs.redrive(last["timestamp"], child_events)

@@ -84,6 +84,7 @@ class Write:
     events: list = field(default_factory=list)
     finish: dict | None = None  # {status, stop_us, output, error, cause}
     insert: dict | None = None  # a new execution row (a Map Run's child execution)
+    reopen: dict | None = None  # RUNNING again, with these data updates (a redriven child)
     children: list[Write] = field(default_factory=list)
     resources: list[tuple[str, str, str | None, dict]] = field(default_factory=list)
 
@@ -435,6 +436,8 @@ class SqliteStore:
         arn = enc.write.arn
         if enc.insert is not None:
             db.execute(_INSERT_EXECUTION, enc.insert)
+        if enc.write.reopen is not None:  # before its finish: it may end again at once
+            self._reopen(arn, enc.write.reopen)
         if enc.events:
             db.executemany("INSERT INTO events VALUES (?, ?, ?)", enc.events)
         if enc.record is not None:
@@ -502,22 +505,25 @@ class SqliteStore:
         (``updates``; None values remove members) in one transaction; None when it is not
         closed (another redrive came first) or does not exist."""
         with self._lock, _writing():
-            row = self._db.execute(
-                "SELECT data, status FROM executions WHERE arn = ?", (arn,)
-            ).fetchone()
-            if row is None or row[1] == "RUNNING":
+            row = self._db.execute("SELECT status FROM executions WHERE arn = ?", (arn,)).fetchone()
+            if row is None or row[0] == "RUNNING":
                 return None
-            data = json.loads(row[0])
-            for key, value in updates.items():
-                if value is None:
-                    data.pop(key, None)
-                else:
-                    data[key] = value
-            self._db.execute(
-                "UPDATE executions SET status = 'RUNNING', stop_us = NULL, data = ? WHERE arn = ?",
-                (json.dumps(data, ensure_ascii=False), arn),
-            )
+            self._reopen(arn, updates)
         return self.get_execution(arn)
+
+    def _reopen(self, arn: str, updates: dict) -> None:
+        """The row RUNNING again, its data members updated (None values remove them)."""
+        row = self._db.execute("SELECT data FROM executions WHERE arn = ?", (arn,)).fetchone()
+        data = json.loads(row[0])
+        for key, value in updates.items():
+            if value is None:
+                data.pop(key, None)
+            else:
+                data[key] = value
+        self._db.execute(
+            "UPDATE executions SET status = 'RUNNING', stop_us = NULL, data = ? WHERE arn = ?",
+            (json.dumps(data, ensure_ascii=False), arn),
+        )
 
     def drop_closed_journals(self, stopped_before_us: int) -> int:
         """Drop the kept journals of executions that ended before ``stopped_before_us``

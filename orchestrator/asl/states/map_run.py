@@ -57,7 +57,7 @@ def exceeds(failures: int, total: int, count: int | None, pct: float | None) -> 
 class Child:
     """One child execution of a Map Run: its identity, its own history and its end."""
 
-    __slots__ = ("index", "arn", "name", "input_text", "history", "info", "status")
+    __slots__ = ("index", "arn", "name", "input_text", "history", "info", "status", "redrive_count")
 
     def __init__(self, index: int, arn: str, name: str, input_text: str, history: History):
         self.index = index
@@ -67,6 +67,7 @@ class Child:
         self.history = history
         self.info: ExecutionInfo | None = None
         self.status = RUNNING
+        self.redrive_count = 0  # times its parent's RedriveExecution reopened it
 
 
 class MapRun:
@@ -87,6 +88,8 @@ class MapRun:
         "status",
         "counts",
         "signal",
+        "redrive_count",
+        "redrive_date",
     )
 
     def __init__(
@@ -117,6 +120,8 @@ class MapRun:
         self.status = RUNNING
         self.counts = {"running": 0, "succeeded": 0, "failed": 0, "aborted": 0, "started": 0}
         self.signal = Signal()  # wakes the pool: a child ended, or the limits changed
+        self.redrive_count = 0  # RedriveExecution of the parent redrives the Map Run
+        self.redrive_date: datetime | None = None
 
     def child_identity(self, index: int) -> tuple[str, str]:
         """(name, ARN) of the child execution of item ``index``."""

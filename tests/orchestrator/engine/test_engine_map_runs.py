@@ -10,8 +10,17 @@ import threading
 import time
 
 import pytest
-from engine_helpers import create, definition, fail_with, finish_after_restart, history, run_to_end
+from engine_helpers import (
+    create,
+    definition,
+    event_types,
+    fail_with,
+    finish_after_restart,
+    history,
+    run_to_end,
+)
 
+from orchestrator.asl.errors import StatesError
 from orchestrator.engine.errors import ApiError
 
 SLOW = "arn:aws:lambda:us-east-1:123456789012:function:slow"
@@ -245,13 +254,11 @@ def test_stopping_the_parent_aborts_its_children_and_its_map_run(engine, invoker
     kids = children(engine, map_run["mapRunArn"])
     assert sorted(k["status"] for k in kids) == ["ABORTED", "ABORTED"]
     assert history(engine, kids[0]["executionArn"])[-1]["type"] == "ExecutionAborted"
-    # Nothing can be done to the finished Map Run, and its parent cannot be redriven.
+    # Nothing can be done to the finished Map Run; its parent can be redriven.
     with pytest.raises(ApiError) as done:
         engine.update_map_run({"mapRunArn": map_run["mapRunArn"], "maxConcurrency": 5})
     assert done.value.code == "ValidationException"
-    parent = engine.describe_execution({"executionArn": arn})
-    assert parent["redriveStatus"] == "NOT_REDRIVABLE"
-    assert "Distributed Map" in parent["redriveStatusReason"]
+    assert engine.describe_execution({"executionArn": arn})["redriveStatus"] == "REDRIVABLE"
 
 
 def test_a_map_run_survives_a_restart_without_starting_any_child_twice(
@@ -347,3 +354,76 @@ def test_an_update_is_journaled_and_a_replay_obeys_it_at_the_same_point(
     described = again.describe_map_run({"mapRunArn": map_run_arn})
     assert described["maxConcurrency"] == 2 and described["itemCounts"]["succeeded"] == 4
     assert len(children(again, map_run_arn)) == 4
+
+
+def test_redriving_the_parent_redrives_its_map_run_and_reruns_only_what_failed(engine, invoker):
+    broken = {"yes": True}
+
+    def item(invoke):
+        if invoke.parameters < 0 and broken["yes"]:
+            raise StatesError("Bad", "item broken")
+        return invoke.parameters
+
+    invoker.handlers[ITEM] = item
+    sm = create(engine, defn=distributed(TASK, MaxConcurrency=1))
+    first = run_to_end(engine, sm, json.dumps([1, -1, 2]))
+    assert first["status"] == "FAILED" and first["redriveStatus"] == "REDRIVABLE"
+    map_run_arn = only_map_run(engine, first["executionArn"])["mapRunArn"]
+    failed = [k for k in children(engine, map_run_arn) if k["status"] == "FAILED"]
+    assert len(failed) == 1
+
+    broken["yes"] = False
+    engine.redrive_execution({"executionArn": first["executionArn"]})
+    out = engine.wait_for(first["executionArn"], 30)
+    assert out["status"] == "SUCCEEDED" and json.loads(out["output"]) == [1, -1, 2]
+    described = engine.describe_map_run({"mapRunArn": map_run_arn})
+    assert described["status"] == "SUCCEEDED" and described["redriveCount"] == 1
+    assert "redriveDate" in described and described["itemCounts"]["succeeded"] == 3
+    kids = children(engine, map_run_arn)
+    assert sorted(k["status"] for k in kids) == ["SUCCEEDED"] * 3
+    again = engine.describe_execution({"executionArn": failed[0]["executionArn"]})
+    assert again["status"] == "SUCCEEDED" and again["redriveCount"] == 1
+    types = [e["type"] for e in history(engine, failed[0]["executionArn"])]
+    assert types.index("ExecutionFailed") < types.index("ExecutionRedriven") < len(types) - 1
+    assert types[-1] == "ExecutionSucceeded"
+    ids = [e["id"] for e in history(engine, failed[0]["executionArn"])]
+    assert ids == list(range(1, len(ids) + 1))
+    # Item 1 succeeded the first time: never called again; item -1 once more; item 2 once.
+    calls = [c.parameters for c in invoker.calls]
+    assert calls.count(1) == 1 and calls.count(-1) == 2 and calls.count(2) == 1
+
+
+def test_a_stopped_map_run_is_redriven_and_survives_a_restart_after_it(
+    engine, make_engine, invoker
+):
+    gate = Gate()
+    invoker.handlers[SLOW] = gate
+    sm = create(engine, defn=distributed(SLOW_TASK, MaxConcurrency=2))
+    arn = engine.start_execution({"stateMachineArn": sm, "input": json.dumps([1, 2, 3])})[
+        "executionArn"
+    ]
+    gate.wait_in_flight(2)
+    map_run_arn = wait_map_run(engine, arn, lambda m: m["itemCounts"]["running"] == 2)["mapRunArn"]
+    engine.stop_execution({"executionArn": arn})
+    assert engine.describe_map_run({"mapRunArn": map_run_arn})["status"] == "ABORTED"
+
+    started = gate.started
+    engine.redrive_execution({"executionArn": arn})
+    # The two aborted children run again (their calls are made again), then the third.
+    deadline = time.monotonic() + 30
+    while gate.started < started + 2 and time.monotonic() < deadline:
+        time.sleep(0.005)
+    running = engine.describe_map_run({"mapRunArn": map_run_arn})
+    assert running["status"] == "RUNNING" and running["redriveCount"] == 1
+    gate.open.set()
+    out, _, _ = finish_after_restart(engine, make_engine, arn)
+    assert out["status"] == "SUCCEEDED" and out["redriveCount"] == 1
+    again = make_engine()
+    kids = children(again, map_run_arn)
+    assert sorted(k["status"] for k in kids) == ["SUCCEEDED"] * 3
+    for kid in kids:
+        events = history(again, kid["executionArn"])
+        assert [e["id"] for e in events] == list(range(1, len(events) + 1))
+        assert events[-1]["type"] == "ExecutionSucceeded"
+    redriven = [k for k in kids if "ExecutionRedriven" in event_types(again, k["executionArn"])]
+    assert len(redriven) == 2
