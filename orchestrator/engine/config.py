@@ -18,6 +18,7 @@
 | activity_poll_seconds | ``ORCHESTRATOR_ACTIVITY_POLL_SECONDS`` | ``60``: how long GetActivityTask waits for a task before it answers with none (AWS: 60 s) |
 | max_activities | (none) | ``10000`` registered activities (AWS's quota); one more is ``ActivityLimitExceeded`` |
 | routing_seed | ``ORCHESTRATOR_ROUTING_SEED`` | none: an alias picks its version with system randomness; a number makes the picks repeatable |
+| mock_config  | ``ORCHESTRATOR_MOCK_CONFIG``, else Step Functions Local's ``SFN_MOCK_CONFIG``, else LocalStack's ``LOCALSTACK_SFN_MOCK_CONFIG`` | none: the Step Functions Local mock configuration file (``MockConfigFile.json``) whose test cases ``StateMachineArn#Case`` runs |
 
 ``invoker`` (a callable ``invoker(Invoke) -> result``, raising ``StatesError``) wins over
 ``tasks`` (the :mod:`orchestrator.tasks` configuration handed to its ``TaskInvoker``).
@@ -55,6 +56,7 @@ class EngineConfig:
     routing_seed: int | None = None
     activity_poll_seconds: float = 60.0
     max_activities: int = 10_000
+    mock_config: str | None = None
     tasks: Any = None
     invoker: Callable | None = None
     # Print one JSON line per logged history event (the loggingConfiguration sink).
@@ -100,6 +102,12 @@ class EngineConfig:
             "log_level": env.get("ORCHESTRATOR_LOG_LEVEL", cls.log_level),
             "activity_poll_seconds": float(
                 env.get("ORCHESTRATOR_ACTIVITY_POLL_SECONDS", cls.activity_poll_seconds)
+            ),
+            "mock_config": (
+                env.get("ORCHESTRATOR_MOCK_CONFIG")
+                or env.get("SFN_MOCK_CONFIG")
+                or env.get("LOCALSTACK_SFN_MOCK_CONFIG")
+                or None
             ),
             "routing_seed": (
                 int(env["ORCHESTRATOR_ROUTING_SEED"])

@@ -58,6 +58,7 @@ from typing import Any
 from orchestrator.asl import resources
 from orchestrator.asl.document import Doc, InvalidJson, check_text, dumps
 from orchestrator.asl.errors import HEARTBEAT_TIMEOUT, RUNTIME, TASK_FAILED, TIMEOUT, StatesError
+from orchestrator.asl.mock_config import MockConfig, Outcome
 from orchestrator.asl.model import StateMachine
 from orchestrator.asl.model import parse as parse_definition
 from orchestrator.asl.runtime import ACTIVITY_CHECK, ActivityWait, Invoke, Sleep
@@ -119,6 +120,11 @@ class Driver:
         self._replayed = 0
         self._resumed = threading.Event()
         self._probed: tuple[float, str | None] = (float("-inf"), None)
+        # Step Functions Local's mock configuration (its test cases), read once: a file not
+        # in its format stops the engine here, saying why.
+        self.mocks: MockConfig | None = (
+            MockConfig.load(config.mock_config) if config.mock_config else None
+        )
 
     # -- lifecycle -------------------------------------------------------------------------
     def start(self) -> Driver:
@@ -557,6 +563,13 @@ class Driver:
                     self._arm_heartbeat(run, seq, command)
             if _is_activity(command.resource):
                 return  # the worker answers with the token (SendTaskSuccess / Failure)
+            mocked = self._mocked_outcome(run, command)
+            if mocked is not None:  # a test case's mocked response stands for the call
+                if mocked.throws:
+                    self._deliver(run, Completion.failure(seq, mocked.error, mocked.cause))
+                else:
+                    self._deliver(run, Completion(seq, dumps(mocked.value)))
+                return
             # The timeout counts from here, when the call starts (see .run).
             deadline_us = run.call_deadline(command)
             self._invoker.submit(
@@ -566,6 +579,16 @@ class Driver:
             )
         elif command is not None:
             self._deliver(run, Completion.failure(seq, RUNTIME, f"unsupported command {command!r}"))
+
+    def _mocked_outcome(self, run: Run, command: Invoke) -> Outcome | None:
+        """The mocked response of ``command`` when its execution runs a test case of the
+        mock configuration and the case mocks its state (see :mod:`~orchestrator.asl.
+        mock_config`); a ``.waitForTaskToken`` one answers at once, as Step Functions Local."""
+        case_name = run.row.get("mock_case")
+        if case_name is None or self.mocks is None:
+            return None
+        case = self.mocks.case(run.row["sm_arn"].rsplit(":", 1)[1], case_name)
+        return None if case is None else case.outcome(command.state_name, command.attempt)
 
     def _dispatch_activity(self, run: Run, seq: int, command: ActivityWait) -> None:
         arn = command.activity_arn

@@ -20,6 +20,7 @@ from typing import Any
 
 from orchestrator.asl import document
 from orchestrator.asl.errors import TIMEOUT
+from orchestrator.asl.mock_config import split_case
 from orchestrator.asl.test_state import TestStateInvalid, test_state_request
 from orchestrator.asl.validator import format_invalid_definition, validate, validation_response
 
@@ -567,7 +568,10 @@ class Engine:
         }
 
     def _prepare_start(self, request: dict) -> tuple[dict, str, str]:
-        machine = self._target(request["stateMachineArn"])
+        arn, case = split_case(request["stateMachineArn"])
+        machine = dict(self._target(arn))
+        if case is not None:
+            machine["mock_case"] = self._mock_case(machine, case)
         if machine["status"] == "DELETING":
             raise ApiError(
                 "StateMachineDeleting", f"State machine is being deleted: '{machine['arn']}'"
@@ -594,6 +598,25 @@ class Engine:
             ) from None
         return machine, name, input_text
 
+    def _mock_case(self, machine: dict, case: str) -> str:
+        """Step Functions Local's ``StateMachineArn#Case``: the test case must be in the
+        mock configuration, under the state machine's name."""
+        mocks = self._running().mocks
+        if mocks is None:
+            raise ApiError(
+                "ValidationException",
+                f"No mock configuration is loaded, so there is no test case '{case}': name "
+                f"the file with SFN_MOCK_CONFIG (or ORCHESTRATOR_MOCK_CONFIG)",
+            )
+        if mocks.case(machine["name"], case) is None:
+            known = ", ".join(mocks.cases(machine["name"])) or "none"
+            raise ApiError(
+                "ValidationException",
+                f"The mock configuration {mocks.source} has no test case '{case}' for the "
+                f"state machine '{machine['name']}' (its test cases: {known})",
+            )
+        return case
+
     def _row(self, machine: dict, arn: str, name: str, input_text: str, request: dict) -> dict:
         row = {
             "arn": arn,
@@ -614,7 +637,7 @@ class Engine:
         }
         if request.get("traceHeader") is not None:
             row["trace_header"] = request["traceHeader"]
-        for key in ("version_arn", "alias_arn"):
+        for key in ("version_arn", "alias_arn", "mock_case"):
             if machine.get(key) is not None:
                 row[key] = machine[key]
         return row

@@ -410,7 +410,9 @@ class _VirtualLambdas:
         return Delayed(sum(slept), value) if slept else value
 
 
-def run_case(case: dict):
+def run_case(case: dict, invoke=None):
+    """Run ``case`` in-process; ``invoke``: the Task calls' hook (default: the Lambda
+    stand-ins for a case that needs them, else none)."""
     name, arn = execution_name(case), None
     if case["state_machine_type"] == "EXPRESS":
         # EXPRESS executions have ARNs ``...:express:<machine>:<name>:<id>``.
@@ -421,11 +423,14 @@ def run_case(case: dict):
             f"{name}:<{prefix}_Part2_0idx>"
         )
     role = "sfn_role_arn" if "sfn_role_arn" in json.dumps(case["expected"]) else ROLE_ARN
+    if f"iam::{ACCOUNT}:role/<resource:1>" in json.dumps(case.get("history")):
+        role = f"arn:{PARTITION}:iam::{ACCOUNT}:role/<resource:1>"  # a generated role name
     if any(
         n.get("replacement") == "<role-name>" for n in case.get("snapshot_normalisations") or ()
     ):
         role = f"arn:{PARTITION}:iam::{ACCOUNT}:role/<role-name>"  # a role created by the test
-    invoke = _VirtualLambdas(case) if case["needs"] else None
+    lambdas = _VirtualLambdas(case) if case["needs"] and invoke is None else None
+    invoke = invoke or lambdas
     try:
         return run(
             case["definition"],
@@ -441,8 +446,8 @@ def run_case(case: dict):
             redrive_count=None if case["kind"] == "sync-execution" else 0,
         )
     finally:
-        if invoke is not None:
-            invoke.invoker.close()
+        if lambdas is not None:
+            lambdas.invoker.close()
 
 
 def our_history(case: dict, result, uuid_tokens: dict | None = None) -> list[dict]:
@@ -461,11 +466,12 @@ def our_history(case: dict, result, uuid_tokens: dict | None = None) -> list[dic
     return _case_norms(case, _mask_uuids(masked, uuid_tokens))
 
 
-def compare(case: dict) -> list[str]:
-    """Return the list of differences (empty when the case passes)."""
+def compare(case: dict, invoke=None) -> list[str]:
+    """Return the list of differences (empty when the case passes); ``invoke`` as for
+    :func:`run_case`."""
     expected = case["expected"]
     try:
-        result = run_case(case)
+        result = run_case(case, invoke)
     except DefinitionError as exc:
         return [f"definition rejected: {exc}"]
     problems: list[str] = []

@@ -152,6 +152,8 @@ def orchestrator(stack, tmp_path_factory):
             "ORCHESTRATOR_CONFIG": str(work / "endpoints.json"),
             "ORCHESTRATOR_STATEMACHINES_DIR": str(ROOT / "statemachines"),
             "ORCHESTRATOR_TIME_SCALE": "0.01",
+            # The section's mocked test cases ("SFN_MOCK_CONFIG=... make run").
+            "SFN_MOCK_CONFIG": str(ROOT / "statemachines" / "MockConfigFile.json"),
         },
     )
     running.start()
@@ -191,6 +193,7 @@ def test_section_shows_every_way_in():
         "aws stepfunctions update-map-run --endpoint-url http://127.0.0.1:8083",
         "aws stepfunctions list-executions --endpoint-url http://127.0.0.1:8083 --map-run-arn",
         "AWS_DISABLE_HOST_PREFIX_INJECTION=true aws stepfunctions test-state",
+        "stateMachine:order_flow#UsersFlaky",
         "python -m orchestrator validate statemachines/order_flow.asl.json",
         "python -m orchestrator run statemachines/examples/hello.asl.json",
     ]:
