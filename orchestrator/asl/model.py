@@ -80,6 +80,19 @@ def children(state: Any) -> Iterator[tuple[str, int | None, Any]]:
                 yield field, None, state[field]
 
 
+def all_states(machine: Any) -> Iterator[tuple[str, dict]]:
+    """Every ``(name, raw state)`` of a raw state machine, the nested ones (Parallel
+    branches, Map processors) after their parent; non-objects are skipped."""
+    states = machine.get("States") if isinstance(machine, dict) else None
+    if not isinstance(states, dict):
+        return
+    for name, state in states.items():
+        if isinstance(state, dict):
+            yield name, state
+            for _, _, nested in children(state):
+                yield from all_states(nested)
+
+
 @dataclass(frozen=True, slots=True)
 class Retrier:
     error_equals: tuple[str, ...]

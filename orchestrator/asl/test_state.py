@@ -35,7 +35,7 @@ from .effects import SeededEffects
 from .errors import DefinitionError, StatesError
 from .history import History
 from .inspection import Inspector
-from .model import Program, StateMachine, children, parse
+from .model import Program, StateMachine, all_states, parse
 from .runner import DEFAULT_START_TIME, VirtualClock, drive
 from .runtime import Invoke, Scheduler
 from .states.base import Env, Frame, StateRun
@@ -162,18 +162,7 @@ def _json(text: str | None, what: str, code: str = "ValidationException") -> Any
 
 def _raw_state(machine: dict, name: str) -> dict | None:
     """The raw definition of the state ``name`` (nested ones too)."""
-    states = machine.get("States")
-    if not isinstance(states, dict):
-        return None
-    if isinstance(states.get(name), dict):
-        return states[name]
-    for state in states.values():
-        for _, _, nested in children(state):
-            if isinstance(nested, dict):
-                found = _raw_state(nested, name)
-                if found is not None:
-                    return found
-    return None
+    return next((state for found, state in all_states(machine) if found == name), None)
 
 
 def _invalid(message: str, code: str = "ValidationException") -> TestStateInvalid:

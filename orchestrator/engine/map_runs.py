@@ -19,12 +19,12 @@ parent's replay rebuilds it. What this module adds is what the API reads:
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING
 
 from orchestrator.asl.history import History, HistoryLimitReached
-from orchestrator.asl.model import children
+from orchestrator.asl.model import all_states
 from orchestrator.asl.states.map_run import ABORTED, Child, MapRun, MapRuns
 
 from .clock import to_us
@@ -63,7 +63,7 @@ def processor_definition(definition: str, label: str) -> str:
     QueryLanguage when it sets none of its own. ``definition`` itself when no Map has that
     label (it cannot happen for a stored child)."""
     document = json.loads(definition)
-    for name, state in _states(document):
+    for name, state in all_states(document):
         processor = state.get("ItemProcessor")
         if state.get("Type") == "Map" and isinstance(processor, dict):
             mode = (processor.get("ProcessorConfig") or {}).get("Mode")
@@ -73,20 +73,6 @@ def processor_definition(definition: str, label: str) -> str:
                     child = {"QueryLanguage": document["QueryLanguage"], **child}
                 return json.dumps(child, indent=2)
     return definition
-
-
-def _states(machine: dict) -> Iterator[tuple[str, dict]]:
-    """Every state of ``machine``, nested ones (Parallel branches, Map processors) too."""
-    states = machine.get("States")
-    if not isinstance(states, dict):
-        return
-    for name, state in states.items():
-        if not isinstance(state, dict):
-            continue
-        yield name, state
-        for _, _, nested in children(state):
-            if isinstance(nested, dict):
-                yield from _states(nested)
 
 
 class StoredMapRuns(MapRuns):
