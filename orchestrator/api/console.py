@@ -305,6 +305,19 @@ def validate():
     return jsonify(_definition_view(text, body.get("type") or "STANDARD"))
 
 
+@bp.post("/console/api/test-state")
+def test_state():
+    """TestState on one state of the designer's definition (the inspector's panel)."""
+    body = json_body()
+    params: dict = {"definition": _text(body, "definition"), "roleArn": _role_arn()}
+    for key in ("stateName", "input", "inspectionLevel", "variables"):
+        if body.get(key) not in (None, ""):
+            params[key] = body[key]
+    if body.get("mockResult") not in (None, ""):
+        params["mock"] = {"result": body["mockResult"]}
+    return jsonify(_plain(call("TestState", params)))
+
+
 # --- the workflow designer ----------------------------------------------------------------
 def _engine_config() -> EngineConfig:
     """The engine's settings (``Engine.config``); an engine without any (a test's stand-in)

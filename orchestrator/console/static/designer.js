@@ -649,6 +649,7 @@ async function designerPage(name, params) {
     resources,
     onRename: (oldName, newName) => { selectedName = newName; renderSelectionBar(); },
     onSelect: (stateName) => selectState(stateName),
+    testState: (request) => api("/test-state", { method: "POST", body: JSON.stringify(request) }),
   });
   inspector.show(null);
 

@@ -2,7 +2,7 @@
  * as a form (AWS Step Functions developer guide; which field each type has in each query
  * language follows the engine's table, _STATE_FIELDS in orchestrator/asl/validator.py).
  *
- *   const insp = DesignerInspector.create(container, { getDefinition, apply, resources, onRename, onSelect });
+ *   const insp = DesignerInspector.create(container, { getDefinition, apply, resources, onRename, onSelect, testState });
  *   insp.show(name | null); insp.refresh(); insp.setDiagnostics(list); insp.selected();
  *
  * How it is built
@@ -20,6 +20,8 @@
  * - refresh() keeps the user's place: it records the focused control (key, text, selection)
  *   and the scroll offsets, rebuilds, and restores them; the rebuilt control keeps the user's
  *   text while that text still means the model's value (or does not parse yet).
+ * - With opts.testState(request) -> Promise of a TestState answer, a "Test this state" panel
+ *   ends the form: input, inspection level, a mocked result (Task, Map, Parallel), the answer.
  * - Diagnostics of the shown state are listed on top; each marks the control whose JSON
  *   pointer is the longest prefix of its location (aria-invalid, a class, the message beside
  *   it through aria-describedby).
@@ -760,6 +762,7 @@
     let diagnostics = [];
     let rendered = new Map(); // control key -> canon(model value) of the last render
     let focusAfter = null;   // the control to focus after a structural edit
+    const tests = new Map(); // state name -> its TestState panel's texts and last answer
     container.classList.add("insp");
 
     function render(keepDrafts) {
@@ -785,7 +788,62 @@
       const type = ui.state.Type;
       const sections = FORMS[type] ? FORMS[type](ui) : [stateSection(ui), h("p", { class: "insp-hint" }, `Unknown state type ${canon(type)}.`)];
       const mine = diagnostics.filter((d) => belongs(d, found));
-      return [diagnosticList(mine, markDiagnostics(ui, mine)), ...sections];
+      const test = opts.testState ? testPanel(def, found.name, type) : null;
+      return [diagnosticList(mine, markDiagnostics(ui, mine)), ...sections, test];
+    }
+
+    // TestState on the selected state: its input, the inspection level, a mocked result for
+    // a Task, Map or Parallel; the answer (status, next state, output, the data after each
+    // step) stays shown for that state while the panel is rebuilt around it.
+    function testPanel(def, name, type) {
+      const draft = tests.get(name) || { input: "{}", level: "DEBUG", mock: "", open: false };
+      tests.set(name, draft);
+      const input = h("textarea", { id: "insp-test-input", rows: "3", spellcheck: "false", "aria-label": "Test input (JSON)" });
+      input.value = draft.input;
+      input.addEventListener("input", () => { draft.input = input.value; });
+      const level = h("select", { id: "insp-test-level", "aria-label": "Inspection level" },
+        ["INFO", "DEBUG", "TRACE"].map((l) => h("option", { value: l }, l)));
+      level.value = draft.level;
+      level.addEventListener("change", () => { draft.level = level.value; });
+      const mockable = type === "Task" || type === "Map" || type === "Parallel";
+      const mock = h("textarea", { id: "insp-test-mock", rows: "2", spellcheck: "false",
+        "aria-label": "Mocked result (JSON; empty: really call it)", placeholder: type === "Task" ? "empty: really call the resource" : "required for a Map or Parallel" });
+      mock.value = draft.mock;
+      mock.addEventListener("input", () => { draft.mock = mock.value; });
+      const result = h("div", { id: "insp-test-result", "aria-live": "polite" }, draft.result ? testResult(draft.result) : null);
+      const run = h("button", { type: "button", id: "insp-test-run" }, "Run TestState");
+      run.addEventListener("click", async () => {
+        run.disabled = true;
+        try {
+          draft.result = await opts.testState({
+            definition: JSON.stringify(def), stateName: name, input: draft.input,
+            inspectionLevel: draft.level, mockResult: mockable ? draft.mock : "" });
+        } catch (err) {
+          draft.result = { status: "API_ERROR", error: err.code || "Error", cause: err.message };
+        }
+        run.disabled = false;
+        result.replaceChildren(testResult(draft.result));
+      });
+      const details = h("details", { class: "insp-test", id: "insp-test" },
+        h("summary", {}, "Test this state (TestState)"),
+        h("label", { for: "insp-test-input" }, "Input"), input,
+        h("label", { for: "insp-test-level" }, "Inspection level"), level,
+        mockable ? [h("label", { for: "insp-test-mock" }, "Mocked result"), mock] : null,
+        h("p", {}, run), result);
+      details.open = draft.open;
+      details.addEventListener("toggle", () => { draft.open = details.open; });
+      return details;
+    }
+
+    function testResult(r) {
+      const rows = [["Status", r.status]];
+      if (r.nextState) rows.push(["Next state", r.nextState]);
+      if (r.error) rows.push(["Error", r.error]);
+      if (r.cause) rows.push(["Cause", r.cause]);
+      if (r.output !== undefined) rows.push(["Output", r.output]);
+      for (const [k, v] of Object.entries(r.inspectionData || {})) rows.push([k, typeof v === "string" ? v : JSON.stringify(v)]);
+      return h("dl", { class: "insp-test-facts", "data-status": r.status },
+        rows.flatMap(([k, v]) => [h("dt", {}, k), h("dd", {}, h("code", {}, String(v)))]));
     }
 
     // What the builders see of the state and may do to it.

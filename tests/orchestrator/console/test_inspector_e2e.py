@@ -48,6 +48,13 @@ window.insp = DesignerInspector.create(document.getElementById("inspector"), {
   resources: %(resources)s,
   onRename: (oldName, newName) => window.renames.push([oldName, newName]),
   onSelect: (name) => window.insp.show(name),
+  testState: async (request) => {
+    const response = await fetch("/console/api/test-state", { method: "POST",
+      headers: { "Content-Type": "application/json" }, body: JSON.stringify(request) });
+    const body = await response.json();
+    if (!response.ok) { const e = new Error(body.message); e.code = body.error; throw e; }
+    return body;
+  },
 });
 window.load = (definition, name) => {
   if (document.activeElement) document.activeElement.blur();
@@ -600,3 +607,49 @@ def test_forms_per_type_and_accessibility(page):
     load(page, task_machine(), "Missing")
     assert "Select a state" in page.inner_text("#inspector")
     assert page.evaluate("window.insp.selected()") is None
+
+
+def test_test_this_state_runs_teststate_on_the_selected_state(page):
+    machine = {
+        "StartAt": "Pick",
+        "States": {
+            "Pick": {
+                "Type": "Choice",
+                "Choices": [{"Variable": "$.n", "NumericGreaterThan": 3, "Next": "Big"}],
+                "Default": "Small",
+            },
+            "Big": {
+                "Type": "Task",
+                "Resource": "arn:aws:states:::lambda:invoke",
+                "ResultSelector": {"size.$": "$.Payload.size"},
+                "End": True,
+            },
+            "Small": {"Type": "Succeed"},
+        },
+    }
+    load(page, machine, "Pick")
+    page.click("#insp-test summary")
+    page.fill("#insp-test-input", '{"n": 5}')
+    page.click("#insp-test-run")
+    facts = page.locator("#insp-test-result .insp-test-facts")
+    expect(facts).to_have_attribute("data-status", "SUCCEEDED")
+    expect(facts).to_contain_text("Big")  # the next state
+    expect(facts).to_contain_text("afterInputPath")  # DEBUG, the default level
+
+    # A Task with a mocked result: the ResultSelector applied to it.
+    page.evaluate("() => window.insp.show('Big')")
+    page.click("#insp-test summary")
+    page.fill("#insp-test-mock", '{"Payload": {"size": "XL"}}')
+    page.select_option("#insp-test-level", "INFO")
+    page.click("#insp-test-run")
+    expect(facts).to_have_attribute("data-status", "SUCCEEDED")
+    expect(facts).to_contain_text('{"size":"XL"}')
+    # A bad mock is the API's error, shown in the panel.
+    page.fill("#insp-test-mock", "not json")
+    page.click("#insp-test-run")
+    expect(facts).to_have_attribute("data-status", "API_ERROR")
+    expect(facts).to_contain_text("Mocked result must be valid JSON")
+    # The panel keeps its texts and answer across a rebuild of the form.
+    page.evaluate("() => window.insp.refresh()")
+    assert page.input_value("#insp-test-mock") == "not json"
+    assert a11y_problems(page) == []
