@@ -103,6 +103,19 @@ def wait_map_run(engine, execution_arn: str, check) -> dict:
     raise AssertionError("the Map Run never reached the expected state")
 
 
+def start_held(engine, invoker, items: list, running: int) -> tuple[Gate, str, dict]:
+    """A Distributed Map over ``items`` (MaxConcurrency ``running``) whose children a Gate
+    holds: (the gate, the execution's ARN, its Map Run once ``running`` children run)."""
+    gate = Gate()
+    invoker.handlers[SLOW] = gate
+    sm = create(engine, defn=distributed(SLOW_TASK, MaxConcurrency=running))
+    arn = engine.start_execution({"stateMachineArn": sm, "input": json.dumps(items)})[
+        "executionArn"
+    ]
+    gate.wait_in_flight(running)
+    return gate, arn, wait_map_run(engine, arn, lambda m: m["itemCounts"]["running"] == running)
+
+
 def test_items_run_as_child_executions_with_their_own_histories(engine):
     sm = create(engine, defn=distributed(TASK, MaxConcurrency=2))
     out = run_to_end(engine, sm, json.dumps([1, 2, 3]))
@@ -184,14 +197,7 @@ def test_tolerated_failures_are_counted_and_a_threshold_exceeded_fails_the_map(e
 
 
 def test_update_map_run_raises_the_concurrency_of_a_running_map_run(engine, invoker):
-    gate = Gate()
-    invoker.handlers[SLOW] = gate
-    sm = create(engine, defn=distributed(SLOW_TASK, MaxConcurrency=1))
-    arn = engine.start_execution({"stateMachineArn": sm, "input": json.dumps(list(range(6)))})[
-        "executionArn"
-    ]
-    gate.wait_in_flight(1)
-    map_run = wait_map_run(engine, arn, lambda m: m["itemCounts"]["running"] == 1)
+    gate, arn, map_run = start_held(engine, invoker, list(range(6)), 1)
     assert map_run["itemCounts"]["pending"] == 5 and gate.started == 1
 
     engine.update_map_run({"mapRunArn": map_run["mapRunArn"], "maxConcurrency": 3})
@@ -233,14 +239,7 @@ def test_update_map_run_lowers_the_tolerated_failures_of_a_running_map_run(engin
 
 
 def test_stopping_the_parent_aborts_its_children_and_its_map_run(engine, invoker):
-    gate = Gate()
-    invoker.handlers[SLOW] = gate
-    sm = create(engine, defn=distributed(SLOW_TASK, MaxConcurrency=2))
-    arn = engine.start_execution({"stateMachineArn": sm, "input": json.dumps([1, 2, 3])})[
-        "executionArn"
-    ]
-    gate.wait_in_flight(2)
-    map_run = wait_map_run(engine, arn, lambda m: m["itemCounts"]["running"] == 2)
+    gate, arn, map_run = start_held(engine, invoker, [1, 2, 3], 2)
     running = [k for k in children(engine, map_run["mapRunArn"]) if k["status"] == "RUNNING"]
     with pytest.raises(ApiError) as refused:
         engine.stop_execution({"executionArn": running[0]["executionArn"]})
@@ -264,14 +263,7 @@ def test_stopping_the_parent_aborts_its_children_and_its_map_run(engine, invoker
 def test_a_map_run_survives_a_restart_without_starting_any_child_twice(
     engine, make_engine, invoker
 ):
-    gate = Gate()
-    invoker.handlers[SLOW] = gate
-    sm = create(engine, defn=distributed(SLOW_TASK, MaxConcurrency=2))
-    arn = engine.start_execution({"stateMachineArn": sm, "input": json.dumps([1, 2, 3, 4])})[
-        "executionArn"
-    ]
-    gate.wait_in_flight(2)
-    wait_map_run(engine, arn, lambda m: m["itemCounts"]["running"] == 2)
+    gate, arn, _ = start_held(engine, invoker, [1, 2, 3, 4], 2)
     gate.open.set()
     out, _, _ = finish_after_restart(engine, make_engine, arn)
     assert out["status"] == "SUCCEEDED"
@@ -334,14 +326,8 @@ def test_map_run_requests_are_checked(engine):
 def test_an_update_is_journaled_and_a_replay_obeys_it_at_the_same_point(
     engine, make_engine, invoker
 ):
-    gate = Gate()
-    invoker.handlers[SLOW] = gate
-    sm = create(engine, defn=distributed(SLOW_TASK, MaxConcurrency=1))
-    arn = engine.start_execution({"stateMachineArn": sm, "input": json.dumps([1, 2, 3, 4])})[
-        "executionArn"
-    ]
-    gate.wait_in_flight(1)
-    map_run_arn = wait_map_run(engine, arn, lambda m: m["itemCounts"]["running"] == 1)["mapRunArn"]
+    gate, arn, map_run = start_held(engine, invoker, [1, 2, 3, 4], 1)
+    map_run_arn = map_run["mapRunArn"]
     engine.update_map_run({"mapRunArn": map_run_arn, "maxConcurrency": 2})
     gate.wait_in_flight(2)
     wait_map_run(engine, arn, lambda m: m["itemCounts"]["running"] == 2)
@@ -396,14 +382,8 @@ def test_redriving_the_parent_redrives_its_map_run_and_reruns_only_what_failed(e
 def test_a_stopped_map_run_is_redriven_and_survives_a_restart_after_it(
     engine, make_engine, invoker
 ):
-    gate = Gate()
-    invoker.handlers[SLOW] = gate
-    sm = create(engine, defn=distributed(SLOW_TASK, MaxConcurrency=2))
-    arn = engine.start_execution({"stateMachineArn": sm, "input": json.dumps([1, 2, 3])})[
-        "executionArn"
-    ]
-    gate.wait_in_flight(2)
-    map_run_arn = wait_map_run(engine, arn, lambda m: m["itemCounts"]["running"] == 2)["mapRunArn"]
+    gate, arn, map_run = start_held(engine, invoker, [1, 2, 3], 2)
+    map_run_arn = map_run["mapRunArn"]
     engine.stop_execution({"executionArn": arn})
     assert engine.describe_map_run({"mapRunArn": map_run_arn})["status"] == "ABORTED"
 
