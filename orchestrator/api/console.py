@@ -306,7 +306,7 @@ def validate():
 
 
 @bp.post("/console/api/test-state")
-def test_state():
+def test_state() -> Response:
     """TestState on one state of the designer's definition (the inspector's panel)."""
     body = json_body()
     params: dict = {"definition": _text(body, "definition"), "roleArn": _role_arn()}

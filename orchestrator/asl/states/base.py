@@ -74,9 +74,20 @@ class Env:
         # TestState's :class:`~orchestrator.asl.inspection.Inspector` (None in executions):
         # the data after each step of the state's pipeline, and how its attempt ended.
         self.inspector = inspector
-        from . import HANDLERS  # the state-type dispatch table (import cycle: lazy)
+        self.handlers = _handlers()
 
-        self.handlers = HANDLERS
+
+def _handlers() -> dict:
+    """The state-type dispatch table (imported on first use: an import cycle)."""
+    global _HANDLERS
+    if _HANDLERS is None:
+        from . import HANDLERS
+
+        _HANDLERS = HANDLERS
+    return _HANDLERS
+
+
+_HANDLERS: dict | None = None
 
 
 class Frame:

@@ -90,6 +90,7 @@ class MapRun:
         "signal",
         "redrive_count",
         "redrive_date",
+        "_namespace",
     )
 
     def __init__(
@@ -107,6 +108,7 @@ class MapRun:
         base = parent_machine_arn.replace(":stateMachine:", ":mapRun:", 1)
         self.arn = f"{base}/{label}:{run_uuid}"
         self.uuid = run_uuid
+        self._namespace = uuid.UUID(run_uuid)  # of the children's names
         self.execution_arn = execution_arn
         # The child executions' state machine: the parent's, qualified by the label.
         self.state_machine_arn = f"{parent_machine_arn}/{label}"
@@ -125,7 +127,7 @@ class MapRun:
 
     def child_identity(self, index: int) -> tuple[str, str]:
         """(name, ARN) of the child execution of item ``index``."""
-        name = str(uuid.uuid5(uuid.UUID(self.uuid), str(index)))
+        name = str(uuid.uuid5(self._namespace, str(index)))
         prefix, _, machine = self.state_machine_arn.rpartition(":stateMachine:")
         return name, f"{prefix}:execution:{machine}:{name}"
 
