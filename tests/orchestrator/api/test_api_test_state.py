@@ -182,3 +182,54 @@ def test_the_aws_cli_tests_a_state(server, tmp_path):
     assert json.loads(out["inspectionData"]["afterInputPath"]) == {"n": 5}
     refused = aws("test-state", "--definition", '{"Type": "Nope"}', check=False)
     assert refused.returncode != 0 and "InvalidDefinition" in refused.stderr
+
+
+@pytest.mark.parametrize(
+    "state, request_fields, expected",
+    [
+        ({"Type": "Wait", "Seconds": 3600, "Next": "After"}, {}, {"nextState": "After"}),
+        ({"Type": "Succeed", "OutputPath": "$.keep"}, {}, {"output": '{"x":1}'}),
+        (
+            {
+                "Type": "Map",
+                "ItemsPath": "$.list",
+                "ItemProcessor": {"StartAt": "I", "States": {"I": {"Type": "Pass", "End": True}}},
+                "ResultPath": "$.done",
+                "End": True,
+            },
+            {"mock": {"result": "[10, 20]"}},
+            {"output": '{"keep":{"x":1},"list":[1,2],"done":[10,20]}'},
+        ),
+        (
+            {
+                "Type": "Parallel",
+                "Branches": [
+                    {"StartAt": "A", "States": {"A": {"Type": "Pass", "End": True}}},
+                    {"StartAt": "B", "States": {"B": {"Type": "Pass", "End": True}}},
+                ],
+                "ResultSelector": {"first.$": "$[0]"},
+                "Next": "Join",
+            },
+            {"mock": {"result": '["a", "b"]'}},
+            {"output": '{"first":"a"}', "nextState": "Join"},
+        ),
+    ],
+    ids=["Wait", "Succeed", "Map", "Parallel"],
+)
+def test_each_state_type_through_boto3(server, state, request_fields, expected):
+    sfn = stepfunctions_client(server.url, inject_host_prefix=False)
+    checks = checked(sfn)
+    out = sfn.test_state(
+        definition=json.dumps(state),
+        input='{"keep": {"x": 1}, "list": [1, 2]}',
+        inspectionLevel="TRACE",
+        **request_fields,
+    )
+    assert out["status"] == "SUCCEEDED"
+    for key, value in expected.items():
+        if key == "output":
+            assert json.loads(out[key]) == json.loads(value)
+        else:
+            assert out[key] == value
+    assert json.loads(out["inspectionData"]["input"]) == {"keep": {"x": 1}, "list": [1, 2]}
+    assert checks.responses == 1 and checks.problems == []
