@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 
 import pytest
 from engine_helpers import (
@@ -50,35 +49,39 @@ SLOW_TASK = {"Type": "Task", "Resource": SLOW}
 
 
 class Gate:
-    """A Task stand-in that holds every call until released; counts the calls in flight."""
+    """A Task stand-in that holds every call until released; counts the calls started and
+    in flight, and lets a test wait for a count (no polling)."""
 
     def __init__(self) -> None:
         self.open = threading.Event()
-        self.lock = threading.Lock()
+        self.changed = threading.Condition()
         self.in_flight = 0
         self.most = 0
         self.started = 0
 
     def __call__(self, invoke):
-        with self.lock:
+        with self.changed:
             self.in_flight += 1
             self.started += 1
             self.most = max(self.most, self.in_flight)
+            self.changed.notify_all()
         try:
             assert self.open.wait(30), "the gate was never opened"
             return {"done": invoke.parameters}
         finally:
-            with self.lock:
+            with self.changed:
                 self.in_flight -= 1
+                self.changed.notify_all()
 
     def wait_in_flight(self, count: int) -> None:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            with self.lock:
-                if self.in_flight >= count:
-                    return
-            time.sleep(0.005)
-        raise AssertionError(f"never {count} calls in flight (now {self.in_flight})")
+        with self.changed:
+            if not self.changed.wait_for(lambda: self.in_flight >= count, 30):
+                raise AssertionError(f"never {count} calls in flight (now {self.in_flight})")
+
+    def wait_started(self, count: int) -> None:
+        with self.changed:
+            if not self.changed.wait_for(lambda: self.started >= count, 30):
+                raise AssertionError(f"never {count} calls started (now {self.started})")
 
 
 def only_map_run(engine, execution_arn: str) -> dict:
@@ -91,16 +94,13 @@ def children(engine, map_run_arn: str) -> list[dict]:
     return engine.list_executions({"mapRunArn": map_run_arn, "maxResults": 1000})["executions"]
 
 
-def wait_map_run(engine, execution_arn: str, check) -> dict:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        runs = engine.list_map_runs({"executionArn": execution_arn})["mapRuns"]
-        if runs:
-            described = engine.describe_map_run({"mapRunArn": runs[0]["mapRunArn"]})
-            if check(described):
-                return described
-        time.sleep(0.005)
-    raise AssertionError("the Map Run never reached the expected state")
+def map_run_now(engine, execution_arn: str, check) -> dict:
+    """The execution's Map Run, which must pass ``check`` now. Read once a Gate saw the
+    calls: the engine dispatches a call only after the activation that issued it (and the
+    Map Run's record it wrote) is committed, so the record is there already."""
+    described = only_map_run(engine, execution_arn)
+    assert check(described), described
+    return described
 
 
 def start_held(engine, invoker, items: list, running: int) -> tuple[Gate, str, dict]:
@@ -113,7 +113,7 @@ def start_held(engine, invoker, items: list, running: int) -> tuple[Gate, str, d
         "executionArn"
     ]
     gate.wait_in_flight(running)
-    return gate, arn, wait_map_run(engine, arn, lambda m: m["itemCounts"]["running"] == running)
+    return gate, arn, map_run_now(engine, arn, lambda m: m["itemCounts"]["running"] == running)
 
 
 def test_items_run_as_child_executions_with_their_own_histories(engine):
@@ -219,10 +219,11 @@ def test_update_map_run_lowers_the_tolerated_failures_of_a_running_map_run(engin
     arn = engine.start_execution({"stateMachineArn": sm, "input": json.dumps([-1, 1, 2, 3])})[
         "executionArn"
     ]
-    map_run = wait_map_run(
+    # Item 2's call is made once item -1's failure is committed (it frees the slot).
+    gate.wait_in_flight(2)
+    map_run = map_run_now(
         engine, arn, lambda m: m["itemCounts"]["failed"] == 1 and m["itemCounts"]["running"] == 2
     )
-    gate.wait_in_flight(2)
     engine.update_map_run({"mapRunArn": map_run["mapRunArn"], "toleratedFailureCount": 0})
     out = engine.wait_for(arn, 30)
     assert out["status"] == "FAILED" and out["error"] == "States.ExceedToleratedFailureThreshold"
@@ -330,7 +331,7 @@ def test_an_update_is_journaled_and_a_replay_obeys_it_at_the_same_point(
     map_run_arn = map_run["mapRunArn"]
     engine.update_map_run({"mapRunArn": map_run_arn, "maxConcurrency": 2})
     gate.wait_in_flight(2)
-    wait_map_run(engine, arn, lambda m: m["itemCounts"]["running"] == 2)
+    map_run_now(engine, arn, lambda m: m["itemCounts"]["running"] == 2)
     gate.open.set()
     # Replayed without the update, the second child would start again (a duplicate row):
     # the execution would fail instead of finishing.
@@ -390,9 +391,7 @@ def test_a_stopped_map_run_is_redriven_and_survives_a_restart_after_it(
     started = gate.started
     engine.redrive_execution({"executionArn": arn})
     # The two aborted children run again (their calls are made again), then the third.
-    deadline = time.monotonic() + 30
-    while gate.started < started + 2 and time.monotonic() < deadline:
-        time.sleep(0.005)
+    gate.wait_started(started + 2)
     running = engine.describe_map_run({"mapRunArn": map_run_arn})
     assert running["status"] == "RUNNING" and running["redriveCount"] == 1
     gate.open.set()
