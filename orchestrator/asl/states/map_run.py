@@ -233,14 +233,16 @@ async def run_children(
     def end(child: Child, status: str, details: dict) -> None:
         """Record the child's end (its last event, unless its full history recorded one)."""
         history = child.history
-        if not history.full:
-            prev = history.count
+        prev = history.count
+        try:
             if status == SUCCEEDED:
                 history.execution_succeeded(details["output"], prev)
             elif status == FAILED:
                 history.failure("ExecutionFailed", details.get("error"), details.get("cause"), prev)
             else:
                 history.add("ExecutionAborted", prev, {})
+        except HistoryLimitReached:  # full (now or before): it recorded its ExecutionFailed
+            pass
         map_runs.child_ended(map_run, child, status, details)
         active.pop(child.index, None)
         map_run.signal.set()

@@ -406,3 +406,68 @@ def test_a_stopped_map_run_is_redriven_and_survives_a_restart_after_it(
         assert events[-1]["type"] == "ExecutionSucceeded"
     redriven = [k for k in kids if "ExecutionRedriven" in event_types(again, k["executionArn"])]
     assert len(redriven) == 2
+
+
+def test_a_child_whose_history_fills_up_fails_and_the_map_run_goes_on(make_engine):
+    # The parent needs 8 events; each child would need 12 and reaches the limit mid-way.
+    engine = make_engine(history_limit=9)
+    loop = definition(
+        {
+            "M": {
+                "Type": "Map",
+                "ItemProcessor": {
+                    "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+                    "StartAt": "A",
+                    "States": {
+                        "A": {"Type": "Pass", "Next": "B"},
+                        "B": {"Type": "Pass", "Next": "C"},
+                        "C": {"Type": "Pass", "Next": "D"},
+                        "D": {"Type": "Pass", "Next": "E"},
+                        "E": {"Type": "Pass", "End": True},
+                    },
+                },
+                "ToleratedFailureCount": 5,
+                "End": True,
+            }
+        }
+    )
+    sm = create(engine, defn=loop)
+    out = run_to_end(engine, sm, "[1, 2]")
+    assert out["status"] == "SUCCEEDED"
+    kids = children(engine, only_map_run(engine, out["executionArn"])["mapRunArn"])
+    assert sorted(k["status"] for k in kids) == ["FAILED", "FAILED"]
+    events = history(engine, kids[0]["executionArn"])
+    assert len(events) == 9 and events[-1]["type"] == "ExecutionFailed"
+
+
+def test_a_child_failing_on_the_last_event_its_history_admits_still_ends(make_engine):
+    # Each child's ExecutionFailed would be event 9, the limit: the limit's own failure
+    # takes its place, and the Map Run still counts the child and goes on.
+    engine = make_engine(history_limit=9)
+    failing = definition(
+        {
+            "M": {
+                "Type": "Map",
+                "ItemProcessor": {
+                    "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+                    "StartAt": "A",
+                    "States": {
+                        "A": {"Type": "Pass", "Next": "B"},
+                        "B": {"Type": "Pass", "Next": "C"},
+                        "C": {"Type": "Pass", "Next": "F"},
+                        "F": {"Type": "Fail", "Error": "Broken"},
+                    },
+                },
+                "ToleratedFailureCount": 5,
+                "End": True,
+            }
+        }
+    )
+    out = run_to_end(engine, create(engine, defn=failing), "[1]")
+    assert out["status"] == "SUCCEEDED"
+    (kid,) = children(engine, only_map_run(engine, out["executionArn"])["mapRunArn"])
+    assert kid["status"] == "FAILED"
+    events = history(engine, kid["executionArn"])
+    assert [e["id"] for e in events] == list(range(1, 10)) and events[-1][
+        "type"
+    ] == "ExecutionFailed"
