@@ -84,14 +84,13 @@ class StoredMapRuns(MapRuns):
         self.running: dict[str, tuple[MapRun, Child]] = {}  # children not ended yet
         self._writes: dict[str, Write] = {}  # child ARN -> its part of this activation
         self._changed: dict[str, MapRun] = {}  # Map Runs to store again
-        self._forced = False
         # Children a redrive found SUCCEEDED: the replay finishes them again; nothing of
         # that is written (their history and row already say so).
         self._muted: set[str] = set()
 
     def _live(self) -> bool:
         run = self.run
-        return run.durable and (run.cursor is None or self._forced)
+        return run.durable and run.cursor is None
 
     def _write(self, arn: str) -> Write:
         write = self._writes.get(arn)
@@ -203,22 +202,16 @@ class StoredMapRuns(MapRuns):
             }
 
     def abort_open(self, stop: datetime) -> None:
-        """The parent ended from outside its interpreter: every running child is aborted
-        and every open Map Run ends ABORTED (recorded even after a partial replay)."""
-        self._forced = True
-        try:
-            for map_run, child in list(self.running.values()):
-                history = child.history
-                if not history.full:
-                    try:
-                        history.add("ExecutionAborted", history.count, {})
-                    except HistoryLimitReached:
-                        pass
-                self.child_ended(map_run, child, ABORTED, {})
-            for map_run in list(self.open.values()):
-                self.closed(map_run, ABORTED, stop)
-        finally:
-            self._forced = False
+        """The parent ended from outside its interpreter (live, never in a replay): every
+        running child is aborted and every open Map Run ends ABORTED."""
+        for map_run, child in list(self.running.values()):
+            try:
+                child.history.add("ExecutionAborted", child.history.count, {})
+            except HistoryLimitReached:  # its history is full: its end is its last event
+                pass
+            self.child_ended(map_run, child, ABORTED, {})
+        for map_run in list(self.open.values()):
+            self.closed(map_run, ABORTED, stop)
 
     def attach(self, write: Write) -> Write:
         """Move what this activation recorded into the parent's ``write``."""
