@@ -79,6 +79,7 @@ from .config import ConfigError, TasksConfig, load_config
 from .connections import Connections
 from .endpoints import Destinations, EndpointMap
 from .http import HttpTask
+from .integrations import AwsTasks
 from .lambda_ import LambdaTasks
 from .transport import IO
 
@@ -111,7 +112,11 @@ class TaskInvoker:
         self._io = IO(
             config,
             Destinations.from_config(
-                config.allowlist, endpoints, config.lambdas, config.connections
+                config.allowlist,
+                endpoints,
+                config.lambdas,
+                config.connections,
+                [*config.aws_endpoints.values(), *config.aws_env_endpoints.values()],
             ),
         )
         self.connections = Connections(
@@ -119,6 +124,7 @@ class TaskInvoker:
         )
         self._http = HttpTask(config, self._io, endpoints, self.connections)
         self._lambda = LambdaTasks(config, self._io, endpoints)
+        self._aws = AwsTasks(config, self._io)
 
     def submit(self, invoke: Invoke, done: Done, *, deadline: float | None = None) -> None:
         if deadline is None and invoke.timeout_seconds:
@@ -137,6 +143,7 @@ class TaskInvoker:
 
     def close(self) -> None:
         self._io.close()
+        self._aws.aws.close()
 
     async def _call(self, invoke: Invoke, deadline: float | None) -> Any:
         """The one implementation behind submit() and __call__."""
@@ -175,13 +182,17 @@ class TaskInvoker:
                     return await self._http(invoke, deadline)
                 if parsed.service == "lambda":
                     return await self._lambda.service_invoke(invoke, deadline)
+            if self._aws.handles(parsed):
+                return await self._aws(invoke, parsed, deadline)
         raise StatesError(
             RUNTIME,
             (
                 f"The resource '{invoke.resource}' is not supported by this engine. Supported: "
-                f"arn:aws:states:::http:invoke, arn:aws:states:::lambda:invoke and "
-                f"arn:aws:lambda:REGION:ACCOUNT:function:NAME, each optionally with "
-                f"{resources.WAIT_FOR_TASK_TOKEN}"
+                f"arn:aws:states:::http:invoke, arn:aws:states:::lambda:invoke, "
+                f"arn:aws:lambda:REGION:ACCOUNT:function:NAME, "
+                f"arn:aws:states:::aws-sdk:SERVICE:ACTION and the optimized sqs:sendMessage, "
+                f"sns:publish, dynamodb:getItem|putItem|updateItem|deleteItem and "
+                f"events:putEvents, each optionally with {resources.WAIT_FOR_TASK_TOKEN}"
             ),
         )
 

@@ -19,7 +19,10 @@ File (``$ORCHESTRATOR_CONFIG``, default ``statemachines/endpoints.json``)::
       "maxResponseBytes": 1048576,                                # larger answers fail
       "maxConnections": 4096, "maxConnectionsPerHost": 512,       # see transport.py
       "pythonWorkers": 8,                                         # threads for python: stand-ins
-      "region": "us-east-1", "account": "123456789012"            # the local "AWS account"
+      "region": "us-east-1", "account": "123456789012",           # the local "AWS account"
+      "awsEndpoints": {"*": "http://127.0.0.1:5000",               # AWS service integrations:
+                       "sqs": "http://127.0.0.1:4566"},            # every service / one service
+      "awsWorkers": 16, "awsTimeoutSeconds": 60                   # see aws.py
     }
 
 Every key is optional; the values shown are the defaults. Run by the engine, ``region`` and
@@ -38,6 +41,11 @@ the first ``=``):
 - ``ORCHESTRATOR_LAMBDAS="CreateUser=http://127.0.0.1:9001/users"`` adds/replaces Lambda
   map entries;
 - ``ORCHESTRATOR_CONNECTIONS=/path/connections.json`` replaces the connections.
+
+AWS service integrations (:mod:`.aws`) read botocore's own endpoint settings as well:
+``AWS_ENDPOINT_URL`` (every service) and ``AWS_ENDPOINT_URL_<SERVICE>`` (one service, e.g.
+``AWS_ENDPOINT_URL_SQS``, ``AWS_ENDPOINT_URL_SECRETS_MANAGER``), which win over the file's
+``awsEndpoints`` as botocore's environment wins over ``~/.aws/config``.
 """
 
 from __future__ import annotations
@@ -59,6 +67,8 @@ ENV_ENDPOINTS = "ORCHESTRATOR_ENDPOINTS"
 ENV_ALLOWED_HOSTS = "ORCHESTRATOR_ALLOWED_HOSTS"
 ENV_LAMBDAS = "ORCHESTRATOR_LAMBDAS"
 ENV_CONNECTIONS = "ORCHESTRATOR_CONNECTIONS"
+# botocore's endpoint variables: AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_<SERVICE>.
+ENV_AWS_ENDPOINT = "AWS_ENDPOINT_URL"
 
 # AWS: "States.Http.Socket: This error occurs when an HTTP task times out after 60 seconds."
 AWS_HTTP_TASK_TIMEOUT = 60.0
@@ -90,6 +100,13 @@ class TasksConfig:
     max_connections_per_host: int = 512
     # Threads running the synchronous "python:module:function" Lambda stand-ins.
     python_workers: int = 8
+    # AWS service integrations (see aws.py): endpoints from the file ("*" or a service name
+    # -> URL) and from botocore's variables (suffix -> URL: "" for AWS_ENDPOINT_URL, "SQS"
+    # for AWS_ENDPOINT_URL_SQS), threads running botocore, and each call's own time limit.
+    aws_endpoints: Mapping[str, str] = field(default_factory=dict)
+    aws_env_endpoints: Mapping[str, str] = field(default_factory=dict)
+    aws_workers: int = 16
+    aws_timeout_seconds: float = 60.0
 
 
 def _pairs(text: str, variable: str) -> dict[str, str]:
@@ -164,6 +181,16 @@ def load_config(
         lambdas.update(_pairs(env[ENV_LAMBDAS], ENV_LAMBDAS))
     if env.get(ENV_CONNECTIONS):
         connections = _connections(env[ENV_CONNECTIONS], Path.cwd())
+    aws_endpoints = data.get("awsEndpoints") or {}
+    if not isinstance(aws_endpoints, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in aws_endpoints.items()
+    ):
+        raise ConfigError('awsEndpoints must map "*" or service names to endpoint URLs')
+    aws_env = {
+        name[len(ENV_AWS_ENDPOINT) :].lstrip("_"): value.strip()
+        for name, value in env.items()
+        if (name == ENV_AWS_ENDPOINT or name.startswith(ENV_AWS_ENDPOINT + "_")) and value.strip()
+    }
 
     kwargs: dict[str, Any] = {}
     for key, attr in (
@@ -175,6 +202,8 @@ def load_config(
         ("maxConnections", "max_connections"),
         ("maxConnectionsPerHost", "max_connections_per_host"),
         ("pythonWorkers", "python_workers"),
+        ("awsWorkers", "aws_workers"),
+        ("awsTimeoutSeconds", "aws_timeout_seconds"),
     ):
         if key in data:
             kwargs[attr] = data[key]
@@ -183,5 +212,7 @@ def load_config(
         allowlist=tuple(allowlist),
         lambdas=lambdas,
         connections=connections,
+        aws_endpoints={k.lower(): v.strip() for k, v in aws_endpoints.items()},
+        aws_env_endpoints=aws_env,
         **kwargs,
     )

@@ -19,8 +19,9 @@ an invalid or zero port, and legacy numeric IPv4 spellings (``2130706433``, ``01
 **Where calls may go** (:class:`Destinations`): the allowlist entries (``host:port``, bare
 ``host`` = any port, ``*`` = everything - an explicit opt-out for trusted setups), plus the
 targets of the endpoint map, plus the (map-rewritten) locations of the URLs the operator
-wrote in the config: the ``lambdas`` map's URLs and the connections' OAuth
-``AuthorizationEndpoint``. Operator-written URLs are trusted; definitions are not. A
+wrote in the config: the ``lambdas`` map's URLs, the AWS endpoints (:mod:`.aws`) and the
+connections' OAuth ``AuthorizationEndpoint``. Operator-written URLs are trusted;
+definitions are not. A
 definition's URL is first rewritten through the map, so a mapped host always reaches its
 target; any Task may call any allowed destination.
 
@@ -225,6 +226,7 @@ class Destinations:
         endpoints: EndpointMap,
         lambdas: Mapping[str, Any],
         connections: Mapping[str, Any],
+        aws_endpoints: Iterable[str] = (),
     ) -> Destinations:
         entries: list[tuple[str, int | None]] = []
         allow_all = False
@@ -235,7 +237,7 @@ class Destinations:
             elif entry:
                 entries.append(_allow_entry(entry))
         entries += endpoints.targets()
-        operator_urls: list[str] = []
+        operator_urls: list[str] = list(aws_endpoints)
         for value in lambdas.values():
             url = value.get("url") if isinstance(value, dict) else value
             if isinstance(url, str) and url.lower().startswith(("http://", "https://")):

@@ -22,7 +22,7 @@ def invoker(srv):
 @pytest.mark.parametrize(
     "resource",
     [
-        "arn:aws:states:::sqs:sendMessage",
+        "arn:aws:states:::batch:submitJob",
         "arn:aws:states:::lambda:invoke.sync",
         "arn:aws:states:us-east-1:123456789012:activity:Work",
         "arn:aws:states:::http:get",
@@ -36,6 +36,22 @@ def test_unsupported_resources_are_a_runtime_error_naming_the_resource(
         invoker(make_invoke(resource, {}))
     assert info.value.error == "States.Runtime"
     assert f"The resource '{resource}' is not supported" in info.value.cause
+
+
+@pytest.mark.parametrize(
+    ("resource", "variable"),
+    [
+        ("arn:aws:states:::sqs:sendMessage", "AWS_ENDPOINT_URL_SQS"),
+        ("arn:aws:states:::aws-sdk:secretsmanager:listSecrets", "AWS_ENDPOINT_URL_SECRETS_MANAGER"),
+    ],
+)
+def test_an_aws_service_without_an_endpoint_is_a_runtime_error_naming_the_settings(
+    invoker, make_invoke, resource, variable
+):
+    with pytest.raises(StatesError) as info:
+        invoker(make_invoke(resource, {}))
+    assert info.value.error == "States.Runtime"
+    assert variable in info.value.cause and "AWS_ENDPOINT_URL (every service)" in info.value.cause
 
 
 def test_dispatch_to_http_and_both_lambda_forms(invoker, make_invoke, srv):

@@ -1,0 +1,235 @@
+"""AWS service integrations with Step Functions' semantics (the calls go through
+:mod:`.aws`).
+
+**AWS SDK integrations** - ``arn:aws:states:::aws-sdk:SERVICE:ACTION`` for every service
+and action of botocore's models. Developer guide, "Learning to use AWS service SDK
+integrations": "Parameters in Step Functions are expressed in PascalCase, even if the
+native service API is in camelCase" - so a parameter is matched to the model's member
+with its first letter upper-cased (``StateMachineArn`` is ``sfn``'s ``stateMachineArn``),
+and the response's members are given back the same way. A blob parameter is sent as the
+JSON text of its value, text included (S3 PutObject's ``Body``); a streamed
+blob comes back as text (S3 GetObject's ``Body``), timestamps in ISO 8601. Parameters the
+model refuses fail with ``States.Runtime`` and botocore's own report. A service error is
+``ServiceName.ErrorName`` - "Both the service name and error name are in Pascal case ...
+always add the Exception suffix" (``S3.NoSuchKeyException``, ``Sfn.InvalidTokenException``,
+``DynamoDb.ConditionalCheckFailedException``), with the cause the AWS SDK for Java 2.x
+writes (``<message> (Service: Sfn, Status Code: 400, Request ID: ...)``).
+
+**Optimized integrations** (developer guide, "Integrating optimized services"):
+``sqs:sendMessage``, ``sns:publish``, ``dynamodb:getItem|putItem|updateItem|deleteItem``
+and ``events:putEvents``. Their response (but ``events:putEvents``'s) is the service's
+with ``SdkHttpMetadata``
+(``AllHttpHeaders``, ``HttpHeaders``, ``HttpStatusCode``) and ``SdkResponseMetadata``
+(``RequestId``), as recorded from AWS; ``MessageBody`` (SQS), ``Message`` (SNS) and an
+entry's ``Detail`` (EventBridge) given as JSON that is not text are sent as its JSON
+text; their errors are named ``SQS.``, ``SNS.``, ``DynamoDB.``, ``EventBridge.`` + the
+error with ``Exception``, with the AWS SDK for Java 1.x's cause (``<message> (Service:
+AmazonSNS; Status Code: 404; Error Code: NotFound; Request ID: ...; Proxy: null)``). ``events:putEvents`` fails with
+``EventBridge.FailedEntry`` (the response as cause) when ``FailedEntryCount`` is not 0.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from ..asl import resources
+from ..asl.errors import RUNTIME, TASK_FAILED, StatesError
+from ..asl.runtime import Invoke
+from .aws import Aws, AwsError, AwsResponse, json_text, pascal_name, to_json
+from .config import TasksConfig
+from .transport import IO, CapExpired, Deadline, NetworkError
+
+__all__ = ["AwsTasks", "OPTIMIZED"]
+
+# (service, action) -> (botocore service, operation, error prefix, Java 1.x service name)
+OPTIMIZED: dict[tuple[str, str], tuple[str, str, str, str]] = {
+    ("sqs", "sendMessage"): ("sqs", "SendMessage", "SQS", "AmazonSQS"),
+    ("sns", "publish"): ("sns", "Publish", "SNS", "AmazonSNS"),
+    ("dynamodb", "getItem"): ("dynamodb", "GetItem", "DynamoDB", "AmazonDynamoDBv2"),
+    ("dynamodb", "putItem"): ("dynamodb", "PutItem", "DynamoDB", "AmazonDynamoDBv2"),
+    ("dynamodb", "updateItem"): ("dynamodb", "UpdateItem", "DynamoDB", "AmazonDynamoDBv2"),
+    ("dynamodb", "deleteItem"): ("dynamodb", "DeleteItem", "DynamoDB", "AmazonDynamoDBv2"),
+    ("events", "putEvents"): ("events", "PutEvents", "EventBridge", "AmazonEventBridge"),
+}
+# Optimized parameters a service wants as text, given as any JSON value.
+_TEXT_PARAMETERS = {("sqs", "sendMessage"): "MessageBody", ("sns", "publish"): "Message"}
+
+
+class AwsTasks:
+    """Runs the Task of an AWS SDK or optimized integration (:meth:`handles` tells which)."""
+
+    def __init__(self, config: TasksConfig, io: IO) -> None:
+        self._config = config
+        self.aws = Aws(config, io)
+
+    @staticmethod
+    def handles(parsed: resources.Resource) -> bool:
+        if parsed.kind != resources.SERVICE:
+            return False
+        return parsed.service.startswith("aws-sdk:") or (parsed.service, parsed.action) in (
+            OPTIMIZED
+        )
+
+    async def __call__(
+        self, invoke: Invoke, parsed: resources.Resource, state_deadline: float | None
+    ) -> Any:
+        deadline = Deadline.of(state_deadline, float(self._config.aws_timeout_seconds))
+        parameters = invoke.parameters if invoke.parameters is not None else {}
+        if not isinstance(parameters, dict):
+            raise StatesError(
+                RUNTIME,
+                f"The parameters of {invoke.resource} must be a JSON object, "
+                f"got {type(parameters).__name__}",
+            )
+        if parsed.service.startswith("aws-sdk:"):
+            return await self._sdk(parsed, parameters, deadline)
+        return await self._optimized(parsed, parameters, deadline)
+
+    async def _sdk(self, parsed: resources.Resource, parameters: dict, deadline: Deadline) -> Any:
+        name = parsed.service[len("aws-sdk:") :]
+        service = self.aws.service(name)
+        if service is None:
+            raise StatesError(RUNTIME, f"botocore has no model for the AWS service '{name}'")
+        model = self.aws.model(service)
+        operation = _operation(model, parsed.action)
+        if operation is None:
+            raise StatesError(
+                RUNTIME,
+                f"The AWS service '{name}' has no action '{parsed.action}' in botocore's model",
+            )
+        params = _to_model(operation.input_shape, parameters) if operation.input_shape else {}
+        prefix = pascal_name(model.service_id)
+        try:
+            response = await self.aws.call(service, operation.name, params, deadline)
+        except AwsError as exc:
+            suffix = "" if exc.code.endswith("Exception") else "Exception"
+            raise StatesError(
+                f"{prefix}.{exc.code}{suffix}",
+                f"{exc.message} (Service: {prefix}, Status Code: {exc.status}, "
+                f"Request ID: {exc.request_id}) (SDK Attempt Count: 1)",
+            ) from None
+        except (NetworkError, CapExpired) as exc:
+            raise _unreachable(name, exc, self._config) from None
+        shape = operation.output_shape
+        return to_json(_from_model(shape, response.parsed) if shape else {})
+
+    async def _optimized(
+        self, parsed: resources.Resource, parameters: dict, deadline: Deadline
+    ) -> Any:
+        key = (parsed.service, parsed.action)
+        service, operation, prefix, java_name = OPTIMIZED[key]
+        text = _TEXT_PARAMETERS.get(key)
+        if text is not None and text in parameters:
+            parameters = {**parameters, text: json_text(parameters[text])}
+        if key == ("events", "putEvents") and isinstance(parameters.get("Entries"), list):
+            parameters = {**parameters, "Entries": [_detail_text(e) for e in parameters["Entries"]]}
+        model = self.aws.model(service).operation_model(operation)
+        params = _to_model(model.input_shape, parameters)
+        try:
+            response = await self.aws.call(service, operation, params, deadline)
+        except AwsError as exc:
+            suffix = "" if exc.code.endswith("Exception") else "Exception"
+            raise StatesError(
+                f"{prefix}.{exc.code}{suffix}",
+                f"{exc.message} (Service: {java_name}; Status Code: {exc.status}; "
+                f"Error Code: {exc.wire}; Request ID: {exc.request_id}; Proxy: null)",
+            ) from None
+        except (NetworkError, CapExpired) as exc:
+            raise _unreachable(parsed.service, exc, self._config) from None
+        body = to_json(response.parsed)
+        if key == ("events", "putEvents"):  # recorded without the SDK's metadata
+            if body.get("FailedEntryCount"):
+                raise StatesError("EventBridge.FailedEntry", json_text(body))
+            return body
+        return {**body, **_sdk_metadata(response)}
+
+
+def _detail_text(entry: Any) -> Any:
+    """An EventBridge entry's ``Detail`` may be given as JSON (developer guide, "Call
+    EventBridge with Step Functions"); the API wants its text."""
+    if isinstance(entry, dict) and "Detail" in entry:
+        return {**entry, "Detail": json_text(entry["Detail"])}
+    return entry
+
+
+def _operation(model: Any, action: str) -> Any:
+    """The operation ``action`` names (camelCase in the resource: ``getObject``)."""
+    name = action[:1].upper() + action[1:]
+    return model.operation_model(name) if name in model.operation_names else None
+
+
+def _sdk_metadata(response: AwsResponse) -> dict[str, Any]:
+    """What the AWS SDK for Java 1.x adds to an optimized integration's response."""
+    every: dict[str, list[str]] = {}
+    last: dict[str, str] = {}
+    for name, value in response.headers:
+        every.setdefault(name, []).append(value)
+        last[name] = value
+    return {
+        "SdkHttpMetadata": {
+            "AllHttpHeaders": every,
+            "HttpHeaders": last,
+            "HttpStatusCode": response.status,
+        },
+        "SdkResponseMetadata": {"RequestId": response.request_id},
+    }
+
+
+def _unreachable(service: str, exc: Exception, config: TasksConfig) -> StatesError:
+    if isinstance(exc, CapExpired):
+        cause = (
+            f"The {service} endpoint did not answer within {config.aws_timeout_seconds:g} "
+            f"seconds (awsTimeoutSeconds)"
+        )
+    else:
+        cause = f"Unable to reach the {service} endpoint: {exc}"
+    return StatesError(TASK_FAILED, cause)
+
+
+def _member(members: Any, key: str) -> str | None:
+    """The model member a PascalCase parameter ``key`` names."""
+    if key in members:
+        return key
+    for name in members:
+        if name[:1].upper() + name[1:] == key:
+            return name
+    return None
+
+
+def _to_model(shape: Any, value: Any) -> Any:
+    """A Task's parameters in the model's member names and types (see the docstring)."""
+    kind = shape.type_name
+    if kind == "structure" and isinstance(value, dict):
+        out = {}
+        for key, item in value.items():
+            name = _member(shape.members, key)
+            out[name or key] = item if name is None else _to_model(shape.members[name], item)
+        return out
+    if kind == "list" and isinstance(value, list):
+        return [_to_model(shape.member, item) for item in value]
+    if kind == "map" and isinstance(value, dict):
+        return {key: _to_model(shape.value, item) for key, item in value.items()}
+    if kind == "blob":
+        # Every JSON value, text included, is sent as its JSON text: AWS stored the Body
+        # "text data" of an S3 PutObject as "\"text data\"" (the recorded ETag is that
+        # text's MD5).
+        return json.dumps(value, separators=(",", ":")).encode("utf-8")
+    return value
+
+
+def _from_model(shape: Any, value: Any) -> Any:
+    """A response with its members in PascalCase (map keys unchanged)."""
+    kind = shape.type_name
+    if kind == "structure" and isinstance(value, dict):
+        out = {}
+        for name, item in value.items():
+            member = shape.members.get(name)
+            key = name[:1].upper() + name[1:]
+            out[key] = item if member is None else _from_model(member, item)
+        return out
+    if kind == "list" and isinstance(value, list):
+        return [_from_model(shape.member, item) for item in value]
+    if kind == "map" and isinstance(value, dict):
+        return {key: _from_model(shape.value, item) for key, item in value.items()}
+    return value
