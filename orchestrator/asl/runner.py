@@ -26,7 +26,7 @@ from .errors import TASK_FAILED, StatesError
 from .execution import ExecutionResult, start_execution
 from .history import HISTORY_LIMIT, History
 from .model import StateMachine, parse
-from .runtime import ACTIVITY_CHECK, ActivityWait, Invoke, Sleep
+from .runtime import ACTIVITY_CHECK, NOT_SUBMITTED, ActivityWait, Invoke, Sleep, Submitted
 from .states.base import Env
 
 __all__ = [
@@ -182,6 +182,12 @@ def drive(
         pending = scheduler.outstanding()
         progressed = False
         for command in pending:
+            if type(command) is Submitted:
+                # The hook answers a callback Task with its result: no request's response
+                # to record (no TaskSubmitted).
+                scheduler.fail(command, StatesError(NOT_SUBMITTED, None))
+                progressed = True
+                continue
             if type(command) is ActivityWait:
                 # No workers here: the activity exists and a worker takes the task at once;
                 # its answer is the invoke hook's result.

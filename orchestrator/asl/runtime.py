@@ -46,6 +46,8 @@ __all__ = [
     "Invoke",
     "Sleep",
     "ActivityWait",
+    "Submitted",
+    "NOT_SUBMITTED",
     "ACTIVITY_CHECK",
     "ACTIVITY_PICKUP",
     "Scheduler",
@@ -107,6 +109,24 @@ class Invoke(Command):
     task_token: str | None = None
     context: dict | None = None
     trace: dict | None = None
+
+    def __await__(self):
+        return (yield self)
+
+
+# Submitted fails with this when its call had no response to record (mocked, or no
+# request at all): the Task then records no TaskSubmitted. Never seen outside the core.
+NOT_SUBMITTED = "orchestrator.NotSubmitted"
+
+
+@dataclass(eq=False, slots=True)
+class Submitted(Command):
+    """The response of the request a ``.waitForTaskToken`` service integration made
+    (``call``, awaiting its token meanwhile): AWS records it as ``TaskSubmitted`` while the
+    Task waits. The driver completes it with that response once the request returns, or
+    fails it with :data:`NOT_SUBMITTED` when there is none to record (a mocked answer)."""
+
+    call: Invoke
 
     def __await__(self):
         return (yield self)

@@ -38,8 +38,11 @@ deadlines, Invokes that had no recorded completion are dispatched again with the
 ``Invoke.key`` — ``<execution ARN>#<StateEntered event id>``: one value per state entry, the
 same for every retry attempt and after a replay (event ids are deterministic). The Task
 resources send it as the ``Idempotency-Key`` header, so the services return the first
-response instead of creating anything new. An execution whose journal cannot be replayed
-is failed with a clear cause; it is never resumed half-way.
+response instead of creating anything new. A ``.waitForTaskToken`` call whose request's
+response is journaled (its ``TaskSubmitted``, :class:`~orchestrator.asl.runtime.Submitted`)
+is not made again: it only waits for its token (a crash between the request and that
+record repeats the request, with the same key). An execution whose journal cannot be
+replayed is failed with a clear cause; it is never resumed half-way.
 """
 
 from __future__ import annotations
@@ -61,7 +64,15 @@ from orchestrator.asl.errors import HEARTBEAT_TIMEOUT, RUNTIME, TASK_FAILED, TIM
 from orchestrator.asl.mock_config import MockConfig, Outcome
 from orchestrator.asl.model import StateMachine
 from orchestrator.asl.model import parse as parse_definition
-from orchestrator.asl.runtime import ACTIVITY_CHECK, ActivityWait, Invoke, Sleep
+from orchestrator.asl.runtime import (
+    ACTIVITY_CHECK,
+    NOT_SUBMITTED,
+    ActivityWait,
+    Invoke,
+    Sleep,
+    Submitted,
+)
+from orchestrator.tasks import WaitForCallback
 
 from . import logs
 from .activities import ActivityQueues, Pending
@@ -554,6 +565,8 @@ class Driver:
             ]
         elif kind is ActivityWait:
             self._dispatch_activity(run, seq, command)
+        elif kind is Submitted:
+            return  # completed when its call's request returns (_outcome)
         elif kind is Invoke:
             if command.task_token is not None:
                 run.tokens[seq] = command.task_token
@@ -563,8 +576,11 @@ class Driver:
                     self._arm_heartbeat(run, seq, command)
             if _is_activity(command.resource):
                 return  # the worker answers with the token (SendTaskSuccess / Failure)
+            if command in run.submitted:
+                return  # resumed after its request went out (TaskSubmitted): never again
             mocked = self._mocked_outcome(run, command)
             if mocked is not None:  # a test case's mocked response stands for the call
+                self._submitted(run, command, None)
                 if mocked.throws:
                     self._deliver(run, Completion.failure(seq, mocked.error, mocked.cause))
                 else:
@@ -626,9 +642,16 @@ class Driver:
             return
         if error is not None:
             self._deliver(run, Completion.failure(seq, error.error, error.cause))
+            if command.task_token is not None:  # a callback that came before the failure
+                self._submitted(run, command, None)
             return
         if command.task_token is not None:
-            return  # .waitForTaskToken: the result arrives through SendTaskSuccess/Failure
+            # .waitForTaskToken: the result arrives through SendTaskSuccess/Failure; the
+            # request's own response is the Task's TaskSubmitted.
+            self._submitted(
+                run, command, result.response if isinstance(result, WaitForCallback) else result
+            )
+            return
         try:
             if isinstance(result, Doc):
                 text = result.text
@@ -642,6 +665,21 @@ class Driver:
                 run, Completion.failure(seq, RUNTIME, f"The Task result is not valid JSON: {cause}")
             )
             return
+        self._deliver(run, Completion(seq, text))
+
+    def _submitted(self, run: Run, command: Invoke, response: Any) -> None:
+        """Complete the :class:`Submitted` waiting on ``command``'s request, if any: with
+        the response's JSON text, or NOT_SUBMITTED for None (no request was made)."""
+        seq = run.submits.get(command)
+        if seq is None:
+            return
+        if response is None:
+            self._deliver(run, Completion.failure(seq, NOT_SUBMITTED, None))
+            return
+        try:
+            text = response.text if isinstance(response, Doc) else dumps(response)
+        except (TypeError, ValueError):
+            text = dumps(str(response))
         self._deliver(run, Completion(seq, text))
 
     def _log(self, run: Run, events: list[dict]) -> None:

@@ -58,7 +58,15 @@ from orchestrator.asl.errors import REDRIVE_ATTEMPT, RUNTIME, StatesError
 from orchestrator.asl.execution import run_execution
 from orchestrator.asl.history import History
 from orchestrator.asl.model import StateMachine
-from orchestrator.asl.runtime import EXECUTION_TIMEOUT, TASK_TIMEOUT, Invoke, Scheduler, Sleep, Task
+from orchestrator.asl.runtime import (
+    EXECUTION_TIMEOUT,
+    TASK_TIMEOUT,
+    Invoke,
+    Scheduler,
+    Sleep,
+    Submitted,
+    Task,
+)
 from orchestrator.asl.states.base import Env
 
 from .clock import from_us, real_us, to_us
@@ -159,6 +167,10 @@ class Run:
         self.next_seq = 0
         self.deadlines: dict[int, int] = {}  # Sleep seq -> real deadline (us)
         self.timeouts: dict[Invoke, int] = {}  # call -> seq of the Sleep of its TimeoutSeconds
+        self.submits: dict[Invoke, int] = {}  # callback call -> seq of its Submitted
+        # Callback calls whose request's response is recorded (TaskSubmitted): a resume
+        # waits for their token without making the request again.
+        self.submitted: set[Invoke] = set()
         self.record_seq = 0
         # The execution clock.
         self.skew_us = 0
@@ -377,6 +389,8 @@ class Run:
             # The result's JSON text: the same Doc live and in a replay.
             assert completion.result is not None  # a call's success always carries it
             self.scheduler.complete(command, Doc.from_text(completion.result))
+            if type(command) is Submitted:
+                self.submitted.add(command.call)
         return True
 
     def _number_commands(self) -> list[int]:
@@ -388,6 +402,10 @@ class Run:
             self.deadlines.pop(seq, None)
             if type(command) is Sleep and command.call is not None:
                 self.timeouts.pop(command.call, None)
+            elif type(command) is Submitted:
+                self.submits.pop(command.call, None)
+            elif type(command) is Invoke:
+                self.submitted.discard(command)
             self.released.append(seq)
         new = []
         for command in outstanding:
@@ -398,6 +416,8 @@ class Run:
                 self.seq_of[command] = seq
                 if type(command) is Sleep and command.call is not None:
                     self.timeouts[command.call] = seq
+                elif type(command) is Submitted:
+                    self.submits[command.call] = seq
                 new.append(seq)
         return new
 

@@ -26,11 +26,14 @@ from ..errors import HEARTBEAT_TIMEOUT, REDRIVE_ATTEMPT, TIMEOUT, StatesError
 from ..runtime import (
     ACTIVITY_CHECK,
     ACTIVITY_PICKUP,
+    NOT_SUBMITTED,
     TASK_TIMEOUT,
     ActivityWait,
     Invoke,
     Sleep,
+    Submitted,
     first_of,
+    spawn,
     yield_now,
 )
 from .retry_catch import retry_catch
@@ -97,6 +100,10 @@ class _Events:
             self.frame.event("ActivityStarted", dict(worker or {}))
         else:
             self.frame.event("TaskStarted", dict(self.details))
+
+    def submitted(self, response: Doc):
+        details = {"output": response.text, "outputDetails": _NOT_TRUNCATED, **self.details}
+        self.frame.event("TaskSubmitted", details)
 
     def _prefix(self):
         return {"lambda-function": "LambdaFunction", "activity": "Activity"}.get(self.kind, "Task")
@@ -171,6 +178,8 @@ async def run_task(state, doc: Doc, run):
             return await _reported(events, doc, run, _mocked(inspector, run))
         command = _invoke(state, parameters, run, timeout, heartbeat)
         deadline = None if timeout is None else env.now() + timedelta(seconds=timeout)
+        if wait_for_token and kind == resources.SERVICE:
+            return await _reported(events, doc, run, _callback(command, deadline, events))
         return await _reported(events, doc, run, _bounded(command, deadline, command))
 
     return await retry_catch(state, run, doc, _again_when_redriven(run, one_attempt))
@@ -218,6 +227,32 @@ async def _activity_attempt(state, doc: Doc, run, events: _Events) -> Doc:
         return await _bounded(_invoke(state, parameters, run, timeout, heartbeat), deadline)
 
     return await _reported(events, doc, run, waits())
+
+
+async def _callback(command: Invoke, deadline, events: _Events):
+    """A ``.waitForTaskToken`` service integration: the Task waits for its token while the
+    request's own response (SQS SendMessage's, StartExecution's) is recorded as
+    ``TaskSubmitted`` when it returns - before the callback's outcome even when the
+    callback was quicker than the response."""
+    waiter = await spawn(_submission(Submitted(command), events))
+    await yield_now()  # the waiter blocks first: its Submitted is issued before the call
+    try:
+        result = await _bounded(command, deadline, command)
+    except BaseException:
+        waiter.cancel()
+        raise
+    await waiter
+    return result
+
+
+async def _submission(submitted: Submitted, events: _Events) -> None:
+    try:
+        response = await submitted
+    except StatesError as err:
+        if err.error == NOT_SUBMITTED:
+            return
+        raise
+    events.submitted(response if isinstance(response, Doc) else Doc(response))
 
 
 async def _mocked(inspector, run) -> Doc:

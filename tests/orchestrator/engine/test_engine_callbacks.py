@@ -4,8 +4,9 @@ import json
 import threading
 
 import pytest
-from engine_helpers import create, definition, event_types
+from engine_helpers import create, definition, event_types, history, wait_until_waiting
 
+from orchestrator.asl.errors import StatesError
 from orchestrator.engine.errors import ApiError
 
 CALLBACK = "arn:aws:states:::lambda:invoke.waitForTaskToken"
@@ -241,3 +242,82 @@ def test_heartbeats_hammered_while_the_task_completes(make_engine, tokens):
     assert engine.stats()["tokens"] == 0
     for token in seen:
         assert api_error(engine.send_task_heartbeat, {"taskToken": token}).code == "TaskTimedOut"
+
+
+# -- TaskSubmitted: the request's own response ---------------------------------------------
+
+
+def _task_events(engine, arn):
+    events = history(engine, arn)
+    return [e for e in events if e["type"].startswith("Task") and "State" not in e["type"]]
+
+
+def test_the_requests_response_is_recorded_as_task_submitted(engine, tokens):
+    arn = engine.start_execution({"stateMachineArn": create(engine, defn=callback_machine())})[
+        "executionArn"
+    ]
+    token = tokens()
+    wait_until_waiting(engine, arn, "TaskSubmitted")  # written while the Task waits
+    engine.send_task_success({"taskToken": token, "output": '{"done": 1}'})
+    assert engine.wait_for(arn, 30)["status"] == "SUCCEEDED"
+    events = _task_events(engine, arn)
+    assert [e["type"] for e in events] == [
+        "TaskScheduled",
+        "TaskStarted",
+        "TaskSubmitted",
+        "TaskSucceeded",
+    ]
+    details = events[2]["taskSubmittedEventDetails"]
+    assert json.loads(details["output"]) == {"StatusCode": 200}
+    assert (details["resource"], details["resourceType"]) == ("invoke.waitForTaskToken", "lambda")
+    assert details["outputDetails"] == {"truncated": False}
+
+
+def test_a_callback_quicker_than_the_response_still_follows_task_submitted(engine, invoker):
+    def answer_then_respond(invoke):
+        # The worker answers before the request's response is back.
+        token = invoke.parameters["Payload"]["token"]
+        engine.send_task_success({"taskToken": token, "output": '"early"'})
+        return {"StatusCode": 200}
+
+    invoker.handlers[CALLBACK] = answer_then_respond
+    arn = engine.start_execution({"stateMachineArn": create(engine, defn=callback_machine())})[
+        "executionArn"
+    ]
+    out = engine.wait_for(arn, 30)
+    assert (out["status"], out["output"]) == ("SUCCEEDED", '"early"')
+    assert [e["type"] for e in _task_events(engine, arn)][2:] == ["TaskSubmitted", "TaskSucceeded"]
+
+
+def test_a_failed_request_records_no_task_submitted(engine, invoker):
+    def refuse(invoke):
+        raise StatesError("Lambda.ServiceException", "down")
+
+    invoker.handlers[CALLBACK] = refuse
+    arn = engine.start_execution({"stateMachineArn": create(engine, defn=callback_machine())})[
+        "executionArn"
+    ]
+    out = engine.wait_for(arn, 30)
+    assert (out["status"], out["error"]) == ("FAILED", "Lambda.ServiceException")
+    assert [e["type"] for e in _task_events(engine, arn)] == [
+        "TaskScheduled",
+        "TaskStarted",
+        "TaskFailed",
+    ]
+
+
+def test_a_resumed_callback_does_not_repeat_its_submitted_request(make_engine, tokens, invoker):
+    engine = make_engine()
+    arn = engine.start_execution({"stateMachineArn": create(engine, defn=callback_machine())})[
+        "executionArn"
+    ]
+    token = tokens()
+    wait_until_waiting(engine, arn, "TaskSubmitted")
+    engine.close()
+    again = make_engine()
+    assert again.wait_resumed(30)
+    again.send_task_success({"taskToken": token, "output": '"after"'})
+    out = again.wait_for(arn, 30)
+    assert (out["status"], out["output"]) == ("SUCCEEDED", '"after"')
+    assert sum(call.resource == CALLBACK for call in invoker.calls) == 1
+    assert event_types(again, arn).count("TaskSubmitted") == 1
