@@ -310,7 +310,17 @@ def _case_norms(case: dict, value: Any) -> Any:
             value = _apply_jsonpath_norm(value, norm["jsonpath"], norm["replacement"])
         elif norm["type"] == "regex" and norm["replacement"] == "generated-uuid":
             value = json.loads(_UUID_RE.sub("generated-uuid", json.dumps(value)))
+        elif norm["type"] == "sfn_sqs_integration":
+            # The recorder's SQS transformer: message digests become numbered references.
+            for key, token in _SQS_DIGESTS:
+                value = _apply_reference_norm(value, f"$..{key}", token)
     return value
+
+
+_SQS_DIGESTS = (
+    ("MD5OfMessageBody", "m-d5-of-message-body"),
+    ("MD5OfMessageAttributes", "m-d5-of-message-attributes"),
+)
 
 
 def normalise_parallel(events: list[dict]) -> None:
@@ -423,8 +433,12 @@ def run_case(case: dict, invoke=None):
             f"{name}:<{prefix}_Part2_0idx>"
         )
     role = "sfn_role_arn" if "sfn_role_arn" in json.dumps(case["expected"]) else ROLE_ARN
-    if f"iam::{ACCOUNT}:role/<resource:1>" in json.dumps(case.get("history")):
-        role = f"arn:{PARTITION}:iam::{ACCOUNT}:role/<resource:1>"  # a generated role name
+    generated = re.search(
+        rf'"roleArn": "(arn:{PARTITION}:iam::{ACCOUNT}:role/<resource:\d+>)"',
+        json.dumps(case.get("history")),
+    )
+    if generated:
+        role = generated[1]  # a generated role name, numbered among the case's resources
     if any(
         n.get("replacement") == "<role-name>" for n in case.get("snapshot_normalisations") or ()
     ):
