@@ -98,6 +98,20 @@ class _Server(BaseApplication):
         return create_app()
 
 
+# botocore's variable for Step Functions' endpoint: aws-sdk:sfn Tasks call this engine's own
+# API unless it names another (orchestrator/tasks/aws.py).
+SELF_ENDPOINT_VARIABLE = "AWS_ENDPOINT_URL_SFN"
+
+
+def self_endpoint(host: str, port: int) -> str:
+    """The URL this server answers on, as a client on this machine reaches it."""
+    if host in ("0.0.0.0", "", "::"):
+        host = "127.0.0.1"
+    return "http://%s:%d" % (f"[{host}]" if ":" in host else host, port)
+
+
 def serve(host: str | None = None, port: int | None = None, threads: int = THREADS) -> int:
-    _Server(gunicorn_options(host or default_host(), port or default_port(), threads)).run()
+    host, port = host or default_host(), port or default_port()
+    os.environ.setdefault(SELF_ENDPOINT_VARIABLE, self_endpoint(host, port))
+    _Server(gunicorn_options(host, port, threads)).run()
     return 0
