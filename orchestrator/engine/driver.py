@@ -56,7 +56,7 @@ from collections import OrderedDict, deque
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
-from typing import Any
+from typing import Any, Protocol
 
 from orchestrator.asl import resources
 from orchestrator.asl.document import Doc, InvalidJson, check_text, dumps
@@ -84,7 +84,7 @@ from .run import Run
 from .store import Store, Write
 from .timers import Timers
 
-__all__ = ["Driver", "CLOSED"]
+__all__ = ["Driver", "LocalTasks", "CLOSED"]
 
 log = logging.getLogger("orchestrator.engine")
 
@@ -99,15 +99,32 @@ _RETRY_FIRST, _RETRY_MAX = 0.05, 2.0  # seconds between two commits of an unwrit
 CALL_LIMIT_SECONDS = 300.0
 
 
+class LocalTasks(Protocol):
+    """A Task resource the engine serves itself, on the driver's commands: ``dispatch``
+    carries out ``command`` (``resumed``: its TaskSubmitted is journaled, its request must
+    not be made again) and reports through :meth:`Driver.outcome` / :meth:`Driver.submitted`;
+    ``release`` says the command is gone (withdrawn, or its execution ended)."""
+
+    def handles(self, command: Invoke) -> bool: ...
+    def dispatch(self, run: Run, seq: int, command: Invoke, resumed: bool) -> None: ...
+    def release(self, run: Run, seq: int) -> None: ...
+
+
 class Driver:
     """Runs executions on ``store`` (opened by the caller); ``on_finished(run)`` is called on
     an activator once an execution's end is committed."""
 
     def __init__(
-        self, config: EngineConfig, store: Store, on_finished: Callable[[Run], None] | None = None
+        self,
+        config: EngineConfig,
+        store: Store,
+        on_finished: Callable[[Run], None] | None = None,
+        local: LocalTasks | None = None,
     ) -> None:
         self.config = config
         self.store = store
+        # The Task resource the engine itself serves (nested workflows, :mod:`.nested`).
+        self.local = local
         self._on_finished_hook = on_finished
         self._lock = threading.Lock()
         self._cond = threading.Condition(self._lock)
@@ -538,6 +555,8 @@ class Driver:
         """Cancel the timers and close the task tokens of commands that are gone."""
         for seq in run.take_released():
             self.activities.withdraw(run, seq)
+            if self.local is not None:
+                self.local.release(run, seq)
             for handle in run.handles.pop(seq, ()):
                 handle.cancel()
             token = run.tokens.pop(seq, None)
@@ -566,7 +585,7 @@ class Driver:
         elif kind is ActivityWait:
             self._dispatch_activity(run, seq, command)
         elif kind is Submitted:
-            return  # completed when its call's request returns (_outcome)
+            return  # completed when its call's request returns (outcome)
         elif kind is Invoke:
             if command.task_token is not None:
                 run.tokens[seq] = command.task_token
@@ -576,11 +595,14 @@ class Driver:
                     self._arm_heartbeat(run, seq, command)
             if _is_activity(command.resource):
                 return  # the worker answers with the token (SendTaskSuccess / Failure)
+            if self.local is not None and self.local.handles(command):
+                self.local.dispatch(run, seq, command, command in run.submitted)
+                return
             if command in run.submitted:
                 return  # resumed after its request went out (TaskSubmitted): never again
             mocked = self._mocked_outcome(run, command)
             if mocked is not None:  # a test case's mocked response stands for the call
-                self._submitted(run, command, None)
+                self.submitted(run, command, None)
                 if mocked.throws:
                     self._deliver(run, Completion.failure(seq, mocked.error, mocked.cause))
                 else:
@@ -590,7 +612,7 @@ class Driver:
             deadline_us = run.call_deadline(command)
             self._invoker.submit(
                 command,
-                partial(self._outcome, run, seq, command),
+                partial(self.outcome, run, seq, command),
                 deadline=None if deadline_us is None else deadline_us / 1e6,
             )
         elif command is not None:
@@ -634,7 +656,7 @@ class Driver:
             )
         ]
 
-    def _outcome(
+    def outcome(
         self, run: Run, seq: int, command: Invoke, result: Any, error: StatesError | None
     ) -> None:
         """A Task call ended (any thread; quick): hand its outcome to the activators."""
@@ -643,12 +665,12 @@ class Driver:
         if error is not None:
             self._deliver(run, Completion.failure(seq, error.error, error.cause))
             if command.task_token is not None:  # a callback that came before the failure
-                self._submitted(run, command, None)
+                self.submitted(run, command, None)
             return
         if command.task_token is not None:
             # .waitForTaskToken: the result arrives through SendTaskSuccess/Failure; the
             # request's own response is the Task's TaskSubmitted.
-            self._submitted(
+            self.submitted(
                 run, command, result.response if isinstance(result, WaitForCallback) else result
             )
             return
@@ -667,7 +689,7 @@ class Driver:
             return
         self._deliver(run, Completion(seq, text))
 
-    def _submitted(self, run: Run, command: Invoke, response: Any) -> None:
+    def submitted(self, run: Run, command: Invoke, response: Any) -> None:
         """Complete the :class:`Submitted` waiting on ``command``'s request, if any: with
         the response's JSON text, or NOT_SUBMITTED for None (no request was made)."""
         seq = run.submits.get(command)

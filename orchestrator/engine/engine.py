@@ -43,6 +43,7 @@ from .errors import ApiError, StoreUnavailable
 from .journal import Completion, Heartbeat, MapRunUpdate, Stop
 from .map_runs import KIND as MAP_RUN
 from .map_runs import processor_definition
+from .nested import NestedExecutions
 from .run import Run
 from .store import SqliteStore, Store
 from .versions import Versions, not_found
@@ -119,6 +120,7 @@ class Engine:
         self._lock = threading.Lock()  # state-machine and execution-name changes
         self._express: OrderedDict[str, Run] = OrderedDict()
         self._versions: Versions | None = None
+        self._nested: NestedExecutions | None = None
 
     # -- lifecycle -------------------------------------------------------------------------
     def start(self) -> Engine:
@@ -133,7 +135,11 @@ class Engine:
         self._versions = Versions(self.store, self.config.routing_seed)
         # Assigned before it starts: a resumed execution may end (and call _finished, which
         # needs the driver and the versions) before Driver.start() returns.
-        self._driver = Driver(self.config, self.store, on_finished=self._finished)
+        self._nested = NestedExecutions(self)
+        self._driver = Driver(
+            self.config, self.store, on_finished=self._finished, local=self._nested
+        )
+        self._nested.attach(self._driver)
         self._driver.start()
         return self
 
@@ -141,6 +147,9 @@ class Engine:
         if self._driver is not None:
             self._driver.close()
             self._driver = None
+        if self._nested is not None:
+            self._nested.close()
+            self._nested = None
         if self.store is not None:
             self.store.close()
             self.store = None
@@ -180,6 +189,8 @@ class Engine:
 
     def _finished(self, run: Run) -> None:
         """An execution's end is committed (on an activator thread)."""
+        if self._nested is not None:
+            self._nested.finished(run)
         if run.durable:
             machine = self._require_started().get_machine(run.row["sm_arn"])
             if machine is not None and machine["status"] == "DELETING":
@@ -239,6 +250,13 @@ class Engine:
             raise ApiError(
                 "InvalidDefinition", f"Invalid State Machine Definition: '{exc}'"
             ) from None
+
+    def execution_row(self, arn: str) -> dict | None:
+        """The execution's row (a running one's as it is now), or None when there is none."""
+        try:
+            return self._as_row(self._execution_row(arn))
+        except ApiError:
+            return None
 
     def _execution_row(self, arn: str) -> dict | Run:
         execution_parts(arn)
@@ -637,17 +655,23 @@ class Engine:
         }
         if request.get("traceHeader") is not None:
             row["trace_header"] = request["traceHeader"]
+        if request.get("started_by") is not None:
+            row["started_by"] = request["started_by"]
         for key in ("version_arn", "alias_arn", "mock_case"):
             if machine.get(key) is not None:
                 row[key] = machine[key]
         return row
 
-    def start_execution(self, request: dict) -> dict:
+    def start_execution(self, request: dict, started_by: str | None = None) -> dict:
         """StartExecution. "If StartExecution is called with the same name and input as a
         running execution, the call succeeds and return the same response as the original
         request. If the execution is closed or if the input is different, it returns a 400
-        ExecutionAlreadyExists error." EXPRESS machines run without a journal."""
+        ExecutionAlreadyExists error." EXPRESS machines run without a journal.
+        ``started_by``: the ARN of the execution whose Task starts this one (a nested
+        workflow, :mod:`.nested`)."""
         machine, name, input_text = self._prepare_start(request)
+        if started_by is not None:
+            request = {**request, "started_by": started_by}
         if machine["type"] == "EXPRESS":
             arn = express_arn(machine["arn"], name, str(uuidlib.uuid4()))
             run = self._start_run(self._row(machine, arn, name, input_text, request), False)

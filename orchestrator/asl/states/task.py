@@ -153,6 +153,8 @@ async def run_task(state, doc: Doc, run):
     )
     events = _Events(frame, kind, resource_type, resource, region)
     wait_for_token = resources.is_callback(state.resource)
+    parsed = resources.parse(state.resource)
+    sync = parsed is not None and parsed.is_sync
     inspector = env.inspector
     mocked = inspector is not None and inspector.mock is not None and inspector.tests(run)
     if kind == resources.ACTIVITY and not mocked:
@@ -178,7 +180,7 @@ async def run_task(state, doc: Doc, run):
             return await _reported(events, doc, run, _mocked(inspector, run))
         command = _invoke(state, parameters, run, timeout, heartbeat)
         deadline = None if timeout is None else env.now() + timedelta(seconds=timeout)
-        if wait_for_token and kind == resources.SERVICE:
+        if (wait_for_token or sync) and kind == resources.SERVICE:
             return await _reported(events, doc, run, _callback(command, deadline, events))
         return await _reported(events, doc, run, _bounded(command, deadline, command))
 
@@ -230,10 +232,10 @@ async def _activity_attempt(state, doc: Doc, run, events: _Events) -> Doc:
 
 
 async def _callback(command: Invoke, deadline, events: _Events):
-    """A ``.waitForTaskToken`` service integration: the Task waits for its token while the
-    request's own response (SQS SendMessage's, StartExecution's) is recorded as
-    ``TaskSubmitted`` when it returns - before the callback's outcome even when the
-    callback was quicker than the response."""
+    """A ``.waitForTaskToken`` or ``.sync`` service integration: the Task waits for its
+    token (or its job) while the request's own response (SQS SendMessage's,
+    StartExecution's) is recorded as ``TaskSubmitted`` when it returns - before the
+    outcome even when the outcome was quicker than the response."""
     waiter = await spawn(_submission(Submitted(command), events))
     await yield_now()  # the waiter blocks first: its Submitted is issued before the call
     try:
