@@ -254,3 +254,87 @@ def test_a_resumed_callback_does_not_send_its_message_again(tmp_path, moto):
         assert [e["type"] for e in events(sfn, arn)].count("TaskSubmitted") == 1
     finally:
         server.stop()
+
+
+NESTED_CHILD = {
+    "StartAt": "Check",
+    "States": {
+        "Check": {
+            "Type": "Choice",
+            "Choices": [{"Variable": "$.fail", "BooleanEquals": True, "Next": "Refuse"}],
+            "Default": "Work",
+        },
+        "Refuse": {"Type": "Fail", "Error": "Rejected", "Cause": "item refused"},
+        "Work": {"Type": "Wait", "Seconds": 2, "Next": "Done"},
+        "Done": {"Type": "Pass", "Parameters": {"done.$": "$.id"}, "End": True},
+    },
+}
+
+
+def nested_parent(child_arn: str) -> dict:
+    return {
+        "StartAt": "Each",
+        "States": {
+            "Each": {
+                "Type": "Map",
+                "ItemsPath": "$.items",
+                "MaxConcurrency": 0,
+                "ItemProcessor": {
+                    "StartAt": "Child",
+                    "States": {
+                        "Child": {
+                            "Type": "Task",
+                            "Resource": "arn:aws:states:::states:startExecution.sync:2",
+                            "Parameters": {
+                                "StateMachineArn": child_arn,
+                                "Input": {
+                                    "id.$": "$.id",
+                                    "fail.$": "$.fail",
+                                    "AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID.$": "$$.Execution.Id",
+                                },
+                            },
+                            "OutputPath": "$.Output",
+                            "Catch": [{"ErrorEquals": ["States.TaskFailed"], "Next": "Failed"}],
+                            "End": True,
+                        },
+                        "Failed": {
+                            "Type": "Pass",
+                            "Parameters": {"failed.$": "States.StringToJson($.Cause)"},
+                            "End": True,
+                        },
+                    },
+                },
+                "End": True,
+            }
+        },
+    }
+
+
+def test_nested_sync2_children_survive_a_kill_9_of_the_orchestrator(tmp_path):
+    server = Orchestrator(tmp_path, {"ORCHESTRATOR_TIME_SCALE": "1"}).start()
+    try:
+        sfn = stepfunctions_client(server.url)
+        child = machine(sfn, "item", NESTED_CHILD)
+        parent = machine(sfn, "batch", nested_parent(child))
+        items = [{"id": i, "fail": i == 3} for i in range(5)]
+        arn = start(sfn, parent, {"items": items})
+        deadline = time.monotonic() + 30
+        while [e["type"] for e in events(sfn, arn)].count("TaskSubmitted") < 5:
+            assert time.monotonic() < deadline, "the children were never all started"
+            time.sleep(0.05)
+        kill_group(server.process)  # kill -9 while four children wait
+        server.start()
+        sfn = stepfunctions_client(server.url)
+        done = wait_finished(sfn, arn)
+        assert done["status"] == "SUCCEEDED", done
+        output = json.loads(done["output"])
+        assert output[:3] == [{"done": 0}, {"done": 1}, {"done": 2}]
+        assert output[3]["failed"]["Error"] == "Rejected"
+        assert output[3]["failed"]["Status"] == "FAILED"
+        assert output[4] == {"done": 4}
+        started = sfn.list_executions(stateMachineArn=child)["executions"]
+        assert len(started) == 5, "a resumed parent started a child twice"
+        first = sfn.describe_execution(executionArn=started[0]["executionArn"])
+        assert json.loads(first["input"])["AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID"] == arn
+    finally:
+        server.stop()
