@@ -664,12 +664,13 @@ class Driver:
             return
         if error is not None:
             self._deliver(run, Completion.failure(seq, error.error, error.cause))
-            if command.task_token is not None:  # a callback that came before the failure
+            if command.task_token is not None:  # an answer that came before the failure
                 self.submitted(run, command, None)
             return
-        if command.task_token is not None:
+        if resources.is_callback(command.resource):
             # .waitForTaskToken: the result arrives through SendTaskSuccess/Failure; the
-            # request's own response is the Task's TaskSubmitted.
+            # request's own response is the Task's TaskSubmitted. (A .sync Task has a token
+            # too, which may answer it before its job ends: its outcome completes it.)
             self.submitted(
                 run, command, result.response if isinstance(result, WaitForCallback) else result
             )

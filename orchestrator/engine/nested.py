@@ -227,7 +227,8 @@ class NestedExecutions:
     # -- completing ----------------------------------------------------------------------
     def _complete(self, waiting: _Waiting, row: dict) -> None:
         parsed_io = waiting.parsed.pattern == resources.SYNC2
-        description = _description(row, parsed_io)
+        described = self._engine.describe_execution({"executionArn": row["arn"]})
+        description = _description(described, parsed_io)
         driver = self._driver()
         if row["status"] == "SUCCEEDED":
             driver.outcome(waiting.run, waiting.seq, waiting.command, description, None)
@@ -297,33 +298,21 @@ def _start_response(started: dict) -> dict:
     }
 
 
-def _description(row: dict, parsed_io: bool) -> dict:
-    """DescribeExecution of the child in PascalCase, as ``.sync`` (text) and ``.sync:2``
-    (parsed ``Input`` / ``Output``) return it."""
+def _description(described: dict, parsed_io: bool) -> dict:
+    """DescribeExecution of the child (``described``: the engine's answer) as the Task
+    returns it: members in PascalCase, dates in epoch ms, ``Input`` / ``Output`` as JSON
+    text for ``.sync`` and parsed for ``.sync:2``."""
 
-    def io(text: Any) -> Any:
-        if not parsed_io or not isinstance(text, str):
-            return text
-        try:
-            return json.loads(text)
-        except ValueError:
-            return text
+    def value(key: str, item: Any) -> Any:
+        if isinstance(item, dict):
+            return {k[:1].upper() + k[1:]: value(k, v) for k, v in item.items()}
+        if hasattr(item, "timestamp"):
+            return _epoch_ms(item.timestamp())
+        if parsed_io and key in ("input", "output") and isinstance(item, str):
+            try:
+                return json.loads(item)
+            except ValueError:
+                return item
+        return item
 
-    out: dict[str, Any] = {
-        "ExecutionArn": row["arn"],
-        "Input": io(row.get("input")),
-        "InputDetails": {"Included": True},
-        "Name": row["name"],
-        "StartDate": _epoch_ms(row["start_us"] / 1e6),
-        "StateMachineArn": row["sm_arn"],
-        "Status": row["status"],
-    }
-    if row.get("stop_us") is not None:
-        out["StopDate"] = _epoch_ms(row["stop_us"] / 1e6)
-    if row["status"] == "SUCCEEDED":
-        out["Output"] = io(row.get("output"))
-        out["OutputDetails"] = {"Included": True}
-    for key, field in (("error", "Error"), ("cause", "Cause")):
-        if row.get(key) is not None:
-            out[field] = row[key]
-    return out
+    return value("", described)

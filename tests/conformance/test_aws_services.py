@@ -26,7 +26,7 @@ import pytest
 
 from orchestrator.asl.runtime import Invoke
 from orchestrator.tasks import TaskInvoker, TasksConfig
-from tests.conformance.harness import compare
+from tests.conformance.harness import compare, mask_sdk_headers
 from tests.corpus import CORPUS
 from tests.support.aws_setup import create_setup, substitute, unsubstitute
 
@@ -106,29 +106,6 @@ def test_every_case_is_accounted_for():
     assert len(RUN) >= 37, f"only {len(RUN)} of {len(CASES)} service cases run"
 
 
-def _mask_headers(value: Any) -> Any:
-    """``SdkHttpMetadata``'s header maps replaced by a marker (their values are the
-    emulator's)."""
-    if isinstance(value, list):
-        return [_mask_headers(item) for item in value]
-    if not isinstance(value, dict):
-        if isinstance(value, str) and "SdkHttpMetadata" in value:
-            try:
-                return json.dumps(_mask_headers(json.loads(value)), separators=(",", ":"))
-            except ValueError:
-                return value
-        return value
-    out = {key: _mask_headers(item) for key, item in value.items()}
-    meta = out.get("SdkHttpMetadata")
-    if isinstance(meta, dict):
-        out["SdkHttpMetadata"] = {
-            **meta,
-            "AllHttpHeaders": "<headers>",
-            "HttpHeaders": "<headers>",
-        }
-    return out
-
-
 class _MotoInvoke:
     """The runner's Task hook: the engine's own Task resources against moto, with the
     case's placeholders translated at the boundary."""
@@ -147,7 +124,7 @@ class _MotoInvoke:
             if isinstance(cause, str):
                 err.cause = unsubstitute(cause, self.mapping)  # type: ignore[attr-defined]
             raise
-        return _mask_headers(unsubstitute(result, self.mapping))
+        return mask_sdk_headers(unsubstitute(result, self.mapping))
 
 
 @pytest.mark.parametrize("path", RUN, ids=lambda p: p.stem)
@@ -157,8 +134,8 @@ def test_case(path, moto, monkeypatch):
     case = json.loads(path.read_text())
     mapping = create_setup(case, moto)
     judged = copy.deepcopy(case)
-    judged["expected"] = _mask_headers(judged["expected"])
-    judged["history"] = _mask_headers(judged["history"])
+    judged["expected"] = mask_sdk_headers(judged["expected"])
+    judged["history"] = mask_sdk_headers(judged["history"])
     invoke = _MotoInvoke(moto.url, mapping)
     try:
         problems = compare(judged, invoke)

@@ -18,9 +18,10 @@ CASES = sorted((CORPUS.parent / "conformance-more" / "cases" / "local_mocking").
 MACHINE, CASE = "Recorded", "AsRecorded"
 # Cases where the mocked run differs from AWS's recording, and why (each must still differ).
 _SUBMITTED = (
-    "AWS records TaskSubmitted (the request's own response) before the callback's or the "
-    "job's TaskSucceeded; this engine does not record TaskSubmitted for .waitForTaskToken "
-    "and .sync Tasks yet (the service integrations' work)"
+    "AWS records TaskSubmitted, the response of the request the Task made (SQS SendMessage's, "
+    "StartExecution's), which a mocked run cannot know: no request is made. The same "
+    "recordings run for real, and match, in test_callback_conformance (SQS, against moto) "
+    "and test_nested_conformance (.sync children)"
 )
 KNOWN = {
     "test_base_callbacks.test_sfn_start_execution_sync_SFN_SYNC": _SUBMITTED,

@@ -166,7 +166,9 @@ async def run_task(state, doc: Doc, run):
         )
 
     async def one_attempt() -> Doc:
-        if wait_for_token and run.task_token is None:
+        # A .sync Task has a token too ($$.Task.Token): SendTaskSuccess may answer it before
+        # its job ends (recorded: callback/test_sync_with_task_token).
+        if (wait_for_token or sync) and run.task_token is None:
             run.issue_task_token(env.effects.uuid())
         timeout = io.timeout_seconds(doc, run)
         heartbeat = io.heartbeat_seconds(doc, run)
