@@ -7,8 +7,9 @@ integrations": "Parameters in Step Functions are expressed in PascalCase, even i
 native service API is in camelCase" - so a parameter is matched to the model's member
 with its first letter upper-cased (``StateMachineArn`` is ``sfn``'s ``stateMachineArn``),
 and the response's members are given back the same way. A blob parameter is sent as the
-JSON text of its value, text included (S3 PutObject's ``Body``); a streamed
-blob comes back as text (S3 GetObject's ``Body``), timestamps in ISO 8601. Parameters the
+JSON text of its value, text included (S3 PutObject's ``Body``); a text parameter given
+as a JSON object or array is sent as its JSON text (StartExecution's ``Input``), a null
+one is left out; a streamed blob comes back as text (S3 GetObject's ``Body``), timestamps in ISO 8601. Parameters the
 model refuses fail with ``States.Runtime`` and botocore's own report. A service error is
 ``ServiceName.ErrorName`` - "Both the service name and error name are in Pascal case ...
 always add the Exception suffix" (``S3.NoSuchKeyException``, ``Sfn.InvalidTokenException``,
@@ -204,12 +205,18 @@ def _to_model(shape: Any, value: Any) -> Any:
         out = {}
         for key, item in value.items():
             name = _member(shape.members, key)
+            if name is not None and item is None:
+                continue  # null: the member is not sent (the SDK's null)
             out[name or key] = item if name is None else _to_model(shape.members[name], item)
         return out
     if kind == "list" and isinstance(value, list):
         return [_to_model(shape.member, item) for item in value]
     if kind == "map" and isinstance(value, dict):
         return {key: _to_model(shape.value, item) for key, item in value.items()}
+    if kind == "string" and isinstance(value, dict | list):
+        # A text member given as JSON is sent as its JSON text (StartExecution's input:
+        # services/test_sfn_start_execution_implicit_json_serialisation).
+        return json.dumps(value, separators=(",", ":"))
     if kind == "blob":
         # Every JSON value, text included, is sent as its JSON text: AWS stored the Body
         # "text data" of an S3 PutObject as "\"text data\"" (the recorded ETag is that

@@ -138,7 +138,18 @@ def divergent_cases() -> list[dict]:
 
 def _mask_string(text: str) -> str:
     text = _DATE_RE.sub("date", text)
+    text = _REQUEST_ID_RE.sub(_request_id, text)
     return _MAP_RUN_RE.sub(r"\1<MapRunArnPart0_0idx>:<MapRunArnPart1_0idx>", text)
+
+
+# The README's "Request ID: <request_id>" and "Extended Request ID: <extended_request_id>"
+# (in the causes of AWS SDK errors).
+_REQUEST_ID_RE = re.compile(r"(Request|Extended Request) ID: (?!<)[^;,)\s]+")
+
+
+def _request_id(match: re.Match) -> str:
+    kind = match[1]
+    return f"{kind} ID: <{kind.lower().replace(' ', '_')}_id>"
 
 
 def _parse_json_strings(value: Any) -> Any:

@@ -6,6 +6,7 @@ its Task calls to SQS going to moto's server mode (its own process on a loopback
 its aws-sdk:sfn calls to itself. The history is compared event for event, with the
 harness's masking (:mod:`.harness`) and the emulator's HTTP headers masked on both sides.
 
+The services cases whose Tasks call Step Functions itself (``aws-sdk:sfn``) run here too.
 The cases whose worker is a thread of LocalStack's test (``worker:test-thread``) are not
 run here; :data:`NOT_RUN` lists them with that reason."""
 
@@ -28,8 +29,17 @@ pytest_plugins = ["tests.support.moto_fixtures"]
 pytestmark = pytest.mark.integration
 
 CASES_DIR = CORPUS.parent / "conformance-more" / "cases"
-ALL = sorted((CASES_DIR / "callback").glob("*.json")) + sorted(
-    p for p in (CASES_DIR / "local_mocking").glob("*.json") if "wait_for_task_token" in p.stem
+ALL = (
+    sorted((CASES_DIR / "callback").glob("*.json"))
+    + sorted(
+        p for p in (CASES_DIR / "local_mocking").glob("*.json") if "wait_for_task_token" in p.stem
+    )
+    # aws-sdk:sfn Tasks: calls to this engine's own API
+    + sorted(
+        p
+        for p in (CASES_DIR / "services").glob("*.json")
+        if "aws-sdk:sfn" in json.loads(p.read_text())["needs"]
+    )
 )
 ROLE = "arn:aws:iam::123456789012:role/StepFunctionsRole"
 
@@ -70,7 +80,9 @@ def _run(case: dict, server, moto) -> ExecutionResult:
     tag = f"c{len(sfn.list_state_machines()['stateMachines'])}"  # the server serves every case
     mapping = create_setup(case, moto)  # placeholder -> real
     text = json.dumps(case["input"])
-    for index, entry in enumerate(e for e in case["setup"] if e["resource"] == "state-machine"):
+    for index, entry in enumerate(
+        e for e in case.get("setup") or () if e["resource"] == "state-machine"
+    ):
         arn = sfn.create_state_machine(
             name=f"{tag}-child{index}", definition=json.dumps(entry["definition"]), roleArn=ROLE
         )["stateMachineArn"]
