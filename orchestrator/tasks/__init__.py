@@ -38,6 +38,12 @@ Resources (one module each; the ARNs are read by :mod:`orchestrator.asl.resource
 - ``arn:aws:states:::http:invoke`` - :mod:`.http`
 - ``arn:aws:lambda:REGION:ACCOUNT:function:NAME`` and ``arn:aws:states:::lambda:invoke`` -
   :mod:`.lambda_` (functions mapped to HTTP endpoints or to Python functions)
+- ``arn:aws:states:::aws-sdk:SERVICE:ACTION`` and the optimized ``sqs:sendMessage``,
+  ``sns:publish``, ``dynamodb:getItem|putItem|updateItem|deleteItem``, ``events:putEvents``
+  - :mod:`.integrations` over :mod:`.aws` (botocore, the endpoints botocore's settings name)
+
+``arn:aws:states:::states:startExecution`` is not here: the engine serves it itself
+(:mod:`orchestrator.engine.nested`).
 
 Anything else fails with ``States.Runtime`` naming the resource (AWS rejects such
 definitions at creation; we say so at the call rather than guess).
@@ -57,8 +63,11 @@ returned"): the suffix is stripped, the underlying resource is called (the defin
 3. if ``done`` gets an error instead (the call itself failed), fail the ``Invoke`` with
    that error and drop the pending token.
 
-AWS supports ``.waitForTaskToken`` on service integrations (``lambda:invoke``); it is
+AWS supports ``.waitForTaskToken`` on service integrations (``lambda:invoke``,
+``sqs:sendMessage``, ``sns:publish``, ``events:putEvents``, any ``aws-sdk`` call); it is
 accepted here on every resource above, ``http:invoke`` included (a local extension).
+``WaitForCallback.response`` is the request's response: the engine records it as the
+Task's ``TaskSubmitted``.
 """
 
 from __future__ import annotations

@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from tests.orchestrator.api.orchestrator_server import ROOT, Orchestrator
+from tests.support.moto_server import MotoServer
 from tests.support.readme import console_examples as examples
 from tests.support.readme import readme_section
 
@@ -28,6 +29,7 @@ pytestmark = pytest.mark.integration
 
 SERVICE_PORTS = {"users": 8001, "orders": 8002, "notifications": 8003}
 ORCHESTRATOR_PORT = 8083
+MOTO_PORT = 5000  # the section's local AWS emulator (moto's server mode)
 VOLATILE_KEY = re.compile(r"(Date|At|timestamp)$")
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 RUN_NAME = re.compile(r"\b(readme(?:-[a-z]+)?-)\d+")
@@ -53,6 +55,7 @@ def substitute(text: str, urls: dict[str, str]) -> str:
     for name, port in SERVICE_PORTS.items():
         text = text.replace("http://127.0.0.1:%d" % port, urls[name])
     text = text.replace("http://127.0.0.1:%d" % ORCHESTRATOR_PORT, urls["orchestrator"])
+    text = text.replace("http://127.0.0.1:%d" % MOTO_PORT, urls["moto"])
     # The README activates the checkout's venv; the test's interpreter may live in another.
     return text.replace(". .venv/bin/activate", ". %s/activate" % BIN)
 
@@ -132,7 +135,9 @@ def plausible(shown, actual, key: str = "") -> bool:
     return shown == actual and type(shown) is type(actual)
 
 
-def matches(shown: str, actual: str) -> bool:
+def matches(shown: str, actual: str, urls: dict[str, str] | None = None) -> bool:
+    if urls is not None:  # the ports a README answer shows are the test's (a queue URL)
+        shown = substitute(shown, urls)
     shown_json = _as_json(shown)
     if shown_json is None:
         return mask(shown) == mask(actual)
@@ -141,14 +146,25 @@ def matches(shown: str, actual: str) -> bool:
 
 
 @pytest.fixture(scope="module")
-def orchestrator(stack, tmp_path_factory):
+def moto():
+    """The section's local AWS emulator: moto's server mode, its own process."""
+    with MotoServer() as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def orchestrator(stack, moto, tmp_path_factory):
     """A real orchestrator serving the repository's statemachines/, its endpoint map pointed
-    at the stack's ports, retry backoff a hundred times faster (time scale 0.01)."""
+    at the stack's ports, retry backoff a hundred times faster (time scale 0.01), its AWS
+    service integrations calling moto (``AWS_ENDPOINT_URL``, as the section says)."""
     work = tmp_path_factory.mktemp("orchestrator-readme")
     stack.write_endpoint_map(work / "endpoints.json")
     running = Orchestrator(
         work,
         {
+            "AWS_ENDPOINT_URL": moto.url,
+            "AWS_ACCESS_KEY_ID": "local",
+            "AWS_SECRET_ACCESS_KEY": "local",
             "ORCHESTRATOR_CONFIG": str(work / "endpoints.json"),
             "ORCHESTRATOR_STATEMACHINES_DIR": str(ROOT / "statemachines"),
             "ORCHESTRATOR_TIME_SCALE": "0.01",
@@ -162,9 +178,10 @@ def orchestrator(stack, tmp_path_factory):
 
 
 @pytest.fixture
-def urls(services, orchestrator) -> dict[str, str]:
+def urls(services, orchestrator, moto) -> dict[str, str]:
     found = {name: getattr(services, name).url for name in SERVICE_PORTS}
     found["orchestrator"] = orchestrator.url
+    found["moto"] = moto.url
     return found
 
 
@@ -195,6 +212,8 @@ def test_section_shows_every_way_in():
         "AWS_DISABLE_HOST_PREFIX_INJECTION=true aws stepfunctions test-state",
         "stateMachine:order_flow#UsersFlaky",
         "python -m orchestrator validate statemachines/order_flow.asl.json",
+        "stateMachine:order_audit",
+        "aws sqs receive-message --endpoint-url http://127.0.0.1:5000",
         "python -m orchestrator run statemachines/examples/hello.asl.json",
     ]:
         assert needle in commands, needle
@@ -217,7 +236,7 @@ def test_console_examples_work_as_shown(urls, tmp_path):
     assert len(pairs) >= 25
     actual = run_all([c for c, _ in pairs], urls, tmp_path)
     for (command, shown), got in zip(pairs, actual):
-        assert matches(shown, got), "README example\n  $ %s\nshows\n  %s\nbut answered\n  %s" % (
+        assert matches(shown, got, urls), "README example\n  $ %s\nshows\n  %s\nbut answered\n  %s" % (
             command,
             shown,
             got,
