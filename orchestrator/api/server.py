@@ -110,8 +110,14 @@ def self_endpoint(host: str, port: int) -> str:
     return "http://%s:%d" % (f"[{host}]" if ":" in host else host, port)
 
 
+def default_self_endpoint(host: str, port: int) -> None:
+    """aws-sdk:sfn Tasks reach this server unless ``AWS_ENDPOINT_URL_SFN`` names another
+    (set before the worker starts: the engine reads it when it loads its Task config)."""
+    os.environ.setdefault(SELF_ENDPOINT_VARIABLE, self_endpoint(host, port))
+
+
 def serve(host: str | None = None, port: int | None = None, threads: int = THREADS) -> int:
     host, port = host or default_host(), port or default_port()
-    os.environ.setdefault(SELF_ENDPOINT_VARIABLE, self_endpoint(host, port))
+    default_self_endpoint(host, port)
     _Server(gunicorn_options(host, port, threads)).run()
     return 0

@@ -19,6 +19,8 @@ import yaml
 REPO = Path(__file__).resolve().parents[2]
 COMPOSE = yaml.safe_load((REPO / "docker-compose.yml").read_text())
 SERVICES = COMPOSE["services"]
+# What `docker compose up` starts: every service but those of a profile.
+DEFAULT = {name: spec for name, spec in SERVICES.items() if not spec.get("profiles")}
 DATABASES = {
     "users": "USERS_DB",
     "orders": "ORDERS_DB",
@@ -38,10 +40,10 @@ SETTING = re.compile(r"\$\{[A-Z_]+:-[^}]*\}")
 
 
 def test_the_four_services_and_one_named_volume_per_database():
-    assert sorted(SERVICES) == sorted(DATABASES)
+    assert sorted(DEFAULT) == sorted(DATABASES)
     data_volumes = {
         name: [v for v in spec["volumes"] if v.endswith(":/data")]
-        for name, spec in SERVICES.items()
+        for name, spec in DEFAULT.items()
     }
     assert all(len(v) == 1 for v in data_volumes.values()), data_volumes
     names = [v[0].split(":")[0] for v in data_volumes.values()]
@@ -69,6 +71,7 @@ def test_dependants_start_when_their_dependencies_are_healthy():
         "notifications": {},
         "orders": {"users": "service_healthy"},
         "orchestrator": {s: "service_healthy" for s in ("users", "orders", "notifications")},
+        "aws": {},
     }
 
 
@@ -77,6 +80,20 @@ def test_the_orchestrator_reads_statemachines_read_only_with_the_compose_endpoin
     assert "./statemachines:/app/statemachines:ro" in spec["volumes"]
     assert spec["environment"]["ORCHESTRATOR_CONFIG"].startswith("/app/statemachines/")
     assert "endpoints.compose.json" in spec["environment"]["ORCHESTRATOR_CONFIG"]
+
+
+def test_the_aws_profile_adds_a_local_aws_emulator_the_orchestrator_calls():
+    spec = SERVICES["aws"]
+    assert spec["profiles"] == ["aws"]  # `docker compose up` alone does not start it
+    assert spec["build"]["dockerfile"] == "orchestrator/aws-emulator.Dockerfile"
+    [published] = spec["ports"]
+    assert published.startswith("${PUBLISH_ADDRESS:-127.0.0.1}:${AWS_EMULATOR_PORT:-5000}:")
+    assert "AWS_EMULATOR_PORT" in spec["healthcheck"]["test"][-1]
+    orchestrator = SERVICES["orchestrator"]["environment"]
+    assert orchestrator["AWS_ENDPOINT_URL"] == "${AWS_ENDPOINT_URL:-http://aws:5000}"
+    dockerfile = (REPO / "orchestrator" / "aws-emulator.Dockerfile").read_text()
+    assert 'constraints.txt "moto[server]"' in dockerfile  # the version make test pins
+    assert "\nUSER app\n" in dockerfile
 
 
 def test_the_compose_endpoint_map_is_the_local_one_with_compose_host_names():
