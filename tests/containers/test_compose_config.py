@@ -42,8 +42,7 @@ SETTING = re.compile(r"\$\{[A-Z_]+:-[^}]*\}")
 def test_the_four_services_and_one_named_volume_per_database():
     assert sorted(DEFAULT) == sorted(DATABASES)
     data_volumes = {
-        name: [v for v in spec["volumes"] if v.endswith(":/data")]
-        for name, spec in DEFAULT.items()
+        name: [v for v in spec["volumes"] if v.endswith(":/data")] for name, spec in DEFAULT.items()
     }
     assert all(len(v) == 1 for v in data_volumes.values()), data_volumes
     names = [v[0].split(":")[0] for v in data_volumes.values()]

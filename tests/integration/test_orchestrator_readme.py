@@ -236,10 +236,13 @@ def test_console_examples_work_as_shown(urls, tmp_path):
     assert len(pairs) >= 25
     actual = run_all([c for c, _ in pairs], urls, tmp_path)
     for (command, shown), got in zip(pairs, actual):
-        assert matches(shown, got, urls), "README example\n  $ %s\nshows\n  %s\nbut answered\n  %s" % (
-            command,
-            shown,
-            got,
+        assert matches(shown, got, urls), (
+            "README example\n  $ %s\nshows\n  %s\nbut answered\n  %s"
+            % (
+                command,
+                shown,
+                got,
+            )
         )
 
 
