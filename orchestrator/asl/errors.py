@@ -58,12 +58,22 @@ class StatesError(Exception):
     * ``from_children``: a Parallel or Map failed because a branch or iteration did (it
       records ``ParallelStateFailed`` / ``MapStateFailed``);
     * ``location``: for a JSONata evaluation failure, the field that failed;
-    * ``evaluation_failed``: an ``EvaluationFailed`` event was recorded for it.
+    * ``evaluation_failed``: an ``EvaluationFailed`` event was recorded for it;
+    * ``bare``: a ``States.Runtime`` whose cause AWS gives without the state prefix
+      (``Reference path "$..." must point to array.``).
 
     An error is never changed once raised: :meth:`replace` returns a copy.
     """
 
-    __slots__ = ("error", "cause", "state_type", "from_children", "location", "evaluation_failed")
+    __slots__ = (
+        "error",
+        "cause",
+        "state_type",
+        "from_children",
+        "location",
+        "evaluation_failed",
+        "bare",
+    )
 
     def __init__(
         self,
@@ -74,6 +84,7 @@ class StatesError(Exception):
         from_children: bool = False,
         location: str | None = None,
         evaluation_failed: bool = False,
+        bare: bool = False,
     ) -> None:
         super().__init__(error if cause is None else f"{error}: {cause}")
         self.error = error
@@ -82,6 +93,7 @@ class StatesError(Exception):
         self.from_children = from_children
         self.location = location
         self.evaluation_failed = evaluation_failed
+        self.bare = bare
 
     def replace(self, **changes) -> StatesError:
         """A copy with ``changes`` applied to the named fields (every other field kept)."""
@@ -92,6 +104,7 @@ class StatesError(Exception):
             from_children=changes.pop("from_children", self.from_children),
             location=changes.pop("location", self.location),
             evaluation_failed=changes.pop("evaluation_failed", self.evaluation_failed),
+            bare=changes.pop("bare", self.bare),
         )
         if changes:
             raise TypeError(f"StatesError has no field(s) {', '.join(sorted(changes))}")

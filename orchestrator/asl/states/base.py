@@ -216,7 +216,12 @@ class StateRun:
         entered (a Wait state: to its entered event); the state's failure events follow it.
         An error raised in a nested state arrives prefixed already, and is left alone."""
         cause = err.cause
-        if err.error not in _PREFIXED or cause is None or cause.startswith(RUNTIME_PREFIX):
+        if (
+            err.error not in _PREFIXED
+            or cause is None
+            or err.bare
+            or cause.startswith(RUNTIME_PREFIX)
+        ):
             return err
         if err.error != QUERY_EVALUATION_ERROR:
             return err.with_cause(self.prefix(cause))

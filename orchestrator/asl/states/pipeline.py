@@ -25,7 +25,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from ..document import Doc, dumps
-from ..errors import RESULT_PATH_MATCH_FAILURE, StatesError, cause_text
+from ..errors import RESULT_PATH_MATCH_FAILURE, RUNTIME, StatesError, cause_text
 from ..intrinsics import path_not_found_cause
 from ..jsontext import is_integer, is_number
 from ..model import JSONPATH
@@ -275,6 +275,12 @@ class JsonPathIO:
         path = run.state.items_path
         items = doc.value if path is None else run.path_value(path, doc.value)
         if not isinstance(items, list):
+            if path is not None and path.text.startswith("$$"):
+                # An ItemsPath into the context: AWS's own text, with no state prefix
+                # (test_state/test_state_map_context_object_*).
+                raise StatesError(
+                    RUNTIME, f'Reference path "{path.text[1:]}" must point to array.', bare=True
+                )
             # AWS's recorded text (scenarios/test_map_state_items_input_types_*).
             raise run.runtime_error(f"Map state input must be an array but was: {dumps(items)}")
         inspector = run.frame.env.inspector
