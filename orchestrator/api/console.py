@@ -75,6 +75,7 @@ from ..console.graph import build_graph, state_types
 from ..console.statuses import vocabulary
 from ..console.summary import query_languages, summarize
 from ..engine.config import EngineConfig
+from ..engine.errors import ApiError
 from .common import (
     MAX_PAGE,
     HttpError,
@@ -536,12 +537,39 @@ def describe_execution(arn: str):
         # A Map Run's child execution: the way back to the execution that started it.
         map_run = call("DescribeMapRun", {"mapRunArn": execution["mapRunArn"]})
         parent = call("DescribeExecution", {"executionArn": map_run["executionArn"]})
-        out["parent"] = {
-            "executionArn": parent["executionArn"],
-            "name": parent["name"],
-            "stateMachineName": parent["stateMachineArn"].rsplit(":", 1)[1].split("/")[0],
-        }
+        out["parent"] = _link(parent)
+    started_by = _started_by(execution.get("input"))
+    if started_by is not None:
+        out["startedBy"] = started_by
     return jsonify(_plain(out))
+
+
+# A nested workflow's input names the execution that started it (developer guide, "Start
+# workflow executions from a task state": pass $$.Execution.Id under this name).
+STARTED_BY = "AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID"
+
+
+def _link(execution: dict) -> dict:
+    return {
+        "executionArn": execution["executionArn"],
+        "name": execution["name"],
+        "stateMachineName": execution["stateMachineArn"].rsplit(":", 1)[1].split("/")[0],
+    }
+
+
+def _started_by(input_text: str | None) -> dict | None:
+    """The execution a nested workflow's input names as its starter, when it still exists."""
+    try:
+        value = json.loads(input_text or "")
+    except ValueError:
+        return None
+    arn = value.get(STARTED_BY) if isinstance(value, dict) else None
+    if not isinstance(arn, str) or ":execution:" not in arn:
+        return None
+    try:
+        return _link(call("DescribeExecution", {"executionArn": arn}))
+    except ApiError:
+        return None
 
 
 _MAP_RUN_CHILDREN = 100  # child executions shown per Map Run (the newest)

@@ -382,6 +382,7 @@ async function executionPage(arn, params) {
     if (e.error) fact("Error", h("code", {}, e.error));
     fact("ARN", h("code", { class: "arn" }, e.executionArn));
     if (e.mapRunArn) fact("Map Run", h("code", { class: "arn" }, e.mapRunArn));
+    if (data.startedBy) fact("Started by", h("a", { href: "#/executions/" + enc(data.startedBy.executionArn), id: "started-by" }, data.startedBy.stateMachineName + " / " + data.startedBy.name));
     if (e.cause) facts.appendChild(h("dd", { class: "cause wide" }, e.cause));
   }
 

@@ -214,3 +214,34 @@ def test_config_hands_the_page_its_status_vocabulary(client):
     response = client.get("/console/api/config")
     assert response.status_code == 200 and response.json == vocabulary()
     assert response.json["stateStatuses"][0] == "succeeded"
+
+
+def test_a_nested_workflow_links_to_the_execution_that_started_it(console):
+    engine, client = console
+    parent = {
+        "StartAt": "Child",
+        "States": {
+            "Child": {
+                "Type": "Task",
+                "Resource": "arn:aws:states:::states:startExecution",
+                "Parameters": {
+                    "StateMachineArn": "arn:aws:states:us-east-1:123456789012:stateMachine:sleeper",
+                    "Input": {"AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID.$": "$$.Execution.Id"},
+                },
+                "End": True,
+            }
+        },
+    }
+    engine.create_state_machine(
+        {"name": "starter", "definition": json.dumps(parent), "roleArn": ROLE}
+    )
+    arn = _start(client, "starter", {"name": "boss"})
+    child = json.loads(engine.wait_for(arn, 30)["output"])["ExecutionArn"]
+    detail = client.get("/console/api/executions/" + quote(child, safe="")).json
+    assert detail["startedBy"] == {
+        "executionArn": arn,
+        "name": "boss",
+        "stateMachineName": "starter",
+    }
+    parent_detail = client.get("/console/api/executions/" + quote(arn, safe="")).json
+    assert "startedBy" not in parent_detail

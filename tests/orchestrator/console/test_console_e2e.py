@@ -16,6 +16,7 @@ import shutil
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 
@@ -111,6 +112,23 @@ def hundred_states() -> dict:
     return {"StartAt": "Step00", "States": states}
 
 
+# A nested workflow: starts the sleeper, naming itself in the child's input as AWS does.
+STARTER = {
+    "StartAt": "Child",
+    "States": {
+        "Child": {
+            "Type": "Task",
+            "Resource": "arn:aws:states:::states:startExecution",
+            "Parameters": {
+                "StateMachineArn": "arn:aws:states:us-east-1:123456789012:stateMachine:sleeper",
+                "Input": {"AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID.$": "$$.Execution.Id"},
+            },
+            "End": True,
+        }
+    },
+}
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     rate = ThreadingHTTPServer(("127.0.0.1", 0), _RateHandler)
@@ -136,6 +154,7 @@ def server(tmp_path_factory):
     shutil.copy(HERE / "jsonata_vars.asl.json", orchestrator.statemachines)
     (orchestrator.statemachines / "hundred.asl.json").write_text(json.dumps(hundred_states()))
     (orchestrator.statemachines / "fanout.asl.json").write_text(json.dumps(FAN_OUT))
+    (orchestrator.statemachines / "starter.asl.json").write_text(json.dumps(STARTER))
     order_flow = ROOT / "statemachines" / "order_flow.asl.json"
     if order_flow.exists():
         shutil.copy(order_flow, orchestrator.statemachines)
@@ -435,6 +454,20 @@ def test_executions_list_filter_and_paging(page):
     page.goto(page.url.split("#")[0] + "#/")
     page.wait_for_selector("#machines .status-succeeded")
     shot(page, "state-machines", clip={"x": 0, "y": 0, "width": VIEWPORT["width"], "height": 330})
+
+
+def test_a_nested_workflow_links_back_to_the_execution_that_started_it(page):
+    _start(page, "starter", {}, "boss-1")
+    _wait_status(page, "SUCCEEDED")
+    child = page.evaluate(
+        "fetch('/console/api/executions/' + location.hash.slice('#/executions/'.length))"
+        ".then(r => r.json()).then(d => JSON.parse(d.execution.output).ExecutionArn)"
+    )
+    page.goto(page.url.split("#")[0] + "#/executions/" + quote(child, safe=""))
+    page.wait_for_selector("#started-by")
+    assert page.inner_text("#started-by") == "starter / boss-1"
+    page.click("#started-by")
+    page.wait_for_function("document.querySelector('h1')?.textContent === 'boss-1'")
 
 
 def test_a_map_run_and_its_child_executions(page):
