@@ -174,6 +174,10 @@ class Aws:
                 RUNTIME, f"botocore has no model for the AWS service '{service}'"
             ) from None
 
+    def operation(self, service: str, operation: str) -> Any:
+        """botocore's OperationModel of ``operation`` (``SendMessage``) of ``service``."""
+        return self.model(service).operation_model(operation)
+
     # -- endpoints ---------------------------------------------------------------------
     def endpoint(self, service: str) -> str:
         """The URL calls to ``service`` go to, by botocore's precedence (module docstring);
@@ -215,6 +219,19 @@ class Aws:
             return self._clients.setdefault(key, client)
 
     # -- calls -------------------------------------------------------------------------
+    async def off_loop(self, fn: Any, *args: Any) -> Any:
+        """``fn(*args)`` on one of the AWS threads: reading a botocore model (tens of
+        milliseconds for a large one; seconds to search them all for an unknown name) or
+        making a client must never hold the Task resources' event loop, which every other
+        execution's calls share."""
+        if self._pool is None:
+            with self._lock:
+                if self._pool is None:
+                    self._pool = ThreadPoolExecutor(
+                        max(1, int(self._config.aws_workers)), thread_name_prefix="aws-call"
+                    )
+        return await asyncio.get_running_loop().run_in_executor(self._pool, fn, *args)
+
     async def call(
         self, service: str, operation: str, params: dict[str, Any], deadline: Deadline
     ) -> AwsResponse:
@@ -223,22 +240,16 @@ class Aws:
         service's own errors, ``States.Runtime`` for parameters botocore's model refuses
         (message: its own), and what the transport raises (``States.Timeout``,
         ``States.Permissions``, :class:`~.transport.NetworkError`)."""
-        client = self._client(service)
-        method = getattr(client, xform_name(operation), None)
+        exchange = _Exchange(asyncio.get_running_loop(), deadline, [])
+        async with within(deadline):
+            return await self.off_loop(self._blocking, service, operation, params, exchange)
+
+    def _blocking(
+        self, service: str, operation: str, params: dict[str, Any], exchange: _Exchange
+    ) -> AwsResponse:
+        method = getattr(self._client(service), xform_name(operation), None)
         if method is None:
             raise StatesError(RUNTIME, f"botocore's {service} client has no {operation}")
-        loop = asyncio.get_running_loop()
-        exchange = _Exchange(loop, deadline, [])
-        if self._pool is None:
-            with self._lock:
-                if self._pool is None:
-                    self._pool = ThreadPoolExecutor(
-                        max(1, int(self._config.aws_workers)), thread_name_prefix="aws-call"
-                    )
-        async with within(deadline):
-            return await loop.run_in_executor(self._pool, self._blocking, method, params, exchange)
-
-    def _blocking(self, method: Any, params: dict[str, Any], exchange: _Exchange) -> AwsResponse:
         self._local.exchange = exchange
         try:
             parsed = method(**params)

@@ -89,18 +89,10 @@ class AwsTasks:
 
     async def _sdk(self, parsed: resources.Resource, parameters: dict, deadline: Deadline) -> Any:
         name = parsed.service[len("aws-sdk:") :]
-        service = self.aws.service(name)
-        if service is None:
-            raise StatesError(RUNTIME, f"botocore has no model for the AWS service '{name}'")
-        model = self.aws.model(service)
-        operation = _operation(model, parsed.action)
-        if operation is None:
-            raise StatesError(
-                RUNTIME,
-                f"The AWS service '{name}' has no action '{parsed.action}' in botocore's model",
-            )
-        params = _to_model(operation.input_shape, parameters) if operation.input_shape else {}
-        prefix = pascal_name(model.service_id)
+        # The models are read off the loop (see Aws.off_loop).
+        service, operation, params, prefix = await self.aws.off_loop(
+            self._sdk_request, name, parsed.action, parameters
+        )
         try:
             response = await self.aws.call(service, operation.name, params, deadline)
         except AwsError as exc:
@@ -115,6 +107,22 @@ class AwsTasks:
         shape = operation.output_shape
         return to_json(_from_model(shape, response.parsed) if shape else {})
 
+    def _sdk_request(self, name: str, action: str, parameters: dict) -> tuple:
+        """(botocore service, operation model, parameters in the model's terms, error
+        prefix) of an aws-sdk Task; on an AWS thread."""
+        service = self.aws.service(name)
+        if service is None:
+            raise StatesError(RUNTIME, f"botocore has no model for the AWS service '{name}'")
+        model = self.aws.model(service)
+        operation = _operation(model, action)
+        if operation is None:
+            raise StatesError(
+                RUNTIME,
+                f"The AWS service '{name}' has no action '{action}' in botocore's model",
+            )
+        params = _to_model(operation.input_shape, parameters) if operation.input_shape else {}
+        return service, operation, params, pascal_name(model.service_id)
+
     async def _optimized(
         self, parsed: resources.Resource, parameters: dict, deadline: Deadline
     ) -> Any:
@@ -125,7 +133,7 @@ class AwsTasks:
             parameters = {**parameters, text: json_text(parameters[text])}
         if key == ("events", "putEvents") and isinstance(parameters.get("Entries"), list):
             parameters = {**parameters, "Entries": [_detail_text(e) for e in parameters["Entries"]]}
-        model = self.aws.model(service).operation_model(operation)
+        model = await self.aws.off_loop(self.aws.operation, service, operation)
         params = _to_model(model.input_shape, parameters)
         try:
             response = await self.aws.call(service, operation, params, deadline)

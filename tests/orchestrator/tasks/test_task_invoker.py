@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 
 import pytest
 
@@ -154,3 +155,28 @@ def test_default_config_is_loaded_from_the_environment(tmp_path, monkeypatch):
     path.write_text(json.dumps({"lambdas": {"F": "python:x:y"}}))
     monkeypatch.setenv("ORCHESTRATOR_CONFIG", str(path))
     assert TaskInvoker().config.lambdas == {"F": "python:x:y"}
+
+
+def test_reading_botocore_models_never_holds_the_other_calls(invoker, make_invoke, srv):
+    """An aws-sdk Task naming a service botocore does not know searches every model (seconds):
+    on an AWS thread, so an HTTP Task submitted after it still answers first."""
+    finished: list[str] = []
+    both = threading.Event()
+
+    def done(label):
+        def record(result, error):
+            finished.append(label)
+            if len(finished) == 2:
+                both.set()
+
+        return record
+
+    invoker.submit(make_invoke("arn:aws:states:::aws-sdk:nosuchservice:doIt", {}), done("sdk"))
+    invoker.submit(
+        make_invoke(
+            "arn:aws:states:::http:invoke", {"ApiEndpoint": f"{srv.base}/echo", "Method": "GET"}
+        ),
+        done("http"),
+    )
+    assert both.wait(120)
+    assert finished == ["http", "sdk"]
