@@ -1346,6 +1346,7 @@ class Engine:
             raise ApiError("InvalidOutput", f"Invalid Output: '{exc}'") from None
         self._writable()
         run, seq = self._token(request["taskToken"], claim=True)
+        self._answered(run, seq)
         self._acknowledged(run, Completion(seq, output))
         return {}
 
@@ -1364,8 +1365,15 @@ class Engine:
     def send_task_failure(self, request: dict) -> dict:
         self._writable()
         run, seq = self._token(request["taskToken"], claim=True)
+        self._answered(run, seq)
         self._acknowledged(run, Completion.failure(seq, request.get("error"), request.get("cause")))
         return {}
+
+    def _answered(self, run: Run, seq: int) -> None:
+        """A task token was claimed: a nested ``.sync`` Task answered that way leaves its
+        child running (:meth:`.nested.NestedExecutions.answered`)."""
+        if self._nested is not None:
+            self._nested.answered(run, seq)
 
     def send_task_heartbeat(self, request: dict) -> dict:
         run, seq = self._token(request["taskToken"])

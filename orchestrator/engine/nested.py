@@ -26,7 +26,8 @@ same after a replay), and a start that finds a child of the same name started by
 parent takes it as its own. Once the ``TaskSubmitted`` is journaled a resume does not start
 anything: it watches the child again (the driver tells :meth:`dispatch` with ``resumed``).
 A ``.sync`` Task abandoned while its child runs (the parent stopped, timed out, or the
-branch was cancelled) stops the child.
+branch was cancelled) stops the child; one answered through its task token (a ``.sync``
+Task has one too) leaves it running.
 
 The child's row records ``started_by`` (the parent's ARN); the console links the two.
 Children of ``.sync`` Tasks are watched in memory (child ARN -> the parent's waiting
@@ -143,6 +144,14 @@ class NestedExecutions:
             )
         except ApiError as exc:  # gone, or already over: nothing to stop
             log.info("nested child %s not stopped: %s", child, exc)
+
+    def answered(self, run: Run, seq: int) -> None:
+        """The Task's token was answered (SendTaskSuccess / SendTaskFailure): it no longer
+        waits for its child, which runs on (it is not stopped when the command goes)."""
+        with self._lock:
+            child = self._by_seq.pop((run.arn, seq), None)
+            if child is not None:
+                self._waiting.pop(child, None)
 
     def finished(self, child: Run) -> None:
         """An execution ended (its end is committed): complete the Task waiting on it."""

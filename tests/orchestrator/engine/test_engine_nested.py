@@ -150,3 +150,19 @@ def test_a_restarted_parent_never_starts_its_child_twice(make_engine):
     assert out["status"] == "SUCCEEDED"
     assert len(children(again)) == 1
     assert event_types(again, arn).count("TaskSubmitted") == 1
+
+
+def test_a_sync_task_answered_through_its_token_leaves_its_child_running(make_engine):
+    engine = make_engine(time_scale=0.001)  # the child's hour-long Wait: 3.6 s
+    create(engine, "child", WAITING)
+    defn = parent(Input={"token.$": "$$.Task.Token"})  # .sync: the Task has a token too
+    arn = engine.start_execution({"stateMachineArn": create(engine, "parent", defn)})[
+        "executionArn"
+    ]
+    wait_until_waiting(engine, arn, "TaskSubmitted")
+    (child,) = children(engine)
+    token = json.loads(engine.execution_row(child["executionArn"])["input"])["token"]
+    engine.send_task_success({"taskToken": token, "output": '"early"'})
+    assert engine.wait_for(arn, 30)["output"] == '"early"'
+    # Not stopped when the Task went: it runs to its end.
+    assert engine.wait_for(child["executionArn"], 60)["status"] == "SUCCEEDED"
