@@ -98,6 +98,16 @@ def events(sfn, arn: str) -> list[dict]:
     return sfn.get_execution_history(executionArn=arn, maxResults=1000)["events"]
 
 
+def recorded(sfn, arn: str, event_type: str, count: int = 1) -> None:
+    """Wait (bounded) until the durable history holds ``count`` events of ``event_type``.
+    The API offers nothing to block on for a single event (``?wait=`` waits for the end),
+    so this polls the history, which is what a client can see."""
+    deadline = time.monotonic() + 30
+    while [e["type"] for e in events(sfn, arn)].count(event_type) < count:
+        assert time.monotonic() < deadline, f"{count} {event_type} never recorded"
+        time.sleep(0.05)
+
+
 def task_events(sfn, arn: str) -> list[dict]:
     return [e for e in events(sfn, arn) if e["type"] in _TASK_EVENTS]
 
@@ -231,10 +241,7 @@ def test_a_resumed_callback_does_not_send_its_message_again(tmp_path, moto):
         sfn = stepfunctions_client(server.url)
         arn = start(sfn, machine(sfn, "once", SEND_AND_WAIT), {"QueueUrl": queue, "Message": "m"})
         message = receive_one(sqs, queue)  # the request went out ...
-        deadline = time.monotonic() + 30  # ... and its response is recorded (durable)
-        while "TaskSubmitted" not in [e["type"] for e in events(sfn, arn)]:
-            assert time.monotonic() < deadline, "TaskSubmitted was never recorded"
-            time.sleep(0.05)
+        recorded(sfn, arn, "TaskSubmitted")  # ... and its response is in the journal
         kill_group(server.process)  # kill -9
         server.start()
         sfn = stepfunctions_client(server.url)
@@ -318,10 +325,7 @@ def test_nested_sync2_children_survive_a_kill_9_of_the_orchestrator(tmp_path):
         parent = machine(sfn, "batch", nested_parent(child))
         items = [{"id": i, "fail": i == 3} for i in range(5)]
         arn = start(sfn, parent, {"items": items})
-        deadline = time.monotonic() + 30
-        while [e["type"] for e in events(sfn, arn)].count("TaskSubmitted") < 5:
-            assert time.monotonic() < deadline, "the children were never all started"
-            time.sleep(0.05)
+        recorded(sfn, arn, "TaskSubmitted", 5)  # every child started
         kill_group(server.process)  # kill -9 while four children wait
         server.start()
         sfn = stepfunctions_client(server.url)
