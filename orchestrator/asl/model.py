@@ -203,6 +203,11 @@ class MapState(State):
     tolerated_failure_percentage: float | None = None
     tolerated_failure_percentage_path: JsonPath | None = None
     label: str | None = None
+    # Distributed Map over S3 (:mod:`.states.item_reader`, :mod:`.states.result_writer`):
+    # the raw fields; the query language's ``io`` compiles what they evaluate.
+    item_reader: dict | None = None
+    item_batcher: dict | None = None
+    result_writer: dict | None = None
     retry: tuple[Retrier, ...] = ()
     catch: tuple[Catcher, ...] = ()
 
@@ -217,6 +222,10 @@ class StateMachine:
 
 
 # --- parsing -------------------------------------------------------------------------
+
+
+def _object(value: Any) -> dict | None:
+    return value if isinstance(value, dict) else None
 
 
 class _Parser:
@@ -373,6 +382,9 @@ class _Parser:
                     raw, "ToleratedFailurePercentagePath", location
                 ),
                 label=raw.get("Label"),
+                item_reader=_object(raw.get("ItemReader")),
+                item_batcher=_object(raw.get("ItemBatcher")),
+                result_writer=_object(raw.get("ResultWriter")),
                 retry=self.retriers(raw, location),
                 catch=self.catchers(raw, location, ql),
                 **common,

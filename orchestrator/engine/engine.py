@@ -996,7 +996,7 @@ class Engine:
             maxConcurrency=record["maxConcurrency"],
             toleratedFailurePercentage=float(record["toleratedFailurePercentage"] or 0),
             toleratedFailureCount=int(record["toleratedFailureCount"] or 0),
-            itemCounts=dict(record["counts"]),
+            itemCounts=dict(record.get("itemCounts") or record["counts"]),
             executionCounts=dict(record["counts"]),
             redriveCount=int(record.get("redriveCount") or 0),
         )

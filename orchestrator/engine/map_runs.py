@@ -52,6 +52,7 @@ def map_run_record(map_run: MapRun) -> dict:
         "toleratedFailurePercentage": map_run.tolerated_pct,
         "toleratedFailureCount": map_run.tolerated_count,
         "counts": map_run.describe_counts(),
+        "itemCounts": map_run.describe_counts(items=True),
         "redriveCount": map_run.redrive_count,
         "redrive_us": to_us(map_run.redrive_date) if map_run.redrive_date is not None else None,
     }

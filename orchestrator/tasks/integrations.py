@@ -27,10 +27,20 @@ text; their errors are named ``SQS.``, ``SNS.``, ``DynamoDB.``, ``EventBridge.``
 error with ``Exception``, with the AWS SDK for Java 1.x's cause (``<message> (Service:
 AmazonSNS; Status Code: 404; Error Code: NotFound; Request ID: ...; Proxy: null)``). ``events:putEvents`` fails with
 ``EventBridge.FailedEntry`` (the response as cause) when ``FailedEntryCount`` is not 0.
+
+**S3 for the Distributed Map** (developer guide, "ItemReader (Map)", "ResultWriter (Map)"):
+``arn:aws:states:::s3:getObject``, ``s3:listObjectsV2`` and ``s3:putObject`` are the
+resources of an ItemReader and a ResultWriter (:mod:`orchestrator.asl.states.item_reader`,
+:mod:`~orchestrator.asl.states.result_writer`), which read and write raw bytes: getObject
+takes ``Range`` / ``IfMatch`` and answers ``{"Body": <base64>, "ETag", "Size"}`` (``Size``:
+the whole object's, from ``Content-Range``), putObject sends a text ``Body`` as its UTF-8
+bytes, listObjectsV2 answers as the aws-sdk integration does. Errors are ``S3.`` + the
+error with ``Exception``.
 """
 
 from __future__ import annotations
 
+import base64
 import json
 from typing import Any
 
@@ -41,7 +51,7 @@ from .aws import Aws, AwsError, AwsResponse, json_text, pascal_name, to_json
 from .config import TasksConfig
 from .transport import IO, CapExpired, Deadline, NetworkError
 
-__all__ = ["AwsTasks", "OPTIMIZED"]
+__all__ = ["AwsTasks", "OPTIMIZED", "S3_ACTIONS"]
 
 # (service, action) -> (botocore service, operation, error prefix, Java 1.x service name)
 OPTIMIZED: dict[tuple[str, str], tuple[str, str, str, str]] = {
@@ -53,6 +63,8 @@ OPTIMIZED: dict[tuple[str, str], tuple[str, str, str, str]] = {
     ("dynamodb", "deleteItem"): ("dynamodb", "DeleteItem", "DynamoDB", "AmazonDynamoDBv2"),
     ("events", "putEvents"): ("events", "PutEvents", "EventBridge", "AmazonEventBridge"),
 }
+# The S3 actions of ItemReader / ResultWriter (see the module docstring).
+S3_ACTIONS = {"getObject": "GetObject", "putObject": "PutObject", "listObjectsV2": "ListObjectsV2"}
 # Optimized parameters a service wants as text, given as any JSON value.
 _TEXT_PARAMETERS = {("sqs", "sendMessage"): "MessageBody", ("sns", "publish"): "Message"}
 
@@ -68,6 +80,8 @@ class AwsTasks:
     def handles(parsed: resources.Resource) -> bool:
         if parsed.kind != resources.SERVICE:
             return False
+        if parsed.service == "s3":
+            return parsed.action in S3_ACTIONS
         return parsed.service.startswith("aws-sdk:") or (parsed.service, parsed.action) in (
             OPTIMIZED
         )
@@ -85,7 +99,54 @@ class AwsTasks:
             )
         if parsed.service.startswith("aws-sdk:"):
             return await self._sdk(parsed, parameters, deadline)
+        if parsed.service == "s3":
+            return await self._s3(parsed.action, parameters, deadline)
         return await self._optimized(parsed, parameters, deadline)
+
+    async def _s3(self, action: str, parameters: dict, deadline: Deadline) -> Any:
+        """An ItemReader's / ResultWriter's S3 call (see the module docstring)."""
+        operation = S3_ACTIONS[action]
+        body = parameters.get("Body") if action == "putObject" else None
+        if isinstance(body, str):
+            parameters = {k: v for k, v in parameters.items() if k != "Body"}
+        model = await self.aws.off_loop(self.aws.operation, "s3", operation)
+        params = _to_model(model.input_shape, parameters)
+        if isinstance(body, str):
+            params["Body"] = body.encode("utf-8")  # its bytes, not a JSON text
+        try:
+            response = await self._s3_call(operation, params, deadline)
+        except AwsError as exc:
+            suffix = "" if exc.code.endswith("Exception") else "Exception"
+            raise StatesError(
+                f"S3.{exc.code}{suffix}",
+                f"{exc.message} (Service: S3, Status Code: {exc.status}, "
+                f"Request ID: {exc.request_id})",
+            ) from None
+        except (NetworkError, CapExpired) as exc:
+            raise _unreachable("s3", exc, self._config) from None
+        parsed = response.parsed
+        if action != "getObject":
+            return to_json(_from_model(model.output_shape, parsed))
+        body = parsed["Body"].read()
+        size = len(body)
+        content_range = str(parsed.get("ContentRange") or "")  # bytes 0-9/1234
+        if "/" in content_range and content_range.rsplit("/", 1)[1].isdigit():
+            size = int(content_range.rsplit("/", 1)[1])
+        return {
+            "Body": base64.b64encode(body).decode("ascii"),
+            "ETag": parsed.get("ETag"),
+            "Size": size,
+        }
+
+    async def _s3_call(self, operation: str, params: dict, deadline: Deadline) -> AwsResponse:
+        try:
+            return await self.aws.call("s3", operation, params, deadline)
+        except AwsError as exc:
+            # An empty object has no byte 0: S3 refuses any Range (416); read it whole.
+            if exc.code == "InvalidRange" and str(params.get("Range", "")).startswith("bytes=0-"):
+                whole = {k: v for k, v in params.items() if k != "Range"}
+                return await self.aws.call("s3", operation, whole, deadline)
+            raise
 
     async def _sdk(self, parsed: resources.Resource, parameters: dict, deadline: Deadline) -> Any:
         name = parsed.service[len("aws-sdk:") :]

@@ -20,15 +20,13 @@ from __future__ import annotations
 
 import copy
 import json
-from typing import Any
 
 import pytest
 
-from orchestrator.asl.runtime import Invoke
-from orchestrator.tasks import TaskInvoker, TasksConfig
 from tests.conformance.harness import compare, mask_sdk_headers
 from tests.corpus import CORPUS
-from tests.support.aws_setup import create_setup, substitute, unsubstitute
+from tests.support.aws_setup import create_setup
+from tests.support.moto_invoke import MotoInvoke
 
 pytest_plugins = ["tests.support.moto_fixtures"]
 pytestmark = pytest.mark.integration
@@ -107,27 +105,6 @@ def test_every_case_is_accounted_for():
     assert len(RUN) >= 37, f"only {len(RUN)} of {len(CASES)} service cases run"
 
 
-class _MotoInvoke:
-    """The runner's Task hook: the engine's own Task resources against moto, with the
-    case's placeholders translated at the boundary."""
-
-    def __init__(self, url: str, mapping: dict[str, str]) -> None:
-        self.mapping = mapping
-        self.invoker = TaskInvoker(TasksConfig(aws_env_endpoints={"": url}, region="us-east-1"))
-
-    def __call__(self, command: Invoke) -> Any:
-        call = copy.copy(command)
-        call.parameters = substitute(command.parameters, self.mapping)
-        try:
-            result = self.invoker(call)
-        except Exception as err:
-            cause = getattr(err, "cause", None)
-            if isinstance(cause, str):
-                err.cause = unsubstitute(cause, self.mapping)  # type: ignore[attr-defined]
-            raise
-        return mask_sdk_headers(unsubstitute(result, self.mapping))
-
-
 @pytest.mark.parametrize("path", RUN, ids=lambda p: p.stem)
 def test_case(path, moto, monkeypatch):
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
@@ -137,7 +114,7 @@ def test_case(path, moto, monkeypatch):
     judged = copy.deepcopy(case)
     judged["expected"] = mask_sdk_headers(judged["expected"])
     judged["history"] = mask_sdk_headers(judged["history"])
-    invoke = _MotoInvoke(moto.url, mapping)
+    invoke = MotoInvoke(moto.url, mapping)
     try:
         problems = compare(judged, invoke)
     finally:

@@ -102,6 +102,11 @@ def _unexpected_type(source: str, field: str, expected: str, result: Any) -> Sta
     ).replace(location=field)
 
 
+def _part(raw: dict, key: str) -> dict:
+    value = raw.get(key)
+    return value if isinstance(value, dict) else {}
+
+
 def _optional(raw: dict, key: str) -> JsonataValue | None:
     return compile_value(raw[key], key) if key in raw else None
 
@@ -109,7 +114,18 @@ def _optional(raw: dict, key: str) -> JsonataValue | None:
 class JsonataIO:
     """The compiled JSONata fields of one state."""
 
-    __slots__ = ("arguments", "output", "assign", "items", "item_selector", "fields")
+    __slots__ = (
+        "arguments",
+        "output",
+        "assign",
+        "items",
+        "item_selector",
+        "fields",
+        "reader_args",
+        "writer_args",
+        "batch",
+        "numbers",
+    )
 
     def __init__(self, raw: dict, kind: str | None) -> None:
         self.arguments = _optional(raw, "Arguments")
@@ -122,6 +138,21 @@ class JsonataIO:
             for key in EXPRESSION_FIELDS
             if is_expression(raw.get(key))
         }
+        # Distributed Map over S3: ItemReader / ResultWriter ``Arguments``, ItemBatcher's
+        # ``BatchInput``, and the number fields (literal or expression).
+        reader, batcher = _part(raw, "ItemReader"), _part(raw, "ItemBatcher")
+        self.reader_args = _optional(reader, "Arguments")
+        self.writer_args = _optional(_part(raw, "ResultWriter"), "Arguments")
+        self.batch = _optional(batcher, "BatchInput")
+        self.numbers = {}
+        for key, where in (
+            ("MaxItems", _part(reader, "ReaderConfig")),
+            ("MaxItemsPerBatch", batcher),
+            ("MaxInputBytesPerBatch", batcher),
+        ):
+            self.numbers[key] = where.get(key)
+            if is_expression(where.get(key)):
+                self.fields[key] = compile_value(where[key], key)
 
     def _field(self, key: str, literal: Any, doc: Doc, run) -> Any:
         """A scalar field: its expression's value (``$states.input`` = ``doc``), else the
@@ -250,6 +281,29 @@ class JsonataIO:
         return self._number(
             "ToleratedFailurePercentage", run.state.tolerated_failure_percentage, doc, run, False
         )
+
+    # Distributed Map over S3 (ItemReader, ItemBatcher, ResultWriter) ---------------------
+    def reader_arguments(self, doc: Doc, run) -> Any:
+        return (
+            {}
+            if self.reader_args is None
+            else self.reader_args.evaluate(Scope(run, {"input": doc.value}))
+        )
+
+    def writer_arguments(self, doc: Doc, run) -> Any:
+        return (
+            {}
+            if self.writer_args is None
+            else self.writer_args.evaluate(Scope(run, {"input": doc.value}))
+        )
+
+    def batch_input(self, doc: Doc, run) -> Any:
+        return None if self.batch is None else self.batch.evaluate(Scope(run, {"input": doc.value}))
+
+    def map_number(self, field: str, doc: Doc, run) -> int | None:
+        """``ReaderConfig.MaxItems`` / ``ItemBatcher.MaxItemsPerBatch`` /
+        ``MaxInputBytesPerBatch``: the literal or its expression's integer."""
+        return self._number(field, self.numbers[field], doc, run, True)
 
     def _number(self, key: str, literal, doc: Doc, run, integer: bool):
         """A Map number field holding an expression (MaxConcurrency, Tolerated*)."""

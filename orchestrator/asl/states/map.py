@@ -19,10 +19,18 @@ from __future__ import annotations
 
 from ..context import ExecutionInfo, map_item_context
 from ..document import Doc
-from ..errors import ABORTABLE_STATE_TYPES, EXCEED_TOLERATED_FAILURE_THRESHOLD, StatesError
+from ..errors import (
+    ABORTABLE_STATE_TYPES,
+    EXCEED_TOLERATED_FAILURE_THRESHOLD,
+    ITEM_READER_FAILED,
+    RESULT_WRITER_FAILED,
+    StatesError,
+)
 from ..runtime import Cancelled, gather, yield_now
 from .base import Env, Frame, run_program
-from .map_run import Child, MapRun, exceeds, run_children
+from .item_reader import child_inputs
+from .map_run import FAILED, Child, MapRun, MapRunLost, exceeds, run_children
+from .result_writer import result_sink
 from .retry_catch import retry_catch
 
 
@@ -51,10 +59,13 @@ async def run_map(state, doc: Doc, run):
             and inspector.tests(run)
         ):
             items = inspector.item_reader_data  # TestState: what the ItemReader would read
+        elif distributed and state.item_reader is not None:
+            items = None  # read after MapRunStarted (ItemsPath plays no part)
         else:
             items = io.map_items(selected, run)
         limit = io.max_concurrency(selected, run)
-        frame.event("MapStateStarted", {"length": len(items)})
+        # With an ItemReader, AWS records length 0 (the items are not read yet).
+        frame.event("MapStateStarted", {"length": 0 if items is None else len(items)})
         map_run = None
         if distributed:
             tolerated_count, tolerated_pct = _tolerance(io, selected, run)
@@ -64,7 +75,7 @@ async def run_map(state, doc: Doc, run):
                 parent_machine_arn=info.state_machine_arn,
                 label=state.label or state.name,
                 run_uuid=env.effects.uuid(),
-                total=len(items),
+                total=0 if items is None else len(items),
                 max_concurrency=limit,
                 tolerated_count=tolerated_count,
                 tolerated_pct=tolerated_pct,
@@ -76,9 +87,9 @@ async def run_map(state, doc: Doc, run):
             mocked = _inspected(inspector, run, limit, map_run)
             if mocked is not None:
                 return io.state_output(doc, mocked, run)
-        inputs = await _inputs(io, selected, items, run)
         if map_run is not None:
-            return await _distributed(state, doc, run, map_run, inputs)
+            return await _distributed(state, doc, selected, run, map_run, items)
+        inputs = await _inputs(io, selected, items, run)
         return await _inline(state, doc, run, inputs, limit)
 
     def on_failed(err: StatesError) -> None:
@@ -132,19 +143,47 @@ async def _inputs(io, selected: Doc, items: list, run) -> list[Doc]:
     return inputs
 
 
-async def _distributed(state, doc: Doc, run, map_run: MapRun, inputs: list[Doc]) -> Doc:
+async def _distributed(
+    state, doc: Doc, selected: Doc, run, map_run: MapRun, items: list | None
+) -> Doc:
     """The iterations as the child executions of ``map_run`` (:mod:`.map_run`): their
-    events are in their own histories; this one gets ``MapRunSucceeded`` / ``MapRunFailed``."""
+    events are in their own histories; this one gets ``MapRunSucceeded`` / ``MapRunFailed``.
+    ``items``: None when the ItemReader reads them (:mod:`.item_reader`)."""
     frame = run.frame
     env = frame.env
     map_runs = env.map_runs
     info = env.info
     machine_name = map_run.state_machine_arn.rsplit(":", 1)[1]
 
-    def start_child(index: int) -> Child:
+    def lost(err: StatesError) -> StatesError:
+        """The Map Run failed for its own reason: AWS records the error in MapRunFailed."""
+        frame.prev = env.history.failure("MapRunFailed", err.error, err.cause, frame.prev)
+        return err.replace(from_children=True)
+
+    try:
+        inputs = await child_inputs(state, selected, run, items)
+        map_run.total = inputs.total
+        map_run.items = inputs.items
+        results = result_sink(state, selected, run, map_run)
+    except StatesError as err:
+        map_runs.closed(map_run, FAILED, env.now())
+        if err.error in (ITEM_READER_FAILED, RESULT_WRITER_FAILED):
+            raise lost(err) from None
+        raise
+    stream = inputs.stream()
+    docs: dict[int, Doc] = {}
+
+    async def start_child(index: int) -> Child:
+        try:
+            child_input = await anext(stream)
+        except StopAsyncIteration:  # cannot happen: the stream raises when it is short
+            raise StatesError(ITEM_READER_FAILED, "The Map Run's items ended early") from None
         name, arn = map_run.child_identity(index)
         history = map_runs.new_history(env.now, arn)
-        child = Child(index, arn, name, inputs[index].text, history)
+        child = Child(index, arn, name, child_input.text, history)
+        if state.item_batcher is not None:
+            child.items = len(child_input.value["Items"])
+        docs[index] = child_input
         history.execution_started(child.input_text, info.role_arn)
         child.info = ExecutionInfo(
             execution_arn=arn,
@@ -153,7 +192,7 @@ async def _distributed(state, doc: Doc, run, map_run: MapRun, inputs: list[Doc])
             state_machine_name=machine_name,
             role_arn=info.role_arn,
             start_time=history.last_timestamp(),
-            input=inputs[index].value,
+            input=child_input.value,
         )
         return child
 
@@ -168,11 +207,12 @@ async def _distributed(state, doc: Doc, run, map_run: MapRun, inputs: list[Doc])
             map_runs=map_runs,
         )
         # A child execution: no outer variables.
-        return await run_program(state.processor, inputs[child.index], Frame(child_env, 1, 0))
+        return await run_program(state.processor, docs.pop(child.index), Frame(child_env, 1, 0))
 
-    results: list = [None] * map_run.total
     try:
         await run_children(map_run, map_runs, start_child, run_child, results, env.now)
+    except MapRunLost as failure:
+        raise lost(failure.error) from None
     except StatesError:
         frame.prev = env.history.add("MapRunFailed", frame.prev)
         raise StatesError(
@@ -182,7 +222,7 @@ async def _distributed(state, doc: Doc, run, map_run: MapRun, inputs: list[Doc])
         ) from None
     frame.prev = env.history.add("MapRunSucceeded", frame.prev)
     env.history.add("MapStateSucceeded", frame.prev)
-    return state.io.state_output(doc, Doc(results), run)
+    return state.io.state_output(doc, Doc(results.output()), run)
 
 
 async def _inline(state, doc: Doc, run, inputs: list[Doc], limit: int) -> Doc:

@@ -29,6 +29,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import datetime
+from typing import Any
 
 from ..context import ExecutionInfo
 from ..document import Doc
@@ -36,7 +37,7 @@ from ..errors import RUNTIME, StatesError
 from ..history import History, HistoryLimitReached
 from ..runtime import Cancelled, Signal, Task, spawn
 
-__all__ = ["MapRun", "MapRuns", "Child", "run_children", "exceeds"]
+__all__ = ["MapRun", "MapRuns", "MapRunLost", "Child", "Results", "run_children", "exceeds"]
 
 # Statuses of a Map Run (DescribeMapRun ``status``) and of its child executions.
 RUNNING, SUCCEEDED, FAILED, ABORTED = "RUNNING", "SUCCEEDED", "FAILED", "ABORTED"
@@ -57,7 +58,17 @@ def exceeds(failures: int, total: int, count: int | None, pct: float | None) -> 
 class Child:
     """One child execution of a Map Run: its identity, its own history and its end."""
 
-    __slots__ = ("index", "arn", "name", "input_text", "history", "info", "status", "redrive_count")
+    __slots__ = (
+        "index",
+        "arn",
+        "name",
+        "input_text",
+        "history",
+        "info",
+        "status",
+        "redrive_count",
+        "items",
+    )
 
     def __init__(self, index: int, arn: str, name: str, input_text: str, history: History):
         self.index = index
@@ -68,6 +79,39 @@ class Child:
         self.info: ExecutionInfo | None = None
         self.status = RUNNING
         self.redrive_count = 0  # times its parent's RedriveExecution reopened it
+        self.items = 1  # the items in its input (an ItemBatcher's batch: several)
+
+
+class MapRunLost(Exception):
+    """The Map Run failed for a reason of its own, not its children's: reading its items
+    (``States.ItemReaderFailed``) or writing its results (``States.ResultWriterFailed``)."""
+
+    def __init__(self, error: StatesError) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+class Results:
+    """Where a Map Run's child results go. This base keeps every child's output (a
+    tolerated failure: its ``{"Error", "Cause"}``) for the Map's result; a ResultWriter
+    (:mod:`.result_writer`) writes them to S3 instead. :func:`run_children` calls
+    :meth:`add` as each child ends, :meth:`settle` between steps (where a writer may
+    write what it holds) and :meth:`finish` once every child has ended."""
+
+    def __init__(self, total: int) -> None:
+        self.values: list = [None] * total
+
+    def add(self, child: Child, status: str, value: Any, details: dict) -> None:
+        self.values[child.index] = value
+
+    async def settle(self) -> None:
+        return None
+
+    async def finish(self) -> None:
+        return None
+
+    def output(self) -> Any:
+        return self.values
 
 
 class MapRun:
@@ -87,6 +131,9 @@ class MapRun:
         "stop",
         "status",
         "counts",
+        "item_counts",
+        "items",
+        "results_written",
         "signal",
         "redrive_count",
         "redrive_date",
@@ -121,6 +168,9 @@ class MapRun:
         self.stop: datetime | None = None
         self.status = RUNNING
         self.counts = {"running": 0, "succeeded": 0, "failed": 0, "aborted": 0, "started": 0}
+        self.item_counts = dict(self.counts)  # the same, counted in items (ItemBatcher)
+        self.items = total  # the items the children's inputs hold
+        self.results_written = 0  # the results a ResultWriter wrote to S3
         self.signal = Signal()  # wakes the pool: a child ended, or the limits changed
         self.redrive_count = 0  # RedriveExecution of the parent redrives the Map Run
         self.redrive_date: datetime | None = None
@@ -149,26 +199,28 @@ class MapRun:
             self.tolerated_count = tolerated_count
         self.signal.set()
 
-    def counted(self, old: str | None, new: str) -> None:
-        if old is not None:
-            self.counts[_COUNTED[old]] -= 1
-        else:
-            self.counts["started"] += 1
-        self.counts[_COUNTED[new]] += 1
+    def counted(self, old: str | None, new: str, items: int = 1) -> None:
+        for counts, n in ((self.counts, 1), (self.item_counts, items)):
+            if old is not None:
+                counts[_COUNTED[old]] -= n
+            else:
+                counts["started"] += n
+            counts[_COUNTED[new]] += n
 
-    def describe_counts(self) -> dict:
-        """DescribeMapRun's ``itemCounts`` / ``executionCounts`` (one child per item here:
-        no ItemBatcher; nothing written by a ResultWriter; nothing to redrive)."""
-        c = self.counts
+    def describe_counts(self, items: bool = False) -> dict:
+        """DescribeMapRun's ``executionCounts`` (``items``: its ``itemCounts``, which differ
+        with an ItemBatcher; nothing to redrive here)."""
+        c = self.item_counts if items else self.counts
+        total = self.items if items else self.total
         return {
-            "pending": self.total - c["started"],
+            "pending": total - c["started"],
             "running": c["running"],
             "succeeded": c["succeeded"],
             "failed": c["failed"],
             "timedOut": 0,
             "aborted": c["aborted"],
-            "total": self.total,
-            "resultsWritten": 0,
+            "total": total,
+            "resultsWritten": self.results_written,
             "failuresNotRedrivable": 0,
             "pendingRedrive": 0,
         }
@@ -190,11 +242,11 @@ class MapRuns:
         return History(now, keep=False)
 
     def child_started(self, map_run: MapRun, child: Child) -> None:
-        map_run.counted(None, RUNNING)
+        map_run.counted(None, RUNNING, child.items)
 
     def child_ended(self, map_run: MapRun, child: Child, status: str, end: dict) -> None:
         """``end``: ``output`` (SUCCEEDED) or ``error`` / ``cause``."""
-        map_run.counted(child.status, status)
+        map_run.counted(child.status, status, child.items)
         child.status = status
 
     def closed(self, map_run: MapRun, status: str, stop: datetime) -> None:
@@ -214,20 +266,22 @@ class MapRuns:
 async def run_children(
     map_run: MapRun,
     map_runs: MapRuns,
-    start_child: Callable[[int], Child],
+    start_child: Callable[[int], Awaitable[Child]],
     run_child: Callable[[Child], Awaitable[Doc]],
-    results: list,
+    results: Results,
     now: Callable[[], datetime],
 ) -> None:
     """Run every item of ``map_run`` as a child execution, at most ``max_concurrency`` at a
     time (0: no limit), as that limit and the tolerated failures are at each step.
-    ``results[index]`` gets each child's output (or, for a tolerated failure, its
+    ``results`` gets each child's output (or, for a tolerated failure, its
     ``{"Error", "Cause"}``). Raises the first failure (a :class:`StatesError`) when the
-    failures exceed the threshold, after the running children were aborted; a
-    :class:`Cancelled` thrown in aborts them too, then goes on."""
+    failures exceed the threshold, after the running children were aborted, or a
+    :class:`MapRunLost` when reading an item (``start_child``) or keeping a result
+    (``results``) failed; a :class:`Cancelled` thrown in aborts them too, then goes on."""
     active: dict[int, tuple[Task, Child]] = {}
     bugs: list[Exception] = []
     failures: list[StatesError] = []
+    lost: list[StatesError] = []  # the results could not be kept (a ResultWriter's write)
     total = map_run.total
 
     def end(child: Child, status: str, details: dict) -> None:
@@ -244,13 +298,15 @@ async def run_children(
         except HistoryLimitReached:  # full (now or before): it recorded its ExecutionFailed
             pass
         map_runs.child_ended(map_run, child, status, details)
+        if status != SUCCEEDED:
+            value = {"Error": details.get("error"), "Cause": details.get("cause")}
+            results.add(child, status, value, details)
         active.pop(child.index, None)
         map_run.signal.set()
 
     def failed(child: Child, failure: StatesError) -> None:
         end(child, FAILED, {"error": failure.error, "cause": failure.cause})
         failures.append(failure)
-        results[child.index] = {"Error": failure.error, "Cause": failure.cause}
 
     async def one(child: Child) -> None:
         try:
@@ -266,8 +322,9 @@ async def run_children(
             bugs.append(exc)
             end(child, FAILED, {"error": RUNTIME, "cause": f"Internal error: {exc}"})
         else:
-            results[child.index] = out.value
-            end(child, SUCCEEDED, {"output": out.text})
+            details = {"output": out.text}
+            results.add(child, SUCCEEDED, out.value, details)
+            end(child, SUCCEEDED, details)
 
     def abort_all() -> None:
         for task, _ in active.values():
@@ -292,23 +349,38 @@ async def run_children(
     next_index = 0
     try:
         while True:
-            if bugs or map_run.exceeded():
+            if bugs or lost or map_run.exceeded():
                 abort_all()
                 stopped = await join_all()
                 if stopped is not None:
                     raise stopped
                 break
-            while next_index < total:
+            while next_index < total and not lost:
                 limit = map_run.max_concurrency
                 if limit > 0 and len(active) >= limit:
                     break
-                child = start_child(next_index)
+                try:
+                    child = await start_child(next_index)  # may read the items (ItemReader)
+                except StatesError as err:
+                    lost.append(err)
+                    break
                 map_runs.child_started(map_run, child)
                 active[next_index] = (await spawn(one(child)), child)
                 next_index += 1
+            if lost:
+                continue
             if not active and next_index >= total:
                 break
             await map_run.signal.wait()
+            try:
+                await results.settle()
+            except StatesError as err:
+                lost.append(err)
+        if not bugs and not lost:
+            try:
+                await results.finish()
+            except StatesError as err:
+                lost.append(err)
     except Cancelled:
         abort_all()
         await join_all()
@@ -317,6 +389,9 @@ async def run_children(
     if bugs:
         map_runs.closed(map_run, FAILED, now())
         raise bugs[0]
+    if lost:
+        map_runs.closed(map_run, FAILED, now())
+        raise MapRunLost(lost[0])
     if map_run.exceeded():
         map_runs.closed(map_run, FAILED, now())
         raise failures[0]

@@ -101,6 +101,7 @@ class JsonPathIO:
         "output_path",
         "item_selector",
         "assign",
+        "map_s3",
         "_parameters_use_context",
         "_selector_uses_context",
         "_assign_uses_context",
@@ -119,9 +120,11 @@ class JsonPathIO:
             # Map's legacy ``Parameters`` is its ItemSelector (applied to each item).
             self.parameters = None
             self.item_selector = _template(raw, "ItemSelector") or _template(raw, "Parameters")
+            self.map_s3: _MapS3 | None = _MapS3(raw)
         else:
             self.parameters = _template(raw, "Parameters")
             self.item_selector = None
+            self.map_s3 = None
         # Building $$ costs a few microseconds: skip it for templates that never read it.
         self._parameters_use_context = _mentions_context(raw.get("Parameters"))
         self._selector_uses_context = _mentions_context(raw.get("ResultSelector"))
@@ -319,6 +322,70 @@ class JsonPathIO:
         if path is None:
             return state.tolerated_failure_percentage
         return _number_at("ToleratedFailurePercentagePath", path, doc.value, run, integer=False)
+
+    # Distributed Map over S3 (ItemReader, ItemBatcher, ResultWriter) ---------------------
+    # (map.py calls these on a Map state only: map_s3 is set)
+    def reader_arguments(self, doc: Doc, run) -> Any:
+        """The ItemReader's ``Parameters``, evaluated on the state input."""
+        assert self.map_s3 is not None
+        return _evaluated(self.map_s3.reader, doc, run)
+
+    def writer_arguments(self, doc: Doc, run) -> Any:
+        """The ResultWriter's ``Parameters``."""
+        assert self.map_s3 is not None
+        return _evaluated(self.map_s3.writer, doc, run)
+
+    def batch_input(self, doc: Doc, run) -> Any:
+        """The ItemBatcher's ``BatchInput`` (None: not set)."""
+        assert self.map_s3 is not None
+        template = self.map_s3.batch_input
+        return None if template is None else _evaluated(template, doc, run)
+
+    def map_number(self, field: str, doc: Doc, run) -> int | None:
+        """``ReaderConfig.MaxItems`` / ``ItemBatcher.MaxItemsPerBatch`` /
+        ``MaxInputBytesPerBatch``: the literal, or the integer at its ``...Path``."""
+        assert self.map_s3 is not None
+        literal, path = self.map_s3.numbers[field]
+        if path is None:
+            return literal
+        return _number_at(field + "Path", path, doc.value, run, integer=True)
+
+
+class _MapS3:
+    """A Distributed Map's compiled ItemReader / ItemBatcher / ResultWriter fields."""
+
+    __slots__ = ("reader", "writer", "batch_input", "numbers")
+
+    def __init__(self, raw: dict) -> None:
+        reader = _part(raw, "ItemReader")
+        batcher = _part(raw, "ItemBatcher")
+        config = _part(reader, "ReaderConfig")
+        self.reader = _template(reader, "Parameters")
+        self.writer = _template(_part(raw, "ResultWriter"), "Parameters")
+        self.batch_input = _template(batcher, "BatchInput")
+        self.numbers = {
+            field: (
+                where.get(field),
+                compile_reference_path(where[field + "Path"]) if field + "Path" in where else None,
+            )
+            for field, where in (
+                ("MaxItems", config),
+                ("MaxItemsPerBatch", batcher),
+                ("MaxInputBytesPerBatch", batcher),
+            )
+        }
+
+
+def _part(raw: dict, key: str) -> dict:
+    value = raw.get(key)
+    return value if isinstance(value, dict) else {}
+
+
+def _evaluated(template, doc: Doc, run) -> Any:
+    if template is None:
+        return {}
+    env = run.frame.env
+    return template.evaluate(doc.value, run.context(), env.effects, run.frame.variables)
 
 
 def _required(path: JsonPath, field: str, value: Any, run) -> Any:
