@@ -77,9 +77,10 @@ async def s3_call(run, action: str, params: dict, tag: str, error: str) -> Any:
         attempt=run.retry_count,
     )
     try:
-        return await call
+        answer = await call
     except StatesError as err:
         raise StatesError(error, f"{err.error}: {err.cause}" if err.cause else err.error) from None
+    return answer.value if isinstance(answer, Doc) else answer  # the engine answers a Doc
 
 
 class ChildInputs:

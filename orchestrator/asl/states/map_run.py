@@ -346,6 +346,12 @@ async def run_children(
                 end(child, ABORTED, {})
         return stopped
 
+    async def settle() -> None:
+        try:
+            await results.settle()
+        except StatesError as err:
+            lost.append(err)
+
     next_index = 0
     try:
         while True:
@@ -367,15 +373,14 @@ async def run_children(
                 map_runs.child_started(map_run, child)
                 active[next_index] = (await spawn(one(child)), child)
                 next_index += 1
+                # Children end while the next item is read: keep what they gave bounded.
+                await settle()
             if lost:
                 continue
             if not active and next_index >= total:
                 break
             await map_run.signal.wait()
-            try:
-                await results.settle()
-            except StatesError as err:
-                lost.append(err)
+            await settle()
         if not bugs and not lost:
             try:
                 await results.finish()

@@ -20,9 +20,11 @@ file, ``JSONL`` one record per line (those files end in ``.jsonl`` here). A Resu
 with only a WriterConfig transforms the Map's result and writes nothing. A failed write is
 ``States.ResultWriterFailed``.
 
-**Bounded memory**: a file is written as soon as what it holds reaches
-:data:`FILE_BYTES` (AWS: 5 GB per file), so a Map Run of any size holds at most that much
-of its results per status; readers that follow the manifest see every record either way.
+**Bounded memory**: a file is closed as soon as what it holds reaches :data:`FILE_BYTES`
+(AWS: 5 GB per file) and written at the Map Run's next step, so a Map Run of any size
+holds at most that much of its results per status, plus the results of the children that
+end between two steps (at most ``MaxConcurrency`` of them); readers that follow the
+manifest see every record either way.
 The ABORTED children's records go to the FAILED files; PENDING files list children that
 never ran, and there are none here (a Map Run either runs every item or fails before it
 reads on), so ``PENDING`` is always empty.
@@ -151,6 +153,7 @@ class _Exported(Results):
         self.held: dict[str, list[str]] = {group: [] for group in _GROUPS}
         self.held_bytes = dict.fromkeys(_GROUPS, 0)
         self.files: dict[str, list[dict]] = {group: [] for group in _GROUPS}
+        self.sealed: list[tuple[str, str]] = []  # (key, body) of the files to write
         self.writes = 0
 
     def add(self, child: Child, status: str, value: Any, details: dict) -> None:
@@ -159,17 +162,20 @@ class _Exported(Results):
             text = dumps(entry)
             self.held[group].append(text)
             self.held_bytes[group] += len(text) + 1
+            if self.held_bytes[group] >= FILE_BYTES:
+                self._seal(group)
         self.map_run.results_written += 1
 
     async def settle(self) -> None:
-        for group in _GROUPS:
-            if self.held_bytes[group] >= FILE_BYTES:
-                await self._write_file(group)
+        while self.sealed:
+            key, body = self.sealed.pop(0)
+            await self._put(key, body)
 
     async def finish(self) -> None:
         for group in _GROUPS:
             if self.held[group]:
-                await self._write_file(group)
+                self._seal(group)
+        await self.settle()
         manifest = {
             "DestinationBucket": self.bucket,
             "MapRunArn": self.map_run.arn,
@@ -177,16 +183,16 @@ class _Exported(Results):
         }
         await self._put(f"{self.base}/manifest.json", dumps(manifest))
 
-    async def _write_file(self, group: str) -> None:
+    def _seal(self, group: str) -> None:
+        """What ``group`` holds becomes its next file, written at the next settle()."""
         texts, self.held[group], self.held_bytes[group] = self.held[group], [], 0
         if self.jsonl:
             body, suffix = "".join(text + "\n" for text in texts), "jsonl"
         else:
             body, suffix = "[" + ",".join(texts) + "]", "json"
         key = f"{self.base}/{group}_{len(self.files[group])}.{suffix}"
-        # Listed before the write: a second settle() while this one waits names the next file.
         self.files[group].append({"Key": key, "Size": len(body.encode("utf-8"))})
-        await self._put(key, body)
+        self.sealed.append((key, body))
 
     async def _put(self, key: str, body: str) -> None:
         self.writes += 1
