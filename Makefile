@@ -71,6 +71,7 @@ bench: install-test ## Run the benchmarks in bench/ (prints figures; not pass/fa
 	$(BIN)/python bench/bench_order_flow.py
 	$(BIN)/python bench/bench_task_calls.py
 	$(BIN)/python bench/bench_aws_calls.py
+	$(BIN)/python bench/bench_map_s3.py
 
 clean: ## Remove the virtualenv, caches and local data
 	rm -rf $(VENV) .pytest_cache .hypothesis $(DATA_DIR)

@@ -573,7 +573,8 @@ def _started_by(input_text: str | None) -> dict | None:
 
 
 _MAP_RUN_CHILDREN = 100  # child executions shown per Map Run (the newest)
-# DescribeMapRun counts that stay 0 here (no ResultWriter, no Map Run redrive).
+# DescribeMapRun counts the console leaves out (resultsWritten: the ResultWriter's manifest
+# tells; the redrive counts stay 0 here).
 _NOT_SHOWN_COUNTS = frozenset({"resultsWritten", "failuresNotRedrivable", "pendingRedrive"})
 
 

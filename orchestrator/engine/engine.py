@@ -927,7 +927,8 @@ class Engine:
             _qualifiers(row, item)
             if map_run_arn is not None:
                 item["mapRunArn"] = map_run_arn
-                item["itemCount"] = 1  # one item per child execution (no ItemBatcher)
+                # One item per child execution; an ItemBatcher's batch: its items.
+                item["itemCount"] = int(row.get("item_count") or 1)
             item["redriveCount"] = int(row.get("redrive_count") or 0)
             if row.get("redrive_us") is not None:
                 item["redriveDate"] = from_us(row["redrive_us"])

@@ -134,6 +134,7 @@ class StoredMapRuns(MapRuns):
                 "map_run_arn": map_run.arn,
                 "parent_arn": map_run.execution_arn,
                 "label": map_run.label,
+                "item_count": child.items,
             }
             self._changed_run(map_run)
 

@@ -213,6 +213,7 @@ def test_section_shows_every_way_in():
         "stateMachine:order_flow#UsersFlaky",
         "python -m orchestrator validate statemachines/order_flow.asl.json",
         "stateMachine:order_audit",
+        "stateMachine:order_import",
         "aws sqs receive-message --endpoint-url http://127.0.0.1:5000",
         "python -m orchestrator run statemachines/examples/hello.asl.json",
     ]:

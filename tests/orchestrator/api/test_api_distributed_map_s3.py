@@ -160,6 +160,7 @@ def test_a_100000_line_csv_in_batches_with_tolerated_failures_and_a_result_write
         for e in page["executions"]
     }
     assert len(children) == ROWS // BATCH
+    assert {child["itemCount"] for child in children.values()} == {BATCH}
     succeeded = json.loads(read(s3, "results", f"{base}/SUCCEEDED_0.json"))
     failed = json.loads(read(s3, "results", f"{base}/FAILED_0.json"))
     assert len(succeeded) == ROWS // BATCH - len(FAILING) and len(failed) == len(FAILING)
