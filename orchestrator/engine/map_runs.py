@@ -148,6 +148,19 @@ class StoredMapRuns(MapRuns):
             self._write(child.arn).finish = finish
             self._changed_run(map_run)
 
+    def child_redriven(self, map_run: MapRun, child: Child) -> None:
+        super().child_redriven(map_run, child)
+        self.running[child.arn] = (map_run, child)
+        if self._live():
+            self._write(child.arn).reopen = {
+                "redrive_count": child.redrive_count,
+                "redrive_us": to_us(child.history.last_timestamp()),
+                "output": None,
+                "error": None,
+                "cause": None,
+            }
+            self._changed_run(map_run)
+
     def closed(self, map_run: MapRun, status: str, stop: datetime) -> None:
         super().closed(map_run, status, stop)
         self._changed_run(map_run)
@@ -166,13 +179,16 @@ class StoredMapRuns(MapRuns):
         ``redriveDate``): after the parent's replay, each child that was still running
         before the activation that ended the parent continues after its stored events —
         ``ExecutionRedriven`` and RUNNING again, unless it SUCCEEDED then (its replayed end
-        is not written again). ``live=False``: a later replay passing that redrive again,
+        is not written again). The children that had ended FAILED or ABORTED before that
+        the interpreter runs again (:func:`~orchestrator.asl.states.map_run.run_children`,
+        through :meth:`child_redriven`). ``live=False``: a later replay passing that redrive again,
         which only puts each reopened child's history back where the redrive left it."""
         for map_run in self.open.values():
             map_run.redrive_count += 1
             map_run.redrive_date = at
             self._changed_run(map_run)
-        for _, child in list(self.running.values()):
+        for map_run, child in list(self.running.values()):
+            child.redriven_in = map_run.redrive_count  # not run again from its start
             events = stored_events(child.arn)
             target = child.redrive_count + 1
             if not live:

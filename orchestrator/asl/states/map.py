@@ -206,8 +206,12 @@ async def _distributed(
             payload_limit=env.payload_limit,
             map_runs=map_runs,
         )
-        # A child execution: no outer variables.
-        return await run_program(state.processor, docs.pop(child.index), Frame(child_env, 1, 0))
+        # A child execution: no outer variables. (A redrive's second run of a child reads
+        # its input again from the text its history started with.)
+        child_input = docs.pop(child.index, None)
+        if child_input is None:
+            child_input = Doc.from_text(child.input_text)
+        return await run_program(state.processor, child_input, Frame(child_env, 1, 0))
 
     try:
         await run_children(map_run, map_runs, start_child, run_child, results, env.now)

@@ -27,6 +27,7 @@ the same ARNs without recording anything.
 from __future__ import annotations
 
 import uuid
+from collections import deque
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
@@ -67,6 +68,7 @@ class Child:
         "info",
         "status",
         "redrive_count",
+        "redriven_in",
         "items",
     )
 
@@ -79,6 +81,7 @@ class Child:
         self.info: ExecutionInfo | None = None
         self.status = RUNNING
         self.redrive_count = 0  # times its parent's RedriveExecution reopened it
+        self.redriven_in = 0  # the Map Run's redrive that last reopened it (0: none)
         self.items = 1  # the items in its input (an ItemBatcher's batch: several)
 
 
@@ -96,7 +99,9 @@ class Results:
     tolerated failure: its ``{"Error", "Cause"}``) for the Map's result; a ResultWriter
     (:mod:`.result_writer`) writes them to S3 instead. :func:`run_children` calls
     :meth:`add` as each child ends, :meth:`settle` between steps (where a writer may
-    write what it holds) and :meth:`finish` once every child has ended."""
+    write what it holds) and :meth:`finish` once every child has ended; :meth:`reopen`
+    when a redrive runs the unsuccessful children again after that (each one's new end
+    is added again)."""
 
     def __init__(self, total: int) -> None:
         self.values: list = [None] * total
@@ -108,6 +113,9 @@ class Results:
         return None
 
     async def finish(self) -> None:
+        return None
+
+    def reopen(self) -> None:
         return None
 
     def output(self) -> Any:
@@ -249,6 +257,18 @@ class MapRuns:
         map_run.counted(child.status, status, child.items)
         child.status = status
 
+    def child_redriven(self, map_run: MapRun, child: Child) -> None:
+        """A redrive of the Map Run runs the FAILED or ABORTED ``child`` again."""
+        map_run.counted(child.status, RUNNING, child.items)
+        child.status = RUNNING
+        child.redrive_count += 1
+        child.redriven_in = map_run.redrive_count
+        history = child.history
+        if not history.full:
+            history.add("ExecutionRedriven", history.count, {"redriveCount": child.redrive_count})
+        if child.info is not None:
+            child.info.set_redrive_count(child.redrive_count)
+
     def closed(self, map_run: MapRun, status: str, stop: datetime) -> None:
         map_run.status = status
         map_run.stop = stop
@@ -277,12 +297,22 @@ async def run_children(
     ``{"Error", "Cause"}``). Raises the first failure (a :class:`StatesError`) when the
     failures exceed the threshold, after the running children were aborted, or a
     :class:`MapRunLost` when reading an item (``start_child``) or keeping a result
-    (``results``) failed; a :class:`Cancelled` thrown in aborts them too, then goes on."""
+    (``results``) failed; a :class:`Cancelled` thrown in aborts them too, then goes on.
+
+    A redrive of the parent (``map_run.redrive_count`` raised while the Map Run is open)
+    runs every FAILED or ABORTED child again from its ItemProcessor's StartAt (AWS,
+    "Redriving Map Runs": the redrive "restarts the unsuccessful child workflow
+    executions"); the children the engine reopened where they stopped (the ones the
+    parent's last activation left running) are not run twice. A child whose history is
+    full is not run again."""
     active: dict[int, tuple[Task, Child]] = {}
     bugs: list[Exception] = []
     failures: list[StatesError] = []
     lost: list[StatesError] = []  # the results could not be kept (a ResultWriter's write)
     total = map_run.total
+    unsuccessful: dict[int, Child] = {}  # the children that ended FAILED or ABORTED
+    rerun: deque[Child] = deque()  # children a redrive runs again, not started yet
+    reran = map_run.redrive_count  # the last redrive of the Map Run that was obeyed
 
     def end(child: Child, status: str, details: dict) -> None:
         """Record the child's end (its last event, unless its full history recorded one)."""
@@ -298,7 +328,10 @@ async def run_children(
         except HistoryLimitReached:  # full (now or before): it recorded its ExecutionFailed
             pass
         map_runs.child_ended(map_run, child, status, details)
-        if status != SUCCEEDED:
+        if status == SUCCEEDED:
+            unsuccessful.pop(child.index, None)
+        else:
+            unsuccessful[child.index] = child
             value = {"Error": details.get("error"), "Cause": details.get("cause")}
             results.add(child, status, value, details)
         active.pop(child.index, None)
@@ -344,6 +377,8 @@ async def run_children(
                         abort_all()
             if child.status == RUNNING:
                 end(child, ABORTED, {})
+        while rerun:  # queued to run again by a redrive, never started
+            end(rerun.popleft(), ABORTED, {})
         return stopped
 
     async def settle() -> None:
@@ -352,40 +387,65 @@ async def run_children(
         except StatesError as err:
             lost.append(err)
 
+    def redriven() -> bool:
+        """Obey a redrive of the Map Run not obeyed yet: its unsuccessful children are
+        queued to run again (in item order). False when there was none to obey."""
+        nonlocal reran
+        if map_run.redrive_count <= reran:
+            return False
+        reran = map_run.redrive_count
+        for index in sorted(unsuccessful):
+            child = unsuccessful[index]
+            if child.redriven_in != reran and not child.history.full:
+                del unsuccessful[index]
+                map_runs.child_redriven(map_run, child)
+                rerun.append(child)
+        return True
+
     next_index = 0
     try:
         while True:
-            if bugs or lost or map_run.exceeded():
-                abort_all()
-                stopped = await join_all()
-                if stopped is not None:
-                    raise stopped
-                break
-            while next_index < total and not lost:
-                limit = map_run.max_concurrency
-                if limit > 0 and len(active) >= limit:
+            while True:
+                redriven()
+                if bugs or lost or map_run.exceeded():
+                    abort_all()
+                    stopped = await join_all()
+                    if stopped is not None:
+                        raise stopped
                     break
-                try:
-                    child = await start_child(next_index)  # may read the items (ItemReader)
-                except StatesError as err:
-                    lost.append(err)
+                while (rerun or next_index < total) and not lost:
+                    limit = map_run.max_concurrency
+                    if limit > 0 and len(active) >= limit:
+                        break
+                    if rerun:
+                        child = rerun.popleft()
+                    else:
+                        try:
+                            child = await start_child(next_index)  # may read (ItemReader)
+                        except StatesError as err:
+                            lost.append(err)
+                            break
+                        map_runs.child_started(map_run, child)
+                        next_index += 1
+                    active[child.index] = (await spawn(one(child)), child)
+                    # Children end while the next item is read: keep what they gave bounded.
+                    await settle()
+                if lost:
+                    continue
+                if not active and not rerun and next_index >= total:
                     break
-                map_runs.child_started(map_run, child)
-                active[next_index] = (await spawn(one(child)), child)
-                next_index += 1
-                # Children end while the next item is read: keep what they gave bounded.
+                await map_run.signal.wait()
                 await settle()
-            if lost:
-                continue
-            if not active and next_index >= total:
+            if bugs or lost:
                 break
-            await map_run.signal.wait()
-            await settle()
-        if not bugs and not lost:
             try:
                 await results.finish()
             except StatesError as err:
                 lost.append(err)
+                break
+            if not redriven():  # a redrive came while the results were being finished
+                break
+            results.reopen()
     except Cancelled:
         abort_all()
         await join_all()

@@ -154,6 +154,7 @@ class _Exported(Results):
         self.held_bytes = dict.fromkeys(_GROUPS, 0)
         self.files: dict[str, list[dict]] = {group: [] for group in _GROUPS}
         self.sealed: list[tuple[str, str]] = []  # (key, body) of the files to write
+        self.numbers = dict.fromkeys(_GROUPS, 0)  # of each group's next file
         self.writes = 0
 
     def add(self, child: Child, status: str, value: Any, details: dict) -> None:
@@ -183,6 +184,12 @@ class _Exported(Results):
         }
         await self._put(f"{self.base}/manifest.json", dumps(manifest))
 
+    def reopen(self) -> None:
+        """A redrive runs every FAILED or ABORTED child again: the FAILED files written
+        so far leave the manifest (the next manifest lists the new ones, numbered on, so
+        that no object is written twice); the SUCCEEDED files stay."""
+        self.files["FAILED"] = []
+
     def _seal(self, group: str) -> None:
         """What ``group`` holds becomes its next file, written at the next settle()."""
         texts, self.held[group], self.held_bytes[group] = self.held[group], [], 0
@@ -190,7 +197,8 @@ class _Exported(Results):
             body, suffix = "".join(text + "\n" for text in texts), "jsonl"
         else:
             body, suffix = "[" + ",".join(texts) + "]", "json"
-        key = f"{self.base}/{group}_{len(self.files[group])}.{suffix}"
+        key = f"{self.base}/{group}_{self.numbers[group]}.{suffix}"
+        self.numbers[group] += 1
         self.files[group].append({"Key": key, "Size": len(body.encode("utf-8"))})
         self.sealed.append((key, body))
 

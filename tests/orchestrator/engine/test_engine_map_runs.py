@@ -21,6 +21,7 @@ from engine_helpers import (
 
 from orchestrator.asl.errors import StatesError
 from orchestrator.engine.errors import ApiError
+from tests.support.fake_s3 import FakeS3
 
 SLOW = "arn:aws:lambda:us-east-1:123456789012:function:slow"
 ITEM = "arn:aws:lambda:us-east-1:123456789012:function:item"
@@ -380,6 +381,41 @@ def test_redriving_the_parent_redrives_its_map_run_and_reruns_only_what_failed(e
     assert calls.count(1) == 1 and calls.count(-1) == 2 and calls.count(2) == 1
 
 
+def test_a_redrive_reruns_the_tolerated_failures_too_each_child_once(engine, invoker):
+    """The first failure is tolerated (its child ended activations before the Map Run
+    failed), the second is not: a redrive runs both again, each exactly once more."""
+    broken = {"yes": True}
+
+    def item(invoke):
+        if invoke.parameters < 0 and broken["yes"]:
+            raise StatesError("Bad", f"item {invoke.parameters} broken")
+        return invoke.parameters
+
+    invoker.handlers[ITEM] = item
+    sm = create(engine, defn=distributed(TASK, MaxConcurrency=1, ToleratedFailureCount=1))
+    first = run_to_end(engine, sm, json.dumps([-1, 1, -2, 2]))
+    assert first["error"] == "States.ExceedToleratedFailureThreshold"
+    map_run_arn = only_map_run(engine, first["executionArn"])["mapRunArn"]
+    assert engine.describe_map_run({"mapRunArn": map_run_arn})["itemCounts"]["failed"] == 2
+
+    broken["yes"] = False
+    engine.redrive_execution({"executionArn": first["executionArn"]})
+    out = engine.wait_for(first["executionArn"], 30)
+    assert out["status"] == "SUCCEEDED" and json.loads(out["output"]) == [-1, 1, -2, 2]
+    counts = engine.describe_map_run({"mapRunArn": map_run_arn})["itemCounts"]
+    assert (counts["succeeded"], counts["failed"], counts["running"]) == (4, 0, 0)
+    kids = children(engine, map_run_arn)
+    assert sorted(k["status"] for k in kids) == ["SUCCEEDED"] * 4
+    for kid in kids:
+        types = event_types(engine, kid["executionArn"])
+        redriven = "ExecutionFailed" in types
+        assert types.count("ExecutionRedriven") == int(redriven)
+        ids = [e["id"] for e in history(engine, kid["executionArn"])]
+        assert ids == list(range(1, len(ids) + 1))
+    calls = [c.parameters for c in invoker.calls]
+    assert [calls.count(n) for n in (-1, 1, -2, 2)] == [2, 1, 2, 1]
+
+
 def test_a_stopped_map_run_is_redriven_and_survives_a_restart_after_it(
     engine, make_engine, invoker
 ):
@@ -471,3 +507,84 @@ def test_a_child_failing_on_the_last_event_its_history_admits_still_ends(make_en
     assert [e["id"] for e in events] == list(range(1, 10)) and events[-1][
         "type"
     ] == "ExecutionFailed"
+
+
+def test_a_map_run_over_s3_redriven_then_resumed_reads_and_writes_nothing_twice(
+    engine, make_engine, invoker
+):
+    """A redrive runs again the children that failed (and those aborted with them) even
+    when the Map Run then wrote its results; a crash during that second run resumes it
+    without reading the items or writing a file again."""
+    s3 = FakeS3({"rows.csv": "n\n1\n-1\n2\n3\n"})
+    for action in ("getObject", "putObject"):
+        invoker.handlers[f"arn:aws:states:::s3:{action}"] = s3
+    broken = {"yes": True}
+    held = Gate()
+
+    def item(invoke):
+        n = invoke.parameters["Items"][0]["n"]
+        if n == "-1":
+            if broken["yes"]:
+                raise StatesError("Bad", "item broken")
+            held(invoke)
+        return [n]
+
+    invoker.handlers[ITEM] = item
+    reader = {
+        "Resource": "arn:aws:states:::s3:getObject",
+        "ReaderConfig": {"InputType": "CSV"},
+        "Parameters": {"Bucket": "b", "Key": "rows.csv"},
+    }
+    writer = {
+        "Resource": "arn:aws:states:::s3:putObject",
+        "Parameters": {"Bucket": "b", "Prefix": "out"},
+        "WriterConfig": {"Transformation": "FLATTEN"},
+    }
+    defn = distributed(
+        TASK,
+        ItemReader=reader,
+        ItemBatcher={"MaxItemsPerBatch": 1},
+        ResultWriter=writer,
+        MaxConcurrency=1,
+    )
+    first = run_to_end(engine, create(engine, defn=defn), "{}")
+    arn = first["executionArn"]
+    assert (first["status"], first["error"]) == (
+        "FAILED",
+        "States.ExceedToleratedFailureThreshold",
+    )
+    map_run = only_map_run(engine, arn)
+    assert map_run["itemCounts"]["failed"] == 1 and map_run["itemCounts"]["pending"] == 2
+    first_puts = [c[1]["Key"] for c in s3.calls if c[0] == "putObject"]
+    manifest_key = first_puts[-1]
+    assert json.loads(s3.objects[manifest_key])["ResultFiles"]["FAILED"]  # written then
+
+    broken["yes"] = False
+    engine.redrive_execution({"executionArn": arn})
+    held.wait_in_flight(1)  # the failed child runs again, from its start
+    engine.close()  # a crash: nothing more is written
+    held.open.set()
+    again = make_engine()
+    out = again.wait_for(arn, 30)
+    assert out["status"] == "SUCCEEDED", (out.get("error"), out.get("cause"))
+    assert len([c for c in s3.calls if c[0] == "getObject"]) == 1  # read once, kept
+    puts = [c[1]["Key"] for c in s3.calls if c[0] == "putObject"]
+    assert puts[: len(first_puts)] == first_puts
+    # After the redrive: the new files, then the manifest again; nothing else twice.
+    assert puts.count(manifest_key) == 2 and len(set(puts)) == len(puts) - 1
+    assert json.loads(out["output"])["ResultWriterDetails"]["Key"] == manifest_key
+    files = json.loads(s3.objects[manifest_key])["ResultFiles"]
+    assert files["FAILED"] == []  # the first run's FAILED file left the manifest
+    rows = [row for f in files["SUCCEEDED"] for row in json.loads(s3.objects[f["Key"]])]
+    assert sorted(rows) == ["-1", "1", "2", "3"]
+
+    map_run = only_map_run(again, arn)
+    counts = map_run["itemCounts"]
+    assert (map_run["status"], map_run["redriveCount"]) == ("SUCCEEDED", 1)
+    assert (counts["succeeded"], counts["failed"], counts["pending"]) == (4, 0, 0)
+    (kid,) = [k for k in children(again, map_run["mapRunArn"]) if k.get("redriveCount")]
+    assert kid["status"] == "SUCCEEDED" and kid["redriveCount"] == 1
+    types = [e["type"] for e in history(again, kid["executionArn"])]
+    assert types.count("ExecutionFailed") == 1 and types.count("ExecutionRedriven") == 1
+    assert types.index("ExecutionFailed") < types.index("ExecutionRedriven")
+    assert types[-1] == "ExecutionSucceeded"
