@@ -945,18 +945,35 @@ class Engine:
 
     def get_execution_history(self, request: dict) -> dict:
         """GetExecutionHistory: pages of ``maxResults`` (default 100), ``reverseOrder``,
-        ``includeExecutionData: false`` leaves out every event's input and output."""
-        events, _ = self._events(request["executionArn"])
-        if request.get("reverseOrder"):
-            events.reverse()
+        ``includeExecutionData: false`` leaves out every event's input and output.
+
+        The token holds the id of the page's last event and the page after it is read by
+        keyset on the id (:meth:`Store.events_page`): a page costs its own size, never the
+        history's, and a history that grows while it is paged (a running execution) loses
+        and repeats nothing."""
+        arn = request["executionArn"]
+        found = self._execution_row(arn)
+        reverse = bool(request.get("reverseOrder"))
         size = _page_size(request.get("maxResults"))
-        start = _read_token(request.get("nextToken"), "h") or 0
-        page = events[start : start + size]
+        after = _read_token(request.get("nextToken"), "h")
+        if after is not None and (type(after) is not int or after < 0):
+            raise ApiError("InvalidToken", f"Invalid Token: '{request.get('nextToken')}'")
+        if isinstance(found, Run):  # an EXPRESS execution: its history is in memory (ids 1..n)
+            events = found.history.events
+            if reverse:
+                end = len(events) if after is None else max(0, min(after - 1, len(events)))
+                page = events[max(0, end - size - 1) : end][::-1]
+            else:
+                page = events[after or 0 : (after or 0) + size + 1]
+        else:
+            page = self._require_started().events_page(arn, after, size + 1, reverse)
+        more = len(page) > size  # one event past the page: there is a next one
+        page = page[:size]
         if request.get("includeExecutionData") is False:
             page = [_strip_data(e) for e in page]
         out: dict = {"events": page}
-        if start + size < len(events):
-            out["nextToken"] = _page_token({"k": "h", "v": start + size})
+        if more:
+            out["nextToken"] = _page_token({"k": "h", "v": page[-1]["id"]})
         return out
 
     def execution_logs(self, execution_arn: str) -> list[dict]:

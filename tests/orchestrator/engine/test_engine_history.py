@@ -1,10 +1,12 @@
 """GetExecutionHistory paging/reverse/includeExecutionData, and execution logging."""
 
+import base64
 import json
 import logging
+import threading
 
 import pytest
-from engine_helpers import create, definition, run_to_end
+from engine_helpers import create, definition, run_to_end, wait_until_waiting
 
 from orchestrator.engine.errors import ApiError
 from orchestrator.engine.logs import is_logged
@@ -21,8 +23,8 @@ FAILING = definition(
 )
 
 
-def all_pages(engine, arn, **request):
-    events, token, pages = [], None, 0
+def all_pages(engine, arn, nextToken=None, **request):
+    events, token, pages = [], nextToken, 0
     while True:
         call = {"executionArn": arn, **request}
         if token:
@@ -47,6 +49,134 @@ def test_history_paging_and_reverse_order(engine):
     assert reverse == whole[::-1]
     with pytest.raises(ApiError) as err:
         engine.get_execution_history({"executionArn": arn, "nextToken": "x"})
+    assert err.value.code == "InvalidToken"
+
+
+LOOP = definition(
+    {
+        "Count": {
+            "Type": "Pass",
+            "Parameters": {"n.$": "States.MathAdd($.n, 1)"},
+            "Next": "More",
+        },
+        "More": {
+            "Type": "Choice",
+            "Choices": [{"Variable": "$.n", "NumericLessThan": 50, "Next": "Count"}],
+            "Default": "Done",
+        },
+        "Done": {"Type": "Succeed"},
+    }
+)
+
+
+class _CountingStore:
+    """Wraps the real store: counts the events each history read returns."""
+
+    def __init__(self, real) -> None:
+        self.real = real
+        self.read = 0
+        self.whole = 0
+
+    def events_page(self, arn, after, size, reverse):
+        page = self.real.events_page(arn, after, size, reverse)
+        self.read += len(page)
+        return page
+
+    def events(self, arn):
+        self.whole += 1
+        return self.real.events(arn)
+
+    def __getattr__(self, name):
+        return getattr(self.real, name)
+
+
+@pytest.mark.parametrize("reverse", [False, True])
+def test_paging_a_history_reads_each_page_only(make_engine, reverse):
+    counted: list[_CountingStore] = []
+
+    def wrap(real):
+        counted.append(_CountingStore(real))
+        return counted[0]
+
+    engine = make_engine(wrap_store=wrap)
+    out = run_to_end(engine, create(engine, defn=LOOP), '{"n": 0}')
+    store = counted[0]
+    store.read = 0
+    whole = engine.get_execution_history({"executionArn": out["executionArn"], "maxResults": 1000})
+    total = len(whole["events"])
+    assert total > 200 and "nextToken" not in whole
+    store.read = 0
+    paged, pages = all_pages(engine, out["executionArn"], maxResults=10, reverseOrder=reverse)
+    assert paged == (whole["events"][::-1] if reverse else whole["events"])
+    assert pages == -(-total // 10)
+    # Each page reads its own events and one more (whether a next page exists): O(history).
+    assert store.read == total + pages - 1 and store.whole == 0
+
+
+def test_paging_a_growing_history_loses_and_repeats_nothing(engine, invoker):
+    """The token names the last event returned, not an offset: events added between two
+    pages (a running execution) do not shift the next page, in either order."""
+    gate = threading.Event()
+    invoker.handlers["arn:aws:lambda:us-east-1:123456789012:function:hold"] = lambda _: (
+        gate.wait(30) and {}
+    )
+    held = definition(
+        {
+            "A": {"Type": "Pass", "Next": "B"},
+            "B": {"Type": "Pass", "Next": "Hold"},
+            "Hold": {
+                "Type": "Task",
+                "Resource": "arn:aws:lambda:us-east-1:123456789012:function:hold",
+                "Next": "C",
+            },
+            "C": {"Type": "Pass", "Next": "D"},
+            "D": {"Type": "Pass", "End": True},
+        }
+    )
+    arn = engine.start_execution({"stateMachineArn": create(engine, defn=held)})["executionArn"]
+    wait_until_waiting(engine, arn, "TaskStateEntered")
+    first = {}
+    for reverse in (False, True):
+        request = {"executionArn": arn, "maxResults": 3, "reverseOrder": reverse}
+        first[reverse] = engine.get_execution_history(request)
+    gate.set()
+    assert engine.wait_for(arn, 30)["status"] == "SUCCEEDED"
+    whole = engine.get_execution_history({"executionArn": arn})["events"]
+    for reverse, page in first.items():
+        rest, _ = all_pages(
+            engine, arn, maxResults=3, reverseOrder=reverse, nextToken=page["nextToken"]
+        )
+        ids = [e["id"] for e in page["events"] + rest]
+        if reverse:  # the newest events when the first page was read, then the older ones
+            assert ids == list(range(ids[0], 0, -1))
+        else:
+            assert ids == [e["id"] for e in whole]
+
+
+def test_history_paging_of_an_express_execution(engine):
+    sm = create(engine, "fast", THREE_PASSES, type="EXPRESS")
+    arn = engine.start_execution({"stateMachineArn": sm})["executionArn"]
+    engine.wait_for(arn, 30)
+    whole = engine.get_execution_history({"executionArn": arn})["events"]
+    assert [e["id"] for e in whole] == list(range(1, 9))
+    assert all_pages(engine, arn, maxResults=3) == (whole, 3)
+    assert all_pages(engine, arn, maxResults=3, reverseOrder=True) == (whole[::-1], 3)
+
+
+@pytest.mark.parametrize("value", [-1, "3", None, 1.5])
+def test_a_history_token_that_is_not_an_event_id_is_refused(engine, value):
+    out = run_to_end(engine, create(engine, defn=THREE_PASSES))
+    token = base64.urlsafe_b64encode(json.dumps({"k": "h", "v": value}).encode()).decode()
+    if value is None:  # no position: the first page, as without a token
+        assert (
+            engine.get_execution_history({"executionArn": out["executionArn"], "nextToken": token})[
+                "events"
+            ][0]["id"]
+            == 1
+        )
+        return
+    with pytest.raises(ApiError) as err:
+        engine.get_execution_history({"executionArn": out["executionArn"], "nextToken": token})
     assert err.value.code == "InvalidToken"
 
 
