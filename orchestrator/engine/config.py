@@ -18,6 +18,8 @@
 | activity_poll_seconds | ``ORCHESTRATOR_ACTIVITY_POLL_SECONDS`` | ``60``: how long GetActivityTask waits for a task before it answers with none (AWS: 60 s) |
 | max_activities | (none) | ``10000`` registered activities (AWS's quota); one more is ``ActivityLimitExceeded`` |
 | routing_seed | ``ORCHESTRATOR_ROUTING_SEED`` | none: an alias picks its version with system randomness; a number makes the picks repeatable |
+| retention_days | ``ORCHESTRATOR_RETENTION_DAYS`` | ``90`` (AWS keeps closed Standard executions 90 days): older closed executions are deleted in the background; ``0`` keeps them forever |
+| retention_sweep_seconds | ``ORCHESTRATOR_RETENTION_SWEEP_SECONDS`` | ``3600``: how often the background sweep looks for expired executions (and once at start) |
 | mock_config  | ``ORCHESTRATOR_MOCK_CONFIG``, else Step Functions Local's ``SFN_MOCK_CONFIG``, else LocalStack's ``LOCALSTACK_SFN_MOCK_CONFIG`` | none: the Step Functions Local mock configuration file (``MockConfigFile.json``) whose test cases ``StateMachineArn#Case`` runs |
 
 ``invoker`` (a callable ``invoker(Invoke) -> result``, raising ``StatesError``) wins over
@@ -56,6 +58,8 @@ class EngineConfig:
     routing_seed: int | None = None
     activity_poll_seconds: float = 60.0
     max_activities: int = 10_000
+    retention_days: float = 90.0
+    retention_sweep_seconds: float = 3600.0
     mock_config: str | None = None
     tasks: Any = None
     invoker: Callable | None = None
@@ -74,6 +78,12 @@ class EngineConfig:
         if not 0 <= self.activity_poll_seconds <= 60:
             raise ValueError(
                 f"activity_poll_seconds must be between 0 and 60, got {self.activity_poll_seconds!r}"
+            )
+        if not self.retention_days >= 0:
+            raise ValueError(f"retention_days must be >= 0, got {self.retention_days!r}")
+        if not self.retention_sweep_seconds > 0:
+            raise ValueError(
+                f"retention_sweep_seconds must be > 0, got {self.retention_sweep_seconds!r}"
             )
         if self.history_limit < 3:
             raise ValueError(f"history_limit must be >= 3, got {self.history_limit!r}")
@@ -102,6 +112,10 @@ class EngineConfig:
             "log_level": env.get("ORCHESTRATOR_LOG_LEVEL", cls.log_level),
             "activity_poll_seconds": float(
                 env.get("ORCHESTRATOR_ACTIVITY_POLL_SECONDS", cls.activity_poll_seconds)
+            ),
+            "retention_days": float(env.get("ORCHESTRATOR_RETENTION_DAYS", cls.retention_days)),
+            "retention_sweep_seconds": float(
+                env.get("ORCHESTRATOR_RETENTION_SWEEP_SECONDS", cls.retention_sweep_seconds)
             ),
             "mock_config": (
                 env.get("ORCHESTRATOR_MOCK_CONFIG")

@@ -44,6 +44,7 @@ from .journal import Completion, Heartbeat, MapRunUpdate, Stop
 from .map_runs import KIND as MAP_RUN
 from .map_runs import processor_definition
 from .nested import NestedExecutions
+from .retention import Retention
 from .run import Run
 from .store import SqliteStore, Store
 from .versions import Versions, not_found
@@ -121,6 +122,7 @@ class Engine:
         self._express: OrderedDict[str, Run] = OrderedDict()
         self._versions: Versions | None = None
         self._nested: NestedExecutions | None = None
+        self._retention: Retention | None = None
 
     # -- lifecycle -------------------------------------------------------------------------
     def start(self) -> Engine:
@@ -141,9 +143,15 @@ class Engine:
         )
         self._nested.attach(self._driver)
         self._driver.start()
+        cfg = self.config
+        self._retention = Retention(self.store, cfg.retention_days, cfg.retention_sweep_seconds)
+        self._retention.start()
         return self
 
     def close(self) -> None:
+        if self._retention is not None:
+            self._retention.close()
+            self._retention = None
         if self._driver is not None:
             self._driver.close()
             self._driver = None
@@ -168,6 +176,13 @@ class Engine:
         """The Task configuration (endpoint map, Lambda map, ...) the engine's Task
         resources run with; None when it was given a custom invoker and no such config."""
         return self._running().task_config
+
+    def sweep_retention(self, now_us: int | None = None) -> int:
+        """Delete now the closed executions past ``retention_days`` (as of ``now_us``, the
+        wall clock by default; :mod:`.retention`); returns how many were deleted."""
+        self._running()
+        assert self._retention is not None  # created with the driver
+        return self._retention.sweep(now_us)
 
     def stats(self) -> dict[str, int]:
         """The driver's counts (see :meth:`Driver.stats`)."""

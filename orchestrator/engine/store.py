@@ -48,6 +48,8 @@ __all__ = [
 ]
 
 _EVENT_PAGE = 1000  # events read per query when a history is streamed
+# An execution past retention: closed, and ended before the cutoff (parameters: arn, cutoff).
+_EXPIRED = "EXISTS (SELECT 1 FROM executions WHERE arn = ? AND status != 'RUNNING' AND stop_us < ?)"
 
 
 class _Unstorable(Exception):
@@ -159,6 +161,11 @@ class Store(Protocol):
     def reopen_execution(self, arn: str, updates: dict) -> dict | None: ...
     def has_final_record(self, arn: str) -> bool: ...
     def drop_closed_journals(self, stopped_before_us: int) -> int: ...
+    def expired_executions(self, stopped_before_us: int, limit: int) -> list[str]: ...
+    def delete_events(self, arn: str, stopped_before_us: int, limit: int) -> int: ...
+    def delete_execution(
+        self, arn: str, stopped_before_us: int, kinds: tuple[str, ...]
+    ) -> bool: ...
     def commit(self, writes: list[Write]) -> list[Poisoned]: ...
     def probe(self) -> None: ...
     def close(self) -> None: ...
@@ -173,6 +180,7 @@ CREATE TABLE IF NOT EXISTS executions (
     data TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS executions_by_machine ON executions (sm_arn, ord);
 CREATE INDEX IF NOT EXISTS executions_by_status ON executions (status);
+CREATE INDEX IF NOT EXISTS executions_by_stop ON executions (stop_us);
 CREATE TABLE IF NOT EXISTS events (
     arn TEXT NOT NULL, id INTEGER NOT NULL, event TEXT NOT NULL,
     PRIMARY KEY (arn, id)) WITHOUT ROWID;
@@ -551,6 +559,58 @@ class SqliteStore:
                 (stopped_before_us,),
             )
             return cursor.rowcount
+
+    def expired_executions(self, stopped_before_us: int, limit: int) -> list[str]:
+        """Up to ``limit`` closed executions that ended before ``stopped_before_us``, the
+        oldest first (through the ``stop_us`` index: the cost is the rows returned)."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT arn FROM executions WHERE stop_us < ? AND status != 'RUNNING' "
+                "ORDER BY stop_us LIMIT ?",
+                (stopped_before_us, limit),
+            ).fetchall()
+        return [r[0] for r in rows]
+
+    def delete_events(self, arn: str, stopped_before_us: int, limit: int) -> int:
+        """Delete up to ``limit`` of the oldest events of ``arn`` in one transaction, if it
+        is closed and ended before ``stopped_before_us``; returns how many went (0: none
+        left, or it is not expired)."""
+        with self._lock, _writing():
+            first = self._db.execute(
+                f"SELECT MIN(id) FROM events WHERE arn = ? AND {_EXPIRED}",
+                (arn, arn, stopped_before_us),
+            ).fetchone()[0]
+            if first is None:
+                return 0
+            return self._db.execute(
+                "DELETE FROM events WHERE arn = ? AND id < ?", (arn, first + limit)
+            ).rowcount
+
+    def delete_execution(self, arn: str, stopped_before_us: int, kinds: tuple[str, ...]) -> bool:
+        """Delete the closed execution ``arn`` if it ended before ``stopped_before_us``, in
+        one transaction: what is left of its events (:meth:`delete_events` takes a long
+        history first, a bounded part at a time), its journal, the resources of ``kinds``
+        it is the parent of (its Map Runs) and its row. False, and nothing deleted, when it
+        is not expired (a redrive reopened it, or it is gone)."""
+        db = self._db
+        with self._lock, _writing():
+            db.execute("BEGIN")
+            try:
+                found = db.execute(f"SELECT {_EXPIRED}", (arn, stopped_before_us)).fetchone()[0]
+                if found:
+                    db.execute("DELETE FROM events WHERE arn = ?", (arn,))
+                    db.execute("DELETE FROM journal WHERE arn = ?", (arn,))
+                    db.executemany(
+                        "DELETE FROM resources WHERE kind = ? AND parent = ?",
+                        [(kind, arn) for kind in kinds],
+                    )
+                    db.execute("DELETE FROM executions WHERE arn = ?", (arn,))
+                db.execute("COMMIT")
+            except BaseException:
+                if db.in_transaction:
+                    db.execute("ROLLBACK")
+                raise
+        return bool(found)
 
     def has_final_record(self, arn: str) -> bool:
         """Whether the execution's journal ends with the record of the activation that
