@@ -106,12 +106,19 @@ def cmd_run(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         return _fail(f"Task resource configuration: {exc}")
     name = args.name or str(uuid.uuid4())
+
+    def show(event: dict) -> None:
+        print(json.dumps(event, default=str), file=sys.stderr)
+
+    shown = show if args.history else None
     try:
         if args.virtual_clock:
-            outcome = _run_virtual(machine, input_text, name, _machine_name(args.file), invoker)
+            outcome = _run_virtual(
+                machine, input_text, name, _machine_name(args.file), invoker, shown
+            )
         else:
             outcome = _run_on_engine(
-                definition, input_text, name, _machine_name(args.file), invoker
+                definition, input_text, name, _machine_name(args.file), invoker, shown
             )
     except _Refused as exc:
         return _fail(str(exc))
@@ -119,10 +126,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         invoker.close()
     if outcome is None:  # interrupted
         return EXIT_INTERRUPTED
-    status, output, error, cause, history = outcome
-    if args.history:
-        for event in history:
-            print(json.dumps(event, default=str), file=sys.stderr)
+    status, output, error, cause = outcome
     if status == "SUCCEEDED":
         print(output)
         return 0
@@ -136,7 +140,7 @@ class _Refused(Exception):
     """The engine refused the run (a name or setting AWS would reject): exit 2."""
 
 
-def _run_virtual(machine, input_text: str, name: str, machine_name: str, invoker):
+def _run_virtual(machine, input_text: str, name: str, machine_name: str, invoker, show):
     from .asl.errors import RUNTIME, StatesError
     from .asl.runner import run
     from .tasks import WaitForCallback
@@ -162,10 +166,15 @@ def _run_virtual(machine, input_text: str, name: str, machine_name: str, invoker
         # The CLI is the driver, so it may read the wall clock (the core never does).
         start_time=datetime.now(UTC),
     )
-    return result.status, result.output_text, result.error, result.cause, result.history
+    if show is not None:
+        for event in result.history:
+            show(event)
+    return result.status, result.output_text, result.error, result.cause
 
 
-def _run_on_engine(definition: str, input_text: str, name: str, machine_name: str, invoker):
+def _run_on_engine(definition: str, input_text: str, name: str, machine_name: str, invoker, show):
+    """Run on an engine over an in-memory journal; ``show`` gets each history event (read a
+    page at a time, each page once), or nothing is read when it is None."""
     from .engine import ApiError, Engine, EngineConfig
 
     try:
@@ -186,12 +195,13 @@ def _run_on_engine(definition: str, input_text: str, name: str, machine_name: st
             {"stateMachineArn": machine_arn, "name": name, "input": input_text}
         )["executionArn"]
         described = engine.wait_for(arn)
-        history, token = [], None
-        while True:
+        token = None
+        while show is not None:
             page = engine.get_execution_history(
                 {"executionArn": arn, "maxResults": 1000, "nextToken": token}
             )
-            history += page["events"]
+            for event in page["events"]:
+                show(event)
             token = page.get("nextToken")
             if not token:
                 break
@@ -209,7 +219,6 @@ def _run_on_engine(definition: str, input_text: str, name: str, machine_name: st
         described.get("output"),
         described.get("error"),
         described.get("cause"),
-        history,
     )
 
 

@@ -65,6 +65,29 @@ def test_run_can_print_the_history(machine_file, capsys):
     assert events[0]["type"] == "ExecutionStarted" and events[-1]["type"] == "ExecutionSucceeded"
 
 
+LOOP = {
+    "StartAt": "Count",
+    "States": {
+        "Count": {"Type": "Pass", "Parameters": {"n.$": "States.MathAdd($.n, 1)"}, "Next": "More"},
+        "More": {
+            "Type": "Choice",
+            "Choices": [{"Variable": "$.n", "NumericLessThan": 600, "Next": "Count"}],
+            "Default": "Done",
+        },
+        "Done": {"Type": "Succeed"},
+    },
+}
+
+
+@pytest.mark.parametrize("mode", [[], ["--virtual-clock"]])
+def test_run_prints_a_history_of_several_pages_each_event_once(machine_file, capsys, mode):
+    assert main(["run", machine_file(LOOP), "--input", '{"n": 0}', "--history", *mode]) == 0
+    captured = capsys.readouterr()
+    ids = [json.loads(line)["id"] for line in captured.err.splitlines()]
+    assert len(ids) > 2000 and ids == list(range(1, len(ids) + 1))
+    assert json.loads(captured.out) == {"n": 600}
+
+
 @pytest.mark.parametrize(
     "definition, code, text",
     [
