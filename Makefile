@@ -8,7 +8,7 @@ DATA_DIR ?= ./data
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help venv install install-test console run lint format test test-unit test-integration bench validate clean
+.PHONY: help venv install install-test console run lint format test test-unit test-integration bench validate clean postgres-server
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | \
@@ -60,10 +60,20 @@ format: install-test ## Apply ruff's fixes and formatting
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-test: install-test console lint ## Install test dependencies, lint, and run the whole suite
-	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
+# The PostgreSQL store's tests start their own server from Debian's binaries
+# (tests/support/postgres.py): installed here when missing (as root; else say how).
+postgres-server: ## Install Debian's PostgreSQL server binaries if missing (for the tests)
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql; \
+	  else echo "PostgreSQL's server is required by the tests: sudo apt-get install -y postgresql"; exit 1; fi; }
 
-test-unit: install-test console ## Run only the fast unit tests
+# The whole suite, then the engine's tests again on PostgreSQL (ORCHESTRATOR_TEST_STORE).
+test: install-test console lint postgres-server ## Install test dependencies, lint, and run the whole suite
+	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
+	ORCHESTRATOR_TEST_STORE=postgres $(BIN)/python -m pytest -n 2 tests/orchestrator/engine $(PYTEST_ARGS)
+
+test-unit: install-test console postgres-server ## Run only the fast unit tests
 	$(BIN)/python -m pytest -n 2 -m "not integration" $(PYTEST_ARGS)
 
 bench: install-test ## Run the benchmarks in bench/ (prints figures; not pass/fail)

@@ -178,7 +178,9 @@ def _run_on_engine(definition: str, input_text: str, name: str, machine_name: st
     from .engine import ApiError, Engine, EngineConfig
 
     try:
-        config = EngineConfig.from_env(db_path=":memory:", log_to_stdout=False, invoker=invoker)
+        config = EngineConfig.from_env(
+            db_path=":memory:", database_url=None, log_to_stdout=False, invoker=invoker
+        )
     except ValueError as exc:
         raise _Refused(f"Engine configuration: {exc}") from None
     engine = Engine(config).start()

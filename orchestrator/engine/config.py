@@ -3,6 +3,7 @@
 | setting      | env                          | default                      |
 | ------------ | ---------------------------- | ---------------------------- |
 | db_path      | ``ORCHESTRATOR_DB``          | ``$ORCHESTRATOR_DATA_DIR/orchestrator.db`` (``./data``) |
+| database_url | ``ORCHESTRATOR_DATABASE_URL`` | none: the SQLite file ``db_path``; ``postgresql://user:password@host:port/db``: the PostgreSQL store (:mod:`.pg_store`) |
 | account      | ``ORCHESTRATOR_ACCOUNT``     | ``123456789012``             |
 | region       | ``ORCHESTRATOR_REGION`` / ``AWS_DEFAULT_REGION`` | ``us-east-1`` |
 | time_scale   | ``ORCHESTRATOR_TIME_SCALE``  | ``1.0`` (0.01: a 10 s Wait takes 0.1 s) |
@@ -40,6 +41,7 @@ __all__ = ["EngineConfig"]
 @dataclass
 class EngineConfig:
     db_path: str = str(Path("data") / "orchestrator.db")
+    database_url: str | None = None
     account: str = "123456789012"
     region: str = "us-east-1"
     partition: str = "aws"
@@ -85,6 +87,13 @@ class EngineConfig:
             raise ValueError(
                 f"retention_sweep_seconds must be > 0, got {self.retention_sweep_seconds!r}"
             )
+        if self.database_url is not None and not self.database_url.startswith(
+            ("postgresql://", "postgres://")
+        ):
+            raise ValueError(
+                "database_url must be a PostgreSQL URL (postgresql://user:password@host:port"
+                f"/dbname), got {self.database_url.split('://')[0]!r}:// ..."
+            )
         if self.history_limit < 3:
             raise ValueError(f"history_limit must be >= 3, got {self.history_limit!r}")
 
@@ -94,6 +103,7 @@ class EngineConfig:
         data_dir = env.get("ORCHESTRATOR_DATA_DIR", "data")
         values: dict[str, Any] = {
             "db_path": env.get("ORCHESTRATOR_DB", str(Path(data_dir) / "orchestrator.db")),
+            "database_url": env.get("ORCHESTRATOR_DATABASE_URL") or None,
             "account": env.get("ORCHESTRATOR_ACCOUNT", cls.account),
             "region": env.get("ORCHESTRATOR_REGION", env.get("AWS_DEFAULT_REGION", cls.region)),
             "time_scale": float(env.get("ORCHESTRATOR_TIME_SCALE", cls.time_scale)),

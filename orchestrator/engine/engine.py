@@ -108,11 +108,21 @@ def _dt(us: int | None):
     return None if us is None else from_us(us)
 
 
+def open_store(config: EngineConfig) -> Store:
+    """The store ``config`` names: PostgreSQL at ``database_url`` when set, else the SQLite
+    file ``db_path``."""
+    if config.database_url:
+        from .pg_store import PostgresStore  # psycopg is imported only when it is used
+
+        return PostgresStore(config.database_url)
+    return SqliteStore(config.db_path)
+
+
 class Engine:
     """See the module docstring. Thread-safe: API calls may come from any thread.
 
-    ``store``: a :class:`~.store.Store` to use instead of the SQLite journal at
-    ``config.db_path`` (the engine closes it)."""
+    ``store``: a :class:`~.store.Store` to use instead of the one ``config`` names (the
+    engine closes it)."""
 
     def __init__(self, config: EngineConfig | None = None, store: Store | None = None) -> None:
         self.config = config or EngineConfig()
@@ -131,7 +141,7 @@ class Engine:
         if self._driver is not None:
             return self
         if self.store is None:
-            self.store = SqliteStore(self.config.db_path)
+            self.store = open_store(self.config)
         # Journals kept for RedriveExecution, of executions past its 14 days: never read.
         self.store.drop_closed_journals(real_us() - REDRIVE_WINDOW_US)
         self._versions = Versions(self.store, self.config.routing_seed)

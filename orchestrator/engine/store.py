@@ -171,7 +171,9 @@ class Store(Protocol):
     def close(self) -> None: ...
 
 
-_SCHEMA = """
+# SQLite's schema, one migration per version (see SqlStore._migrate): version 1 is the
+# first schema (IF NOT EXISTS: a journal made before versions were recorded passes it).
+_SQLITE_SCHEMA_V1 = """
 CREATE TABLE IF NOT EXISTS state_machines (
     arn TEXT PRIMARY KEY, name TEXT NOT NULL, data TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS executions (
@@ -180,7 +182,6 @@ CREATE TABLE IF NOT EXISTS executions (
     data TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS executions_by_machine ON executions (sm_arn, ord);
 CREATE INDEX IF NOT EXISTS executions_by_status ON executions (status);
-CREATE INDEX IF NOT EXISTS executions_by_stop ON executions (stop_us);
 CREATE TABLE IF NOT EXISTS events (
     arn TEXT NOT NULL, id INTEGER NOT NULL, event TEXT NOT NULL,
     PRIMARY KEY (arn, id)) WITHOUT ROWID;
@@ -193,6 +194,10 @@ CREATE TABLE IF NOT EXISTS resources (
 CREATE INDEX IF NOT EXISTS resources_by_parent ON resources (kind, parent, ord);
 CREATE TABLE IF NOT EXISTS probe (id INTEGER PRIMARY KEY, at INTEGER NOT NULL);
 """
+SQLITE_MIGRATIONS = (
+    _SQLITE_SCHEMA_V1,
+    "CREATE INDEX IF NOT EXISTS executions_by_stop ON executions (stop_us);",  # retention
+)
 
 # Columns of ``executions`` kept outside the JSON ``data`` blob (filtered / ordered on).
 _EXEC_COLUMNS = ("arn", "sm_arn", "name", "status", "start_us", "stop_us")
@@ -212,51 +217,82 @@ def _execution_values(execution: dict) -> tuple:
     return tuple(execution.get(k) for k in _EXEC_COLUMNS) + (json.dumps(data),)
 
 
-class SqliteStore:
-    """:class:`Store` on one SQLite file (WAL). Thread-safe: one connection, one lock."""
+class Connection(Protocol):
+    """What :class:`SqlStore` needs of a DB-API connection in autocommit mode (``?``
+    placeholders): :class:`sqlite3.Connection` as it is, psycopg's through an adapter."""
 
-    def __init__(self, path: str, *, check: bool = True) -> None:
-        if path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-        self.path = path
-        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+    @property
+    def in_transaction(self) -> bool: ...
+    def execute(self, sql: str, args: Any = ()) -> Any: ...
+    def executemany(self, sql: str, rows: Any) -> Any: ...
+    def close(self) -> None: ...
+
+
+class SqlStore:
+    """:class:`Store` on one SQL connection, in SQL that SQLite and PostgreSQL both run;
+    a subclass supplies the connection, its schema migrations and its few differences
+    (:meth:`_member`, :meth:`_writing`, :attr:`_POISON`). Thread-safe: one connection,
+    one lock."""
+
+    # Errors of one write's data: the write is poison, the others are committed.
+    _POISON: tuple[type[Exception], ...] = (ValueError,)
+
+    def __init__(self, db: Connection) -> None:
+        self._db = db
         self._lock = threading.Lock()
-        try:
-            with self._lock:
-                if check:
-                    self._integrity_check()
-                self._db.execute("PRAGMA journal_mode=WAL")
-                self._db.execute("PRAGMA synchronous=NORMAL")
-                self._db.execute("PRAGMA busy_timeout=5000")
-                self._db.executescript(_SCHEMA)
-        except sqlite3.DatabaseError as exc:
-            self._db.close()
-            if isinstance(exc, sqlite3.OperationalError) and not _corruption(exc):
-                raise StoreUnavailable(str(exc)) from None
-            raise JournalCorrupt(self._corrupt_message(str(exc))) from None
-        except JournalCorrupt:
-            self._db.close()
-            raise
 
-    def _integrity_check(self) -> None:
-        """``PRAGMA quick_check``: every page and index of the file (O(size), seconds for a
-        large journal; it runs once, at start)."""
-        problems = [row[0] for row in self._db.execute("PRAGMA quick_check(20)")]
-        if problems != ["ok"]:
-            raise JournalCorrupt(self._corrupt_message("; ".join(problems)))
+    def _member(self, key: str) -> str:
+        """SQL for the member ``key`` of an execution's JSON ``data`` column."""
+        raise NotImplementedError
 
-    def _corrupt_message(self, detail: str) -> str:
-        return (
-            f"The journal {self.path} is corrupt ({detail}). The engine will not serve "
-            f"it: restore a backup of the file, or move it aside to start with an empty "
-            f"journal (`sqlite3 {self.path} .recover` can salvage what is readable)."
-        )
+    def _writing(self) -> Any:
+        """A context manager turning "cannot write now" errors into StoreUnavailable."""
+        raise NotImplementedError
+
+    def _migration_lock(self) -> str | None:
+        """SQL run first in each migration transaction (several processes starting at once
+        migrate one at a time), or None."""
+        return None
+
+    def _migrate(self, migrations: tuple[str, ...]) -> None:
+        """Bring the schema to ``len(migrations)``: each version not applied yet runs in a
+        transaction of its own with its ``schema_version`` row (versions are never edited,
+        only added, so an old database is brought forward step by step)."""
+        db = self._db
+        for version, script in enumerate(migrations, start=1):
+            db.execute("BEGIN")
+            try:
+                lock = self._migration_lock()
+                if lock is not None:
+                    db.execute(lock)
+                db.execute(
+                    "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY)"
+                )
+                done = db.execute(
+                    "SELECT 1 FROM schema_version WHERE version = ?", (version,)
+                ).fetchone()
+                if done is None:
+                    for statement in script.split(";"):
+                        if statement.strip():
+                            db.execute(statement)
+                    db.execute("INSERT INTO schema_version VALUES (?)", (version,))
+                db.execute("COMMIT")
+            except BaseException:
+                if db.in_transaction:
+                    db.execute("ROLLBACK")
+                raise
+
+    def schema_version(self) -> int:
+        with self._lock:
+            row = self._db.execute("SELECT MAX(version) FROM schema_version").fetchone()
+        return int(row[0] or 0)
 
     # -- state machines ----------------------------------------------------------------
     def put_machine(self, machine: dict) -> None:
-        with self._lock, _writing():
+        with self._lock, self._writing():
             self._db.execute(
-                "INSERT OR REPLACE INTO state_machines VALUES (?, ?, ?)",
+                "INSERT INTO state_machines VALUES (?, ?, ?) ON CONFLICT (arn) "
+                "DO UPDATE SET name = excluded.name, data = excluded.data",
                 (machine["arn"], machine["name"], json.dumps(machine)),
             )
 
@@ -273,13 +309,13 @@ class SqliteStore:
         return [json.loads(r[0]) for r in rows]
 
     def remove_machine(self, arn: str) -> None:
-        with self._lock, _writing():
+        with self._lock, self._writing():
             self._db.execute("DELETE FROM state_machines WHERE arn = ?", (arn,))
 
     # -- other resources (versions, aliases, activities) ---------------------------------
     def put_resource(self, kind: str, arn: str, data: dict, parent: str | None = None) -> None:
         """Insert or replace; a replaced resource keeps its place in creation order."""
-        with self._lock, _writing():
+        with self._lock, self._writing():
             self._db.execute(_UPSERT_RESOURCE, (kind, arn, parent, json.dumps(data)))
 
     def get_resource(self, kind: str, arn: str) -> dict | None:
@@ -300,12 +336,12 @@ class SqliteStore:
         return [json.loads(r[0]) for r in rows]
 
     def remove_resource(self, kind: str, arn: str) -> None:
-        with self._lock, _writing():
+        with self._lock, self._writing():
             self._db.execute("DELETE FROM resources WHERE kind = ? AND arn = ?", (kind, arn))
 
     # -- executions --------------------------------------------------------------------
     def insert_execution(self, execution: dict) -> None:
-        with self._lock, _writing():
+        with self._lock, self._writing():
             self._db.execute(_INSERT_EXECUTION, _execution_values(execution))
 
     @staticmethod
@@ -346,7 +382,7 @@ class SqliteStore:
         for key, value in (match or {}).items():
             if not key.isidentifier():
                 raise ValueError(f"not a data member: {key!r}")
-            sql += f" AND json_extract(data, '$.{key}') = ?"
+            sql += f" AND {self._member(key)} = ?"
             args.append(value)
         if before is not None:
             sql += " AND ord < ?"
@@ -363,7 +399,7 @@ class SqliteStore:
         with self._lock:
             rows = self._db.execute(
                 "SELECT * FROM executions WHERE status = 'RUNNING' "
-                "AND json_extract(data, '$.map_run_arn') IS NULL ORDER BY ord"
+                f"AND {self._member('map_run_arn')} IS NULL ORDER BY ord"
             ).fetchall()
         return [self._execution(r) for r in rows]
 
@@ -437,14 +473,14 @@ class SqliteStore:
             except _Unstorable as exc:
                 poisoned.append(Poisoned(w, exc.reason, exc.storable))
         db = self._db
-        with self._lock, _writing():
+        with self._lock, self._writing():
             db.execute("BEGIN")
             try:
                 for enc in encoded:
                     db.execute("SAVEPOINT w")
                     try:
                         self._apply(enc)
-                    except (sqlite3.IntegrityError, sqlite3.InterfaceError, ValueError) as exc:
+                    except self._POISON as exc:
                         db.execute("ROLLBACK TO w")
                         poisoned.append(Poisoned(enc.write, f"{type(exc).__name__}: {exc}"))
                     db.execute("RELEASE w")
@@ -528,7 +564,7 @@ class SqliteStore:
         """RedriveExecution: a closed execution RUNNING again, its data members updated
         (``updates``; None values remove members) in one transaction; None when it is not
         closed (another redrive came first) or does not exist."""
-        with self._lock, _writing():
+        with self._lock, self._writing():
             row = self._db.execute("SELECT status FROM executions WHERE arn = ?", (arn,)).fetchone()
             if row is None or row[0] == "RUNNING":
                 return None
@@ -552,7 +588,7 @@ class SqliteStore:
     def drop_closed_journals(self, stopped_before_us: int) -> int:
         """Drop the kept journals of executions that ended before ``stopped_before_us``
         (past RedriveExecution's 14 days they are never read again); returns how many."""
-        with self._lock, _writing():
+        with self._lock, self._writing():
             cursor = self._db.execute(
                 "DELETE FROM journal WHERE arn IN (SELECT arn FROM executions "
                 "WHERE status != 'RUNNING' AND stop_us < ?)",
@@ -575,7 +611,7 @@ class SqliteStore:
         """Delete up to ``limit`` of the oldest events of ``arn`` in one transaction, if it
         is closed and ended before ``stopped_before_us``; returns how many went (0: none
         left, or it is not expired)."""
-        with self._lock, _writing():
+        with self._lock, self._writing():
             first = self._db.execute(
                 f"SELECT MIN(id) FROM events WHERE arn = ? AND {_EXPIRED}",
                 (arn, arn, stopped_before_us),
@@ -593,7 +629,7 @@ class SqliteStore:
         it is the parent of (its Map Runs) and its row. False, and nothing deleted, when it
         is not expired (a redrive reopened it, or it is gone)."""
         db = self._db
-        with self._lock, _writing():
+        with self._lock, self._writing():
             db.execute("BEGIN")
             try:
                 found = db.execute(f"SELECT {_EXPIRED}", (arn, stopped_before_us)).fetchone()[0]
@@ -624,12 +660,63 @@ class SqliteStore:
 
     def probe(self) -> None:
         """A real (tiny) write: StoreUnavailable when the database cannot take one."""
-        with self._lock, _writing():
-            self._db.execute("INSERT OR REPLACE INTO probe VALUES (1, ?)", (real_us(),))
+        with self._lock, self._writing():
+            self._db.execute(
+                "INSERT INTO probe VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET at = excluded.at",
+                (real_us(),),
+            )
 
     def close(self) -> None:
         with self._lock:
             self._db.close()
+
+
+class SqliteStore(SqlStore):
+    """:class:`Store` on one SQLite file (WAL)."""
+
+    _POISON = (sqlite3.IntegrityError, sqlite3.InterfaceError, ValueError)
+
+    def __init__(self, path: str, *, check: bool = True) -> None:
+        if path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        super().__init__(sqlite3.connect(path, check_same_thread=False, isolation_level=None))
+        try:
+            with self._lock:
+                if check:
+                    self._integrity_check()
+                self._db.execute("PRAGMA journal_mode=WAL")
+                self._db.execute("PRAGMA synchronous=NORMAL")
+                self._db.execute("PRAGMA busy_timeout=5000")
+                self._migrate(SQLITE_MIGRATIONS)
+        except sqlite3.DatabaseError as exc:
+            self._db.close()
+            if isinstance(exc, sqlite3.OperationalError) and not _corruption(exc):
+                raise StoreUnavailable(str(exc)) from None
+            raise JournalCorrupt(self._corrupt_message(str(exc))) from None
+        except JournalCorrupt:
+            self._db.close()
+            raise
+
+    def _member(self, key: str) -> str:
+        return f"json_extract(data, '$.{key}')"
+
+    def _writing(self) -> Any:
+        return _writing()
+
+    def _integrity_check(self) -> None:
+        """``PRAGMA quick_check``: every page and index of the file (O(size), seconds for a
+        large journal; it runs once, at start)."""
+        problems = [row[0] for row in self._db.execute("PRAGMA quick_check(20)")]
+        if problems != ["ok"]:
+            raise JournalCorrupt(self._corrupt_message("; ".join(problems)))
+
+    def _corrupt_message(self, detail: str) -> str:
+        return (
+            f"The journal {self.path} is corrupt ({detail}). The engine will not serve "
+            f"it: restore a backup of the file, or move it aside to start with an empty "
+            f"journal (`sqlite3 {self.path} .recover` can salvage what is readable)."
+        )
 
 
 def _corruption(exc: sqlite3.DatabaseError) -> bool:

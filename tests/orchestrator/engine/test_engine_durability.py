@@ -169,7 +169,7 @@ def test_many_waiting_executions_resume(make_engine):
 
 
 def test_a_journal_that_does_not_replay_fails_the_execution_visibly(make_engine, tmp_path):
-    engine = make_engine(time_scale=1.0)
+    engine = make_engine(time_scale=1.0, postgres=False)  # edits the SQLite file
     sm = create(engine, defn=definition({"W": {"Type": "Wait", "Seconds": 100000, "End": True}}))
     arn = engine.start_execution({"stateMachineArn": sm})["executionArn"]
     wait_until_waiting(engine, arn)
@@ -178,7 +178,7 @@ def test_a_journal_that_does_not_replay_fails_the_execution_visibly(make_engine,
     db.execute("UPDATE journal SET record = json_set(record, '$.t', json('[]'))")
     db.commit()
     db.close()
-    again = make_engine()
+    again = make_engine(postgres=False)
     out = again.wait_for(arn, 30)  # executions resume in the background after a start
     assert (out["status"], out["error"]) == ("FAILED", "States.Runtime")
     assert "could not be resumed" in out["cause"]

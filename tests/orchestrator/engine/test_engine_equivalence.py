@@ -6,6 +6,8 @@ types and links. All cases run concurrently in one engine (time scale 0.0001).""
 
 import json
 
+import pytest
+
 from orchestrator.asl.runner import run
 from orchestrator.engine.errors import ApiError
 from tests.conformance import harness
@@ -31,8 +33,10 @@ def standard_cases():
     return out
 
 
-def test_engine_matches_the_reference_runner(make_engine):
-    engine = make_engine(time_scale=0.0001)
+@pytest.mark.parametrize("postgres", [False, True], ids=["sqlite", "postgres"])
+def test_engine_matches_the_reference_runner(make_engine, postgres):
+    """On either store (the whole corpus on PostgreSQL too)."""
+    engine = make_engine(time_scale=0.0001, postgres=postgres)
     started = []
     for i, case in enumerate(standard_cases()):
         text = (

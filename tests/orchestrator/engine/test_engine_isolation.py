@@ -398,7 +398,7 @@ def test_a_jsonata_value_that_is_not_valid_json_fails_the_state(engine):
 def test_a_read_only_journal_pauses_reports_and_recovers(make_engine):
     """SQLite's own read-only error (PRAGMA query_only makes the connection refuse writes
     exactly as a read-only file would) takes the same path as a full disk."""
-    engine = make_engine(time_scale=1.0)
+    engine = make_engine(time_scale=1.0, postgres=False)
     sm = create(engine, "flow", definition({"P": {"Type": "Pass", "End": True}}))
     connection = engine.store._db  # the test's only way to make a live journal read-only
     connection.execute("PRAGMA query_only=1")
