@@ -498,14 +498,22 @@ class Engine:
         return out
 
     def list_state_machines(self, request: dict) -> dict:
+        """ListStateMachines: oldest first; the token holds the (creation date, name) of the
+        page's last machine, and the next page is read by keyset from there."""
         store = self._require_started()
         size = _page_size(request.get("maxResults"))
-        start = _read_token(request.get("nextToken"), "sm") or 0
-        machines = sorted(
-            (m for m in store.list_machines() if m["status"] == "ACTIVE"),
-            key=lambda m: (m["creation_us"], m["name"]),
-        )
-        page = machines[start : start + size]
+        after = _read_token(request.get("nextToken"), "sm")
+        if after is not None:
+            if not (
+                isinstance(after, list)
+                and len(after) == 2
+                and type(after[0]) is int
+                and isinstance(after[1], str)
+            ):
+                raise ApiError("InvalidToken", f"Invalid Token: '{request.get('nextToken')}'")
+            after = (after[0], after[1])
+        machines = store.machines_page(after, size + 1)
+        page = machines[:size]
         out: dict = {
             "stateMachines": [
                 {
@@ -517,8 +525,9 @@ class Engine:
                 for m in page
             ]
         }
-        if start + size < len(machines):
-            out["nextToken"] = _page_token({"k": "sm", "v": start + size})
+        if len(machines) > size:
+            last = page[-1]
+            out["nextToken"] = _page_token({"k": "sm", "v": [last["creation_us"], last["name"]]})
         return out
 
     def describe_state_machine_for_execution(self, request: dict) -> dict:

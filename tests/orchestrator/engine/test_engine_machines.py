@@ -1,5 +1,6 @@
 """State machine operations: Create/Update/Delete/Describe/List/Validate, with AWS's errors."""
 
+import base64
 import json
 
 import pytest
@@ -189,6 +190,22 @@ def test_list_state_machines_pages(engine):
             break
     assert (seen, pages) == (names, 3)
     assert api_error(engine.list_state_machines, {"nextToken": "bogus"}).code == "InvalidToken"
+
+
+def test_list_state_machines_pages_by_keyset_while_machines_come_and_go(engine):
+    """The token names the page's last machine, not an offset: a machine deleted or created
+    between two pages shifts nothing."""
+    for name in ("m0", "m1", "m2", "m3"):
+        create(engine, name)
+    first = engine.list_state_machines({"maxResults": 2})
+    assert [m["name"] for m in first["stateMachines"]] == ["m0", "m1"]
+    engine.delete_state_machine({"stateMachineArn": SM_PREFIX + "m0"})
+    create(engine, "m4")
+    rest = engine.list_state_machines({"maxResults": 5, "nextToken": first["nextToken"]})
+    assert [m["name"] for m in rest["stateMachines"]] == ["m2", "m3", "m4"]
+    assert "nextToken" not in rest
+    token = base64.urlsafe_b64encode(json.dumps({"k": "sm", "v": 2}).encode()).decode()
+    assert api_error(engine.list_state_machines, {"nextToken": token}).code == "InvalidToken"
 
 
 def test_validate_definition(engine):

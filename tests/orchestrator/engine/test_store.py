@@ -2,6 +2,7 @@
 (tests/support/postgres.py). ``open_store()`` opens the test's store; called again it
 opens the same database again (a restart)."""
 
+import json
 from datetime import UTC, datetime
 
 import pytest
@@ -211,11 +212,14 @@ def test_a_journal_from_before_versions_is_brought_forward(tmp_path):
         "INSERT INTO executions (arn, sm_arn, name, status, start_us, data) "
         "VALUES ('e', 'sm', 'e', 'RUNNING', 1, '{}')"
     )
+    machine = {"arn": "sm", "name": "m", "status": "ACTIVE", "creation_us": 7}
+    old.execute("INSERT INTO state_machines VALUES ('sm', 'm', ?)", (json.dumps(machine),))
     old.commit()
     old.close()
     store = SqliteStore(path)
     assert store.schema_version() == len(SQLITE_MIGRATIONS)
     assert store.get_execution("e")["status"] == "RUNNING"
+    assert store.machines_page(None, 10) == [machine]  # its creation date moved to a column
     store.close()
 
 
@@ -240,3 +244,21 @@ def test_a_lost_postgresql_server_is_unavailable_then_the_store_reconnects(postg
     store.commit([Write("e", events=[event(2)])])
     assert [e["id"] for e in store.events("e")] == [1, 2]
     store.close()
+
+
+def test_state_machines_page_by_creation_then_name(open_store):
+    store = open_store()
+    for name, created, status in (
+        ("b", 1, "ACTIVE"),
+        ("a", 1, "ACTIVE"),
+        ("gone", 2, "DELETING"),
+        ("c", 3, "ACTIVE"),
+        ("d", 4, "ACTIVE"),
+    ):
+        store.put_machine({"arn": name, "name": name, "status": status, "creation_us": created})
+    names = lambda page: [m["name"] for m in page]  # noqa: E731
+    assert names(store.machines_page(None, 3)) == ["a", "b", "c"]
+    assert names(store.machines_page((1, "b"), 3)) == ["c", "d"]
+    assert names(store.machines_page((4, "d"), 3)) == []
+    store.put_machine({"arn": "a", "name": "a", "status": "ACTIVE", "creation_us": 1, "x": 1})
+    assert store.machines_page(None, 1)[0]["x"] == 1  # replaced in place
