@@ -55,6 +55,7 @@ import json
 import math
 import os
 import threading
+from collections import OrderedDict
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -73,7 +74,7 @@ from flask import (
 from ..console import designer
 from ..console.graph import build_graph, state_types
 from ..console.statuses import vocabulary
-from ..console.summary import query_languages, summarize
+from ..console.summary import Summarizer, query_languages
 from ..engine.config import EngineConfig
 from ..engine.errors import ApiError
 from .common import (
@@ -520,9 +521,7 @@ def describe_execution(arn: str):
         definition = json.loads(machine["definition"])
     except ValueError:
         definition = {}
-    params = {"executionArn": arn, "maxResults": MAX_PAGE}
-    events = list(pages("GetExecutionHistory", params, "events"))
-    summary = summarize(events, state_types(definition), query_languages(definition))
+    summary = _summary(execution, machine["definition"], definition)
     out = {
         "execution": execution,
         "definition": machine["definition"],
@@ -530,7 +529,7 @@ def describe_execution(arn: str):
         "loggingConfiguration": machine.get("loggingConfiguration"),
         "graph": build_graph(definition),
         "summary": summary,
-        "eventCount": len(events),
+        "eventCount": summary["lastEventId"],  # event ids are 1..n
         "mapRuns": _map_runs(arn) if ":execution:" in arn else [],
     }
     if execution.get("mapRunArn"):
@@ -542,6 +541,51 @@ def describe_execution(arn: str):
     if started_by is not None:
         out["startedBy"] = started_by
     return jsonify(_plain(out))
+
+
+class _Summaries:
+    """The execution view's summaries of one app, kept between polls so that each poll
+    reads and folds in only the events that are new (orchestrator/console/summary.py,
+    Summarizer): at most :data:`SIZE` executions (the least recently viewed goes first),
+    each fed by one request at a time. A summary is kept for one execution *as started*
+    (its ARN and start date: a name used again after retention is another execution) and
+    one definition."""
+
+    SIZE = 32
+
+    def __init__(self) -> None:
+        self._entries: OrderedDict[tuple, tuple[threading.Lock, Summarizer]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def result(self, execution: dict, definition_text: str, definition: Any) -> dict:
+        arn = execution["executionArn"]
+        key = (arn, execution.get("startDate"), definition_text)
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is None:
+                summarizer = Summarizer(state_types(definition), query_languages(definition))
+                entry = self._entries[key] = (threading.Lock(), summarizer)
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.SIZE:
+                self._entries.popitem(last=False)
+        lock, summarizer = entry
+        with lock:
+            while True:
+                new = engine().history_after(arn, summarizer.last_event_id, MAX_PAGE)
+                summarizer.feed(new)
+                if len(new) < MAX_PAGE:
+                    break
+            return summarizer.result(max_visits=VISITS_SHOWN)
+
+
+# An execution page shows the newest this many state entries (each state's figures, and
+# the graph's colours, count them all).
+VISITS_SHOWN = 1000
+
+
+def _summary(execution: dict, definition_text: str, definition: Any) -> dict:
+    summaries = current_app.extensions.setdefault("console_summaries", _Summaries())
+    return summaries.result(execution, definition_text, definition)
 
 
 # A nested workflow's input names the execution that started it (developer guide, "Start

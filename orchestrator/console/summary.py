@@ -31,6 +31,7 @@ running > failed > aborted > caught > retried > succeeded; ``not_reached`` witho
 
 from __future__ import annotations
 
+import copy
 import json
 from collections.abc import Iterable
 from datetime import datetime
@@ -42,6 +43,7 @@ from .statuses import STATUSES
 
 __all__ = [
     "summarize",
+    "Summarizer",
     "STATUSES",
     "state_status",
     "timestamp_ms",
@@ -310,38 +312,67 @@ def summarize(
     missing), which names the steps of each visit's pipeline.
 
     Returns ``{"status", "startMs", "stopMs", "durationMs", "input", "output", "error",
-    "cause", "states": {name: {...}}, "visits": [...]}``; see the module docstring."""
-    by_event: dict[int, _Visit] = {}
-    visits: list[_Visit] = []
-    branch_of: dict[int, int] = {}  # ParallelStateStarted id -> next branch number
-    iteration_of: dict[int, int | None] = {}  # MapIterationStarted id -> iteration index
-    aborted_under: set = set()  # (parent visit id, attempt) with an abort seen
-    status = "RUNNING"
-    execution: dict = {
-        "input": None,
-        "output": None,
-        "error": None,
-        "cause": None,
-        "startMs": None,
-        "stopMs": None,
-    }
+    "cause", "states": {name: {...}}, "visits": [...], "visitCount", "lastEventId"}``; see
+    the module docstring and :class:`Summarizer` (the same, fed a part at a time)."""
+    summarizer = Summarizer(definition_states, languages)
+    summarizer.feed(events)
+    return summarizer.result()
 
-    def open_visits(match) -> list[_Visit]:
-        return [v for v in visits if v.open and match(v)]
 
-    def resolve(event: dict, match) -> _Visit | None:
+class Summarizer:
+    """:func:`summarize`, incremental: :meth:`feed` the history a part at a time (each event
+    once, in id order) and read :meth:`result` whenever — the console's execution view
+    keeps one per execution it shows, so each poll reads and folds in only the new events.
+    :meth:`result` leaves the fed state as it was (a visit's status can still change: an
+    open one ends, an aborted one's culprit depends on how the execution ended)."""
+
+    def __init__(
+        self,
+        definition_states: dict[str, str] | None = None,
+        languages: dict[str, str] | None = None,
+    ) -> None:
+        self.definition_states = definition_states or {}
+        self.languages = languages or {}
+        self.visits: list[_Visit] = []
+        self._open: list[_Visit] = []  # visits entered and maybe not ended (pruned lazily)
+        self._by_event: dict[int, _Visit] = {}
+        self._branch_of: dict[int, int] = {}  # ParallelStateStarted id -> next branch number
+        self._iteration_of: dict[int, int | None] = {}  # MapIterationStarted id -> index
+        self._aborted_under: set = set()  # (parent visit id, attempt) with an abort seen
+        self.status = "RUNNING"
+        self.execution: dict = {
+            "input": None,
+            "output": None,
+            "error": None,
+            "cause": None,
+            "startMs": None,
+            "stopMs": None,
+        }
+        self.last_event_id = 0
+
+    def _open_visits(self, match) -> list[_Visit]:
+        self._open = [v for v in self._open if v.open]
+        return [v for v in self._open if match(v)]
+
+    def _resolve(self, event: dict, match) -> _Visit | None:
         """The visit an event belongs to: follow previousEventId up the parents, else the
         latest open visit that fits."""
         prev = event.get("previousEventId")
-        visit = by_event.get(prev) if isinstance(prev, int) else None
+        visit = self._by_event.get(prev) if isinstance(prev, int) else None
         while visit is not None:
             if visit.open and match(visit):
                 return visit
             visit = visit.parent
-        candidates = open_visits(match)
+        candidates = self._open_visits(match)
         return candidates[-1] if candidates else None
 
-    for event in events:
+    def feed(self, events: Iterable[dict]) -> None:
+        for event in events:
+            self._feed_one(event)
+            if isinstance(event.get("id"), int):
+                self.last_event_id = max(self.last_event_id, event["id"])
+
+    def _feed_one(self, event: dict) -> None:
         etype = event.get("type", "")
         eid = event.get("id")
         at = timestamp_ms(event.get("timestamp"))
@@ -349,35 +380,35 @@ def summarize(
         visit: _Visit | None = None
 
         if etype == "ExecutionStarted":
-            execution["input"] = _data(details.get("input"))
-            execution["startMs"] = at
+            self.execution["input"] = _data(details.get("input"))
+            self.execution["startMs"] = at
         elif etype == "ExecutionRedriven":
             # RedriveExecution: running again; the end recorded before is history.
-            status = "RUNNING"
-            execution.update({"stopMs": None, "error": None, "cause": None})
+            self.status = "RUNNING"
+            self.execution.update({"stopMs": None, "error": None, "cause": None})
         elif etype in _EXECUTION_END:
-            status = _EXECUTION_END[etype]
-            execution["stopMs"] = at
+            self.status = _EXECUTION_END[etype]
+            self.execution["stopMs"] = at
             if etype == "ExecutionSucceeded":
-                execution["output"] = _data(details.get("output"))
+                self.execution["output"] = _data(details.get("output"))
             else:
-                execution["error"] = details.get("error")
-                execution["cause"] = details.get("cause")
+                self.execution["error"] = details.get("error")
+                self.execution["cause"] = details.get("cause")
                 # A Fail state (or an uncaught error) ends the execution right after it.
-                visit = resolve(event, lambda v: True)
+                visit = self._resolve(event, lambda v: True)
                 if visit is not None and visit.error is None and etype == "ExecutionFailed":
                     visit.error, visit.cause = details.get("error"), details.get("cause")
         elif etype.endswith("StateEntered"):
             prev = event.get("previousEventId")
-            before = by_event.get(prev) if isinstance(prev, int) else None
+            before = self._by_event.get(prev) if isinstance(prev, int) else None
             parent = iteration = branch = None
             if before is not None:
-                if isinstance(prev, int) and prev in iteration_of:
-                    parent, iteration = before, iteration_of[prev]
-                elif isinstance(prev, int) and prev in branch_of:
+                if isinstance(prev, int) and prev in self._iteration_of:
+                    parent, iteration = before, self._iteration_of[prev]
+                elif isinstance(prev, int) and prev in self._branch_of:
                     parent = before
-                    branch = branch_of[prev]
-                    branch_of[prev] += 1
+                    branch = self._branch_of[prev]
+                    self._branch_of[prev] += 1
                 elif before.open:
                     parent = before  # unusual: entered from an open visit
                 else:
@@ -392,11 +423,12 @@ def summarize(
                 iteration,
                 branch,
             )
-            visit.query_language = (languages or {}).get(visit.name, JSONPATH)
-            visits.append(visit)
+            visit.query_language = self.languages.get(visit.name, JSONPATH)
+            self.visits.append(visit)
+            self._open.append(visit)
         elif etype.endswith("StateExited"):
             name = details.get("name")
-            visit = resolve(event, lambda v, name=name: v.name == name)
+            visit = self._resolve(event, lambda v, name=name: v.name == name)
             if visit is not None:
                 visit.open = False
                 visit.exited = visit.ended = at
@@ -411,7 +443,7 @@ def summarize(
                     visit.failed = True
         elif etype.endswith("StateAborted"):
             state_type = etype[: -len("StateAborted")]
-            visit = resolve(event, lambda v, state_type=state_type: v.type == state_type)
+            visit = self._resolve(event, lambda v, state_type=state_type: v.type == state_type)
             if visit is not None:
                 # AWS records "<Type>StateAborted" for the state whose error ends a branch
                 # or iteration first, then for the states it stops: the first one per
@@ -419,8 +451,8 @@ def summarize(
                 parent_attempt = (
                     (visit.parent.id, len(visit.parent.attempts)) if visit.parent else None
                 )
-                if parent_attempt not in aborted_under:
-                    aborted_under.add(parent_attempt)
+                if parent_attempt not in self._aborted_under:
+                    self._aborted_under.add(parent_attempt)
                     visit.culprit = True
                 visit.aborted = True
                 visit.open = False
@@ -431,7 +463,7 @@ def summarize(
                     attempt["durationMs"] = _span(attempt["scheduledMs"], at)
         elif etype.startswith("MapIteration"):
             name = details.get("name")
-            visit = resolve(
+            visit = self._resolve(
                 event, lambda v, name=name: v.type == "Map" and (name is None or v.name == name)
             )
             if visit is not None:
@@ -441,7 +473,7 @@ def summarize(
                         {"index": index, "status": "running", "startedMs": at, "endedMs": None}
                     )
                     if isinstance(eid, int):
-                        iteration_of[eid] = index
+                        self._iteration_of[eid] = index
                 else:
                     outcome = etype[len("MapIteration") :].lower()
                     for item in reversed(visit.iterations):
@@ -450,7 +482,7 @@ def summarize(
                             break
         elif etype == "EvaluationFailed":
             name = details.get("state")
-            visit = resolve(event, lambda v, name=name: name is None or v.name == name)
+            visit = self._resolve(event, lambda v, name=name: name is None or v.name == name)
             if visit is not None:
                 # AWS records it when a JSONata state cannot evaluate a field: ``location``
                 # names the field (Arguments, Output, Assign, Items, ...).
@@ -463,10 +495,10 @@ def summarize(
         else:
             owner_type = _owner_type(etype)
             if owner_type is None:
-                continue  # an event the console has nothing to say about
-            visit = resolve(event, lambda v, owner_type=owner_type: v.type == owner_type)
+                return  # an event the console has nothing to say about
+            visit = self._resolve(event, lambda v, owner_type=owner_type: v.type == owner_type)
             if visit is None:
-                continue
+                return
             attempt = visit.attempt()
             if etype.endswith("Scheduled") or etype in _ATTEMPT_STARTS:
                 gap = None
@@ -494,7 +526,7 @@ def summarize(
                 visit.attempts.append(attempt)
                 visit.failed = False
                 if etype == "ParallelStateStarted" and isinstance(eid, int):
-                    branch_of[eid] = 0
+                    self._branch_of[eid] = 0
             elif etype in _RUNNING_STARTS:
                 if attempt is not None:
                     attempt["startedMs"] = at
@@ -527,47 +559,87 @@ def summarize(
                 )
                 visit.fail(details.get("error"), details.get("cause"), at)
         if visit is not None and isinstance(eid, int):
-            by_event[eid] = visit
+            self._by_event[eid] = visit
             visit.events.append(eid)
 
-    for visit in visits:
-        visit.status = _visit_status(visit, status, execution["stopMs"])
+    def result(self, max_visits: int | None = None) -> dict:
+        """The summary as of the events fed so far; ``max_visits``: only the newest that
+        many visits in ``visits`` (``visitCount`` counts them all, and each state's
+        figures cover all of its visits)."""
+        status, stop = self.status, self.execution["stopMs"]
+        shown_from = 0 if max_visits is None else max(0, len(self.visits) - max_visits)
+        states: dict[str, dict] = {}
+        for name, state_type in self.definition_states.items():
+            states[name] = {"name": name, "type": state_type}
+        figures: dict[str, dict] = {}
+        dumped = []
+        for position, fed in enumerate(self.visits):
+            visit = _final(fed, status, stop)
+            states.setdefault(visit.name, {"name": visit.name, "type": visit.type})
+            mine = figures.setdefault(
+                visit.name,
+                {
+                    "statuses": [],
+                    "visits": [],
+                    "attempts": 0,
+                    "retries": 0,
+                    "durationMs": 0.0,
+                    "queryLanguage": None,
+                    "assigned": [],
+                    "evaluationFailed": None,
+                },
+            )
+            mine["statuses"].append(visit.status)
+            mine["visits"].append(visit.id)
+            mine["attempts"] += len(visit.attempts)
+            mine["retries"] += max(0, len(visit.attempts) - 1)
+            mine["durationMs"] += _span(visit.entered, visit.ended) or 0.0
+            mine["queryLanguage"] = visit.query_language
+            mine["assigned"].append(visit.assigned)
+            if visit.evaluation_failed:
+                mine["evaluationFailed"] = visit.evaluation_failed
+            if position >= shown_from:
+                dumped.append(visit.as_dict())
+        for name, entry in states.items():
+            got = figures.get(name)
+            entry.update(
+                status=state_status(got["statuses"] if got else ()),
+                visits=got["visits"] if got else [],
+                attempts=got["attempts"] if got else 0,
+                retries=got["retries"] if got else 0,
+                durationMs=got["durationMs"] if got else None,
+                queryLanguage=self.languages.get(name, got["queryLanguage"] if got else JSONPATH),
+                # The latest values each variable got from this state, over its visits.
+                assignedVariables=_merged(got["assigned"]) if got else None,
+                evaluationFailed=got["evaluationFailed"] if got else None,
+            )
+        execution = self.execution
+        return {
+            "status": status,
+            "startMs": execution["startMs"],
+            "stopMs": stop,
+            "durationMs": _span(execution["startMs"], stop),
+            "input": execution["input"],
+            "output": execution["output"],
+            "error": execution["error"],
+            "cause": execution["cause"],
+            "states": states,
+            "visits": dumped,
+            "visitCount": len(self.visits),
+            "lastEventId": self.last_event_id,
+        }
 
-    states: dict[str, dict] = {}
-    for name, state_type in (definition_states or {}).items():
-        states[name] = {"name": name, "type": state_type}
-    for visit in visits:
-        states.setdefault(visit.name, {"name": visit.name, "type": visit.type})
-    dumped = [v.as_dict() for v in visits]
-    for name, entry in states.items():
-        mine = [d for d in dumped if d["name"] == name]
-        entry.update(
-            status=state_status(d["status"] for d in mine),
-            visits=[d["id"] for d in mine],
-            attempts=sum(len(d["attempts"]) for d in mine),
-            retries=sum(d["retries"] for d in mine),
-            durationMs=sum(d["durationMs"] or 0.0 for d in mine) if mine else None,
-            queryLanguage=(languages or {}).get(
-                name, mine[-1]["queryLanguage"] if mine else JSONPATH
-            ),
-            # The latest values each variable got from this state, over its visits.
-            assignedVariables=_merged(d["assignedVariables"] for d in mine),
-            evaluationFailed=next(
-                (d["evaluationFailed"] for d in reversed(mine) if d["evaluationFailed"]), None
-            ),
-        )
-    return {
-        "status": status,
-        "startMs": execution["startMs"],
-        "stopMs": execution["stopMs"],
-        "durationMs": _span(execution["startMs"], execution["stopMs"]),
-        "input": execution["input"],
-        "output": execution["output"],
-        "error": execution["error"],
-        "cause": execution["cause"],
-        "states": states,
-        "visits": dumped,
-    }
+
+def _final(visit: _Visit, execution_status: str, stop: float | None) -> _Visit:
+    """``visit`` with its status as of the execution's ``execution_status``: the visit itself
+    when that status is final (a closed visit that was not aborted), else a copy, so that
+    the fed state stays as it was (:func:`_visit_status` fills in ends and errors)."""
+    if not visit.open and not visit.aborted:
+        visit.status = _visit_status(visit, execution_status, stop)  # changes nothing else
+        return visit
+    view = copy.copy(visit)
+    view.status = _visit_status(view, execution_status, stop)
+    return view
 
 
 def _merged(assignments: Iterable[dict | None]) -> dict | None:

@@ -985,22 +985,12 @@ class Engine:
         keyset on the id (:meth:`Store.events_page`): a page costs its own size, never the
         history's, and a history that grows while it is paged (a running execution) loses
         and repeats nothing."""
-        arn = request["executionArn"]
-        found = self._execution_row(arn)
         reverse = bool(request.get("reverseOrder"))
         size = _page_size(request.get("maxResults"))
         after = _read_token(request.get("nextToken"), "h")
         if after is not None and (type(after) is not int or after < 0):
             raise ApiError("InvalidToken", f"Invalid Token: '{request.get('nextToken')}'")
-        if isinstance(found, Run):  # an EXPRESS execution: its history is in memory (ids 1..n)
-            events = found.history.events
-            if reverse:
-                end = len(events) if after is None else max(0, min(after - 1, len(events)))
-                page = events[max(0, end - size - 1) : end][::-1]
-            else:
-                page = events[after or 0 : (after or 0) + size + 1]
-        else:
-            page = self._require_started().events_page(arn, after, size + 1, reverse)
+        page = self._history_page(request["executionArn"], after, size + 1, reverse)
         more = len(page) > size  # one event past the page: there is a next one
         page = page[:size]
         if request.get("includeExecutionData") is False:
@@ -1009,6 +999,23 @@ class Engine:
         if more:
             out["nextToken"] = _page_token({"k": "h", "v": page[-1]["id"]})
         return out
+
+    def _history_page(self, arn: str, after: int | None, size: int, reverse: bool) -> list[dict]:
+        """At most ``size`` events after (``reverse``: before) event id ``after``."""
+        found = self._execution_row(arn)
+        if isinstance(found, Run):  # an EXPRESS execution: its history is in memory (ids 1..n)
+            events = found.history.events
+            if reverse:
+                end = len(events) if after is None else max(0, min(after - 1, len(events)))
+                return events[max(0, end - size) : end][::-1]
+            return events[after or 0 : (after or 0) + size]
+        return self._require_started().events_page(arn, after, size, reverse)
+
+    def history_after(self, execution_arn: str, after: int, limit: int = 1000) -> list[dict]:
+        """The execution's events after event id ``after``, at most ``limit`` of them, in id
+        order (not an AWS operation: the console's execution view reads only what is new
+        since its last poll); ExecutionDoesNotExist as GetExecutionHistory."""
+        return self._history_page(execution_arn, after, limit, False)
 
     def execution_logs(self, execution_arn: str) -> list[dict]:
         """The log records the execution's loggingConfiguration selects (see :mod:`.logs`)."""

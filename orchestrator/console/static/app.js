@@ -481,6 +481,10 @@ async function executionPage(arn, params) {
     const pct = (ms) => (100 * (ms - start) / span).toFixed(3) + "%";
     const width = (a, b) => Math.max(0.15, 100 * (b - a) / span).toFixed(3) + "%";
     pane.appendChild(h("p", { class: "muted" }, "Each row is one entry into a state; darker segments are attempts, hatched gaps are retry backoff. Total " + fmtDuration(span) + "."));
+    if (s.visitCount > s.visits.length) {
+      // A long execution: the server sends its newest entries (each state's figures count them all).
+      pane.appendChild(h("p", { class: "muted", id: "timeline-newest" }, "Showing the newest " + s.visits.length + " of " + s.visitCount + " state entries."));
+    }
     const list = h("ol", { class: "timeline", id: "timeline" });
     for (const v of s.visits) {
       const stop = v.endedMs || end;

@@ -245,3 +245,61 @@ def test_a_nested_workflow_links_to_the_execution_that_started_it(console):
     }
     parent_detail = client.get("/console/api/executions/" + quote(arn, safe="")).json
     assert "startedBy" not in parent_detail
+
+
+LOOP = {
+    "StartAt": "Count",
+    "States": {
+        "Count": {"Type": "Pass", "Parameters": {"n.$": "States.MathAdd($.n, 1)"}, "Next": "More"},
+        "More": {
+            "Type": "Choice",
+            "Choices": [{"Variable": "$.n", "NumericLessThan": 700, "Next": "Count"}],
+            "Default": "Done",
+        },
+        "Done": {"Type": "Succeed"},
+    },
+}
+
+
+def test_the_execution_view_reads_each_event_once_and_shows_the_newest_visits(console, monkeypatch):
+    """Polling the view of a long execution reads only what is new since the last poll
+    (nothing, once it ended), and a page carries the newest 1,000 state entries, while
+    each state's figures count every one."""
+    engine, client = console
+    engine.create_state_machine({"name": "loop", "definition": json.dumps(LOOP), "roleArn": ROLE})
+    arn = _start(client, "loop", {"input": '{"n": 0}'})
+    assert engine.wait_for(arn, 30)["status"] == "SUCCEEDED"
+    read: list[int] = []
+    history_after = engine.history_after
+
+    def counting(execution_arn, after, limit=1000):
+        events = history_after(execution_arn, after, limit)
+        read.append(len(events))
+        return events
+
+    monkeypatch.setattr(engine, "history_after", counting)
+    view = client.get(f"/console/api/executions/{quote(arn, safe='')}").json
+    total = view["eventCount"]
+    assert sum(read) == total > 2800
+    summary = view["summary"]
+    assert summary["visitCount"] == 1401 and len(summary["visits"]) == 1000
+    assert summary["visits"][-1]["name"] == "Done"
+    counts = {name: len(state["visits"]) for name, state in summary["states"].items()}
+    assert counts == {"Count": 700, "More": 700, "Done": 1}
+    assert summary["states"]["Count"]["status"] == "succeeded"
+    read.clear()
+    again = client.get(f"/console/api/executions/{quote(arn, safe='')}").json
+    assert sum(read) == 0 and again == view  # nothing new: nothing read, the same page
+
+
+def test_a_polled_running_execution_is_summarized_as_it_goes(console):
+    engine, client = console
+    arn = _start(client, "sleeper", {"input": "{}"})
+    path = f"/console/api/executions/{quote(arn, safe='')}"
+    running = client.get(path).json
+    assert running["summary"]["status"] == "RUNNING"
+    client.post(f"{path}/stop", json={"error": "Enough"})
+    stopped = client.get(path).json
+    fresh = create_app(engine, {"STATEMACHINES_DIR": ""}).test_client().get(path).json
+    # Summarized in two parts, it is what one summary of the whole history says.
+    assert stopped["summary"] == fresh["summary"] and stopped["summary"]["status"] == "ABORTED"

@@ -129,6 +129,21 @@ STARTER = {
 }
 
 
+# 700 rounds of Pass and Choice: 1,401 state entries, more than a page shows.
+LONG_LOOP = {
+    "StartAt": "Count",
+    "States": {
+        "Count": {"Type": "Pass", "Parameters": {"n.$": "States.MathAdd($.n, 1)"}, "Next": "More"},
+        "More": {
+            "Type": "Choice",
+            "Choices": [{"Variable": "$.n", "NumericLessThan": 700, "Next": "Count"}],
+            "Default": "Done",
+        },
+        "Done": {"Type": "Succeed"},
+    },
+}
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     rate = ThreadingHTTPServer(("127.0.0.1", 0), _RateHandler)
@@ -155,6 +170,7 @@ def server(tmp_path_factory):
     (orchestrator.statemachines / "hundred.asl.json").write_text(json.dumps(hundred_states()))
     (orchestrator.statemachines / "fanout.asl.json").write_text(json.dumps(FAN_OUT))
     (orchestrator.statemachines / "starter.asl.json").write_text(json.dumps(STARTER))
+    (orchestrator.statemachines / "long_loop.asl.json").write_text(json.dumps(LONG_LOOP))
     order_flow = ROOT / "statemachines" / "order_flow.asl.json"
     if order_flow.exists():
         shutil.copy(order_flow, orchestrator.statemachines)
@@ -500,3 +516,13 @@ def test_a_map_run_and_its_child_executions(page):
     page.click("#parent-link")
     page.wait_for_selector("#map-runs .map-run")
     assert page.inner_text("h1") == "fan-1"
+
+
+def test_a_long_execution_shows_its_newest_entries_and_every_state_colour(page):
+    _start(page, "long_loop", {"n": 0}, "long-1")
+    _wait_status(page, "SUCCEEDED")
+    assert [_status(page, s) for s in ("Count", "More", "Done")] == ["succeeded"] * 3
+    page.click("#tab-timeline")
+    page.wait_for_selector("#timeline-newest")
+    assert page.inner_text("#timeline-newest") == "Showing the newest 1000 of 1401 state entries."
+    assert page.locator("#timeline .tl-row").count() == 1000

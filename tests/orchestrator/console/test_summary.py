@@ -12,6 +12,7 @@ import pytest
 from orchestrator.console.graph import state_types
 from orchestrator.console.summary import (
     STATUSES,
+    Summarizer,
     pipeline_steps,
     query_languages,
     state_status,
@@ -557,3 +558,46 @@ def test_a_redriven_execution_runs_again_after_its_end():
     assert _outcomes(summary) == {"B": ("retried", 2)}
     running = summarize(events[:7], {"B": "Task"})
     assert (running["status"], running["error"], running["stopMs"]) == ("RUNNING", None, None)
+
+
+def _recorded_histories() -> list[tuple[str, dict]]:
+    out = []
+    for path in sorted(CASES.rglob("*.json")):
+        case = json.loads(path.read_text())
+        if isinstance(case, dict) and case.get("history") and case.get("definition"):
+            out.append((path.stem, case))
+    return out
+
+
+def test_fed_a_part_at_a_time_the_summary_is_the_same_as_at_once():
+    """The console's poll folds in only the new events: on every recorded history, a
+    Summarizer fed three events at a time (its result read after each part, as each poll
+    does) ends with exactly what summarize() gives for the whole history, and each middle
+    result equals summarize() of the history so far."""
+    cases = _recorded_histories()
+    assert len(cases) > 100
+    for name, case in cases:
+        history = case["history"]
+        states = state_types(case["definition"])
+        languages = query_languages(case["definition"])
+        summarizer = Summarizer(states, languages)
+        for end in range(3, len(history) + 3, 3):
+            summarizer.feed(history[end - 3 : end])
+            if end % 9 == 0 or end >= len(history):
+                so_far = summarize(history[:end], states, languages)
+                assert summarizer.result() == so_far, (name, end)
+        assert summarizer.result() == summarize(history, states, languages), name
+
+
+def test_the_result_can_show_only_the_newest_visits():
+    case = _case(
+        "states_variables/test_error_output.test_task_catch_error_with_retry_TASK_CATCH_ERROR_OUTPUT_WITH_RETRY"
+    )
+    whole = summarize(case["history"], state_types(case["definition"]))
+    summarizer = Summarizer(state_types(case["definition"]))
+    summarizer.feed(case["history"])
+    newest = summarizer.result(max_visits=1)
+    assert newest["visitCount"] == whole["visitCount"] == len(whole["visits"]) > 1
+    assert newest["visits"] == whole["visits"][-1:]
+    assert newest["states"] == whole["states"]  # each state's figures cover every visit
+    assert newest["lastEventId"] == case["history"][-1]["id"]
