@@ -58,6 +58,10 @@ POSTGRES_MIGRATIONS = (
     "ALTER TABLE state_machines ADD COLUMN IF NOT EXISTS creation_us BIGINT;"
     "UPDATE state_machines SET creation_us = (data::json ->> 'creation_us')::bigint;"
     "CREATE INDEX IF NOT EXISTS machines_by_creation ON state_machines (creation_us, name);",
+    # ListExecutions by mapRunArn: the child executions of one Map Run, through an index.
+    "ALTER TABLE executions ADD COLUMN IF NOT EXISTS map_run_arn TEXT;"
+    "UPDATE executions SET map_run_arn = data::json ->> 'map_run_arn';"
+    "CREATE INDEX IF NOT EXISTS executions_by_map_run ON executions (map_run_arn, ord);",
 )
 _MIGRATION_LOCK = 0x5F5C_4A7E  # pg_advisory_xact_lock key of this schema's migrations
 _PLACEHOLDER = re.compile(r"\?")

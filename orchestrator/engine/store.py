@@ -204,13 +204,18 @@ SQLITE_MIGRATIONS = (
     "ALTER TABLE state_machines ADD COLUMN creation_us INTEGER;"
     "UPDATE state_machines SET creation_us = json_extract(data, '$.creation_us');"
     "CREATE INDEX IF NOT EXISTS machines_by_creation ON state_machines (creation_us, name);",
+    # ListExecutions by mapRunArn: the child executions of one Map Run, through an index.
+    "ALTER TABLE executions ADD COLUMN map_run_arn TEXT;"
+    "UPDATE executions SET map_run_arn = json_extract(data, '$.map_run_arn');"
+    "CREATE INDEX IF NOT EXISTS executions_by_map_run ON executions (map_run_arn, ord);",
 )
 
 # Columns of ``executions`` kept outside the JSON ``data`` blob (filtered / ordered on).
+# (``map_run_arn``, a Map Run's child execution's, comes after ``data``: a later column.)
 _EXEC_COLUMNS = ("arn", "sm_arn", "name", "status", "start_us", "stop_us")
 _INSERT_EXECUTION = (
-    "INSERT INTO executions (arn, sm_arn, name, status, start_us, stop_us, data)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?)"
+    "INSERT INTO executions (arn, sm_arn, name, status, start_us, stop_us, data, map_run_arn)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
 )
 # Insert or replace; a replaced resource keeps its place in creation order.
 _UPSERT_RESOURCE = (
@@ -220,8 +225,9 @@ _UPSERT_RESOURCE = (
 
 
 def _execution_values(execution: dict) -> tuple:
-    data = {k: v for k, v in execution.items() if k not in _EXEC_COLUMNS}
-    return tuple(execution.get(k) for k in _EXEC_COLUMNS) + (json.dumps(data),)
+    data = {k: v for k, v in execution.items() if k not in _EXEC_COLUMNS and k != "map_run_arn"}
+    columns = tuple(execution.get(k) for k in _EXEC_COLUMNS)
+    return columns + (json.dumps(data), execution.get("map_run_arn"))
 
 
 class Connection(Protocol):
@@ -379,6 +385,8 @@ class SqlStore:
             start_us=row[5],
             stop_us=row[6],
         )
+        if row[8] is not None:
+            out["map_run_arn"] = row[8]
         return out
 
     def get_execution(self, arn: str) -> dict | None:
@@ -396,13 +404,17 @@ class SqlStore:
     ) -> list[dict]:
         """Newest first (AWS lists the most recent executions first). ``match``: members
         of the execution's data that must have these values (the version or alias an
-        execution was started through)."""
+        execution was started through; ``map_run_arn``, a column of its own, indexed)."""
         sql = "SELECT * FROM executions WHERE sm_arn = ?"
         args: list[Any] = [sm_arn]
+        match = dict(match or {})
+        if "map_run_arn" in match:
+            sql += " AND map_run_arn = ?"
+            args.append(match.pop("map_run_arn"))
         if status is not None:
             sql += " AND status = ?"
             args.append(status)
-        for key, value in (match or {}).items():
+        for key, value in match.items():
             if not key.isidentifier():
                 raise ValueError(f"not a data member: {key!r}")
             sql += f" AND {self._member(key)} = ?"
@@ -422,7 +434,7 @@ class SqlStore:
         with self._lock:
             rows = self._db.execute(
                 "SELECT * FROM executions WHERE status = 'RUNNING' "
-                f"AND {self._member('map_run_arn')} IS NULL ORDER BY ord"
+                "AND map_run_arn IS NULL ORDER BY ord"
             ).fetchall()
         return [self._execution(r) for r in rows]
 

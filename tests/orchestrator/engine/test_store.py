@@ -212,6 +212,11 @@ def test_a_journal_from_before_versions_is_brought_forward(tmp_path):
         "INSERT INTO executions (arn, sm_arn, name, status, start_us, data) "
         "VALUES ('e', 'sm', 'e', 'RUNNING', 1, '{}')"
     )
+    old.execute(
+        "INSERT INTO executions (arn, sm_arn, name, status, start_us, data) "
+        "VALUES ('kid', 'sm/L', 'kid', 'RUNNING', 2, ?)",
+        (json.dumps({"map_run_arn": "run-1", "parent_arn": "e"}),),
+    )
     machine = {"arn": "sm", "name": "m", "status": "ACTIVE", "creation_us": 7}
     old.execute("INSERT INTO state_machines VALUES ('sm', 'm', ?)", (json.dumps(machine),))
     old.commit()
@@ -220,6 +225,10 @@ def test_a_journal_from_before_versions_is_brought_forward(tmp_path):
     assert store.schema_version() == len(SQLITE_MIGRATIONS)
     assert store.get_execution("e")["status"] == "RUNNING"
     assert store.machines_page(None, 10) == [machine]  # its creation date moved to a column
+    # A Map Run's child: its map_run_arn moved to an indexed column too.
+    assert [r["arn"] for r in store.running_executions()] == ["e"]
+    (kid,) = store.list_executions("sm/L", None, None, 10, {"map_run_arn": "run-1"})
+    assert (kid["arn"], kid["map_run_arn"], kid["parent_arn"]) == ("kid", "run-1", "e")
     store.close()
 
 
@@ -262,3 +271,14 @@ def test_state_machines_page_by_creation_then_name(open_store):
     assert names(store.machines_page((4, "d"), 3)) == []
     store.put_machine({"arn": "a", "name": "a", "status": "ACTIVE", "creation_us": 1, "x": 1})
     assert store.machines_page(None, 1)[0]["x"] == 1  # replaced in place
+
+
+def test_child_executions_are_listed_by_their_map_run(open_store):
+    store = open_store()
+    for i, run in enumerate(["r1", "r2", "r1", None]):
+        extra = {"map_run_arn": run, "parent_arn": "p"} if run else {}
+        store.insert_execution({**row(f"k{i}", start=i), "sm_arn": "sm/L", **extra})
+    found = store.list_executions("sm/L", None, None, 10, {"map_run_arn": "r1"})
+    assert [(r["arn"], r["map_run_arn"]) for r in found] == [("k2", "r1"), ("k0", "r1")]
+    assert "map_run_arn" not in store.get_execution("k3")
+    assert [r["arn"] for r in store.running_executions()] == ["k3"]  # children: by the parent
