@@ -84,6 +84,7 @@ bench: install-test ## Run the benchmarks in bench/ (prints figures; not pass/fa
 	$(BIN)/python bench/bench_map_s3.py
 	$(BIN)/python bench/bench_history.py
 	$(BIN)/python bench/bench_list_executions.py
+	$(BIN)/python bench/bench_stores.py
 
 clean: ## Remove the virtualenv, caches and local data
 	rm -rf $(VENV) .pytest_cache .hypothesis $(DATA_DIR)

@@ -1,4 +1,4 @@
-"""bench/bench_history.py and bench/bench_list_executions.py run (small) and print their
+"""bench/bench_history.py, bench_list_executions.py and bench_stores.py run (small) and print their
 figures, so they cannot rot unnoticed."""
 
 from __future__ import annotations
@@ -49,3 +49,26 @@ def test_the_list_executions_bench_prints_each_size_and_their_ratios():
     figures = json.loads(result.stdout[result.stdout.index("[") :])
     assert [f["executions"] for f in figures] == [300, 600]
     assert all(f["first_s"] > 0 and f["pages_s"] > 0 for f in figures)
+
+
+@pytest.mark.integration
+def test_the_stores_bench_runs_on_both_stores():
+    result = subprocess.run(
+        [
+            sys.executable,
+            "bench/bench_stores.py",
+            "--executions",
+            "3",
+            "--rounds",
+            "5",
+            "--no-fsync",
+            "--json",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    figures = json.loads(result.stdout)
+    assert figures["transitions"] == 33 and set(figures["per_second"]) == {"sqlite", "postgresql"}

@@ -36,8 +36,11 @@ def server_binaries() -> Path:
 class Cluster:
     """One PostgreSQL server process on its own data folder."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, fsync: bool = False) -> None:
+        """``fsync``: off for the tests (nothing to keep past the session), on for a
+        benchmark's honest figures."""
         self.bin = server_binaries()
+        self.fsync = fsync
         self.folder = folder
         self.data = folder / "data"
         self.port = free_port()
@@ -66,7 +69,7 @@ class Cluster:
     def start(self) -> None:
         options = (
             f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.folder} "
-            "-c fsync=off -c max_connections=200"
+            f"-c fsync={'on' if self.fsync else 'off'} -c max_connections=200"
         )
         self._run(
             [str(self.bin / "pg_ctl"), "-D", str(self.data), "-l", str(self.folder / "log")],
