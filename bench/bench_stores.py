@@ -32,30 +32,14 @@ sys.path.insert(0, str(ROOT))
 from orchestrator.engine import Engine, EngineConfig  # noqa: E402
 from orchestrator.engine.pg_store import PostgresStore  # noqa: E402
 from orchestrator.engine.store import SqliteStore, Store  # noqa: E402
+from tests.support.definitions import counting_loop  # noqa: E402
 from tests.support.postgres import Cluster  # noqa: E402
 
 ROLE = "arn:aws:iam::123456789012:role/bench"
 
 
 def loop(rounds: int) -> str:
-    return json.dumps(
-        {
-            "StartAt": "Count",
-            "States": {
-                "Count": {
-                    "Type": "Pass",
-                    "Parameters": {"n.$": "States.MathAdd($.n, 1)"},
-                    "Next": "More",
-                },
-                "More": {
-                    "Type": "Choice",
-                    "Choices": [{"Variable": "$.n", "NumericLessThan": rounds, "Next": "Count"}],
-                    "Default": "Done",
-                },
-                "Done": {"Type": "Succeed"},
-            },
-        }
-    )
+    return json.dumps(counting_loop(rounds))
 
 
 def run(store: Store, folder: str, executions: int, rounds: int, wrong: list[str]) -> float:

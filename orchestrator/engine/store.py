@@ -30,6 +30,7 @@ import json
 import sqlite3
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -267,14 +268,26 @@ class SqlStore:
         migrate one at a time), or None."""
         return None
 
+    @contextmanager
+    def _transaction(self) -> Iterator[Connection]:
+        """BEGIN ... COMMIT on the connection (the caller holds the lock); ROLLBACK when
+        anything fails, a failed COMMIT (a full disk) included, which leaves it open."""
+        db = self._db
+        db.execute("BEGIN")
+        try:
+            yield db
+            db.execute("COMMIT")
+        except BaseException:
+            if db.in_transaction:
+                db.execute("ROLLBACK")
+            raise
+
     def _migrate(self, migrations: tuple[str, ...]) -> None:
         """Bring the schema to ``len(migrations)``: each version not applied yet runs in a
         transaction of its own with its ``schema_version`` row (versions are never edited,
         only added, so an old database is brought forward step by step)."""
-        db = self._db
         for version, script in enumerate(migrations, start=1):
-            db.execute("BEGIN")
-            try:
+            with self._transaction() as db:
                 lock = self._migration_lock()
                 if lock is not None:
                     db.execute(lock)
@@ -289,11 +302,6 @@ class SqlStore:
                         if statement.strip():
                             db.execute(statement)
                     db.execute("INSERT INTO schema_version VALUES (?)", (version,))
-                db.execute("COMMIT")
-            except BaseException:
-                if db.in_transaction:
-                    db.execute("ROLLBACK")
-                raise
 
     def schema_version(self) -> int:
         with self._lock:
@@ -507,23 +515,15 @@ class SqlStore:
                 encoded.append(self._encode(w))
             except _Unstorable as exc:
                 poisoned.append(Poisoned(w, exc.reason, exc.storable))
-        db = self._db
-        with self._lock, self._writing():
-            db.execute("BEGIN")
-            try:
-                for enc in encoded:
-                    db.execute("SAVEPOINT w")
-                    try:
-                        self._apply(enc)
-                    except self._POISON as exc:
-                        db.execute("ROLLBACK TO w")
-                        poisoned.append(Poisoned(enc.write, f"{type(exc).__name__}: {exc}"))
-                    db.execute("RELEASE w")
-                db.execute("COMMIT")
-            except BaseException:
-                if db.in_transaction:  # a failed COMMIT (disk full) leaves it open
-                    db.execute("ROLLBACK")
-                raise
+        with self._lock, self._writing(), self._transaction() as db:
+            for enc in encoded:
+                db.execute("SAVEPOINT w")
+                try:
+                    self._apply(enc)
+                except self._POISON as exc:
+                    db.execute("ROLLBACK TO w")
+                    poisoned.append(Poisoned(enc.write, f"{type(exc).__name__}: {exc}"))
+                db.execute("RELEASE w")
         return poisoned
 
     def _apply(self, enc: _Encoded) -> None:
@@ -663,24 +663,16 @@ class SqlStore:
         history first, a bounded part at a time), its journal, the resources of ``kinds``
         it is the parent of (its Map Runs) and its row. False, and nothing deleted, when it
         is not expired (a redrive reopened it, or it is gone)."""
-        db = self._db
-        with self._lock, self._writing():
-            db.execute("BEGIN")
-            try:
-                found = db.execute(f"SELECT {_EXPIRED}", (arn, stopped_before_us)).fetchone()[0]
-                if found:
-                    db.execute("DELETE FROM events WHERE arn = ?", (arn,))
-                    db.execute("DELETE FROM journal WHERE arn = ?", (arn,))
-                    db.executemany(
-                        "DELETE FROM resources WHERE kind = ? AND parent = ?",
-                        [(kind, arn) for kind in kinds],
-                    )
-                    db.execute("DELETE FROM executions WHERE arn = ?", (arn,))
-                db.execute("COMMIT")
-            except BaseException:
-                if db.in_transaction:
-                    db.execute("ROLLBACK")
-                raise
+        with self._lock, self._writing(), self._transaction() as db:
+            found = db.execute(f"SELECT {_EXPIRED}", (arn, stopped_before_us)).fetchone()[0]
+            if found:
+                db.execute("DELETE FROM events WHERE arn = ?", (arn,))
+                db.execute("DELETE FROM journal WHERE arn = ?", (arn,))
+                db.executemany(
+                    "DELETE FROM resources WHERE kind = ? AND parent = ?",
+                    [(kind, arn) for kind in kinds],
+                )
+                db.execute("DELETE FROM executions WHERE arn = ?", (arn,))
         return bool(found)
 
     def has_final_record(self, arn: str) -> bool:

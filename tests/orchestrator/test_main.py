@@ -10,6 +10,7 @@ from datetime import datetime
 import pytest
 
 from orchestrator.__main__ import main
+from tests.support.definitions import counting_loop
 from tests.support.http import send_json
 
 GOOD = {
@@ -65,18 +66,7 @@ def test_run_can_print_the_history(machine_file, capsys):
     assert events[0]["type"] == "ExecutionStarted" and events[-1]["type"] == "ExecutionSucceeded"
 
 
-LOOP = {
-    "StartAt": "Count",
-    "States": {
-        "Count": {"Type": "Pass", "Parameters": {"n.$": "States.MathAdd($.n, 1)"}, "Next": "More"},
-        "More": {
-            "Type": "Choice",
-            "Choices": [{"Variable": "$.n", "NumericLessThan": 600, "Next": "Count"}],
-            "Default": "Done",
-        },
-        "Done": {"Type": "Succeed"},
-    },
-}
+LOOP = counting_loop(600)
 
 
 @pytest.mark.parametrize("mode", [[], ["--virtual-clock"]])

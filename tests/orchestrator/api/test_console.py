@@ -11,6 +11,7 @@ import pytest
 from orchestrator.api import create_app
 from orchestrator.asl.errors import StatesError
 from orchestrator.engine import Engine, EngineConfig
+from tests.support.definitions import counting_loop
 
 ROLE = "arn:aws:iam::123456789012:role/r"
 DEFINITION = {
@@ -247,18 +248,7 @@ def test_a_nested_workflow_links_to_the_execution_that_started_it(console):
     assert "startedBy" not in parent_detail
 
 
-LOOP = {
-    "StartAt": "Count",
-    "States": {
-        "Count": {"Type": "Pass", "Parameters": {"n.$": "States.MathAdd($.n, 1)"}, "Next": "More"},
-        "More": {
-            "Type": "Choice",
-            "Choices": [{"Variable": "$.n", "NumericLessThan": 700, "Next": "Count"}],
-            "Default": "Done",
-        },
-        "Done": {"Type": "Succeed"},
-    },
-}
+LOOP = counting_loop(700)
 
 
 def test_the_execution_view_reads_each_event_once_and_shows_the_newest_visits(console, monkeypatch):

@@ -23,6 +23,7 @@ import pytest
 from orchestrator.console.statuses import EXECUTION_STATUSES, LABELS, STATE_STATUSES
 from tests.orchestrator.api.orchestrator_server import Orchestrator
 from tests.support.browser import TIMEOUT_MS, VIEWPORT, open_page, shot
+from tests.support.definitions import counting_loop
 from tests.support.http import send_json
 from tests.support.processes import free_port
 
@@ -130,18 +131,7 @@ STARTER = {
 
 
 # 700 rounds of Pass and Choice: 1,401 state entries, more than a page shows.
-LONG_LOOP = {
-    "StartAt": "Count",
-    "States": {
-        "Count": {"Type": "Pass", "Parameters": {"n.$": "States.MathAdd($.n, 1)"}, "Next": "More"},
-        "More": {
-            "Type": "Choice",
-            "Choices": [{"Variable": "$.n", "NumericLessThan": 700, "Next": "Count"}],
-            "Default": "Done",
-        },
-        "Done": {"Type": "Succeed"},
-    },
-}
+LONG_LOOP = counting_loop(700)
 
 
 @pytest.fixture(scope="module")

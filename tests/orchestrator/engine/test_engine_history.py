@@ -10,6 +10,7 @@ from engine_helpers import create, definition, run_to_end, wait_until_waiting
 
 from orchestrator.engine.errors import ApiError
 from orchestrator.engine.logs import is_logged
+from tests.support.definitions import counting_loop
 
 THREE_PASSES = definition(
     {
@@ -52,21 +53,7 @@ def test_history_paging_and_reverse_order(engine):
     assert err.value.code == "InvalidToken"
 
 
-LOOP = definition(
-    {
-        "Count": {
-            "Type": "Pass",
-            "Parameters": {"n.$": "States.MathAdd($.n, 1)"},
-            "Next": "More",
-        },
-        "More": {
-            "Type": "Choice",
-            "Choices": [{"Variable": "$.n", "NumericLessThan": 50, "Next": "Count"}],
-            "Default": "Done",
-        },
-        "Done": {"Type": "Succeed"},
-    }
-)
+LOOP = json.dumps(counting_loop(50))
 
 
 class _CountingStore:

@@ -15,6 +15,7 @@ from engine_helpers import create, definition, run_to_end, wait_until_waiting
 from orchestrator.engine import EngineConfig
 from orchestrator.engine.errors import ApiError
 from orchestrator.engine.retention import BATCH, EVENTS_PER_TRANSACTION
+from tests.support.definitions import counting_loop
 
 DAY_US = 24 * 3600 * 1_000_000
 HOLD = "arn:aws:lambda:us-east-1:123456789012:function:hold"
@@ -130,21 +131,7 @@ def test_a_long_history_is_deleted_in_bounded_transactions(make_engine):
     """The events go EVENTS_PER_TRANSACTION at a time, then the row; a sweep interrupted
     between two of those transactions leaves the execution readable and is finished by the
     next sweep."""
-    loop = definition(
-        {
-            "Count": {
-                "Type": "Pass",
-                "Parameters": {"n.$": "States.MathAdd($.n, 1)"},
-                "Next": "More",
-            },
-            "More": {
-                "Type": "Choice",
-                "Choices": [{"Variable": "$.n", "NumericLessThan": 1500, "Next": "Count"}],
-                "Default": "Done",
-            },
-            "Done": {"Type": "Succeed"},
-        }
-    )
+    loop = json.dumps(counting_loop(1500))
     wrapped: list[_InterruptedStore] = []
 
     def wrap(real):
