@@ -293,3 +293,31 @@ def test_a_polled_running_execution_is_summarized_as_it_goes(console):
     fresh = create_app(engine, {"STATEMACHINES_DIR": ""}).test_client().get(path).json
     # Summarized in two parts, it is what one summary of the whole history says.
     assert stopped["summary"] == fresh["summary"] and stopped["summary"]["status"] == "ABORTED"
+
+
+def test_a_25000_event_execution_view_reads_each_event_once(console, monkeypatch):
+    """At AWS's history limit: the first view reads the 24,900 events once, a poll reads
+    none, and the page holds the newest 1,000 of its 12,449 state entries."""
+    engine, client = console
+    engine.create_state_machine(
+        {"name": "long", "definition": json.dumps(counting_loop(6224)), "roleArn": ROLE}
+    )
+    arn = _start(client, "long", {"input": '{"n": 0}'})
+    assert engine.wait_for(arn, 60)["status"] == "SUCCEEDED"
+    read: list[int] = []
+    history_after = engine.history_after
+
+    def counting(execution_arn, after, limit=1000):
+        events = history_after(execution_arn, after, limit)
+        read.append(len(events))
+        return events
+
+    monkeypatch.setattr(engine, "history_after", counting)
+    path = f"/console/api/executions/{quote(arn, safe='')}"
+    view = client.get(path)
+    assert sum(read) == view.json["eventCount"] == 24_900
+    summary = view.json["summary"]
+    assert (summary["visitCount"], len(summary["visits"])) == (12_449, 1000)
+    assert len(view.data) < 2_000_000  # the whole summary would be about 12 MB
+    read.clear()
+    assert client.get(path).json == view.json and sum(read) == 0

@@ -77,8 +77,14 @@ class _CountingStore:
         return getattr(self.real, name)
 
 
-@pytest.mark.parametrize("reverse", [False, True])
-def test_paging_a_history_reads_each_page_only(make_engine, reverse):
+@pytest.mark.parametrize(
+    "rounds, page_size, reverse",
+    [(50, 10, False), (50, 10, True), (6224, 100, False), (6224, 1000, True)],
+    ids=["204-events", "204-events-reverse", "24900-events", "24900-events-reverse"],
+)
+def test_paging_a_history_reads_each_page_only(make_engine, rounds, page_size, reverse):
+    """Up to AWS's 25,000-event limit: every page reads its own events (and one more, to
+    know whether a next page exists), so paging the whole history costs O(history)."""
     counted: list[_CountingStore] = []
 
     def wrap(real):
@@ -86,17 +92,18 @@ def test_paging_a_history_reads_each_page_only(make_engine, reverse):
         return counted[0]
 
     engine = make_engine(wrap_store=wrap)
-    out = run_to_end(engine, create(engine, defn=LOOP), '{"n": 0}')
+    defn = LOOP if rounds == 50 else json.dumps(counting_loop(rounds))
+    out = run_to_end(engine, create(engine, defn=defn), '{"n": 0}')
+    assert out["status"] == "SUCCEEDED"
+    total = 4 * rounds + 4  # started, 4 a round, Done entered and exited, succeeded
     store = counted[0]
     store.read = 0
-    whole = engine.get_execution_history({"executionArn": out["executionArn"], "maxResults": 1000})
-    total = len(whole["events"])
-    assert total > 200 and "nextToken" not in whole
-    store.read = 0
-    paged, pages = all_pages(engine, out["executionArn"], maxResults=10, reverseOrder=reverse)
-    assert paged == (whole["events"][::-1] if reverse else whole["events"])
-    assert pages == -(-total // 10)
-    # Each page reads its own events and one more (whether a next page exists): O(history).
+    paged, pages = all_pages(
+        engine, out["executionArn"], maxResults=page_size, reverseOrder=reverse
+    )
+    ids = [e["id"] for e in paged]
+    assert ids == (list(range(total, 0, -1)) if reverse else list(range(1, total + 1)))
+    assert pages == -(-total // page_size)
     assert store.read == total + pages - 1 and store.whole == 0
 
 
