@@ -19,6 +19,7 @@ and a write whose data PostgreSQL refuses (``DataError``, ``IntegrityError``) is
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 
 import psycopg
@@ -65,6 +66,15 @@ POSTGRES_MIGRATIONS = (
 )
 _MIGRATION_LOCK = 0x5F5C_4A7E  # pg_advisory_xact_lock key of this schema's migrations
 _PLACEHOLDER = re.compile(r"\?")
+
+
+@lru_cache(maxsize=256)
+def _pg_sql(sql: str) -> str:
+    """``sql`` with psycopg's placeholders (the store's statements are a fixed set: each is
+    rewritten once, not at every call)."""
+    return _PLACEHOLDER.sub("%s", sql)
+
+
 _KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
@@ -93,11 +103,11 @@ class _Connection:
         return conn.info.transaction_status != pq.TransactionStatus.IDLE
 
     def execute(self, sql: str, args: Any = ()) -> Any:
-        return self._connect().execute(_PLACEHOLDER.sub("%s", sql), tuple(args))
+        return self._connect().execute(_pg_sql(sql), tuple(args))
 
     def executemany(self, sql: str, rows: Any) -> Any:
         with self._connect().cursor() as cursor:
-            cursor.executemany(_PLACEHOLDER.sub("%s", sql), list(rows))
+            cursor.executemany(_pg_sql(sql), list(rows))
             return cursor
 
     def close(self) -> None:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 
 from .clock import real_us
 from .errors import StoreUnavailable
@@ -40,13 +41,18 @@ _OWNED = (MAP_RUN,)
 class Retention:
     """The background sweep of one engine's store (see the module docstring)."""
 
-    def __init__(self, store: Store, days: float, every_seconds: float) -> None:
+    def __init__(
+        self, store: Store, days: float, every_seconds: float, clock: Callable[[], int] = real_us
+    ) -> None:
+        """``clock``: the wall clock in microseconds that the background sweeps read."""
         self.store = store
+        self.clock = clock
         self.days = days
         self.every = every_seconds
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self.deleted = 0  # executions deleted by this engine's sweeps
+        self._swept = threading.Condition()
+        self.sweeps = 0  # background sweeps finished
 
     def start(self) -> None:
         if self.days <= 0 or self._thread is not None:
@@ -66,7 +72,7 @@ class Retention:
         closes."""
         if self.days <= 0:
             return 0
-        cutoff = (real_us() if now_us is None else now_us) - int(self.days * _DAY_US)
+        cutoff = (self.clock() if now_us is None else now_us) - int(self.days * _DAY_US)
         count = 0
         while not self._stop.is_set():
             arns = self.store.expired_executions(cutoff, BATCH)
@@ -80,7 +86,6 @@ class Retention:
                 time.sleep(0)  # let the driver's commits in between
             if len(arns) < BATCH:
                 break
-        self.deleted += count
         if count:
             log.info("retention: deleted %d executions closed before %d us", count, cutoff)
         return count
@@ -93,4 +98,13 @@ class Retention:
                 log.warning("retention sweep skipped: %s", exc)
             except Exception:  # never let the thread die silently
                 log.exception("retention sweep failed")
+            with self._swept:
+                self.sweeps += 1
+                self._swept.notify_all()
             self._stop.wait(self.every)
+
+    def wait_sweeps(self, count: int, timeout: float) -> bool:
+        """Wait until the background thread has finished ``count`` sweeps (False when
+        ``timeout`` seconds passed first)."""
+        with self._swept:
+            return self._swept.wait_for(lambda: self.sweeps >= count, timeout)

@@ -29,6 +29,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -136,7 +137,6 @@ def decode_event(text: str) -> dict:
 class Store(Protocol):
     def put_machine(self, machine: dict) -> None: ...
     def get_machine(self, arn: str) -> dict | None: ...
-    def list_machines(self) -> list[dict]: ...
     def machines_page(self, after: tuple[int, str] | None, limit: int) -> list[dict]: ...
     def remove_machine(self, arn: str) -> None: ...
     def put_resource(self, kind: str, arn: str, data: dict, parent: str | None = None) -> None: ...
@@ -242,7 +242,7 @@ class Connection(Protocol):
     def close(self) -> None: ...
 
 
-class SqlStore:
+class SqlStore(ABC):
     """:class:`Store` on one SQL connection, in SQL that SQLite and PostgreSQL both run;
     a subclass supplies the connection, its schema migrations and its few differences
     (:meth:`_member`, :meth:`_writing`, :attr:`_POISON`). Thread-safe: one connection,
@@ -255,13 +255,13 @@ class SqlStore:
         self._db = db
         self._lock = threading.Lock()
 
+    @abstractmethod
     def _member(self, key: str) -> str:
         """SQL for the member ``key`` of an execution's JSON ``data`` column."""
-        raise NotImplementedError
 
+    @abstractmethod
     def _writing(self) -> Any:
         """A context manager turning "cannot write now" errors into StoreUnavailable."""
-        raise NotImplementedError
 
     def _migration_lock(self) -> str | None:
         """SQL run first in each migration transaction (several processes starting at once
@@ -324,11 +324,6 @@ class SqlStore:
                 "SELECT data FROM state_machines WHERE arn = ?", (arn,)
             ).fetchone()
         return json.loads(row[0]) if row else None
-
-    def list_machines(self) -> list[dict]:
-        with self._lock:
-            rows = self._db.execute("SELECT data FROM state_machines").fetchall()
-        return [json.loads(r[0]) for r in rows]
 
     def machines_page(self, after: tuple[int, str] | None, limit: int) -> list[dict]:
         """Up to ``limit`` ACTIVE state machines in (creation date, name) order, after the

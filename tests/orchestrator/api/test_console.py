@@ -251,14 +251,8 @@ def test_a_nested_workflow_links_to_the_execution_that_started_it(console):
 LOOP = counting_loop(700)
 
 
-def test_the_execution_view_reads_each_event_once_and_shows_the_newest_visits(console, monkeypatch):
-    """Polling the view of a long execution reads only what is new since the last poll
-    (nothing, once it ended), and a page carries the newest 1,000 state entries, while
-    each state's figures count every one."""
-    engine, client = console
-    engine.create_state_machine({"name": "loop", "definition": json.dumps(LOOP), "roleArn": ROLE})
-    arn = _start(client, "loop", {"input": '{"n": 0}'})
-    assert engine.wait_for(arn, 30)["status"] == "SUCCEEDED"
+def count_history_reads(engine, monkeypatch) -> list[int]:
+    """How many events each of the console's history reads returned, in a list."""
     read: list[int] = []
     history_after = engine.history_after
 
@@ -268,6 +262,18 @@ def test_the_execution_view_reads_each_event_once_and_shows_the_newest_visits(co
         return events
 
     monkeypatch.setattr(engine, "history_after", counting)
+    return read
+
+
+def test_the_execution_view_reads_each_event_once_and_shows_the_newest_visits(console, monkeypatch):
+    """Polling the view of a long execution reads only what is new since the last poll
+    (nothing, once it ended), and a page carries the newest 1,000 state entries, while
+    each state's figures count every one."""
+    engine, client = console
+    engine.create_state_machine({"name": "loop", "definition": json.dumps(LOOP), "roleArn": ROLE})
+    arn = _start(client, "loop", {"input": '{"n": 0}'})
+    assert engine.wait_for(arn, 30)["status"] == "SUCCEEDED"
+    read = count_history_reads(engine, monkeypatch)
     view = client.get(f"/console/api/executions/{quote(arn, safe='')}").json
     total = view["eventCount"]
     assert sum(read) == total > 2800
@@ -304,15 +310,7 @@ def test_a_25000_event_execution_view_reads_each_event_once(console, monkeypatch
     )
     arn = _start(client, "long", {"input": '{"n": 0}'})
     assert engine.wait_for(arn, 60)["status"] == "SUCCEEDED"
-    read: list[int] = []
-    history_after = engine.history_after
-
-    def counting(execution_arn, after, limit=1000):
-        events = history_after(execution_arn, after, limit)
-        read.append(len(events))
-        return events
-
-    monkeypatch.setattr(engine, "history_after", counting)
+    read = count_history_reads(engine, monkeypatch)
     path = f"/console/api/executions/{quote(arn, safe='')}"
     view = client.get(path)
     assert sum(read) == view.json["eventCount"] == 24_900

@@ -7,14 +7,13 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 
 import pytest
 from engine_helpers import create, definition, run_to_end, wait_until_waiting
 
 from orchestrator.engine import EngineConfig
 from orchestrator.engine.errors import ApiError
-from orchestrator.engine.retention import BATCH, EVENTS_PER_TRANSACTION
+from orchestrator.engine.retention import BATCH, EVENTS_PER_TRANSACTION, Retention
 from tests.support.definitions import counting_loop
 
 DAY_US = 24 * 3600 * 1_000_000
@@ -163,13 +162,18 @@ def test_retention_zero_keeps_everything(make_engine):
 
 
 def test_the_background_sweep_deletes_without_being_asked(make_engine):
-    # A retention of about 8.6 ms, swept every 10 ms: the execution goes soon after it ends.
-    engine = make_engine(retention_days=1e-7, retention_sweep_seconds=0.01)
+    """The thread sweeps at start and then every retention_sweep_seconds, on its own."""
+    engine = make_engine(retention_days=0)  # no sweep of the engine's own: this one's
     arn = run_to_end(engine, create(engine, defn=PASS))["executionArn"]
-    deadline = time.monotonic() + 30
-    while not gone(engine, arn):
-        assert time.monotonic() < deadline, "the background sweep never deleted it"
-        time.sleep(0.01)
+    # Its clock reads 91 days later: the execution goes at the first sweep.
+    later = stop_us(engine, arn) + 91 * DAY_US
+    retention = Retention(engine.store, 90, 0.01, clock=lambda: later)
+    retention.start()
+    try:
+        assert retention.wait_sweeps(2, 30), "the background sweep did not run again"
+        assert gone(engine, arn)
+    finally:
+        retention.close()
 
 
 def test_retention_settings_from_the_environment_and_their_checks():
